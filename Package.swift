@@ -1,0 +1,65 @@
+// swift-tools-version: 6.1
+// dmimo-chain: distributed-MIMO localization as one process per antenna panel, chained over ZeroMQ.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "dmimo-chain",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "panel-node", targets: ["panel-node"]),
+        .executable(name: "chain-controller", targets: ["chain-controller"]),
+        .executable(name: "dmimo-downlink", targets: ["dmimo-downlink"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // MARK: C libraries (only ZeroMQ and Wire may import these)
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CProtobufC", path: "Sources/CProtobufC", pkgConfig: "libprotobuf-c",
+                       providers: [.apt(["libprotobuf-c-dev"])]),
+        .target(name: "DMIMOWireC", dependencies: ["CProtobufC"], path: "Sources/DMIMOWireC"),
+
+        // MARK: C-fenced wrappers
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "Wire", dependencies: ["DMIMOWireC", "CProtobufC"]),
+
+        // MARK: pure compute core (no I/O)
+        .target(name: "Scenario"),
+        .target(name: "Localization", dependencies: ["Scenario"], swiftSettings: strict),
+        .target(name: "Downlink", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
+
+        // MARK: configuration (YAML) and runtime
+        .target(name: "Config", dependencies: ["Scenario", .product(name: "Yams", package: "Yams")]),
+        .target(name: "ChainRuntime", dependencies: [
+            "ZeroMQ", "Wire", "Scenario", "Localization", "Config",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+
+        // MARK: executables: parse arguments, wire, run
+        .executableTarget(name: "panel-node", dependencies: [
+            "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "chain-controller", dependencies: [
+            "ChainRuntime", "Config", "Scenario",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "dmimo-downlink", dependencies: [
+            "Downlink", "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: tests (unit tests per module; ProcessTests start real processes)
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario"]),
+        .testTarget(name: "DownlinkTests", dependencies: ["Downlink"]),
+        .testTarget(name: "ProcessTests", dependencies: ["ChainRuntime", "Config"]),
+    ]
+)

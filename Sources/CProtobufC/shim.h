@@ -1,0 +1,2 @@
+/* CProtobufC: the protobuf-c runtime (Debian libprotobuf-c-dev). */
+#include <protobuf-c/protobuf-c.h>

@@ -1,0 +1,1 @@
+// Downlink module.

@@ -1,0 +1,2 @@
+// chain-controller executable.
+print("chain-controller")

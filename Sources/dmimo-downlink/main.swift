@@ -1,0 +1,2 @@
+// dmimo-downlink executable.
+print("dmimo-downlink")

@@ -1,0 +1,2 @@
+// panel-node executable.
+print("panel-node")

@@ -1,0 +1,3 @@
+// ConfigTests placeholder.
+import Testing
+@Test func placeholder() {}

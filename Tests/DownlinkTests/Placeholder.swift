@@ -1,0 +1,3 @@
+// DownlinkTests placeholder.
+import Testing
+@Test func placeholder() {}

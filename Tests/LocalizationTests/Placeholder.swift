@@ -1,0 +1,3 @@
+// LocalizationTests placeholder.
+import Testing
+@Test func placeholder() {}

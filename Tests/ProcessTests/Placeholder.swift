@@ -1,0 +1,3 @@
+// ProcessTests placeholder.
+import Testing
+@Test func placeholder() {}

@@ -1,0 +1,3 @@
+// WireTests placeholder.
+import Testing
+@Test func placeholder() {}
