@@ -1,0 +1,325 @@
+// Codec: typed messages to and from protobuf-c bytes. The only Swift code that sees the generated C structs.
+import CProtobufC
+import DMIMOWireC
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Largest encoded message accepted by ``WireCodec/decode(_:)`` (64 MiB).
+public let maxMessageBytes = 64 << 20
+
+/// C memory for one encode call, freed together when the arena goes away.
+private final class CArena {
+    private var blocks: [UnsafeMutableRawPointer] = []
+
+    func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+        let raw = malloc(max(1, count * MemoryLayout<T>.stride))!
+        blocks.append(raw)
+        return raw.bindMemory(to: T.self, capacity: max(1, count))
+    }
+
+    func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T>? {
+        if values.isEmpty { return nil }
+        let p = allocate(T.self, count: values.count)
+        values.withUnsafeBufferPointer { p.initialize(from: $0.baseAddress!, count: values.count) }
+        return p
+    }
+
+    func string(_ s: String) -> UnsafeMutablePointer<CChar> {
+        let p = strdup(s)!
+        blocks.append(UnsafeMutableRawPointer(p))
+        return p
+    }
+
+    func message<T>(_ value: T) -> UnsafeMutablePointer<T> {
+        let p = allocate(T.self, count: 1)
+        p.initialize(to: value)
+        return p
+    }
+
+    deinit { for b in blocks { free(b) } }
+}
+
+/// Encodes and decodes ``Envelope`` values as protobuf bytes (proto/dmimo.proto, protobuf-c).
+public enum WireCodec {
+    // MARK: encode
+
+    /// The protobuf bytes of `envelope`.
+    public static func encode(_ envelope: Envelope) -> [UInt8] {
+        var out: [UInt8] = []
+        encode(envelope, into: &out)
+        return out
+    }
+
+    /// Encodes into `buffer`, replacing its contents (reuses its capacity).
+    public static func encode(_ envelope: Envelope, into buffer: inout [UInt8]) {
+        let arena = CArena()
+        var env = Dmimo__Envelope()
+        dmimo__envelope__init(&env)
+        let h = envelope.header
+        env.type = Dmimo__MessageType(rawValue: h.type.rawValue)
+        env.protocol_version = h.protocolVersion
+        env.run_id = h.runID
+        env.run = h.run
+        env.step = h.step
+        env.attempt = h.attempt
+        env.sender = h.sender
+        switch envelope.body {
+        case .hello(let m):
+            var c = Dmimo__Hello(); dmimo__hello__init(&c)
+            c.node = arena.string(m.node); c.index = m.index; c.pid = m.pid
+            c.version = arena.string(m.version); c.data_endpoint = arena.string(m.dataEndpoint)
+            c.host = arena.string(m.host)
+            env.body_case = DMIMO__ENVELOPE__BODY_HELLO; env.hello = arena.message(c)
+        case .configure(let m):
+            var c = Dmimo__Configure(); dmimo__configure__init(&c)
+            c.n_data_endpoints = m.dataEndpoints.count
+            c.data_endpoints = arena.copy(m.dataEndpoints.map { Optional(arena.string($0)) })
+            c.mode = arena.string(m.mode); c.config_yaml = arena.string(m.configYAML)
+            c.particles = m.particles; c.max_skip = m.maxSkip
+            env.body_case = DMIMO__ENVELOPE__BODY_CONFIGURE; env.configure = arena.message(c)
+        case .stepStart(let m):
+            var c = Dmimo__StepStart(); dmimo__step_start__init(&c)
+            c.n_route = m.route.count; c.route = arena.copy(m.route)
+            c.prior = particles(m.prior, arena); c.checksum = m.checksum; c.reset = m.reset ? 1 : 0
+            env.body_case = DMIMO__ENVELOPE__BODY_STEP_START; env.step_start = arena.message(c)
+        case .gamma(let m):
+            var c = Dmimo__Gamma(); dmimo__gamma__init(&c)
+            c.n_route = m.route.count; c.route = arena.copy(m.route); c.hop = m.hop
+            c.particles = particles(m.particles, arena)
+            c.n_timings = m.timings.count; c.timings = arena.copy(m.timings.map { Optional(timing($0, arena)) })
+            c.n_skipped = m.skipped.count; c.skipped = arena.copy(m.skipped)
+            c.n_reports = m.reports.count; c.reports = arena.copy(m.reports.map { Optional(report($0, arena)) })
+            c.checksum = m.checksum; c.reset = m.reset ? 1 : 0
+            env.body_case = DMIMO__ENVELOPE__BODY_GAMMA; env.gamma = arena.message(c)
+        case .stepResult(let m):
+            var c = Dmimo__StepResult(); dmimo__step_result__init(&c)
+            c.est_x = m.estX; c.est_y = m.estY; c.est_vx = m.estVX; c.est_vy = m.estVY
+            c.posterior = particles(m.posterior, arena)
+            c.n_timings = m.timings.count; c.timings = arena.copy(m.timings.map { Optional(timing($0, arena)) })
+            c.n_contributed = m.contributed.count; c.contributed = arena.copy(m.contributed)
+            c.n_skipped = m.skipped.count; c.skipped = arena.copy(m.skipped)
+            c.n_reports = m.reports.count; c.reports = arena.copy(m.reports.map { Optional(report($0, arena)) })
+            c.outcome = Dmimo__Outcome(rawValue: m.outcome.rawValue); c.reason = arena.string(m.reason)
+            c.checksum = m.checksum
+            env.body_case = DMIMO__ENVELOPE__BODY_STEP_RESULT; env.step_result = arena.message(c)
+        case .hopAck(let m):
+            var c = Dmimo__HopAck(); dmimo__hop_ack__init(&c)
+            c.hop = m.hop; c.recv_ns = m.recvNs
+            env.body_case = DMIMO__ENVELOPE__BODY_HOP_ACK; env.hop_ack = arena.message(c)
+        case .heartbeat(let m):
+            var k = Dmimo__NodeCounters(); dmimo__node_counters__init(&k)
+            let n = m.counters
+            k.received = n.received; k.dropped_malformed = n.droppedMalformed
+            k.dropped_wrong_version = n.droppedWrongVersion; k.dropped_wrong_run = n.droppedWrongRun
+            k.dropped_stale = n.droppedStale; k.duplicates = n.duplicates; k.checksum_errors = n.checksumErrors
+            k.forwarded = n.forwarded; k.peak_rss_bytes = n.peakRSSBytes
+            var c = Dmimo__Heartbeat(); dmimo__heartbeat__init(&c)
+            c.sent_ns = m.sentNs; c.counters = arena.message(k)
+            env.body_case = DMIMO__ENVELOPE__BODY_HEARTBEAT; env.heartbeat = arena.message(c)
+        case .measurements(let m):
+            var c = Dmimo__MeasurementBatch(); dmimo__measurement_batch__init(&c)
+            c.panel = m.panel
+            c.n_distance_m = m.distance.count; c.distance_m = arena.copy(m.distance)
+            c.n_aoa_rad = m.aoa.count; c.aoa_rad = arena.copy(m.aoa)
+            c.n_amplitude = m.amplitude.count; c.amplitude = arena.copy(m.amplitude)
+            env.body_case = DMIMO__ENVELOPE__BODY_MEASUREMENTS; env.measurements = arena.message(c)
+        case .downlinkSnapshot(let m):
+            var c = Dmimo__DownlinkSnapshot(); dmimo__downlink_snapshot__init(&c)
+            c.protocol = Dmimo__DownlinkProtocol(rawValue: m.downlinkProtocol.rawValue)
+            c.n_re = m.re.count; c.re = arena.copy(m.re)
+            c.n_im = m.im.count; c.im = arena.copy(m.im)
+            c.n_illum_x = m.illuminationX.count; c.illum_x = arena.copy(m.illuminationX)
+            c.n_illum_y = m.illuminationY.count; c.illum_y = arena.copy(m.illuminationY)
+            c.power_dbm = m.powerDbm; c.centre_x = m.centreX; c.centre_y = m.centreY
+            c.frame = arena.string(m.frame)
+            env.body_case = DMIMO__ENVELOPE__BODY_DOWNLINK_SNAPSHOT; env.downlink_snapshot = arena.message(c)
+        case .downlinkEstimate(let m):
+            var c = Dmimo__DownlinkEstimate(); dmimo__downlink_estimate__init(&c)
+            c.x = m.x; c.y = m.y; c.phase_offset_rad = m.phaseOffsetRad; c.cost = m.cost
+            c.compute_ns = m.computeNs; c.processing = arena.string(m.processing)
+            env.body_case = DMIMO__ENVELOPE__BODY_DOWNLINK_ESTIMATE; env.downlink_estimate = arena.message(c)
+        case .control(let m):
+            var c = Dmimo__Control(); dmimo__control__init(&c)
+            c.action = Dmimo__ControlAction(rawValue: m.action.rawValue); c.panel = m.panel
+            c.duration_ms = m.durationMs; c.delay_us = m.delayUs
+            env.body_case = DMIMO__ENVELOPE__BODY_CONTROL; env.control = arena.message(c)
+        case .ping(let m):
+            var c = Dmimo__Ping(); dmimo__ping__init(&c)
+            c.sent_ns = m.sentNs; c.seq = m.seq
+            c.payload = ProtobufCBinaryData(len: m.payload.count, data: arena.copy(m.payload))
+            env.body_case = DMIMO__ENVELOPE__BODY_PING; env.ping = arena.message(c)
+        }
+        let size = dmimo__envelope__get_packed_size(&env)
+        buffer.removeAll(keepingCapacity: true)
+        buffer.reserveCapacity(size)
+        buffer.append(contentsOf: repeatElement(0, count: size))
+        let written = buffer.withUnsafeMutableBufferPointer { dmimo__envelope__pack(&env, $0.baseAddress) }
+        precondition(written == size, "protobuf-c packed \(written) bytes, expected \(size)")
+        withExtendedLifetime(arena) {}
+    }
+
+    private static func particles(_ p: ParticleArrays, _ arena: CArena) -> UnsafeMutablePointer<Dmimo__Particles> {
+        var c = Dmimo__Particles(); dmimo__particles__init(&c)
+        c.count = UInt32(p.count)
+        c.n_x = p.x.count; c.x = arena.copy(p.x)
+        c.n_y = p.y.count; c.y = arena.copy(p.y)
+        c.n_vx = p.vx.count; c.vx = arena.copy(p.vx)
+        c.n_vy = p.vy.count; c.vy = arena.copy(p.vy)
+        return arena.message(c)
+    }
+
+    private static func timing(_ t: HopTiming, _ arena: CArena) -> UnsafeMutablePointer<Dmimo__HopTiming> {
+        var c = Dmimo__HopTiming(); dmimo__hop_timing__init(&c)
+        c.panel = t.panel; c.recv_ns = t.recvNs; c.compute_done_ns = t.computeDoneNs; c.send_ns = t.sendNs
+        c.link_rtt_ns = t.linkRttNs; c.pad_ns = t.padNs; c.measurements = t.measurements
+        return arena.message(c)
+    }
+
+    private static func report(_ r: PanelReport, _ arena: CArena) -> UnsafeMutablePointer<Dmimo__PanelReport> {
+        var c = Dmimo__PanelReport(); dmimo__panel_report__init(&c)
+        c.panel = r.panel; c.existence = r.existence; c.los_detected = r.losDetected ? 1 : 0; c.amplitude = r.amplitude
+        return arena.message(c)
+    }
+
+    // MARK: decode
+
+    /// Decodes and validates one message. Never traps on any input.
+    /// - Throws: ``WireError`` for garbage, truncated, oversized, wrong-version or inconsistent messages.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> Envelope {
+        guard bytes.count <= maxMessageBytes else { throw .tooLarge(bytes.count) }
+        let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard let env = dmimo__envelope__unpack(nil, bytes.count, base) else { throw .malformed }
+        defer { dmimo__envelope__free_unpacked(env, nil) }
+        let e = env.pointee
+        guard e.protocol_version == wireProtocolVersion else { throw .wrongVersion(e.protocol_version) }
+        guard let type = MessageType(rawValue: e.type.rawValue) else { throw .unknownType(e.type.rawValue) }
+        let header = Header(type: type, runID: e.run_id, run: e.run, step: e.step, attempt: e.attempt,
+                            sender: e.sender, protocolVersion: e.protocol_version)
+        let body: Body
+        switch e.body_case {
+        case DMIMO__ENVELOPE__BODY_HELLO:
+            guard let c = e.hello?.pointee else { throw .malformed }
+            body = .hello(Hello(node: string(c.node), index: c.index, pid: c.pid, version: string(c.version),
+                                dataEndpoint: string(c.data_endpoint), host: string(c.host)))
+        case DMIMO__ENVELOPE__BODY_CONFIGURE:
+            guard let c = e.configure?.pointee else { throw .malformed }
+            var endpoints: [String] = []
+            for i in 0..<c.n_data_endpoints { endpoints.append(string(c.data_endpoints[i])) }
+            body = .configure(Configure(dataEndpoints: endpoints, mode: string(c.mode),
+                                        configYAML: string(c.config_yaml), particles: c.particles,
+                                        maxSkip: c.max_skip))
+        case DMIMO__ENVELOPE__BODY_STEP_START:
+            guard let c = e.step_start?.pointee else { throw .malformed }
+            body = .stepStart(StepStart(route: array(c.route, c.n_route), prior: try particles(c.prior),
+                                        checksum: c.checksum, reset: c.reset != 0))
+        case DMIMO__ENVELOPE__BODY_GAMMA:
+            guard let c = e.gamma?.pointee else { throw .malformed }
+            body = .gamma(Gamma(route: array(c.route, c.n_route), hop: c.hop, particles: try particles(c.particles),
+                                timings: timings(c.timings, c.n_timings), skipped: array(c.skipped, c.n_skipped),
+                                reports: reports(c.reports, c.n_reports), checksum: c.checksum, reset: c.reset != 0))
+        case DMIMO__ENVELOPE__BODY_STEP_RESULT:
+            guard let c = e.step_result?.pointee else { throw .malformed }
+            guard let outcome = Outcome(rawValue: c.outcome.rawValue) else { throw .invalid("unknown outcome") }
+            body = .stepResult(StepResult(
+                estX: c.est_x, estY: c.est_y, estVX: c.est_vx, estVY: c.est_vy,
+                posterior: try particles(c.posterior), timings: timings(c.timings, c.n_timings),
+                contributed: array(c.contributed, c.n_contributed), skipped: array(c.skipped, c.n_skipped),
+                reports: reports(c.reports, c.n_reports), outcome: outcome, reason: string(c.reason),
+                checksum: c.checksum))
+        case DMIMO__ENVELOPE__BODY_HOP_ACK:
+            guard let c = e.hop_ack?.pointee else { throw .malformed }
+            body = .hopAck(HopAck(hop: c.hop, recvNs: c.recv_ns))
+        case DMIMO__ENVELOPE__BODY_HEARTBEAT:
+            guard let c = e.heartbeat?.pointee else { throw .malformed }
+            var n = NodeCounters()
+            if let k = c.counters?.pointee {
+                n.received = k.received; n.droppedMalformed = k.dropped_malformed
+                n.droppedWrongVersion = k.dropped_wrong_version; n.droppedWrongRun = k.dropped_wrong_run
+                n.droppedStale = k.dropped_stale; n.duplicates = k.duplicates; n.checksumErrors = k.checksum_errors
+                n.forwarded = k.forwarded; n.peakRSSBytes = k.peak_rss_bytes
+            }
+            body = .heartbeat(Heartbeat(sentNs: c.sent_ns, counters: n))
+        case DMIMO__ENVELOPE__BODY_MEASUREMENTS:
+            guard let c = e.measurements?.pointee else { throw .malformed }
+            guard c.n_distance_m == c.n_aoa_rad && c.n_aoa_rad == c.n_amplitude else {
+                throw .invalid("measurement arrays differ in length")
+            }
+            body = .measurements(MeasurementBatch(panel: c.panel, distance: array(c.distance_m, c.n_distance_m),
+                                                  aoa: array(c.aoa_rad, c.n_aoa_rad),
+                                                  amplitude: array(c.amplitude, c.n_amplitude)))
+        case DMIMO__ENVELOPE__BODY_DOWNLINK_SNAPSHOT:
+            guard let c = e.downlink_snapshot?.pointee else { throw .malformed }
+            guard let proto = DownlinkProtocol(rawValue: c.protocol.rawValue) else { throw .invalid("unknown protocol") }
+            guard c.n_re == c.n_im, c.n_illum_x == c.n_illum_y else { throw .invalid("snapshot arrays differ in length") }
+            body = .downlinkSnapshot(DownlinkSnapshot(
+                downlinkProtocol: proto, re: array(c.re, c.n_re), im: array(c.im, c.n_im),
+                illuminationX: array(c.illum_x, c.n_illum_x), illuminationY: array(c.illum_y, c.n_illum_y),
+                powerDbm: c.power_dbm, centreX: c.centre_x, centreY: c.centre_y, frame: string(c.frame)))
+        case DMIMO__ENVELOPE__BODY_DOWNLINK_ESTIMATE:
+            guard let c = e.downlink_estimate?.pointee else { throw .malformed }
+            body = .downlinkEstimate(DownlinkEstimate(x: c.x, y: c.y, phaseOffsetRad: c.phase_offset_rad,
+                                                      cost: c.cost, computeNs: c.compute_ns,
+                                                      processing: string(c.processing)))
+        case DMIMO__ENVELOPE__BODY_CONTROL:
+            guard let c = e.control?.pointee else { throw .malformed }
+            guard let action = ControlAction(rawValue: c.action.rawValue) else { throw .invalid("unknown action") }
+            body = .control(Control(action: action, panel: c.panel, durationMs: c.duration_ms, delayUs: c.delay_us))
+        case DMIMO__ENVELOPE__BODY_PING:
+            guard let c = e.ping?.pointee else { throw .malformed }
+            let payload = c.payload.len > 0 && c.payload.data != nil
+                ? Array(UnsafeBufferPointer(start: c.payload.data, count: c.payload.len)) : []
+            body = .ping(Ping(sentNs: c.sent_ns, seq: c.seq, payload: payload))
+        default:
+            throw .bodyMismatch(type: type.rawValue)
+        }
+        guard body.matches(type) else { throw .bodyMismatch(type: type.rawValue) }
+        return Envelope(header: header, body: body)
+    }
+
+    /// Decodes a byte array.
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Envelope {
+        var result: Result<Envelope, WireError> = .failure(.malformed)
+        bytes.withUnsafeBytes { buffer in
+            do throws(WireError) { result = .success(try decode(buffer)) } catch { result = .failure(error) }
+        }
+        return try result.get()
+    }
+
+    private static func string(_ p: UnsafeMutablePointer<CChar>?) -> String {
+        guard let p else { return "" }
+        return String(cString: p)
+    }
+
+    private static func array<T>(_ p: UnsafeMutablePointer<T>?, _ n: Int) -> [T] {
+        guard let p, n > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: p, count: n))
+    }
+
+    private static func particles(_ p: UnsafeMutablePointer<Dmimo__Particles>?) throws(WireError) -> ParticleArrays {
+        guard let c = p?.pointee else { return ParticleArrays() }
+        let n = Int(c.count)
+        guard n <= maxParticlesPerMessage else { throw .invalid("\(n) particles exceed the limit") }
+        guard c.n_x == n, c.n_y == n, c.n_vx == n, c.n_vy == n else {
+            throw .invalid("particle arrays (\(c.n_x), \(c.n_y), \(c.n_vx), \(c.n_vy)) do not match count \(n)")
+        }
+        return ParticleArrays(x: array(c.x, n), y: array(c.y, n), vx: array(c.vx, n), vy: array(c.vy, n))
+    }
+
+    private static func timings(_ p: UnsafeMutablePointer<UnsafeMutablePointer<Dmimo__HopTiming>?>?, _ n: Int) -> [HopTiming] {
+        guard let p else { return [] }
+        return (0..<n).compactMap { i in
+            guard let t = p[i]?.pointee else { return nil }
+            return HopTiming(panel: t.panel, recvNs: t.recv_ns, computeDoneNs: t.compute_done_ns, sendNs: t.send_ns,
+                             linkRttNs: t.link_rtt_ns, padNs: t.pad_ns, measurements: t.measurements)
+        }
+    }
+
+    private static func reports(_ p: UnsafeMutablePointer<UnsafeMutablePointer<Dmimo__PanelReport>?>?, _ n: Int) -> [PanelReport] {
+        guard let p else { return [] }
+        return (0..<n).compactMap { i in
+            guard let r = p[i]?.pointee else { return nil }
+            return PanelReport(panel: r.panel, existence: r.existence, losDetected: r.los_detected != 0, amplitude: r.amplitude)
+        }
+    }
+}

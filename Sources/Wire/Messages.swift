@@ -1,0 +1,335 @@
+// Messages: the typed Swift values of every dmimo-chain wire message (proto/dmimo.proto), free of C types.
+
+/// The protocol version every node speaks; messages of another version are dropped and counted.
+public let wireProtocolVersion: UInt32 = 1
+
+/// Largest particle count a message may carry (2^20; 16 MiB of floats).
+public let maxParticlesPerMessage = 1 << 20
+
+public enum MessageType: UInt32, Sendable, CaseIterable {
+    case hello = 1, configure, stepStart, gamma, stepResult, hopAck, heartbeat, measurementBatch,
+         downlinkSnapshot, downlinkEstimate, control, ping, pong
+}
+
+/// Fields every message carries.
+public struct Header: Sendable, Equatable {
+    public var type: MessageType
+    public var protocolVersion: UInt32 = wireProtocolVersion
+    /// Identifies one run set of the controller; messages of another run id are dropped.
+    public var runID: UInt64
+    /// Monte-Carlo run index within the run set.
+    public var run: UInt32 = 0
+    /// Time step index n.
+    public var step: UInt32 = 0
+    /// Attempt number of this step (0 first; re-issued steps count up).
+    public var attempt: UInt32 = 0
+    /// Panel index of the sender; -1 controller, -2 downlink node.
+    public var sender: Int32
+
+    public init(type: MessageType, runID: UInt64, run: UInt32 = 0, step: UInt32 = 0, attempt: UInt32 = 0,
+                sender: Int32, protocolVersion: UInt32 = wireProtocolVersion) {
+        self.type = type
+        self.runID = runID
+        self.run = run
+        self.step = step
+        self.attempt = attempt
+        self.sender = sender
+        self.protocolVersion = protocolVersion
+    }
+}
+
+/// Sender index of the controller.
+public let controllerSender: Int32 = -1
+/// Sender index of the downlink node.
+public let downlinkSender: Int32 = -2
+
+/// Agent particles, structure of arrays: positions in metres, velocities in metres per second.
+public struct ParticleArrays: Sendable, Equatable {
+    public var x: [Float]
+    public var y: [Float]
+    public var vx: [Float]
+    public var vy: [Float]
+
+    public init(x: [Float] = [], y: [Float] = [], vx: [Float] = [], vy: [Float] = []) {
+        self.x = x; self.y = y; self.vx = vx; self.vy = vy
+    }
+
+    public var count: Int { x.count }
+    public var isConsistent: Bool { y.count == x.count && vx.count == x.count && vy.count == x.count }
+}
+
+public struct Hello: Sendable, Equatable {
+    public var node: String
+    public var index: Int32
+    public var pid: UInt64
+    public var version: String
+    public var dataEndpoint: String
+    public var host: String
+    public init(node: String, index: Int32, pid: UInt64, version: String, dataEndpoint: String = "", host: String = "") {
+        self.node = node; self.index = index; self.pid = pid; self.version = version
+        self.dataEndpoint = dataEndpoint; self.host = host
+    }
+}
+
+public struct Configure: Sendable, Equatable {
+    /// Data endpoint of panel k at index k.
+    public var dataEndpoints: [String]
+    /// "probe" or the filter method ("loca-los", "loca-mpc").
+    public var mode: String
+    public var configYAML: String
+    public var particles: UInt32
+    public var maxSkip: UInt32
+    public init(dataEndpoints: [String], mode: String, configYAML: String = "", particles: UInt32 = 0, maxSkip: UInt32 = 1) {
+        self.dataEndpoints = dataEndpoints; self.mode = mode; self.configYAML = configYAML
+        self.particles = particles; self.maxSkip = maxSkip
+    }
+}
+
+/// One panel's stamps for one step, on the panel's monotonic clock (nanoseconds).
+public struct HopTiming: Sendable, Equatable {
+    public var panel: Int32
+    public var recvNs: UInt64 = 0
+    public var computeDoneNs: UInt64 = 0
+    public var sendNs: UInt64 = 0
+    /// Round trip send → acknowledgement of the hop into this panel, measured by its sender.
+    public var linkRttNs: UInt64 = 0
+    /// Fronthaul-emulation padding added before sending.
+    public var padNs: UInt64 = 0
+    public var measurements: UInt32 = 0
+    public init(panel: Int32, recvNs: UInt64 = 0, computeDoneNs: UInt64 = 0, sendNs: UInt64 = 0,
+                linkRttNs: UInt64 = 0, padNs: UInt64 = 0, measurements: UInt32 = 0) {
+        self.panel = panel; self.recvNs = recvNs; self.computeDoneNs = computeDoneNs; self.sendNs = sendNs
+        self.linkRttNs = linkRttNs; self.padNs = padNs; self.measurements = measurements
+    }
+}
+
+/// A panel's local LoS outcome for one step.
+public struct PanelReport: Sendable, Equatable {
+    public var panel: Int32
+    /// Existence probability p_e after the update.
+    public var existence: Float
+    public var losDetected: Bool
+    /// MMSE amplitude estimate (normalized amplitude).
+    public var amplitude: Float
+    public init(panel: Int32, existence: Float, losDetected: Bool, amplitude: Float) {
+        self.panel = panel; self.existence = existence; self.losDetected = losDetected; self.amplitude = amplitude
+    }
+}
+
+public struct StepStart: Sendable, Equatable {
+    public var route: [Int32]
+    public var prior: ParticleArrays
+    public var checksum: UInt64
+    /// First step of a run: panels start from fresh state.
+    public var reset: Bool
+    public init(route: [Int32], prior: ParticleArrays, checksum: UInt64 = 0, reset: Bool = false) {
+        self.route = route; self.prior = prior; self.checksum = checksum; self.reset = reset
+    }
+}
+
+/// The particle message γ from one panel to the next.
+public struct Gamma: Sendable, Equatable {
+    public var route: [Int32]
+    /// Index in `route` of the receiving panel.
+    public var hop: UInt32
+    public var particles: ParticleArrays
+    public var timings: [HopTiming]
+    public var skipped: [Int32]
+    public var reports: [PanelReport]
+    public var checksum: UInt64
+    public var reset: Bool
+    public init(route: [Int32], hop: UInt32, particles: ParticleArrays, timings: [HopTiming] = [],
+                skipped: [Int32] = [], reports: [PanelReport] = [], checksum: UInt64 = 0, reset: Bool = false) {
+        self.route = route; self.hop = hop; self.particles = particles; self.timings = timings
+        self.skipped = skipped; self.reports = reports; self.checksum = checksum; self.reset = reset
+    }
+}
+
+public enum Outcome: UInt32, Sendable {
+    case unspecified = 0, delivered, degraded, abandoned
+}
+
+public struct StepResult: Sendable, Equatable {
+    /// MMSE estimate: position in metres, velocity in metres per second.
+    public var estX: Double, estY: Double, estVX: Double, estVY: Double
+    public var posterior: ParticleArrays
+    public var timings: [HopTiming]
+    public var contributed: [Int32]
+    public var skipped: [Int32]
+    public var reports: [PanelReport]
+    public var outcome: Outcome
+    public var reason: String
+    public var checksum: UInt64
+    public init(estX: Double = 0, estY: Double = 0, estVX: Double = 0, estVY: Double = 0,
+                posterior: ParticleArrays = ParticleArrays(), timings: [HopTiming] = [], contributed: [Int32] = [],
+                skipped: [Int32] = [], reports: [PanelReport] = [], outcome: Outcome = .delivered,
+                reason: String = "", checksum: UInt64 = 0) {
+        self.estX = estX; self.estY = estY; self.estVX = estVX; self.estVY = estVY
+        self.posterior = posterior; self.timings = timings; self.contributed = contributed
+        self.skipped = skipped; self.reports = reports; self.outcome = outcome; self.reason = reason
+        self.checksum = checksum
+    }
+}
+
+public struct HopAck: Sendable, Equatable {
+    public var hop: UInt32
+    public var recvNs: UInt64
+    public init(hop: UInt32, recvNs: UInt64) { self.hop = hop; self.recvNs = recvNs }
+}
+
+/// What a node counted since it started.
+public struct NodeCounters: Sendable, Equatable {
+    public var received: UInt64 = 0
+    public var droppedMalformed: UInt64 = 0
+    public var droppedWrongVersion: UInt64 = 0
+    public var droppedWrongRun: UInt64 = 0
+    public var droppedStale: UInt64 = 0
+    public var duplicates: UInt64 = 0
+    public var checksumErrors: UInt64 = 0
+    public var forwarded: UInt64 = 0
+    public var peakRSSBytes: UInt64 = 0
+    public init() {}
+    /// Everything dropped for any reason.
+    public var dropped: UInt64 { droppedMalformed + droppedWrongVersion + droppedWrongRun + droppedStale }
+}
+
+public struct Heartbeat: Sendable, Equatable {
+    public var sentNs: UInt64
+    public var counters: NodeCounters
+    public init(sentNs: UInt64, counters: NodeCounters) { self.sentNs = sentNs; self.counters = counters }
+}
+
+/// The measurements of one panel for one step (distances in metres, AoA in radians, normalized amplitudes).
+public struct MeasurementBatch: Sendable, Equatable {
+    public var panel: Int32
+    public var distance: [Double]
+    public var aoa: [Double]
+    public var amplitude: [Double]
+    public init(panel: Int32, distance: [Double], aoa: [Double], amplitude: [Double]) {
+        self.panel = panel; self.distance = distance; self.aoa = aoa; self.amplitude = amplitude
+    }
+}
+
+public enum DownlinkProtocol: UInt32, Sendable { case unspecified = 0, p1, p2 }
+
+public struct DownlinkSnapshot: Sendable, Equatable {
+    public var downlinkProtocol: DownlinkProtocol
+    /// Received samples (√W), real and imaginary parts.
+    public var re: [Double], im: [Double]
+    /// Illumination points in metres.
+    public var illuminationX: [Double], illuminationY: [Double]
+    /// Per-AP transmit power in dBm.
+    public var powerDbm: Double
+    /// Centre of the illumination region in metres.
+    public var centreX: Double, centreY: Double
+    public var frame: String
+    public init(downlinkProtocol: DownlinkProtocol, re: [Double], im: [Double], illuminationX: [Double],
+                illuminationY: [Double], powerDbm: Double, centreX: Double, centreY: Double, frame: String) {
+        self.downlinkProtocol = downlinkProtocol; self.re = re; self.im = im
+        self.illuminationX = illuminationX; self.illuminationY = illuminationY; self.powerDbm = powerDbm
+        self.centreX = centreX; self.centreY = centreY; self.frame = frame
+    }
+}
+
+public struct DownlinkEstimate: Sendable, Equatable {
+    /// Position estimate in metres.
+    public var x: Double, y: Double
+    public var phaseOffsetRad: Double
+    public var cost: Double
+    public var computeNs: UInt64
+    public var processing: String
+    public init(x: Double, y: Double, phaseOffsetRad: Double, cost: Double, computeNs: UInt64, processing: String) {
+        self.x = x; self.y = y; self.phaseOffsetRad = phaseOffsetRad; self.cost = cost
+        self.computeNs = computeNs; self.processing = processing
+    }
+}
+
+public enum ControlAction: UInt32, Sendable {
+    case unspecified = 0, shutdown, kill, stop, restart, partition, slow, corrupt, duplicate, heal
+}
+
+public struct Control: Sendable, Equatable {
+    public var action: ControlAction
+    public var panel: Int32
+    public var durationMs: UInt32
+    public var delayUs: UInt32
+    public init(action: ControlAction, panel: Int32 = -1, durationMs: UInt32 = 0, delayUs: UInt32 = 0) {
+        self.action = action; self.panel = panel; self.durationMs = durationMs; self.delayUs = delayUs
+    }
+}
+
+public struct Ping: Sendable, Equatable {
+    public var sentNs: UInt64
+    public var seq: UInt32
+    public var payload: [UInt8]
+    public init(sentNs: UInt64, seq: UInt32, payload: [UInt8] = []) {
+        self.sentNs = sentNs; self.seq = seq; self.payload = payload
+    }
+}
+
+/// The body of a message; it must match the header's type (PING and PONG both carry ``Ping``).
+public enum Body: Sendable, Equatable {
+    case hello(Hello)
+    case configure(Configure)
+    case stepStart(StepStart)
+    case gamma(Gamma)
+    case stepResult(StepResult)
+    case hopAck(HopAck)
+    case heartbeat(Heartbeat)
+    case measurements(MeasurementBatch)
+    case downlinkSnapshot(DownlinkSnapshot)
+    case downlinkEstimate(DownlinkEstimate)
+    case control(Control)
+    case ping(Ping)
+
+    /// Whether a message of `type` may carry this body.
+    public func matches(_ type: MessageType) -> Bool {
+        switch (self, type) {
+        case (.hello, .hello), (.configure, .configure), (.stepStart, .stepStart), (.gamma, .gamma),
+             (.stepResult, .stepResult), (.hopAck, .hopAck), (.heartbeat, .heartbeat),
+             (.measurements, .measurementBatch), (.downlinkSnapshot, .downlinkSnapshot),
+             (.downlinkEstimate, .downlinkEstimate), (.control, .control), (.ping, .ping), (.ping, .pong):
+            true
+        default: false
+        }
+    }
+}
+
+/// One message: header and body.
+public struct Envelope: Sendable, Equatable {
+    public var header: Header
+    public var body: Body
+    public init(header: Header, body: Body) { self.header = header; self.body = body }
+}
+
+/// Why bytes could not be decoded into a message.
+public enum WireError: Error, Equatable, CustomStringConvertible, Sendable {
+    case malformed
+    case wrongVersion(UInt32)
+    case unknownType(UInt32)
+    case bodyMismatch(type: UInt32)
+    case invalid(String)
+    case tooLarge(Int)
+
+    public var description: String {
+        switch self {
+        case .malformed: "malformed message (protobuf decode failed)"
+        case .wrongVersion(let v): "protocol version \(v), expected \(wireProtocolVersion)"
+        case .unknownType(let t): "unknown message type \(t)"
+        case .bodyMismatch(let t): "body does not match message type \(t)"
+        case .invalid(let why): "invalid message: \(why)"
+        case .tooLarge(let n): "message of \(n) bytes is too large"
+        }
+    }
+}
+
+/// FNV-1a 64-bit checksum of the particle arrays' bytes (x, y, vx, vy in order).
+public func particleChecksum(_ p: ParticleArrays) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for array in [p.x, p.y, p.vx, p.vy] {
+        array.withUnsafeBytes { bytes in
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        }
+    }
+    return hash
+}

@@ -1,3 +1,0 @@
-// WireTests placeholder.
-import Testing
-@Test func placeholder() {}

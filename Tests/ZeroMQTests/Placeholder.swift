@@ -1,3 +1,0 @@
-// ZeroMQTests placeholder.
-import Testing
-@Test func placeholder() {}
