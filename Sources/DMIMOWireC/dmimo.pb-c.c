@@ -772,7 +772,52 @@ void   dmimo__ping__free_unpacked
   assert(message->base.descriptor == &dmimo__ping__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor dmimo__envelope__field_descriptors[19] =
+void   dmimo__link_report__init
+                     (Dmimo__LinkReport         *message)
+{
+  static const Dmimo__LinkReport init_value = DMIMO__LINK_REPORT__INIT;
+  *message = init_value;
+}
+size_t dmimo__link_report__get_packed_size
+                     (const Dmimo__LinkReport *message)
+{
+  assert(message->base.descriptor == &dmimo__link_report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dmimo__link_report__pack
+                     (const Dmimo__LinkReport *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dmimo__link_report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dmimo__link_report__pack_to_buffer
+                     (const Dmimo__LinkReport *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dmimo__link_report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dmimo__LinkReport *
+       dmimo__link_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dmimo__LinkReport *)
+     protobuf_c_message_unpack (&dmimo__link_report__descriptor,
+                                allocator, len, data);
+}
+void   dmimo__link_report__free_unpacked
+                     (Dmimo__LinkReport *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dmimo__link_report__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor dmimo__envelope__field_descriptors[20] =
 {
   {
     "type",
@@ -1002,6 +1047,18 @@ static const ProtobufCFieldDescriptor dmimo__envelope__field_descriptors[19] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "link_report",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dmimo__Envelope, body_case),
+    offsetof(Dmimo__Envelope, link_report),
+    &dmimo__link_report__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__envelope__field_indices_by_name[] = {
   4,   /* field[4] = attempt */
@@ -1013,6 +1070,7 @@ static const unsigned dmimo__envelope__field_indices_by_name[] = {
   13,   /* field[13] = heartbeat */
   7,   /* field[7] = hello */
   12,   /* field[12] = hop_ack */
+  19,   /* field[19] = link_report */
   14,   /* field[14] = measurements */
   18,   /* field[18] = ping */
   1,   /* field[1] = protocol_version */
@@ -1028,7 +1086,7 @@ static const ProtobufCIntRange dmimo__envelope__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 10, 7 },
-  { 0, 19 }
+  { 0, 20 }
 };
 const ProtobufCMessageDescriptor dmimo__envelope__descriptor =
 {
@@ -1038,7 +1096,7 @@ const ProtobufCMessageDescriptor dmimo__envelope__descriptor =
   "Dmimo__Envelope",
   "dmimo",
   sizeof(Dmimo__Envelope),
-  19,
+  20,
   dmimo__envelope__field_descriptors,
   dmimo__envelope__field_indices_by_name,
   2,  dmimo__envelope__number_ranges,
@@ -2615,7 +2673,97 @@ const ProtobufCMessageDescriptor dmimo__ping__descriptor =
   (ProtobufCMessageInit) dmimo__ping__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue dmimo__message_type__enum_values_by_number[14] =
+static const ProtobufCFieldDescriptor dmimo__link_report__field_descriptors[5] =
+{
+  {
+    "from_panel",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__LinkReport, from_panel),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_panel",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__LinkReport, to_panel),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rtt_ns",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__LinkReport, rtt_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bytes",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__LinkReport, bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "send_ns",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__LinkReport, send_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dmimo__link_report__field_indices_by_name[] = {
+  3,   /* field[3] = bytes */
+  0,   /* field[0] = from_panel */
+  2,   /* field[2] = rtt_ns */
+  4,   /* field[4] = send_ns */
+  1,   /* field[1] = to_panel */
+};
+static const ProtobufCIntRange dmimo__link_report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor dmimo__link_report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dmimo.LinkReport",
+  "LinkReport",
+  "Dmimo__LinkReport",
+  "dmimo",
+  sizeof(Dmimo__LinkReport),
+  5,
+  dmimo__link_report__field_descriptors,
+  dmimo__link_report__field_indices_by_name,
+  1,  dmimo__link_report__number_ranges,
+  (ProtobufCMessageInit) dmimo__link_report__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue dmimo__message_type__enum_values_by_number[15] =
 {
   { "MESSAGE_TYPE_UNSPECIFIED", "DMIMO__MESSAGE_TYPE__MESSAGE_TYPE_UNSPECIFIED", 0 },
   { "HELLO", "DMIMO__MESSAGE_TYPE__HELLO", 1 },
@@ -2631,11 +2779,12 @@ static const ProtobufCEnumValue dmimo__message_type__enum_values_by_number[14] =
   { "CONTROL", "DMIMO__MESSAGE_TYPE__CONTROL", 11 },
   { "PING", "DMIMO__MESSAGE_TYPE__PING", 12 },
   { "PONG", "DMIMO__MESSAGE_TYPE__PONG", 13 },
+  { "LINK_REPORT", "DMIMO__MESSAGE_TYPE__LINK_REPORT", 14 },
 };
 static const ProtobufCIntRange dmimo__message_type__value_ranges[] = {
-{0, 0},{0, 14}
+{0, 0},{0, 15}
 };
-static const ProtobufCEnumValueIndex dmimo__message_type__enum_values_by_name[14] =
+static const ProtobufCEnumValueIndex dmimo__message_type__enum_values_by_name[15] =
 {
   { "CONFIGURE", 2 },
   { "CONTROL", 11 },
@@ -2645,6 +2794,7 @@ static const ProtobufCEnumValueIndex dmimo__message_type__enum_values_by_name[14
   { "HEARTBEAT", 7 },
   { "HELLO", 1 },
   { "HOP_ACK", 6 },
+  { "LINK_REPORT", 14 },
   { "MEASUREMENT_BATCH", 8 },
   { "MESSAGE_TYPE_UNSPECIFIED", 0 },
   { "PING", 12 },
@@ -2659,9 +2809,9 @@ const ProtobufCEnumDescriptor dmimo__message_type__descriptor =
   "MessageType",
   "Dmimo__MessageType",
   "dmimo",
-  14,
+  15,
   dmimo__message_type__enum_values_by_number,
-  14,
+  15,
   dmimo__message_type__enum_values_by_name,
   1,
   dmimo__message_type__value_ranges,

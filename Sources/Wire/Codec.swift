@@ -149,6 +149,10 @@ public enum WireCodec {
             c.sent_ns = m.sentNs; c.seq = m.seq
             c.payload = ProtobufCBinaryData(len: m.payload.count, data: arena.copy(m.payload))
             env.body_case = DMIMO__ENVELOPE__BODY_PING; env.ping = arena.message(c)
+        case .linkReport(let m):
+            var c = Dmimo__LinkReport(); dmimo__link_report__init(&c)
+            c.from_panel = m.fromPanel; c.to_panel = m.toPanel; c.rtt_ns = m.rttNs; c.bytes = m.bytes; c.send_ns = m.sendNs
+            env.body_case = DMIMO__ENVELOPE__BODY_LINK_REPORT; env.link_report = arena.message(c)
         }
         let size = dmimo__envelope__get_packed_size(&env)
         buffer.removeAll(keepingCapacity: true)
@@ -270,6 +274,10 @@ public enum WireCodec {
             let payload = c.payload.len > 0 && c.payload.data != nil
                 ? Array(UnsafeBufferPointer(start: c.payload.data, count: c.payload.len)) : []
             body = .ping(Ping(sentNs: c.sent_ns, seq: c.seq, payload: payload))
+        case DMIMO__ENVELOPE__BODY_LINK_REPORT:
+            guard let c = e.link_report?.pointee else { throw .malformed }
+            body = .linkReport(LinkReport(fromPanel: c.from_panel, toPanel: c.to_panel, rttNs: c.rtt_ns,
+                                          bytes: c.bytes, sendNs: c.send_ns))
         default:
             throw .bodyMismatch(type: type.rawValue)
         }

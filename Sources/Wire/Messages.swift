@@ -8,7 +8,7 @@ public let maxParticlesPerMessage = 1 << 20
 
 public enum MessageType: UInt32, Sendable, CaseIterable {
     case hello = 1, configure, stepStart, gamma, stepResult, hopAck, heartbeat, measurementBatch,
-         downlinkSnapshot, downlinkEstimate, control, ping, pong
+         downlinkSnapshot, downlinkEstimate, control, ping, pong, linkReport
 }
 
 /// Fields every message carries.
@@ -267,6 +267,18 @@ public struct Ping: Sendable, Equatable {
     }
 }
 
+/// A sender's round-trip measurement of one hop it sent (send → acknowledgement, its own clock).
+public struct LinkReport: Sendable, Equatable {
+    public var fromPanel: Int32
+    public var toPanel: Int32
+    public var rttNs: UInt64
+    public var bytes: UInt32
+    public var sendNs: UInt64
+    public init(fromPanel: Int32, toPanel: Int32, rttNs: UInt64, bytes: UInt32, sendNs: UInt64) {
+        self.fromPanel = fromPanel; self.toPanel = toPanel; self.rttNs = rttNs; self.bytes = bytes; self.sendNs = sendNs
+    }
+}
+
 /// The body of a message; it must match the header's type (PING and PONG both carry ``Ping``).
 public enum Body: Sendable, Equatable {
     case hello(Hello)
@@ -281,6 +293,7 @@ public enum Body: Sendable, Equatable {
     case downlinkEstimate(DownlinkEstimate)
     case control(Control)
     case ping(Ping)
+    case linkReport(LinkReport)
 
     /// Whether a message of `type` may carry this body.
     public func matches(_ type: MessageType) -> Bool {
@@ -288,7 +301,8 @@ public enum Body: Sendable, Equatable {
         case (.hello, .hello), (.configure, .configure), (.stepStart, .stepStart), (.gamma, .gamma),
              (.stepResult, .stepResult), (.hopAck, .hopAck), (.heartbeat, .heartbeat),
              (.measurements, .measurementBatch), (.downlinkSnapshot, .downlinkSnapshot),
-             (.downlinkEstimate, .downlinkEstimate), (.control, .control), (.ping, .ping), (.ping, .pong):
+             (.downlinkEstimate, .downlinkEstimate), (.control, .control), (.ping, .ping), (.ping, .pong),
+             (.linkReport, .linkReport):
             true
         default: false
         }
@@ -323,13 +337,32 @@ public enum WireError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 }
 
-/// FNV-1a 64-bit checksum of the particle arrays' bytes (x, y, vx, vy in order).
+/// A 64-bit checksum of the particle arrays' bytes (x, y, vx, vy in order): four interleaved
+/// FNV-1a-style lanes over 64-bit words (fast: ~2 µs for 4096 particles), then mixed. Not cryptographic.
 public func particleChecksum(_ p: ParticleArrays) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    let prime: UInt64 = 0x0000_0100_0000_01b3
+    var lanes = SIMD4<UInt64>(0xcbf2_9ce4_8422_2325, 0x8422_2325_cbf2_9ce4, 0x9e37_79b9_7f4a_7c15, 0x1234_5678_9abc_def1)
+    var total: UInt64 = 0
     for array in [p.x, p.y, p.vx, p.vy] {
         array.withUnsafeBytes { bytes in
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            let words = bytes.count / 8
+            var i = 0
+            while i + 4 <= words {
+                let w = SIMD4<UInt64>(bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self),
+                                      bytes.loadUnaligned(fromByteOffset: (i + 1) * 8, as: UInt64.self),
+                                      bytes.loadUnaligned(fromByteOffset: (i + 2) * 8, as: UInt64.self),
+                                      bytes.loadUnaligned(fromByteOffset: (i + 3) * 8, as: UInt64.self))
+                lanes = (lanes ^ w) &* prime
+                lanes ^= lanes &>> 29
+                i += 4
+            }
+            var tail: UInt64 = 0
+            for b in bytes[(i * 8)...] { tail = (tail ^ UInt64(b)) &* prime }
+            lanes.x = (lanes.x ^ tail) &* prime
+            total &+= UInt64(bytes.count)
         }
     }
-    return hash
+    var h = total
+    for k in 0..<4 { h = (h ^ lanes[k]) &* prime; h ^= h >> 31 }
+    return h
 }

@@ -320,13 +320,24 @@ public final class ZMQSocket {
 /// with the remaining time.
 /// - Returns: for each socket, whether it is readable.
 public func zmqPoll(_ sockets: [ZMQSocket], timeoutMs: Int) throws(ZMQError) -> [Bool] {
+    try zmqPoll(sockets, fileDescriptors: [], timeoutMs: timeoutMs).sockets
+}
+
+/// Waits until one of `sockets` or plain file descriptors (e.g. a signalfd) is readable, or `timeoutMs` passes.
+/// - Returns: readability of each socket and each file descriptor, in order.
+public func zmqPoll(_ sockets: [ZMQSocket], fileDescriptors: [Int32],
+                    timeoutMs: Int) throws(ZMQError) -> (sockets: [Bool], fileDescriptors: [Bool]) {
     var items = sockets.map { zmq_pollitem_t(socket: $0.pollHandle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+    items += fileDescriptors.map { zmq_pollitem_t(socket: nil, fd: $0, events: Int16(ZMQ_POLLIN), revents: 0) }
     var start = timespec()
     clock_gettime(CLOCK_MONOTONIC, &start)
     var remaining = timeoutMs
     while true {
         let rc = items.withUnsafeMutableBufferPointer { zmq_poll($0.baseAddress, Int32($0.count), remaining) }
-        if rc >= 0 { return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 } }
+        if rc >= 0 {
+            let ready = items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
+            return (Array(ready.prefix(sockets.count)), Array(ready.dropFirst(sockets.count)))
+        }
         let e = zmq_errno()
         guard e == EINTR else { throw ZMQError(code: e, operation: "poll") }
         if timeoutMs >= 0 {

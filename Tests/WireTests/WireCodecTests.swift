@@ -42,6 +42,7 @@ func allSampleMessages() -> [Envelope] {
         (.control, .control(Control(action: .stop, panel: 5, durationMs: 2000, delayUs: 0))),
         (.ping, .ping(Ping(sentNs: 42, seq: 7, payload: [1, 2, 3]))),
         (.pong, .ping(Ping(sentNs: 42, seq: 7))),
+        (.linkReport, .linkReport(LinkReport(fromPanel: 2, toPanel: 3, rttNs: 41_000, bytes: 65_600, sendNs: 12))),
     ]
     return bodies.enumerated().map { i, tb in
         Envelope(header: Header(type: tb.0, runID: 0xDEAD_BEEF_0000_0001, run: 2, step: UInt32(i * 10), attempt: 1, sender: Int32(i) - 1), body: tb.1)
@@ -121,5 +122,26 @@ func allSampleMessages() -> [Envelope] {
         let c0 = particleChecksum(p)
         p.vy[63] = p.vy[63].nextUp
         #expect(particleChecksum(p) != c0)
+    }
+}
+
+@Suite struct ChecksumTests {
+    @Test func everyByteMatters() {
+        let p = sampleParticles(1031)  // not a multiple of the lane width
+        let c0 = particleChecksum(p)
+        for array in 0..<4 {
+            for index in [0, 1, 517, 1029, 1030] {
+                var q = p
+                switch array {
+                case 0: q.x[index] = q.x[index].nextUp
+                case 1: q.y[index] = q.y[index].nextUp
+                case 2: q.vx[index] = q.vx[index].nextUp
+                default: q.vy[index] = q.vy[index].nextUp
+                }
+                #expect(particleChecksum(q) != c0, "array \(array) index \(index)")
+            }
+        }
+        // swapping arrays changes it too
+        #expect(particleChecksum(ParticleArrays(x: p.y, y: p.x, vx: p.vx, vy: p.vy)) != c0)
     }
 }

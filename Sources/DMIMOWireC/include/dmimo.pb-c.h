@@ -32,6 +32,7 @@ typedef struct Dmimo__DownlinkSnapshot Dmimo__DownlinkSnapshot;
 typedef struct Dmimo__DownlinkEstimate Dmimo__DownlinkEstimate;
 typedef struct Dmimo__Control Dmimo__Control;
 typedef struct Dmimo__Ping Dmimo__Ping;
+typedef struct Dmimo__LinkReport Dmimo__LinkReport;
 
 
 /* --- enums --- */
@@ -86,7 +87,11 @@ typedef enum _Dmimo__MessageType {
    * link round-trip probe
    */
   DMIMO__MESSAGE_TYPE__PING = 12,
-  DMIMO__MESSAGE_TYPE__PONG = 13
+  DMIMO__MESSAGE_TYPE__PONG = 13,
+  /*
+   * panel -> controller: round trip it measured on a hop it sent
+   */
+  DMIMO__MESSAGE_TYPE__LINK_REPORT = 14
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(DMIMO__MESSAGE_TYPE)
 } Dmimo__MessageType;
 typedef enum _Dmimo__Outcome {
@@ -131,7 +136,8 @@ typedef enum {
   DMIMO__ENVELOPE__BODY_DOWNLINK_SNAPSHOT = 18,
   DMIMO__ENVELOPE__BODY_DOWNLINK_ESTIMATE = 19,
   DMIMO__ENVELOPE__BODY_CONTROL = 20,
-  DMIMO__ENVELOPE__BODY_PING = 21
+  DMIMO__ENVELOPE__BODY_PING = 21,
+  DMIMO__ENVELOPE__BODY_LINK_REPORT = 22
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(DMIMO__ENVELOPE__BODY__CASE)
 } Dmimo__Envelope__BodyCase;
 
@@ -168,6 +174,7 @@ struct  Dmimo__Envelope
     Dmimo__DownlinkEstimate *downlink_estimate;
     Dmimo__Control *control;
     Dmimo__Ping *ping;
+    Dmimo__LinkReport *link_report;
   };
 };
 #define DMIMO__ENVELOPE__INIT \
@@ -538,6 +545,29 @@ struct  Dmimo__Ping
     , 0, 0, {0,NULL} }
 
 
+/*
+ * A sender's measurement of one hop: send -> acknowledgement round trip on its own monotonic clock.
+ */
+struct  Dmimo__LinkReport
+{
+  ProtobufCMessage base;
+  /*
+   * -1 = controller
+   */
+  int32_t from_panel;
+  int32_t to_panel;
+  uint64_t rtt_ns;
+  /*
+   * size of the message that was acknowledged
+   */
+  uint32_t bytes;
+  uint64_t send_ns;
+};
+#define DMIMO__LINK_REPORT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dmimo__link_report__descriptor) \
+    , 0, 0, 0, 0, 0 }
+
+
 /* Dmimo__Envelope methods */
 void   dmimo__envelope__init
                      (Dmimo__Envelope         *message);
@@ -861,6 +891,25 @@ Dmimo__Ping *
 void   dmimo__ping__free_unpacked
                      (Dmimo__Ping *message,
                       ProtobufCAllocator *allocator);
+/* Dmimo__LinkReport methods */
+void   dmimo__link_report__init
+                     (Dmimo__LinkReport         *message);
+size_t dmimo__link_report__get_packed_size
+                     (const Dmimo__LinkReport   *message);
+size_t dmimo__link_report__pack
+                     (const Dmimo__LinkReport   *message,
+                      uint8_t             *out);
+size_t dmimo__link_report__pack_to_buffer
+                     (const Dmimo__LinkReport   *message,
+                      ProtobufCBuffer     *buffer);
+Dmimo__LinkReport *
+       dmimo__link_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dmimo__link_report__free_unpacked
+                     (Dmimo__LinkReport *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Dmimo__Envelope_Closure)
@@ -914,6 +963,9 @@ typedef void (*Dmimo__Control_Closure)
 typedef void (*Dmimo__Ping_Closure)
                  (const Dmimo__Ping *message,
                   void *closure_data);
+typedef void (*Dmimo__LinkReport_Closure)
+                 (const Dmimo__LinkReport *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -941,6 +993,7 @@ extern const ProtobufCMessageDescriptor dmimo__downlink_snapshot__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__downlink_estimate__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__control__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__ping__descriptor;
+extern const ProtobufCMessageDescriptor dmimo__link_report__descriptor;
 
 PROTOBUF_C__END_DECLS
 

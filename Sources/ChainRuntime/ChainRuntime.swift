@@ -1,1 +1,0 @@
-// ChainRuntime module.

@@ -1,0 +1,287 @@
+// ChainSession: the controller's side of a chain — control socket, panel processes, handshake, data sends, events.
+import Wire
+import ZeroMQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the controller reaches its panels.
+public struct SessionOptions: Sendable {
+    /// Number of panels J.
+    public var panels: Int
+    /// Start the panel processes on this host (false: they are started elsewhere and connect to us).
+    public var spawn = true
+    /// Path of the `panel-node` executable (spawn mode).
+    public var panelExecutable = ""
+    /// Where the controller's control socket binds, e.g. `tcp://127.0.0.1:*` or `tcp://*:5500`.
+    public var controlBind = "tcp://127.0.0.1:*"
+    /// What panels connect to for control (defaults to the bound endpoint).
+    public var controlAdvertised: String?
+    /// Bind endpoint of each panel's data socket in spawn mode (default: any free loopback port).
+    public var panelBind: [String]?
+    /// Data endpoint of each panel to connect to (overrides what the panels report in Hello).
+    public var panelEndpoints: [String]?
+    /// How long to wait for every panel's Hello, milliseconds.
+    public var startupTimeoutMs = 15_000
+    /// Folder for the panels' stdout/stderr logs (nil: inherit the controller's).
+    public var logDirectory: String?
+    /// Run id of this session.
+    public var runID: UInt64
+    /// The Configure message body sent to every panel (data endpoints are filled in by the session).
+    public var mode = "probe"
+    public var configYAML = ""
+    public var particles: UInt32 = 0
+    public var maxSkip: UInt32 = 1
+
+    public init(panels: Int, runID: UInt64) {
+        self.panels = panels
+        self.runID = runID
+    }
+}
+
+/// Something that happened on the controller's sockets.
+public enum SessionEvent {
+    /// A message from panel `panel` on the control plane.
+    case control(panel: Int, Envelope)
+    /// An acknowledgement (or other reply) on the controller's data link into `panel`.
+    case data(panel: Int, Envelope, receivedNs: UInt64)
+    /// A spawned panel process ended.
+    case panelExited(panel: Int, ChildExit)
+    /// SIGINT, SIGTERM or SIGHUP arrived.
+    case interrupted(Int32)
+}
+
+/// The controller's connection to J panels.
+public final class ChainSession {
+    public let options: SessionOptions
+    let context: ZMQContext
+    let control: ZMQSocket
+    let signals: SignalWatcher
+    public let children = ChildProcesses()
+    var childPanel: [pid_t: Int] = [:]
+    var dataLinks: [Int: ZMQSocket] = [:]
+    /// Data endpoint of every panel, index k.
+    public private(set) var dataEndpoints: [String]
+    /// Host each panel reported.
+    public private(set) var panelHosts: [String]
+    public private(set) var panelPIDs: [UInt64]
+    /// Last heartbeat counters of every panel.
+    public private(set) var panelCounters: [NodeCounters]
+    /// Monotonic time of the last message from each panel.
+    public private(set) var lastHeard: [UInt64]
+    /// The endpoint panels connect to.
+    public private(set) var controlEndpoint = ""
+    var encodeBuffer: [UInt8] = []
+    /// Messages the controller itself dropped (undecodable or from another run).
+    public private(set) var dropped: UInt64 = 0
+
+    public init(options: SessionOptions, signals: SignalWatcher) throws(RuntimeError) {
+        precondition(options.panels >= 1)
+        self.options = options
+        self.signals = signals
+        dataEndpoints = options.panelEndpoints ?? Array(repeating: "", count: options.panels)
+        panelHosts = Array(repeating: "", count: options.panels)
+        panelPIDs = Array(repeating: 0, count: options.panels)
+        panelCounters = Array(repeating: NodeCounters(), count: options.panels)
+        lastHeard = Array(repeating: 0, count: options.panels)
+        do {
+            context = try ZMQContext()
+            control = try ZMQSocket(context, .router)
+            try control.setRouterMandatory(true)
+            try control.setRouterHandover(true)
+            try control.setMaxMessageSize(Int64(maxMessageBytes))
+            try control.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+            try control.setSendHighWaterMark(100_000)
+            try control.setReceiveHighWaterMark(100_000)
+        } catch {
+            throw RuntimeError("controller: cannot create sockets: \(error)")
+        }
+        do { try control.bind(options.controlBind) } catch {
+            throw RuntimeError("controller: cannot bind control endpoint \(options.controlBind): \(error.text)")
+        }
+        let bound = (try? control.lastEndpoint()) ?? options.controlBind
+        controlEndpoint = options.controlAdvertised ?? bound
+    }
+
+    deinit { shutdown() }
+
+    /// Starts (or waits for) all panels, collects their Hello, and sends each the Configure message.
+    public func start() throws(RuntimeError) {
+        if options.spawn {
+            for k in 0..<options.panels {
+                let bind = options.panelBind?[k] ?? "tcp://127.0.0.1:*"
+                let log = options.logDirectory.map { "\($0)/panel-\(k).log" }
+                let child = try children.spawn(
+                    name: "panel \(k)", executable: options.panelExecutable,
+                    arguments: ["run", "--index", "\(k)", "--controller", controlEndpoint, "--bind", bind,
+                                "--parent-pid", "\(getpid())"],
+                    logPath: log)
+                childPanel[child.pid] = k
+                if options.panelEndpoints == nil { dataEndpoints[k] = "" }
+                if options.panelBind != nil && options.panelEndpoints == nil && !bind.contains("*") {
+                    dataEndpoints[k] = bind
+                }
+            }
+        }
+        var greeted = Set<Int>()
+        let deadline = monotonicNanos() + UInt64(options.startupTimeoutMs) * 1_000_000
+        while greeted.count < options.panels {
+            let now = monotonicNanos()
+            if now >= deadline {
+                let missing = (0..<options.panels).filter { !greeted.contains($0) }
+                let names = missing.prefix(8).map { k in
+                    let endpoint = options.panelEndpoints?[k] ?? options.panelBind?[k] ?? "its data endpoint"
+                    return "panel \(k) (\(endpoint))"
+                }
+                throw RuntimeError("no Hello within \(options.startupTimeoutMs) ms from \(names.joined(separator: ", "))"
+                                   + (missing.count > 8 ? " and \(missing.count - 8) more" : "")
+                                   + "; panels connect to \(controlEndpoint)")
+            }
+            for event in try poll(timeoutMs: Int(min(100, (deadline - now) / 1_000_000 + 1))) {
+                switch event {
+                case .control(let k, let envelope):
+                    if case .hello(let hello) = envelope.body {
+                        greeted.insert(k)
+                        if options.panelEndpoints == nil, dataEndpoints[k].isEmpty { dataEndpoints[k] = hello.dataEndpoint }
+                        panelHosts[k] = hello.host
+                        panelPIDs[k] = hello.pid
+                        if hello.version != dmimoVersion {
+                            throw RuntimeError("panel \(k) at \(dataEndpoints[k]) runs version \(hello.version), controller \(dmimoVersion)")
+                        }
+                    }
+                case .panelExited(let k, let how):
+                    let endpoint = options.panelBind?[k] ?? "tcp://127.0.0.1:*"
+                    throw RuntimeError("panel \(k) (\(endpoint)) \(how) during start-up"
+                                       + (options.logDirectory.map { "; see \($0)/panel-\(k).log" } ?? ""))
+                case .interrupted(let s):
+                    throw RuntimeError("interrupted by signal \(s) during start-up")
+                case .data:
+                    break
+                }
+            }
+        }
+        for k in 0..<options.panels { try configure(panel: k) }
+    }
+
+    /// Sends panel `k` the Configure message (data endpoints, mode, configuration).
+    public func configure(panel k: Int) throws(RuntimeError) {
+        let configure = Configure(dataEndpoints: dataEndpoints, mode: options.mode, configYAML: options.configYAML,
+                                  particles: options.particles, maxSkip: options.maxSkip)
+        try sendControl(toPanel: k, Envelope(header: Header(type: .configure, runID: options.runID, sender: controllerSender),
+                                             body: .configure(configure)))
+    }
+
+    /// Sends a message to panel `k` over the control plane.
+    public func sendControl(toPanel k: Int, _ envelope: Envelope) throws(RuntimeError) {
+        WireCodec.encode(envelope, into: &encodeBuffer)
+        do {
+            if try control.send(frames: [panelRoutingID(k), encodeBuffer]) == false {
+                throw RuntimeError("panel \(k) (\(dataEndpoints[k])): control queue full")
+            }
+        } catch let error as ZMQError {
+            if error.isHostUnreachable {
+                throw RuntimeError("panel \(k) (\(dataEndpoints[k])) is not connected to the controller")
+            }
+            throw RuntimeError("panel \(k) (\(dataEndpoints[k])): \(error)")
+        } catch let error as RuntimeError { throw error } catch { throw RuntimeError("\(error)") }
+    }
+
+    /// Sends a message into panel `k`'s data socket (as a hop of the chain). Returns the send time (ns).
+    @discardableResult
+    public func sendData(toPanel k: Int, _ envelope: Envelope) throws(RuntimeError) -> UInt64 {
+        let link: ZMQSocket
+        if let existing = dataLinks[k] {
+            link = existing
+        } else {
+            do {
+                link = try ZMQSocket(context, .dealer)
+                try link.setRoutingID("controller")
+                try link.setReconnect(intervalMs: 100, maxMs: 2000)
+                try link.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+                try link.connect(dataEndpoints[k])
+            } catch {
+                throw RuntimeError("panel \(k): cannot connect to data endpoint \(dataEndpoints[k]): \(error)")
+            }
+            dataLinks[k] = link
+        }
+        WireCodec.encode(envelope, into: &encodeBuffer)
+        let sendNs = monotonicNanos()
+        do {
+            if try link.send(encodeBuffer, dontWait: true) == false {
+                try link.setSendTimeout(milliseconds: 2000)
+                if try link.send(encodeBuffer, dontWait: false) == false {
+                    throw RuntimeError("panel \(k) (\(dataEndpoints[k])) did not accept data within 2 s")
+                }
+            }
+        } catch let error as ZMQError {
+            throw RuntimeError("panel \(k) (\(dataEndpoints[k])): send failed: \(error)")
+        } catch let error as RuntimeError { throw error } catch { throw RuntimeError("\(error)") }
+        return sendNs
+    }
+
+    /// Waits up to `timeoutMs` for messages, signals and panel exits; returns everything that happened.
+    public func poll(timeoutMs: Int) throws(RuntimeError) -> [SessionEvent] {
+        var events: [SessionEvent] = []
+        for (child, how) in children.reap() {
+            if let k = childPanel[child.pid] { events.append(.panelExited(panel: k, how)) }
+        }
+        if !events.isEmpty { return events }
+        let links = dataLinks.sorted { $0.key < $1.key }
+        let ready: (sockets: [Bool], fileDescriptors: [Bool])
+        do {
+            // with spawned children, wake at least every 20 ms to notice exits
+            let wait = options.spawn && !children.running.isEmpty ? min(timeoutMs, 20) : timeoutMs
+            ready = try zmqPoll([control] + links.map(\.value), fileDescriptors: [signals.fileDescriptor], timeoutMs: wait)
+        } catch {
+            throw RuntimeError("controller: poll failed: \(error)")
+        }
+        if ready.fileDescriptors[0] {
+            for s in signals.pending() { events.append(.interrupted(s)) }
+        }
+        if ready.sockets[0] {
+            while let frames = try? control.receiveFrames(dontWait: true) {
+                guard frames.count == 2, let k = panelIndex(frames[0]), k < options.panels else { dropped += 1; continue }
+                guard let envelope = try? WireCodec.decode(frames[1]) else { dropped += 1; continue }
+                guard envelope.header.runID == options.runID || envelope.header.type == .hello else { dropped += 1; continue }
+                lastHeard[k] = monotonicNanos()
+                if case .heartbeat(let hb) = envelope.body { panelCounters[k] = hb.counters }
+                events.append(.control(panel: k, envelope))
+            }
+        }
+        for (i, (k, link)) in links.enumerated() where ready.sockets[1 + i] {
+            while let message = try? link.receive(dontWait: true) {
+                let now = monotonicNanos()
+                guard let envelope = try? WireCodec.decode(message.bytes), envelope.header.runID == options.runID else {
+                    dropped += 1; continue
+                }
+                events.append(.data(panel: k, envelope, receivedNs: now))
+            }
+        }
+        for (child, how) in children.reap() {
+            if let k = childPanel[child.pid] { events.append(.panelExited(panel: k, how)) }
+        }
+        return events
+    }
+
+    func panelIndex(_ identity: [UInt8]) -> Int? {
+        let text = String(decoding: identity, as: UTF8.self)
+        guard text.hasPrefix("panel-") else { return nil }
+        return Int(text.dropFirst(6))
+    }
+
+    /// Asks every panel to shut down, then stops and reaps every spawned process. Idempotent.
+    public func shutdown(graceMs: Int = 1000) {
+        for k in 0..<options.panels {
+            let bye = Envelope(header: Header(type: .control, runID: options.runID, sender: controllerSender),
+                               body: .control(Control(action: .shutdown)))
+            try? sendControl(toPanel: k, bye)
+        }
+        children.terminateAll(graceMs: graceMs)
+        for link in dataLinks.values { link.close() }
+        dataLinks.removeAll()
+        control.close()
+    }
+
+    /// The panel a process id belongs to (spawn mode).
+    public func panel(ofChild pid: pid_t) -> Int? { childPanel[pid] }
+}

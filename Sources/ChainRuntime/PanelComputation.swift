@@ -1,0 +1,41 @@
+// PanelComputation: what a panel does with γ between receiving and forwarding it (probe or filter update).
+import Wire
+
+/// The result of one panel's work on one step.
+public struct PanelOutput: Sendable {
+    /// The panel's local LoS outcome (nil in probe mode).
+    public var report: PanelReport?
+    /// MMSE estimate from this panel's pre-resampling weights: x, y (m), vx, vy (m/s).
+    public var estimate: SIMD4<Double>?
+    /// Number of measurements used.
+    public var measurements: UInt32 = 0
+    /// Whether the incoming particles failed their integrity check.
+    public var checksumError = false
+
+    public init(report: PanelReport? = nil, estimate: SIMD4<Double>? = nil, measurements: UInt32 = 0, checksumError: Bool = false) {
+        self.report = report; self.estimate = estimate; self.measurements = measurements; self.checksumError = checksumError
+    }
+}
+
+/// The per-panel computation. Implementations are pure apart from their own state; the node does all I/O.
+public protocol PanelComputation {
+    /// Stores a measurement batch for a future (run, step).
+    mutating func store(_ batch: MeasurementBatch, run: UInt32, step: UInt32)
+    /// Processes the incoming particles in place and returns what the panel reports.
+    /// - Parameters:
+    ///   - isFirstOfRoute: this panel is the first live panel of the step (it applies the motion model).
+    ///   - reset: the first step of a run: start from fresh panel state.
+    ///   - checksum: the sender's checksum of `particles` (0 = none).
+    mutating func process(particles: inout ParticleArrays, run: UInt32, step: UInt32,
+                          isFirstOfRoute: Bool, reset: Bool, checksum: UInt64) -> PanelOutput
+}
+
+/// The probe: verifies the particles arrived intact and forwards them unchanged.
+public struct ProbeComputation: PanelComputation {
+    public init() {}
+    public mutating func store(_ batch: MeasurementBatch, run: UInt32, step: UInt32) {}
+    public mutating func process(particles: inout ParticleArrays, run: UInt32, step: UInt32,
+                                 isFirstOfRoute: Bool, reset: Bool, checksum: UInt64) -> PanelOutput {
+        PanelOutput(checksumError: checksum != 0 && particleChecksum(particles) != checksum)
+    }
+}

@@ -1,0 +1,12 @@
+// chain-controller: parse options and hand over to the runtime (probe, and later run, scenario, check, fault).
+import ArgumentParser
+import ChainRuntime
+
+@main
+struct ChainControllerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chain-controller",
+        abstract: "Drives a daisy chain of panel-node processes: injects measurements, collects estimates, times everything.",
+        version: dmimoVersion,
+        subcommands: [ProbeCommand.self])
+}

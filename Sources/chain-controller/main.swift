@@ -1,2 +1,0 @@
-// chain-controller executable.
-print("chain-controller")

@@ -1,2 +1,0 @@
-// panel-node executable.
-print("panel-node")
