@@ -84,9 +84,7 @@ public func runProbe(session: ChainSession, options: ProbeOptions,
     var lastStep: Int = -1
     let total = options.warmup + options.messages
     for message in 0..<total {
-        var stream = RandomStream(seed: options.seed, step: message, panel: noPanel, purpose: .probePayload)
-        func array() -> [Float] { (0..<options.particles).map { _ in stream.nextUniformFloat() * 30 } }
-        let particles = ParticleArrays(x: array(), y: array(), vx: array(), vy: array())
+        let particles = probePayload(seed: options.seed, message: message, count: options.particles)
         let checksum = particleChecksum(particles)
         let header = Header(type: .stepStart, runID: session.options.runID, run: 0, step: UInt32(message),
                             sender: controllerSender)
@@ -162,4 +160,23 @@ public func runProbe(session: ChainSession, options: ProbeOptions,
     }
     result.panelChecksumErrors = session.panelCounters.reduce(0) { $0 + $1.checksumErrors }
     return result
+}
+
+/// The random particles of probe message `message`: four arrays of `count` floats in [0, 30).
+func probePayload(seed: UInt64, message: Int, count: Int) -> ParticleArrays {
+    var stream = RandomStream(seed: seed, step: message, panel: noPanel, purpose: .probePayload)
+    var arrays = [[Float]](repeating: [Float](repeating: 0, count: count), count: 4)
+    for a in 0..<4 {
+        arrays[a].withUnsafeMutableBufferPointer { out in
+            var i = 0
+            while i < count {
+                let block = stream.nextBlock()
+                for lane in 0..<4 where i + lane < count {
+                    out[i + lane] = Float(block[lane] >> 8) * (30.0 / 16_777_216.0)
+                }
+                i += 4
+            }
+        }
+    }
+    return ParticleArrays(x: arrays[0], y: arrays[1], vx: arrays[2], vy: arrays[3])
 }

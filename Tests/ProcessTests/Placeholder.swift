@@ -1,3 +1,0 @@
-// ProcessTests placeholder.
-import Testing
-@Test func placeholder() {}

@@ -1,0 +1,170 @@
+// Process-level tests: real panel-node processes, real ZeroMQ sockets, real protobuf-c bytes.
+import ChainRuntime
+import Foundation
+import Testing
+import Wire
+import ZeroMQ
+
+/// The folder holding this package's built executables (the test bundle sits next to them).
+func builtProductsDirectory() -> URL {
+    URL(fileURLWithPath: currentExecutablePath()).deletingLastPathComponent()
+}
+
+func panelExecutable() throws -> String {
+    let path = builtProductsDirectory().appendingPathComponent("panel-node").path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw RuntimeError("panel-node not built at \(path): run `swift build` before the tests")
+    }
+    return path
+}
+
+func makeSession(panels: Int, signals: SignalWatcher) throws -> ChainSession {
+    var options = SessionOptions(panels: panels, runID: UInt64.random(in: 1...UInt64.max))
+    options.panelExecutable = try panelExecutable()
+    options.mode = "probe"
+    return try ChainSession(options: options, signals: signals)
+}
+
+/// Process ids whose parent is `pid` (from /proc).
+func childProcesses(of pid: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { name -> Int32? in
+        guard let child = Int32(name),
+              let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 2 && Int32(fields[1]) == pid ? child : nil
+    }
+}
+
+func processExists(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    let state = stat[stat.index(after: close)...].split(separator: " ").first
+    return state != "Z"
+}
+
+@Suite(.serialized) struct ProbeProcessTests {
+    @Test func thousandMessagesThroughFourPanelsArriveIntactAndInOrder() throws {
+        let signals = try SignalWatcher()
+        let session = try makeSession(panels: 4, signals: signals)
+        defer { session.shutdown() }
+        try session.start()
+        var options = ProbeOptions(particles: 4096, messages: 1000)
+        options.warmup = 0
+        options.timeoutMs = 10_000
+        let result = try runProbe(session: session, options: options)
+        #expect(result.intact == 1000)
+        #expect(result.corrupted == 0)
+        #expect(result.outOfOrder == 0)
+        #expect(result.panelChecksumErrors == 0)
+        #expect(result.endToEnd.count == 1000)
+        #expect(result.hops.allSatisfy { $0.count == 1000 })
+        #expect(result.messageBytes > 4 * 4096 * 4)
+    }
+
+    @Test func aKilledPanelIsReportedByNameWithoutHanging() throws {
+        let signals = try SignalWatcher()
+        let session = try makeSession(panels: 4, signals: signals)
+        defer { session.shutdown() }
+        try session.start()
+        let victim = try #require(session.children.running.values.first { session.panel(ofChild: $0.pid) == 2 })
+        var options = ProbeOptions(particles: 1024, messages: 100_000)
+        options.warmup = 0
+        options.timeoutMs = 5_000
+        let started = ContinuousClock.now
+        #expect {
+            _ = try runProbe(session: session, options: options) { done, _ in
+                if done == 50 { session.children.signal(victim, SIGKILL) }
+            }
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("panel 2") && text.contains("signal 9") && text.contains("tcp://127.0.0.1:")
+        }
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
+    @Test func garbageAndWrongRunMessagesAreDroppedAndCountedAndThePanelKeepsWorking() throws {
+        let signals = try SignalWatcher()
+        let session = try makeSession(panels: 1, signals: signals)
+        defer { session.shutdown() }
+        try session.start()
+        let ctx = try ZMQContext()
+        let attacker = try ZMQSocket(ctx, .dealer)
+        try attacker.connect(session.dataEndpoints[0])
+        let valid = WireCodec.encode(Envelope(
+            header: Header(type: .stepStart, runID: session.options.runID, sender: controllerSender),
+            body: .stepStart(StepStart(route: [0], prior: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4])))))
+        var wrongRun = Envelope(header: Header(type: .stepStart, runID: session.options.runID ^ 1, sender: controllerSender),
+                                body: .stepStart(StepStart(route: [0], prior: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4]))))
+        var wrongVersion = wrongRun
+        wrongVersion.header.runID = session.options.runID
+        wrongVersion.header.protocolVersion = 9
+        wrongRun.header.step = 1
+        let garbage: [[UInt8]] = [
+            [0xFF, 0xFF, 0xFF, 0xFF], Array(valid.prefix(valid.count / 2)), [UInt8](repeating: 0xAB, count: 70_000),
+            WireCodec.encode(wrongRun), WireCodec.encode(wrongVersion), [],
+        ]
+        for g in garbage { try attacker.send(g, dontWait: false) }
+        // heartbeats carry the panel's counters: wait (bounded) until it has counted all six
+        let deadline = ContinuousClock.now + .seconds(10)
+        while session.panelCounters[0].dropped < 6 && ContinuousClock.now < deadline {
+            _ = try session.poll(timeoutMs: 100)
+        }
+        let counters = session.panelCounters[0]
+        #expect(counters.dropped == 6)
+        #expect(counters.droppedWrongRun == 1)
+        // the empty frame is a valid protobuf with every field zero, so it fails on its version (0)
+        #expect(counters.droppedWrongVersion == 2)
+        #expect(counters.droppedMalformed == 3)
+        // the panel still does its job
+        var options = ProbeOptions(particles: 256, messages: 10)
+        options.warmup = 0
+        let result = try runProbe(session: session, options: options)
+        #expect(result.intact == 10)
+    }
+
+    @Test func aPortInUseIsReportedWithPanelAndEndpoint() throws {
+        let ctx = try ZMQContext()
+        let squatter = try ZMQSocket(ctx, .router)
+        try squatter.bind("tcp://127.0.0.1:*")
+        let taken = try squatter.lastEndpoint()
+        let signals = try SignalWatcher()
+        var options = SessionOptions(panels: 2, runID: 7)
+        options.panelExecutable = try panelExecutable()
+        options.panelBind = ["tcp://127.0.0.1:*", taken]
+        let session = try ChainSession(options: options, signals: signals)
+        defer { session.shutdown() }
+        #expect {
+            try session.start()
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("panel 1") && text.contains(taken) && text.contains("exited with status 2")
+        }
+    }
+
+    @Test func sigintToTheControllerLeavesNoPanelProcessBehind() throws {
+        let controller = builtProductsDirectory().appendingPathComponent("chain-controller").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: controller)
+        process.arguments = ["probe", "--panels", "4", "--particles", "1024", "--messages", "10000000"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // wait (bounded) until its four panels are up
+        var panels: [Int32] = []
+        let deadline = ContinuousClock.now + .seconds(20)
+        while panels.count < 4 && ContinuousClock.now < deadline {
+            panels = childProcesses(of: process.processIdentifier)
+            usleep(50_000)
+        }
+        #expect(panels.count == 4)
+        usleep(300_000)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        let gone = ContinuousClock.now + .seconds(2)
+        while panels.contains(where: processExists) && ContinuousClock.now < gone { usleep(20_000) }
+        #expect(!panels.contains(where: processExists), "panel processes left behind: \(panels.filter(processExists))")
+    }
+}
