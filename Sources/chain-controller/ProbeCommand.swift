@@ -60,6 +60,7 @@ struct ProbeCommand: ParsableCommand {
     }
 
     func run() throws {
+        tuneAllocatorForMessages()
         do {
             let signals = try SignalWatcher()
             var options = SessionOptions(panels: panels, runID: UInt64.random(in: 1...UInt64.max))

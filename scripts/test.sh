@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# test.sh: README command 2 — set up, check the generated wire code, build, run every test (unit, process-level,
+# multi-host where root), and the Python-oracle comparisons.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+bash scripts/setup.sh
+bash scripts/check-proto.sh
+bash scripts/build.sh
+echo "test: swift test (release build with testing enabled)"
+swift test -c release -Xswiftc -enable-testing --skip-build 2>&1 | tee /tmp/dmimo-swift-test.log | grep -vE '^(◇|↳| *Test Suite| *Executed 0 tests)' || true
+status=${PIPESTATUS[0]}
+if [ "$status" -ne 0 ]; then echo "test: swift test FAILED (exit $status)" >&2; exit "$status"; fi
+for extra in scripts/tests/*.sh; do
+  [ -e "$extra" ] || continue
+  echo "test: $extra"
+  bash "$extra"
+done
+echo "test: all passed in $(( $(date +%s) - start )) s"
