@@ -73,6 +73,17 @@ public struct RandomStream: Sendable {
         self.purpose = purpose.rawValue
     }
 
+    /// Positions the stream at the start of Philox block `block` (4 words, i.e. two uniforms or one
+    /// Box–Muller pair): buffered words and the spare Gaussian are dropped. Lets a caller give each item
+    /// (for example each propagation path) its own fixed block, so that one item's numbers do not depend
+    /// on how many numbers the items before it used.
+    @inlinable
+    public mutating func seek(toBlock block: UInt32) {
+        self.block = block
+        used = 4
+        spareGaussian = nil
+    }
+
     /// The next four raw words (one Philox block), independent of any buffered single words.
     @inlinable
     public mutating func nextBlock() -> SIMD4<UInt32> {

@@ -42,6 +42,20 @@ public struct RadioParameters: Sendable, Equatable, Codable {
     public var aoaStdTimesU: Double {
         (24.0 / (Double.pi * Double.pi * Double(arrayElements - 1))).squareRoot()
     }
+    /// Variance σ_u² = 1/2 of each quadrature of the unit complex noise behind the normalized amplitude
+    /// (z_u = |u e^{jθ} + n|, n ~ CN(0, 1); spec A.6, B.1). A model constant, not a parameter.
+    public var amplitudeNoiseVariance: Double { 0.5 }
+    /// Amplitude factor g = 10^(−L_refl/20) of a single-bounce path (dimensionless; 1 for LoS).
+    public var reflectionGain: Double { pow10(-reflectionLossDb / 20) }
+    /// True normalized amplitude u = g · √(SNR_1m · N_a) / d of a path of length `distance` metres
+    /// (spec A.5; the distance is floored at 1 mm as in the reference).
+    public func pathAmplitude(distance: Double, singleBounce: Bool) -> Double {
+        (singleBounce ? reflectionGain : 1) * maxAmplitude / max(distance, 1e-3)
+    }
+    /// The panel's antenna array: M_a × M_a URA with spacing λ/4 (spec A.2).
+    public var array: UniformRectangularArray {
+        UniformRectangularArray(side: arraySide, spacing: wavelength / 4)
+    }
     /// σ_d(u) in metres.
     public func distanceStd(amplitude u: Double) -> Double { distanceStdTimesU / u }
     /// σ_φ(u) in radians.

@@ -1,0 +1,112 @@
+// InProcessChain: the whole Loca-LoS daisy chain run step by step in one process, with the panel update.
+import Scenario
+
+/// The world and settings of a chain run, as the filter sees them.
+public struct ChainSetup: Sendable, Equatable {
+    /// Panel positions in chain order, metres. Chain position j is panel index j in the random-stream keys.
+    public var panelPositions: [SIMD2<Double>]
+    public var radio: RadioParameters
+    public var filter: FilterParameters
+    /// Centre of the prior position disc (spec §A.3: p[0] − v[0]·Δt), metres.
+    public var priorCentre: SIMD2<Double>
+    /// Centre of the prior velocity box (v[0]), m/s.
+    public var priorVelocity: SIMD2<Double>
+
+    public init(panelPositions: [SIMD2<Double>], radio: RadioParameters, filter: FilterParameters,
+                priorCentre: SIMD2<Double>, priorVelocity: SIMD2<Double>) {
+        self.panelPositions = panelPositions
+        self.radio = radio
+        self.filter = filter
+        self.priorCentre = priorCentre
+        self.priorVelocity = priorVelocity
+    }
+
+    /// The per-panel models, in chain order.
+    public var panelModels: [PanelModel] {
+        panelPositions.map { PanelModel(position: $0, radio: radio, filter: filter) }
+    }
+}
+
+/// Result of one step of the chain.
+public struct ChainStepOutcome: Sendable, Equatable {
+    public var step: Int
+    /// The MMSE estimate of the step (from the last panel's pre-resampling weights).
+    public var estimate: SIMD4<Double>
+    /// One report per panel, in chain order.
+    public var reports: [PanelReport]
+}
+
+/// The Loca-LoS chain in one process: every step, panel 0 applies the CV model to the previous posterior,
+/// panels 1…J−1 regularize, each with ``PanelFilter/update(_:measurements:seed:step:isFirstOfRoute:)``.
+public struct InProcessChain: Sendable {
+    public let setup: ChainSetup
+    public let seed: UInt64
+    public private(set) var panels: [PanelFilter]
+    /// The posterior particles of the last completed step (the prior before step 0).
+    public private(set) var particles: AgentParticles
+    /// The next step to run.
+    public private(set) var nextStep: Int = 0
+
+    public init(setup: ChainSetup, seed: UInt64) {
+        precondition(!setup.panelPositions.isEmpty, "a chain needs at least one panel")
+        self.setup = setup
+        self.seed = seed
+        panels = setup.panelModels.enumerated().map {
+            PanelFilter(model: $0.element, panel: UInt32($0.offset), seed: seed, step: 0)
+        }
+        particles = AgentParticles.prior(seed: seed, centre: setup.priorCentre, velocity: setup.priorVelocity,
+                                         count: setup.filter.particleCount, radius: setup.filter.priorRadius,
+                                         velocitySpread: setup.filter.priorVelocitySpread)
+    }
+
+    /// Runs the next step over all panels. `measurements(j)` gives panel j's measurements of this step.
+    public mutating func step(measurements: (_ panel: Int) -> PanelMeasurements) -> ChainStepOutcome {
+        let n = nextStep
+        var reports: [PanelReport] = []
+        reports.reserveCapacity(panels.count)
+        for j in panels.indices {
+            reports.append(panels[j].update(&particles, measurements: measurements(j), seed: seed, step: n,
+                                            isFirstOfRoute: j == 0))
+        }
+        nextStep += 1
+        return ChainStepOutcome(step: n, estimate: reports[reports.count - 1].estimate, reports: reports)
+    }
+}
+
+/// Per-step outputs of a whole chain run.
+public struct ChainRun: Sendable, Equatable {
+    public var panelCount: Int
+    /// MMSE estimate (p_x, p_y, v_x, v_y) per step.
+    public var estimates: [SIMD4<Double>]
+    /// Existence probability p_e per step and panel, step-major: index step · J + panel.
+    public var existence: [Double]
+    /// LoS decision p_e > p_de, step-major.
+    public var losDetected: [Bool]
+    /// Number of measurements M per step and panel, step-major.
+    public var measurementCounts: [Int]
+
+    public var stepCount: Int { estimates.count }
+}
+
+/// Runs the chain for `steps` steps (0 ..< steps) and collects its outputs.
+/// `measurements(n, j)` gives panel j's measurements of step n.
+public func runInProcessChain(_ setup: ChainSetup, seed: UInt64, steps: Int,
+                              measurements: (_ step: Int, _ panel: Int) -> PanelMeasurements) -> ChainRun {
+    var chain = InProcessChain(setup: setup, seed: seed)
+    let panelCount = setup.panelPositions.count
+    var run = ChainRun(panelCount: panelCount, estimates: [], existence: [], losDetected: [], measurementCounts: [])
+    run.estimates.reserveCapacity(steps)
+    run.existence.reserveCapacity(steps * panelCount)
+    run.losDetected.reserveCapacity(steps * panelCount)
+    run.measurementCounts.reserveCapacity(steps * panelCount)
+    for n in 0..<steps {
+        let outcome = chain.step { j in measurements(n, j) }
+        run.estimates.append(outcome.estimate)
+        for report in outcome.reports {
+            run.existence.append(report.existence)
+            run.losDetected.append(report.losDetected)
+            run.measurementCounts.append(report.measurementCount)
+        }
+    }
+    return run
+}

@@ -1,3 +1,0 @@
-// LocalizationTests placeholder.
-import Testing
-@Test func placeholder() {}
