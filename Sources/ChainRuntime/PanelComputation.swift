@@ -21,6 +21,8 @@ public struct PanelOutput: Sendable {
 public protocol PanelComputation {
     /// Stores a measurement batch for a future (run, step).
     mutating func store(_ batch: MeasurementBatch, run: UInt32, step: UInt32)
+    /// Whether everything needed to process (run, step) has arrived (its measurement batch).
+    func isReady(run: UInt32, step: UInt32) -> Bool
     /// Processes the incoming particles in place and returns what the panel reports.
     /// - Parameters:
     ///   - isFirstOfRoute: this panel is the first live panel of the step (it applies the motion model).
@@ -34,6 +36,7 @@ public protocol PanelComputation {
 public struct ProbeComputation: PanelComputation {
     public init() {}
     public mutating func store(_ batch: MeasurementBatch, run: UInt32, step: UInt32) {}
+    public func isReady(run: UInt32, step: UInt32) -> Bool { true }
     public mutating func process(particles: inout ParticleArrays, run: UInt32, step: UInt32,
                                  isFirstOfRoute: Bool, reset: Bool, checksum: UInt64) -> PanelOutput {
         PanelOutput(checksumError: checksum != 0 && particleChecksum(particles) != checksum)

@@ -21,6 +21,8 @@ public struct PanelNodeOptions: Sendable {
     public var controllerSilenceMs: Int = 0
     /// Exit when this process (the controller that spawned us) is gone.
     public var parentPID: Int32?
+    /// Longest wait for a step's measurement batch once its γ has arrived, milliseconds.
+    public var measurementWaitMs: Int = 2000
 
     public init(index: Int, controllerEndpoint: String, bindEndpoint: String, advertisedEndpoint: String? = nil) {
         self.index = index
@@ -56,6 +58,8 @@ public final class PanelNode {
     var encodeBuffer: [UInt8] = []
     var lastControllerContactNs = monotonicNanos()
     let computationFactory: (Configure, Int) throws -> any PanelComputation
+    /// Exit status requested while busy (a shutdown that arrived while waiting for measurements).
+    var pendingExit: Int32?
 
     /// Binds the data socket and connects to the controller.
     /// - Parameter makeComputation: builds the panel's computation from the controller's Configure message.
@@ -129,6 +133,7 @@ public final class PanelNode {
             }
             if ready.sockets[0], let status = drainControl() { return status }
             if ready.sockets[1] { drainData() }
+            if let status = pendingExit { return status }
             for (i, entry) in successorList.enumerated() where ready.sockets[2 + i] {
                 drainAcks(from: entry.value, panel: entry.key)
             }
@@ -145,6 +150,7 @@ public final class PanelNode {
 
     func sendHeartbeat() {
         counters.peakRSSBytes = peakRSSBytes()
+        counters.rssBytes = currentRSSBytes()
         sendControl(.heartbeat, .heartbeat(Heartbeat(sentNs: monotonicNanos(), counters: counters)))
     }
 
@@ -257,14 +263,18 @@ public final class PanelNode {
         let key = Self.stepKey(run: header.run, step: header.step)
         guard !processed.contains(key) else { counters.duplicates += 1; return }
         guard Int(incoming.hop) < incoming.route.count, incoming.route[Int(incoming.hop)] == Int32(options.index),
-              incoming.particles.isConsistent, var computation else {
+              incoming.particles.isConsistent, computation != nil else {
             counters.droppedMalformed += 1
             return
         }
         processed.insert(key)
         processedOrder.append(key)
         if processedOrder.count > 4096 { processed.remove(processedOrder.removeFirst()) }
-
+        if computation?.isReady(run: header.run, step: header.step) == false {
+            waitForMeasurements(run: header.run, step: header.step)
+        }
+        // move the computation out while it works, so its buffers are never shared (no copy-on-write)
+        guard var computation = self.computation.take() else { return }
         var gamma = incoming
         let output = computation.process(particles: &gamma.particles, run: header.run, step: header.step,
                                          isFirstOfRoute: incoming.hop == 0, reset: incoming.reset,
@@ -298,6 +308,22 @@ public final class PanelNode {
                 checksum: particleChecksum(gamma.particles))
             sendControl(.stepResult, .stepResult(result), run: header.run, step: header.step, attempt: header.attempt)
             counters.forwarded += 1
+        }
+    }
+
+    /// Waits (bounded) on the control socket for the measurement batch of (run, step), which is sent ahead of γ
+    /// on another connection and may still be in flight.
+    func waitForMeasurements(run: UInt32, step: UInt32) {
+        let deadline = monotonicNanos() + UInt64(options.measurementWaitMs) * 1_000_000
+        while computation?.isReady(run: run, step: step) == false {
+            let now = monotonicNanos()
+            guard now < deadline else {
+                counters.missingMeasurements += 1
+                log("no measurements for run \(run) step \(step) within \(options.measurementWaitMs) ms; updating without")
+                return
+            }
+            guard let ready = try? zmqPoll([control], timeoutMs: Int((deadline - now) / 1_000_000) + 1), ready[0] else { continue }
+            if let status = drainControl() { pendingExit = status; return }
         }
     }
 

@@ -2017,7 +2017,7 @@ const ProtobufCMessageDescriptor dmimo__hop_ack__descriptor =
   (ProtobufCMessageInit) dmimo__hop_ack__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__node_counters__field_descriptors[9] =
+static const ProtobufCFieldDescriptor dmimo__node_counters__field_descriptors[11] =
 {
   {
     "received",
@@ -2127,6 +2127,30 @@ static const ProtobufCFieldDescriptor dmimo__node_counters__field_descriptors[9]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "missing_measurements",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__NodeCounters, missing_measurements),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rss_bytes",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__NodeCounters, rss_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__node_counters__field_indices_by_name[] = {
   6,   /* field[6] = checksum_errors */
@@ -2136,13 +2160,15 @@ static const unsigned dmimo__node_counters__field_indices_by_name[] = {
   2,   /* field[2] = dropped_wrong_version */
   5,   /* field[5] = duplicates */
   7,   /* field[7] = forwarded */
+  9,   /* field[9] = missing_measurements */
   8,   /* field[8] = peak_rss_bytes */
   0,   /* field[0] = received */
+  10,   /* field[10] = rss_bytes */
 };
 static const ProtobufCIntRange dmimo__node_counters__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor dmimo__node_counters__descriptor =
 {
@@ -2152,7 +2178,7 @@ const ProtobufCMessageDescriptor dmimo__node_counters__descriptor =
   "Dmimo__NodeCounters",
   "dmimo",
   sizeof(Dmimo__NodeCounters),
-  9,
+  11,
   dmimo__node_counters__field_descriptors,
   dmimo__node_counters__field_indices_by_name,
   1,  dmimo__node_counters__number_ranges,

@@ -114,6 +114,7 @@ public enum WireCodec {
             k.dropped_wrong_version = n.droppedWrongVersion; k.dropped_wrong_run = n.droppedWrongRun
             k.dropped_stale = n.droppedStale; k.duplicates = n.duplicates; k.checksum_errors = n.checksumErrors
             k.forwarded = n.forwarded; k.peak_rss_bytes = n.peakRSSBytes
+            k.missing_measurements = n.missingMeasurements; k.rss_bytes = n.rssBytes
             var c = Dmimo__Heartbeat(); dmimo__heartbeat__init(&c)
             c.sent_ns = m.sentNs; c.counters = arena.message(k)
             env.body_case = DMIMO__ENVELOPE__BODY_HEARTBEAT; env.heartbeat = arena.message(c)
@@ -242,6 +243,7 @@ public enum WireCodec {
                 n.droppedWrongVersion = k.dropped_wrong_version; n.droppedWrongRun = k.dropped_wrong_run
                 n.droppedStale = k.dropped_stale; n.duplicates = k.duplicates; n.checksumErrors = k.checksum_errors
                 n.forwarded = k.forwarded; n.peakRSSBytes = k.peak_rss_bytes
+                n.missingMeasurements = k.missing_measurements; n.rssBytes = k.rss_bytes
             }
             body = .heartbeat(Heartbeat(sentNs: c.sent_ns, counters: n))
         case DMIMO__ENVELOPE__BODY_MEASUREMENTS:

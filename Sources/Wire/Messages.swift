@@ -188,6 +188,10 @@ public struct NodeCounters: Sendable, Equatable {
     public var checksumErrors: UInt64 = 0
     public var forwarded: UInt64 = 0
     public var peakRSSBytes: UInt64 = 0
+    /// Steps processed without their measurement batch (it did not arrive in time).
+    public var missingMeasurements: UInt64 = 0
+    /// Current resident set size in bytes.
+    public var rssBytes: UInt64 = 0
     public init() {}
     /// Everything dropped for any reason.
     public var dropped: UInt64 { droppedMalformed + droppedWrongVersion + droppedWrongRun + droppedStale }

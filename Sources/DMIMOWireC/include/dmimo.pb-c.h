@@ -423,10 +423,12 @@ struct  Dmimo__NodeCounters
   uint64_t checksum_errors;
   uint64_t forwarded;
   uint64_t peak_rss_bytes;
+  uint64_t missing_measurements;
+  uint64_t rss_bytes;
 };
 #define DMIMO__NODE_COUNTERS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__node_counters__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Dmimo__Heartbeat

@@ -1,0 +1,58 @@
+// FilterComputation: the Loca-LoS panel update inside a panel process, fed by measurement batches sent ahead.
+import Localization
+import Scenario
+import Wire
+
+/// One panel's Loca-LoS filter as a ``PanelComputation``. It runs exactly ``PanelFilter/update`` — the same
+/// function the in-process chain calls — so both give bit-identical estimates for the same configuration.
+public struct FilterComputation: PanelComputation {
+    var filter: PanelFilter
+    let baseSeed: UInt64
+    /// Measurement batches by (run, step), delivered ahead of γ.
+    var batches: [UInt64: PanelMeasurements] = [:]
+    var activeRun: UInt32?
+
+    /// - Parameters:
+    ///   - model: this panel's position and constants.
+    ///   - panel: chain position of the panel (its random-stream key).
+    ///   - baseSeed: the run set's seed; run r uses `baseSeed + r`.
+    public init(model: PanelModel, panel: Int, baseSeed: UInt64) {
+        filter = PanelFilter(model: model, panel: UInt32(panel), seed: baseSeed, step: 0)
+        self.baseSeed = baseSeed
+    }
+
+    static func key(_ run: UInt32, _ step: UInt32) -> UInt64 { UInt64(run) << 32 | UInt64(step) }
+
+    public mutating func store(_ batch: MeasurementBatch, run: UInt32, step: UInt32) {
+        batches[Self.key(run, step)] = PanelMeasurements(distance: batch.distance, aoa: batch.aoa,
+                                                          amplitude: batch.amplitude)
+    }
+
+    public func isReady(run: UInt32, step: UInt32) -> Bool { batches[Self.key(run, step)] != nil }
+
+    public mutating func process(particles: inout ParticleArrays, run: UInt32, step: UInt32,
+                                 isFirstOfRoute: Bool, reset: Bool, checksum: UInt64) -> PanelOutput {
+        let checksumError = checksum != 0 && particleChecksum(particles) != checksum
+        let seed = baseSeed &+ UInt64(run)
+        if reset || activeRun != run {
+            filter.reset(seed: seed, step: Int(step))
+            activeRun = run
+            batches = batches.filter { $0.key >> 32 == UInt64(run) }
+        }
+        guard particles.count == filter.model.filter.particleCount else {
+            return PanelOutput(checksumError: true)
+        }
+        let measurements = batches.removeValue(forKey: Self.key(run, step)) ?? PanelMeasurements()
+        // drop batches of steps that can no longer come (older than this one)
+        if batches.count > 64 { batches = batches.filter { $0.key > Self.key(run, step) } }
+        var gamma = AgentParticles(x: particles.x, y: particles.y, vx: particles.vx, vy: particles.vy)
+        particles = ParticleArrays()  // hand the arrays over, so the update works in place without a copy
+        let report = filter.update(&gamma, measurements: measurements, seed: seed, step: Int(step),
+                                   isFirstOfRoute: isFirstOfRoute)
+        particles = ParticleArrays(x: gamma.x, y: gamma.y, vx: gamma.vx, vy: gamma.vy)
+        let wireReport = Wire.PanelReport(panel: Int32(filter.panel), existence: Float(report.existence),
+                                          losDetected: report.losDetected, amplitude: Float(report.amplitudeEstimate))
+        return PanelOutput(report: wireReport, estimate: report.estimate,
+                           measurements: UInt32(measurements.count), checksumError: checksumError)
+    }
+}

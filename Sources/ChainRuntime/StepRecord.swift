@@ -1,0 +1,118 @@
+// StepRecord: what one step of one run produced — truth, estimate, LoS decisions, latency, per-hop timing.
+import Localization
+import Wire
+
+/// Timing of one panel's part of one step (panel's monotonic clock, nanoseconds).
+public struct HopRecord: Sendable {
+    public var panel: Int
+    public var recvNs: UInt64
+    public var computeDoneNs: UInt64
+    public var sendNs: UInt64
+    /// One-way time of the hop into this panel: receive stamp − sender's send stamp (one host only).
+    public var linkNs: UInt64?
+    /// Round trip send → acknowledgement of the hop into this panel, as its sender measured it.
+    public var ackRttNs: UInt64?
+    public var measurements: Int
+    public var computeNs: UInt64 { computeDoneNs &- recvNs }
+}
+
+/// One step of one run.
+public struct StepRecord: Sendable {
+    public var run: Int
+    public var step: Int
+    /// True position (m).
+    public var truth: SIMD2<Double>
+    /// MMSE estimate: position (m), velocity (m/s).
+    public var estimate: SIMD4<Double>
+    /// Panels that processed the step, in route order.
+    public var contributing: [Int]
+    /// Panels the step skipped.
+    public var skipped: [Int]
+    /// Existence probability p_e of each panel after the step (chain order; NaN where skipped).
+    public var existence: [Double]
+    /// LoS decision of each panel (chain order).
+    public var losDetected: [Bool]
+    /// True LoS visibility of each panel (chain order).
+    public var losVisible: [Bool]
+    /// End-to-end latency: result receipt − step start on the controller's clock (distributed), or the step's
+    /// compute time (in-process).
+    public var latencyNs: UInt64
+    public var outcome: Outcome
+    public var hops: [HopRecord] = []
+
+    /// Position error in metres.
+    public var error: Double {
+        let d = SIMD2(estimate.x, estimate.y) - truth
+        return (d * d).sum().squareRoot()
+    }
+}
+
+/// Accumulates step records into the statistics the summary reports.
+public struct RecordAccumulator: Sendable {
+    public let runs: Int
+    public let steps: Int
+    public let panels: Int
+    var errors: [[Double]]
+    var visible: [[Bool]]
+    var detected: [[Bool]]
+    public private(set) var latencies: [UInt64] = []
+    public private(set) var computeByPanel: [[UInt64]]
+    public private(set) var linkByPanel: [[UInt64]]
+    public private(set) var ackRttByPanel: [[UInt64]]
+    public private(set) var injected = 0
+    public private(set) var delivered = 0
+    public private(set) var degraded = 0
+    public private(set) var abandoned = 0
+    public private(set) var measurementCounts: [Int] = []
+
+    public init(runs: Int, steps: Int, panels: Int) {
+        self.runs = runs; self.steps = steps; self.panels = panels
+        errors = Array(repeating: [], count: runs)
+        visible = Array(repeating: [], count: runs)
+        detected = Array(repeating: [], count: runs)
+        computeByPanel = Array(repeating: [], count: panels)
+        linkByPanel = Array(repeating: [], count: panels)
+        ackRttByPanel = Array(repeating: [], count: panels)
+    }
+
+    public mutating func add(_ r: StepRecord) {
+        injected += 1
+        switch r.outcome {
+        case .delivered: delivered += 1
+        case .degraded: degraded += 1
+        case .abandoned: abandoned += 1; return
+        case .unspecified: break
+        }
+        errors[r.run].append(r.error)
+        visible[r.run] += r.losVisible
+        detected[r.run] += r.losDetected
+        latencies.append(r.latencyNs)
+        for h in r.hops where h.panel < panels {
+            computeByPanel[h.panel].append(h.computeNs)
+            if let l = h.linkNs { linkByPanel[h.panel].append(l) }
+            measurementCounts.append(h.measurements)
+        }
+    }
+
+    /// Adds an acknowledgement round trip reported for the hop into `panel`.
+    public mutating func addAckRtt(panel: Int, ns: UInt64) {
+        if panel >= 0 && panel < panels { ackRttByPanel[panel].append(ns) }
+    }
+
+    /// Runs that completed at least one step, truncated to the shortest, for the accuracy statistics.
+    public func statistics() -> RunStatistics? {
+        let done = errors.filter { !$0.isEmpty }
+        guard let shortest = done.map(\.count).min(), shortest > 0 else { return nil }
+        let perStep = visible.first.map { $0.count / Swift.max(1, errors[0].count) } ?? 0
+        return RunStatistics(errors: done.map { Array($0.prefix(shortest)) },
+                             losVisible: perStep > 0 ? visible.filter { !$0.isEmpty }.map { Array($0.prefix(shortest * perStep)) } : [],
+                             losDetected: perStep > 0 ? detected.filter { !$0.isEmpty }.map { Array($0.prefix(shortest * perStep)) } : [])
+    }
+
+    /// RMSE so far over the completed (run, step) pairs, metres (for the progress line).
+    public var rmseSoFar: Double {
+        var sum = 0.0, n = 0
+        for run in errors { for e in run { sum += e * e; n += 1 } }
+        return n > 0 ? (sum / Double(n)).squareRoot() : .nan
+    }
+}
