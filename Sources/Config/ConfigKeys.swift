@@ -1,0 +1,102 @@
+// ConfigKeys: the table of every configuration key (name, meaning, unit, range), one line each, and the section docs.
+import Scenario
+
+extension ExperimentConfig {
+    /// The sections in file order, with the comment written above each.
+    public static let sections: [(name: String, doc: String)] = [
+        ("scenario", "Synthetic scenario: 30 × 30 m room with walls W1..W6, panels on the outer walls, agent track "
+            + "(spec/LOCA.md A.1–A.3)."),
+        ("radio", "Radio, detection and clutter model of the measurement synthesis (spec/LOCA.md A.5–A.7)."),
+        ("filter", "Daisy-chain particle filter: method and model constants (spec/LOCA.md B.1–B.6, C.3). "
+            + "Names are the spec's symbols."),
+        ("run", "What to run: steps per run, Monte Carlo runs, random seed."),
+    ]
+
+    /// Every key, in file order. To add a key: one line here plus the stored property (with its default) in
+    /// its section struct.
+    public static let keys: [ConfigKey] = [
+        // scenario
+        .integer("scenario.panels", \.scenario.panels, 2...4096, unit: "panels",
+                 "Number J of antenna panels, in daisy-chain order. J = 2: the two upper corners; J = 4k: k panels "
+                 + "per outer wall at (i + 0.5)·30/k m, counter-clockwise from the bottom wall (spec A.2).",
+                 check: isValidPanelCount, checkDescription: "2 or a multiple of 4"),
+        .integer("scenario.array_size", \.scenario.arraySize, 4...1_048_576, unit: "elements",
+                 "Number N_a = M_a² of antenna elements per panel: an M_a × M_a URA, spacing λ/4, horizontal "
+                 + "(paper: 25, 49, 100, 144, 289).",
+                 check: { integerSquareRoot($0) * integerSquareRoot($0) == $0 },
+                 checkDescription: "a perfect square M_a² with M_a ≥ 2 (4, 9, 16, 25, …)"),
+        .integer("scenario.trajectory_samples", \.scenario.trajectorySamples, 2...1_000_000, unit: "samples",
+                 "Number N of samples of the agent track (the polyline with fillets of spec A.3); the speed is "
+                 + "track length / ((N − 1)·Δt), 0.994 m/s by default."),
+        .real("scenario.time_step_s", \.scenario.timeStep, 1e-6...3600, unit: "s",
+              "Sampling interval Δt between steps; also the filter's constant-velocity model interval."),
+        .real("scenario.fillet_radius_m", \.scenario.filletRadius, 0.01...5, unit: "m",
+              "Radius of the circular fillets that round the track's corners."),
+        // radio
+        .real("radio.bandwidth_hz", \.radio.bandwidthHz, 1e3...1e12, unit: "Hz",
+              "Signal bandwidth B_w (flat spectrum, RMS bandwidth B_w/√12); sets the ranging std "
+              + "σ_d(u) = c/(2√2 π β u): 0.292 m/u at 400 MHz, 2.92 m/u at 40 MHz (paper: 40e6, 400e6)."),
+        .real("radio.carrier_hz", \.radio.carrierHz, 1e6...1e13, unit: "Hz",
+              "Carrier frequency f_c; the wavelength λ = c/f_c sets the array spacing λ/4."),
+        .real("radio.snr_1m_db", \.radio.snr1mDb, -100...200, unit: "dB",
+              "Per-element SNR at 1 m, SNR_1m. Path amplitude u = g·√(SNR_1m·N_a)/d; u_bmax = √(SNR_1m·N_a)."),
+        .real("radio.reflection_loss_db", \.radio.reflectionLossDb, 0...200, unit: "dB",
+              "Extra loss L_refl of a single-bounce path: g = 10^(−L_refl/20)."),
+        .real("radio.detection_threshold", \.radio.detectionThreshold, 0...100, unit: "",
+              "Channel-estimator detection threshold u_de on the normalized amplitude z_u (2 = 6 dB); a path "
+              + "with z_u ≤ u_de is missed. Must be below u_bmax."),
+        .real("radio.false_alarm_mean", \.radio.falseAlarmMean, 0...25, unit: "per panel and step",
+              "Mean number μ_fa of false alarms (Poisson) per panel and step."),
+        .real("radio.max_distance_m", \.radio.maxDistance, 1e-3...1e6, unit: "m",
+              "Largest false-alarm distance d_max: false-alarm distances are uniform on [0, d_max] (30√2 m)."),
+        // filter
+        .choice("filter.method", \.filter.method,
+                "Filter run by the panels: loca-los (LoS only, spec B) or loca-mpc (LoS + known virtual anchors, "
+                + "spec C)."),
+        .integer("filter.particles", \.filter.particles, 1...1_048_576, unit: "particles",
+                 "Number N_p of particles (paper: 2048, 4096, 8192, 16384)."),
+        .real("filter.sigma_a", \.filter.accelerationStd, 0...100, unit: "m/s²",
+              "σ_a: acceleration noise std of the constant-velocity model (applied at the first panel)."),
+        .real("filter.h_reg", \.filter.regularizationFactor, 0...10, unit: "",
+              "h_reg: inter-panel regularization noise std as a fraction of the particle std, per dimension."),
+        .realList("filter.reg_floor", \.filter.regularizationFloor, count: 4, 0...10, unit: "m, m, m/s, m/s",
+                  "s_floor: minimum regularization noise std for (p_x, p_y, v_x, v_y)."),
+        .real("filter.p_s", \.filter.survivalProbability, 0...1, unit: "",
+              "p_s: LoS survival probability p(r_n = 1 | r_{n−1} = 1)."),
+        .real("filter.p_b", \.filter.birthProbability, 0...1, unit: "",
+              "p_b: LoS birth probability p(r_n = 1 | r_{n−1} = 0); birth amplitude U[u_de, u_bmax]."),
+        .real("filter.rw_rel", \.filter.amplitudeWalkRelative, 0...10, unit: "",
+              "Relative part of the amplitude random-walk std σ_rw(u) = max(rw_abs, rw_rel·u)."),
+        .real("filter.rw_abs", \.filter.amplitudeWalkFloor, 0...100, unit: "",
+              "Floor of the amplitude random-walk std σ_rw(u) = max(rw_abs, rw_rel·u)."),
+        .real("filter.pe0", \.filter.initialExistence, 0...1, unit: "",
+              "Initial existence probability p_e,0 of every panel's LoS (and, for loca-mpc, every feature)."),
+        .real("filter.p_de", \.filter.existenceThreshold, 0...1, unit: "",
+              "p_de: a path is declared detected iff its existence probability p_e > p_de."),
+        .real("filter.mu_mpc", \.filter.reflectionClutterMean, 0...100, unit: "per panel and step",
+              "μ_mpc: filter-side mean number of reflection measurements per panel in the Loca-LoS clutter "
+              + "model (amplitude pdf U[u_de, u_bmax]); 0 gives the false-alarm-only model. Loca-MPC uses 0."),
+        .real("filter.prior_radius_m", \.filter.priorRadius, 0...100, unit: "m",
+              "Radius of the uniform prior disc around p_prior = p_0 − v_0·Δt."),
+        .real("filter.prior_velocity_halfwidth_mps", \.filter.priorVelocityHalfWidth, 0...100, unit: "m/s",
+              "Half-width of the uniform prior velocity interval around v_prior = v_0, per component."),
+        .integer("filter.bp_max_iterations", \.filter.associationMaxIterations, 1...10_000_000, unit: "iterations",
+                 "Loca-MPC: cap T_max on the BP data-association iterations."),
+        .real("filter.bp_tolerance", \.filter.associationTolerance, 1e-15...1, unit: "",
+              "Loca-MPC: BP stops when max |log(ν_new/ν_old)| falls below this."),
+        // run
+        .integer("run.steps", \.run.steps, 1...1_000_000, unit: "steps",
+                 "Number of time steps per run: the first `steps` samples of the track (at most "
+                 + "scenario.trajectory_samples)."),
+        .integer("run.runs", \.run.runs, 1...1_000_000, unit: "runs", "Number of Monte Carlo runs."),
+        .integer("run.seed", \.run.seed, 0...UInt64.max, unit: "",
+                 "Seed of the run set: run r (0-based) uses seed + r for every random stream "
+                 + "(measurements and filter)."),
+    ]
+
+    /// Index of `keys` by name.
+    static let keyIndex: [String: Int] = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1.name, $0) })
+
+    /// The descriptor of a dotted key name, or nil.
+    public static func key(named name: String) -> ConfigKey? { keyIndex[name].map { keys[$0] } }
+}

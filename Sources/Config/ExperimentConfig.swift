@@ -1,0 +1,161 @@
+// ExperimentConfig: the experiment's settings as typed sections, with the paper's operating point as defaults.
+import Scenario
+
+/// The full configuration of an experiment. `ExperimentConfig()` is the paper's operating point
+/// (spec/LOCA.md B.6, E): J = 24, N_a = 25, 400 MHz, Loca-LoS with N_p = 4096, 526 steps, 1 run, seed 2025;
+/// `configs/default.yaml` documents it key by key.
+///
+/// Every setting is reachable as text through the key table ``ExperimentConfig/keys``
+/// (dotted names such as `filter.particles`): ``load(yaml:overrides:)``, ``set(_:)`` and ``yaml()`` use only
+/// that table. To add a setting, add a stored property with its default to a section and one line to the
+/// table; to add a section, add a struct, a property here, a line to ``sections`` and its keys.
+public struct ExperimentConfig: Sendable, Equatable {
+    public var scenario = ScenarioSection()
+    public var radio = RadioSection()
+    public var filter = FilterSection()
+    public var run = RunSection()
+
+    public init() {}
+}
+
+/// Geometry and trajectory (spec A.1–A.3).
+public struct ScenarioSection: Sendable, Equatable {
+    /// Number J of panels: 2 or a multiple of 4.
+    public var panels = 24
+    /// Number N_a = M_a² of elements of each panel's square array.
+    public var arraySize = 25
+    /// Number N of trajectory samples (time steps of the whole track).
+    public var trajectorySamples = 526
+    /// Sampling interval Δt, seconds (also the filter's CV-model interval).
+    public var timeStep = 0.2
+    /// Radius of the circular fillets at the trajectory's corners, metres.
+    public var filletRadius = 2.0
+
+    public init() {}
+
+    /// Array side M_a = √N_a (exact for a valid configuration).
+    public var arraySide: Int { integerSquareRoot(arraySize) }
+}
+
+/// Radio, detection and clutter model of the measurement synthesis (spec A.5–A.7).
+public struct RadioSection: Sendable, Equatable {
+    /// Signal bandwidth B_w, hertz.
+    public var bandwidthHz = 400e6
+    /// Carrier frequency f_c, hertz.
+    public var carrierHz = 28e9
+    /// Per-element SNR at 1 m, dB.
+    public var snr1mDb = 30.0
+    /// Extra loss of a single-bounce path, dB.
+    public var reflectionLossDb = 3.0
+    /// Channel-estimator detection threshold u_de on the normalized amplitude.
+    public var detectionThreshold = 2.0
+    /// Mean number μ_fa of false alarms per panel and step.
+    public var falseAlarmMean = 1.0
+    /// Largest false-alarm distance d_max, metres.
+    public var maxDistance = 30 * 2.0.squareRoot()
+
+    public init() {}
+}
+
+/// Which daisy-chain filter the panels run.
+public enum FilterMethod: String, Sendable, CaseIterable {
+    /// Loca-LoS (spec B): one LoS existence/amplitude state per panel; reflections are clutter.
+    case locaLoS = "loca-los"
+    /// Loca-MPC (spec C): LoS plus one feature per known virtual anchor, with BP data association.
+    case locaMPC = "loca-mpc"
+}
+
+/// Filter model constants (spec B.6, C.3). Names follow the spec's symbols.
+public struct FilterSection: Sendable, Equatable {
+    public var method = FilterMethod.locaLoS
+    /// Number N_p of particles.
+    public var particles = 4096
+    /// σ_a: acceleration noise std of the CV model, m/s².
+    public var accelerationStd = 0.5
+    /// h_reg: inter-panel regularization std as a fraction of the particle std.
+    public var regularizationFactor = 0.1
+    /// s_floor: minimum regularization std per dimension (m, m, m/s, m/s).
+    public var regularizationFloor = [1e-3, 1e-3, 1e-3, 1e-3]
+    /// p_s: LoS survival probability.
+    public var survivalProbability = 0.95
+    /// p_b: LoS birth probability.
+    public var birthProbability = 0.05
+    /// Relative part of the amplitude random-walk std σ_rw(u) = max(rw_abs, rw_rel·u).
+    public var amplitudeWalkRelative = 0.05
+    /// Absolute floor of the amplitude random-walk std.
+    public var amplitudeWalkFloor = 0.1
+    /// Initial existence probability p_e,0.
+    public var initialExistence = 0.5
+    /// p_de: LoS declared detected iff p_e > p_de.
+    public var existenceThreshold = 0.5
+    /// μ_mpc: filter-side mean number of reflection measurements per panel (Loca-LoS clutter model).
+    public var reflectionClutterMean = 1.5
+    /// Radius of the uniform prior disc around p_prior, metres.
+    public var priorRadius = 0.5
+    /// Half-width of the uniform prior velocity box around v_prior, m/s per component.
+    public var priorVelocityHalfWidth = 0.2
+    /// Loca-MPC: cap T_max on BP data-association iterations.
+    public var associationMaxIterations = 1000
+    /// Loca-MPC: BP convergence threshold on max |log(ν_new/ν_old)|.
+    public var associationTolerance = 1e-6
+
+    public init() {}
+}
+
+/// What to run.
+public struct RunSection: Sendable, Equatable {
+    /// Number of time steps per run (the first `steps` samples of the track).
+    public var steps = 526
+    /// Number of Monte Carlo runs.
+    public var runs = 1
+    /// Seed of the run set; run r uses seed + r.
+    public var seed: UInt64 = 2025
+
+    public init() {}
+}
+
+extension ExperimentConfig {
+    /// The scenario to build the ``World`` from: `try World(config.scenarioParameters)`.
+    public var scenarioParameters: ScenarioParameters {
+        var parameters = ScenarioParameters()
+        parameters.panelCount = scenario.panels
+        parameters.radio = radioParameters
+        parameters.trajectory = trajectoryParameters
+        return parameters
+    }
+
+    /// Radio constants for the scenario and the filter (N_a from `scenario.array_size`).
+    public var radioParameters: RadioParameters {
+        var parameters = RadioParameters()
+        parameters.bandwidthHz = radio.bandwidthHz
+        parameters.arraySide = scenario.arraySide
+        parameters.carrierHz = radio.carrierHz
+        parameters.snr1mDb = radio.snr1mDb
+        parameters.reflectionLossDb = radio.reflectionLossDb
+        parameters.detectionThreshold = radio.detectionThreshold
+        parameters.falseAlarmMean = radio.falseAlarmMean
+        parameters.maxDistance = radio.maxDistance
+        return parameters
+    }
+
+    /// The trajectory: the spec's waypoints with this config's fillet radius, samples and Δt.
+    public var trajectoryParameters: TrajectoryParameters {
+        var parameters = TrajectoryParameters()
+        parameters.filletRadius = scenario.filletRadius
+        parameters.samples = scenario.trajectorySamples
+        parameters.timeStep = scenario.timeStep
+        return parameters
+    }
+
+    /// Seed of run r (0-based): `run.seed + r`, wrapping modulo 2⁶⁴.
+    public func runSeed(_ run: Int) -> UInt64 { self.run.seed &+ UInt64(truncatingIfNeeded: run) }
+}
+
+/// ⌊√n⌋ for n ≥ 0, exact.
+func integerSquareRoot(_ n: Int) -> Int {
+    guard n > 0 else { return 0 }
+    var root = Int(Double(n).squareRoot())
+    while root * root > n { root -= 1 }
+    while (root + 1) * (root + 1) <= n { root += 1 }
+    return root
+}

@@ -1,3 +1,0 @@
-// ConfigTests placeholder.
-import Testing
-@Test func placeholder() {}
