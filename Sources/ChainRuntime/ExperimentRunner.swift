@@ -81,8 +81,8 @@ public func runInProcess(_ experiment: Experiment, files: ResultFiles, signals: 
 /// Runs the experiment over the panel processes of `session` (already started and configured).
 /// - Parameter lookahead: measurement batches are sent this many steps ahead of γ.
 public func runDistributed(_ experiment: Experiment, session: ChainSession, files: ResultFiles,
-                           progress: ProgressLine, stepTimeoutMs: Int = 10_000,
-                           lookahead: Int = 2) throws(RuntimeError) -> RunSetOutcome {
+                           progress: ProgressLine, stepTimeoutMs: Int = 10_000, lookahead: Int = 2,
+                           afterStep: ((_ run: Int, _ step: Int) -> Void)? = nil) throws(RuntimeError) -> RunSetOutcome {
     let panels = experiment.panelCount
     var accumulator = RecordAccumulator(runs: experiment.runs, steps: experiment.steps, panels: panels)
     let route = (0..<panels).map(Int32.init)
@@ -183,6 +183,7 @@ public func runDistributed(_ experiment: Experiment, session: ChainSession, file
             accumulator.add(record)
             pendingHops.append((record, run, step))
             flushHops(keepLast: 1)
+            afterStep?(run, step)
             progress.update(run * experiment.steps + step + 1, experiment.runs * experiment.steps,
                             extra: "steps (run \(run + 1)/\(experiment.runs), RMSE so far \(fixed(accumulator.rmseSoFar * 100, 2)) cm)")
         }

@@ -1,4 +1,5 @@
 // ConfigKeys: the table of every configuration key (name, meaning, unit, range), one line each, and the section docs.
+import Foundation
 import Scenario
 
 extension ExperimentConfig {
@@ -10,6 +11,9 @@ extension ExperimentConfig {
         ("filter", "Daisy-chain particle filter: method and model constants (spec/LOCA.md B.1–B.6, C.3). "
             + "Names are the spec's symbols."),
         ("run", "What to run: steps per run, Monte Carlo runs, random seed."),
+        ("chain", "Distributed run: where the controller and the panel processes listen, and how steps are driven."),
+        ("fronthaul", "The modelled fronthaul link each hop is compared with (message-passing paper: 25 Gbit/s, "
+            + "0.87 µs per transfer), and whether hops are padded to it."),
     ]
 
     /// Every key, in file order. To add a key: one line here plus the stored property (with its default) in
@@ -92,6 +96,32 @@ extension ExperimentConfig {
         .integer("run.seed", \.run.seed, 0...UInt64.max, unit: "",
                  "Seed of the run set: run r (0-based) uses seed + r for every random stream "
                  + "(measurements and filter)."),
+        // chain
+        .text("chain.controller_bind", \.chain.controllerBind, allowed: "a ZeroMQ endpoint",
+              "Endpoint the controller's control socket binds to (tcp://127.0.0.1:* = any free loopback port; "
+              + "tcp://*:5500 for panels on other hosts).", check: isEndpoint),
+        .text("chain.controller_endpoint", \.chain.controllerEndpoint, allowed: "empty or a ZeroMQ endpoint",
+              "Endpoint panels connect to for control; empty = the bound endpoint. Set it when binding a wildcard "
+              + "address (e.g. tcp://10.0.0.1:5500).", check: { $0.isEmpty || isEndpoint($0) }),
+        .text("chain.panel_endpoints", \.chain.panelEndpoints, allowed: "empty, a pattern with {k}, or J endpoints",
+              "Data endpoints of the panels: empty = any free loopback port for each spawned panel; a pattern such "
+              + "as tcp://10.0.0.{k}:5550 or tcp://panel-{k}.lab:5550 (k = panel index); or a comma-separated "
+              + "list of J endpoints.", check: { $0.isEmpty || $0.split(separator: ",").allSatisfy { isEndpoint(String($0)) } }),
+        .integer("chain.step_timeout_ms", \.chain.stepTimeoutMs, 10...3_600_000, unit: "ms",
+                 "Longest wait for one step's result before the run stops with an error naming the silent panels."),
+        .integer("chain.startup_timeout_ms", \.chain.startupTimeoutMs, 100...3_600_000, unit: "ms",
+                 "Longest wait for every panel's Hello at start-up."),
+        .integer("chain.lookahead_steps", \.chain.lookaheadSteps, 1...1000, unit: "steps",
+                 "Measurement batches are sent this many steps ahead of γ (they are local data, not fronthaul)."),
+        // fronthaul
+        .choice("fronthaul.mode", \.fronthaul.mode,
+                "raw: hops take what the real link takes; emulate: each hop is padded to the modelled link "
+                + "time (8·bytes/rate + per-transfer latency); a hop already slower than the model is reported, "
+                + "not hidden."),
+        .real("fronthaul.rate_gbps", \.fronthaul.rateGbps, 0.001...10_000, unit: "Gbit/s",
+              "Modelled line rate of a hop (paper: 25G Ethernet)."),
+        .real("fronthaul.per_transfer_us", \.fronthaul.perTransferUs, 0...1_000_000, unit: "µs",
+              "Modelled fixed latency of one transfer (paper: 174 cycles at 200 MHz = 0.87 µs)."),
     ]
 
     /// Index of `keys` by name.
@@ -99,4 +129,13 @@ extension ExperimentConfig {
 
     /// The descriptor of a dotted key name, or nil.
     public static func key(named name: String) -> ConfigKey? { keyIndex[name].map { keys[$0] } }
+}
+
+/// Whether `text` looks like a ZeroMQ endpoint this project uses (tcp://host:port or ipc://path).
+func isEndpoint(_ text: String) -> Bool {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    if t.hasPrefix("ipc://") { return t.count > 6 }
+    guard t.hasPrefix("tcp://"), let colon = t.lastIndex(of: ":"), colon > t.index(t.startIndex, offsetBy: 6) else { return false }
+    let port = t[t.index(after: colon)...]
+    return port == "*" || (Int(port).map { (1...65535).contains($0) } ?? false)
 }

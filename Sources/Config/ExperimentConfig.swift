@@ -1,4 +1,5 @@
 // ExperimentConfig: the experiment's settings as typed sections, with the paper's operating point as defaults.
+import Foundation
 import Scenario
 
 /// The full configuration of an experiment. `ExperimentConfig()` is the paper's operating point
@@ -14,6 +15,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var radio = RadioSection()
     public var filter = FilterSection()
     public var run = RunSection()
+    public var chain = ChainSection()
+    public var fronthaul = FronthaulSection()
 
     public init() {}
 }
@@ -112,6 +115,55 @@ public struct RunSection: Sendable, Equatable {
     public var seed: UInt64 = 2025
 
     public init() {}
+}
+
+/// Where the nodes of a distributed run are and how the controller drives them.
+public struct ChainSection: Sendable, Equatable {
+    /// Endpoint the controller's control socket binds to.
+    public var controllerBind = "tcp://127.0.0.1:*"
+    /// Endpoint panels connect to for control ("" = the bound one; set it when binding a wildcard address).
+    public var controllerEndpoint = ""
+    /// Panel data endpoints: "" = any free loopback port per spawned panel; a pattern with {k}; or a
+    /// comma-separated list of J endpoints.
+    public var panelEndpoints = ""
+    /// Longest wait for one step's result, milliseconds.
+    public var stepTimeoutMs = 10_000
+    /// Longest wait for every panel's Hello at start-up, milliseconds.
+    public var startupTimeoutMs = 15_000
+    /// How many steps ahead of γ the measurement batches are sent.
+    public var lookaheadSteps = 2
+
+    public init() {}
+
+    /// The data endpoint of each of `panels` panels, or nil for automatic loopback ports.
+    public func endpoints(panels: Int) -> [String]? {
+        let text = panelEndpoints.trimmingCharacters(in: .whitespaces)
+        if text.isEmpty { return nil }
+        if text.contains("{k}") { return (0..<panels).map { text.replacingOccurrences(of: "{k}", with: "\($0)") } }
+        return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+}
+
+/// How a hop of the chain is timed against the modelled fronthaul.
+public enum FronthaulMode: String, Sendable, CaseIterable {
+    /// The real link as it is.
+    case raw
+    /// Each hop is padded to what the modelled link takes (serialization of the real bytes + per-transfer latency).
+    case emulate
+}
+
+/// The modelled fronthaul link (message-passing paper: 25 Gbit/s Ethernet, 174 cycles = 0.87 µs per transfer).
+public struct FronthaulSection: Sendable, Equatable {
+    public var mode = FronthaulMode.raw
+    /// Line rate in Gbit/s.
+    public var rateGbps = 25.0
+    /// Fixed latency per transfer in µs.
+    public var perTransferUs = 0.87
+
+    public init() {}
+
+    /// Modelled time of one transfer of `bytes` bytes, nanoseconds: 8·bytes/rate + per-transfer latency.
+    public func modelledNs(bytes: Int) -> Double { Double(bytes) * 8 / rateGbps + perTransferUs * 1000 }
 }
 
 extension ExperimentConfig {

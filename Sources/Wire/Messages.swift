@@ -2,6 +2,8 @@
 
 /// The protocol version every node speaks; messages of another version are dropped and counted.
 public let wireProtocolVersion: UInt32 = 1
+/// The protocol version as a plain number (for reports).
+public var wireProtocolVersionNumber: UInt32 { wireProtocolVersion }
 
 /// Largest particle count a message may carry (2^20; 16 MiB of floats).
 public let maxParticlesPerMessage = 1 << 20

@@ -1,0 +1,76 @@
+// ExperimentConfig+Runtime: from the YAML configuration to the world, the filter constants and a panel's model.
+import Config
+import Localization
+import Scenario
+import Wire
+
+extension FilterParameters {
+    /// The filter constants of a configuration.
+    public init(_ section: FilterSection) {
+        self.init()
+        particleCount = section.particles
+        accelerationStd = section.accelerationStd
+        regularizationFactor = section.regularizationFactor
+        let floor = section.regularizationFloor
+        regularizationFloor = SIMD4(floor[0], floor[1], floor[2], floor[3])
+        survivalProbability = section.survivalProbability
+        birthProbability = section.birthProbability
+        randomWalkRelative = section.amplitudeWalkRelative
+        randomWalkAbsolute = section.amplitudeWalkFloor
+        initialExistence = section.initialExistence
+        existenceThreshold = section.existenceThreshold
+        reflectionClutterMean = section.reflectionClutterMean
+        priorRadius = section.priorRadius
+        priorVelocitySpread = section.priorVelocityHalfWidth
+    }
+}
+
+extension Experiment {
+    /// The experiment a configuration describes.
+    /// - Throws: ``RuntimeError`` for a configuration the runtime cannot run (with the key to change).
+    public init(config: ExperimentConfig) throws(RuntimeError) {
+        let world: World
+        do { world = try World(config.scenarioParameters) } catch {
+            throw RuntimeError("scenario: \(error)")
+        }
+        var filter = FilterParameters(config.filter)
+        filter.samplingInterval = config.scenario.timeStep
+        guard filter.particleCount % 16 == 0 else {
+            throw RuntimeError("filter.particles = \(filter.particleCount) must be a multiple of 16 (the SIMD panel update works on blocks of 16)")
+        }
+        guard config.filter.method == .locaLoS else {
+            throw RuntimeError("filter.method = \(config.filter.method.rawValue) is not available in this build (available: loca-los)")
+        }
+        guard config.run.steps <= world.stepCount else {
+            throw RuntimeError("run.steps = \(config.run.steps) exceeds scenario.trajectory_samples = \(world.stepCount)")
+        }
+        if let endpoints = config.chain.endpoints(panels: world.panelCount), endpoints.count != world.panelCount {
+            throw RuntimeError("chain.panel_endpoints lists \(endpoints.count) endpoints for \(world.panelCount) panels")
+        }
+        self.init(world: world, filter: filter, baseSeed: config.run.seed, runs: config.run.runs,
+                  steps: config.run.steps, configYAML: config.yaml(), method: config.filter.method.rawValue)
+    }
+}
+
+/// Builds the panel computation named by the controller's Configure message: the probe, or the filter of the
+/// configuration it carries.
+public func makePanelComputation(_ configure: Configure, panel: Int) throws -> any PanelComputation {
+    switch configure.mode {
+    case "probe":
+        return ProbeComputation()
+    case "loca-los":
+        let config: ExperimentConfig
+        do { config = try ExperimentConfig.load(yaml: configure.configYAML) } catch {
+            throw RuntimeError("panel \(panel): the controller's configuration is invalid: \(error)")
+        }
+        let experiment = try Experiment(config: config)
+        guard panel < experiment.panelCount else {
+            throw RuntimeError("panel \(panel): the configuration has only \(experiment.panelCount) panels")
+        }
+        let model = PanelModel(position: experiment.world.panels[panel].position, radio: experiment.world.radio,
+                               filter: experiment.filter)
+        return FilterComputation(model: model, panel: panel, baseSeed: experiment.baseSeed)
+    default:
+        throw RuntimeError("panel \(panel): unknown mode '\(configure.mode)' (known: probe, loca-los)")
+    }
+}

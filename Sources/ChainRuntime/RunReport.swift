@@ -1,0 +1,142 @@
+// RunReport: summary.json, manifest.json and the printed accuracy / latency / memory report of a run set.
+import Config
+import Foundation
+import Localization
+import Wire
+
+/// Facts about how a run set was executed, for the manifest and the report.
+public struct RunContext: Sendable {
+    public var mode: String            // "in-process" or "distributed"
+    public var startTime: String
+    public var endTime: String = ""
+    public var commandLine: [String]
+    public var panelHosts: [String] = []
+    public var panelEndpoints: [String] = []
+    public var controllerEndpoint: String = ""
+    /// Peak RSS of each panel process (bytes), from its last heartbeat.
+    public var panelPeakRSS: [UInt64] = []
+    /// Resident set size of each panel at step 50 and step 500 of run 0 (bytes), when reached.
+    public var panelRSSAtStep50: [UInt64] = []
+    public var panelRSSAtStep500: [UInt64] = []
+    public var controllerPeakRSS: UInt64 = 0
+    public var messagesDroppedByController: UInt64 = 0
+    public var panelCounterTotals: [String: UInt64] = [:]
+
+    public init(mode: String, commandLine: [String]) {
+        self.mode = mode
+        self.commandLine = commandLine
+        startTime = utcTimestamp()
+    }
+}
+
+let mebibyte = 1024.0 * 1024.0
+
+/// Writes summary.json and manifest.json, and returns the text report.
+public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, outcome: RunSetOutcome,
+                         files: ResultFiles, context: RunContext) throws(RuntimeError) -> String {
+    let acc = outcome.accumulator
+    let stats = acc.statistics()
+    let measured = acc.measurementCounts
+    let meanM = measured.isEmpty ? 6.0 : Double(measured.reduce(0, +)) / Double(measured.count)
+    let model = LatencyModel()
+    let fpgaM6 = model.microseconds(panels: experiment.panelCount, particles: experiment.filter.particleCount,
+                                    measurements: 6, adderTree: true)
+    let fpgaMeasuredM = model.microseconds(panels: experiment.panelCount, particles: experiment.filter.particleCount,
+                                           measurements: max(1, Int(meanM.rounded())), adderTree: true)
+    let compute = acc.computeByPanel.flatMap { $0 }
+    let links = acc.linkByPanel.flatMap { $0 }
+    let rtts = acc.ackRttByPanel.flatMap { $0 }
+    var summary: [String: Any] = [
+        "mode": context.mode, "method": experiment.method,
+        "panels": experiment.panelCount, "particles": experiment.filter.particleCount,
+        "array_size": experiment.world.radio.arrayElements, "bandwidth_hz": experiment.world.radio.bandwidthHz,
+        "runs": experiment.runs, "steps_per_run": experiment.steps, "seed": experiment.baseSeed,
+        "interrupted": outcome.interrupted,
+        "steps_injected": acc.injected, "steps_delivered": acc.delivered, "steps_degraded": acc.degraded,
+        "steps_abandoned": acc.abandoned,
+        "latency_us": latencyJSON(acc.latencies),
+        "latency_definition": context.mode == "in-process"
+            ? "compute time of the whole chain for one step, in one process"
+            : "result receipt - step start on the controller's monotonic clock",
+        "compute_us": latencyJSON(compute),
+        "compute_us_per_panel": acc.computeByPanel.map(latencyJSON),
+        "link_us": latencyJSON(links),
+        "link_definition": "receiver's receive stamp - sender's send stamp (valid when all nodes share one host's clock)",
+        "ack_rtt_us": latencyJSON(rtts),
+        "measurements_per_panel_mean": meanM,
+        "fpga_model_us": fpgaM6,
+        "fpga_model": ["equation": "eq. (10) with the adder-tree term, 200 MHz, M = 6",
+                       "us_at_measured_mean_m": fpgaMeasuredM, "measured_mean_m": meanM],
+        "memory": [
+            "controller_peak_rss_mib": Double(context.controllerPeakRSS) / mebibyte,
+            "panel_peak_rss_mib": context.panelPeakRSS.map { Double($0) / mebibyte },
+            "panels_total_peak_rss_mib": Double(context.panelPeakRSS.reduce(0, +)) / mebibyte,
+            "panel_rss_step50_mib": context.panelRSSAtStep50.map { Double($0) / mebibyte },
+            "panel_rss_step500_mib": context.panelRSSAtStep500.map { Double($0) / mebibyte },
+        ] as [String: Any],
+        "node_counters": context.panelCounterTotals,
+        "controller_dropped_messages": context.messagesDroppedByController,
+    ]
+    if let s = stats {
+        summary["rmse_m"] = s.rmseTimeAverage
+        summary["rmse_overall_m"] = s.rmseOverall
+        summary["error_p50_m"] = s.errorMedian
+        summary["error_p90_m"] = s.errorP90
+        summary["error_max_m"] = s.errorMax
+        summary["frac_error_gt_1m"] = s.fractionErrorAboveThreshold
+        summary["runs_diverged"] = s.runsDiverged
+        summary["los_detection_rate"] = s.losDetectionRate as Any
+        summary["false_los_rate"] = s.falseLosRate as Any
+    }
+    try files.writeJSON("summary.json", summary)
+    var manifest: [String: Any] = [
+        "version": dmimoVersion, "git_commit": gitCommit(), "seed": experiment.baseSeed,
+        "host": hostName(), "start_time": context.startTime, "end_time": context.endTime,
+        "command_line": context.commandLine, "mode": context.mode,
+        "zeromq_wire_protocol_version": Int(wireProtocolVersionNumber),
+    ]
+    if !context.panelHosts.isEmpty {
+        manifest["panel_hosts"] = context.panelHosts
+        manifest["panel_endpoints"] = context.panelEndpoints
+        manifest["controller_endpoint"] = context.controllerEndpoint
+    }
+    try files.writeJSON("manifest.json", manifest)
+    if !acc.latencies.isEmpty { try files.writeHistogram("latency.hgrm", nanoseconds: acc.latencies) }
+
+    var lines: [String] = []
+    let what = "\(experiment.method), J=\(experiment.panelCount), N_a=\(experiment.world.radio.arrayElements), "
+        + "B_w=\(fixed(experiment.world.radio.bandwidthHz / 1e6, 0)) MHz, N_p=\(experiment.filter.particleCount), "
+        + "\(experiment.runs) run(s) x \(experiment.steps) steps, seed \(experiment.baseSeed), \(context.mode)"
+    lines.append("run set: \(what)" + (outcome.interrupted ? "  [INTERRUPTED]" : ""))
+    if let s = stats {
+        lines.append("accuracy: rmse \(fixed(s.rmseTimeAverage * 100, 2)) cm (per-step RMSE over runs, averaged over steps), "
+                     + "median \(fixed(s.errorMedian * 100, 2)) cm, p90 \(fixed(s.errorP90 * 100, 2)) cm, "
+                     + "max \(fixed(s.errorMax * 100, 2)) cm, frac > 1 m \(fixed(s.fractionErrorAboveThreshold, 4)), "
+                     + "runs diverged \(s.runsDiverged)")
+        lines.append("LoS: detection rate \(s.losDetectionRate.map { fixed($0, 4) } ?? "-"), "
+                     + "false LoS rate \(s.falseLosRate.map { fixed($0, 4) } ?? "-")")
+    }
+    lines.append("steps: injected \(acc.injected), delivered \(acc.delivered), degraded \(acc.degraded), abandoned \(acc.abandoned)")
+    var rows: [[String]] = []
+    func row(_ name: String, _ ns: [UInt64]) {
+        let s = LatencySummary(nanoseconds: ns)
+        rows.append([name, "\(s.count)", fixed(s.p50), fixed(s.p90), fixed(s.p99), fixed(s.p999), fixed(s.max)])
+    }
+    row(context.mode == "in-process" ? "step compute (in-process)" : "end-to-end", acc.latencies)
+    if context.mode != "in-process" {
+        row("per-panel compute", compute)
+        row("per-hop link (one-way)", links)
+        row("per-hop ack round trip", rtts)
+    }
+    lines.append(formatTable(header: ["latency (µs)", "n", "p50", "p90", "p99", "p99.9", "max"], rows: rows))
+    lines.append("FPGA model, eq. (10) with adder tree, M=6: \(fixed(fpgaM6, 1)) µs; at the measured mean M=\(fixed(meanM, 2)): \(fixed(fpgaMeasuredM, 1)) µs")
+    if !context.panelPeakRSS.isEmpty {
+        let peak = context.panelPeakRSS.max() ?? 0
+        lines.append("memory: panel peak RSS max \(fixed(Double(peak) / mebibyte, 1)) MiB, all panels \(fixed(Double(context.panelPeakRSS.reduce(0, +)) / mebibyte, 1)) MiB, controller \(fixed(Double(context.controllerPeakRSS) / mebibyte, 1)) MiB")
+    } else {
+        lines.append("memory: controller peak RSS \(fixed(Double(context.controllerPeakRSS) / mebibyte, 1)) MiB")
+    }
+    lines.append("results: \(files.directory.path) (config.yaml, per_step.csv, summary.json, manifest.json"
+                 + (context.mode == "in-process" ? "" : ", hops.csv, latency.hgrm") + ")")
+    return lines.joined(separator: "\n")
+}

@@ -1,0 +1,152 @@
+// RunCommand: `chain-controller run` — a run set in one process or over J panel processes, with result files.
+import ArgumentParser
+import ChainRuntime
+import Config
+import Foundation
+
+/// Options shared by every command that reads an experiment configuration.
+struct ConfigOptions: ParsableArguments {
+    @Option(help: "Experiment configuration (YAML). Default: the built-in defaults, identical to configs/default.yaml.")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override one key, e.g. --set filter.particles=1024 (repeatable; see configs/default.yaml for every key).",
+        valueName: "key=value"))
+    var overrides: [String] = []
+
+    /// The configuration with every override applied and validated.
+    func load(extra: [String] = []) throws -> ExperimentConfig {
+        var yaml = ""
+        if let config {
+            guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
+                throw ValidationError("cannot read configuration file \(config)")
+            }
+            yaml = text
+        }
+        do { return try ExperimentConfig.load(yaml: yaml, overrides: overrides + extra) } catch {
+            throw ValidationError("\(config ?? "configuration"): \(error)")
+        }
+    }
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a set of Monte-Carlo runs of the uplink chain and write per-step results and a summary.",
+        discussion: """
+        Without --in-process the controller starts J panel-node processes on this host (or, with --no-spawn, \
+        waits for panels started elsewhere at chain.panel_endpoints), sends each panel its measurement batches \
+        ahead of time, starts every step by sending the prior particles to the first panel, and collects the \
+        estimate from the last. Writes DIR/config.yaml, per_step.csv, summary.json, manifest.json, and for \
+        distributed runs hops.csv and latency.hgrm. SIGINT stops the run; the files of completed steps stay valid.
+        """)
+
+    @OptionGroup var configOptions: ConfigOptions
+
+    @Flag(help: "Run the whole chain in this process (same panel code, no sockets).")
+    var inProcess = false
+
+    @Flag(help: "Do not start panel processes: expect them at chain.panel_endpoints (other hosts or systemd).")
+    var noSpawn = false
+
+    @Option(help: "Number of Monte-Carlo runs (overrides run.runs).")
+    var runs: Int?
+
+    @Option(help: "Steps per run (overrides run.steps; at most scenario.trajectory_samples).")
+    var steps: Int?
+
+    @Option(help: "Seed of the run set; run r uses seed + r (overrides run.seed).")
+    var seed: UInt64?
+
+    @Option(help: "Result folder for this run set (default: results/<UTC time>).")
+    var out: String?
+
+    @Option(help: "Path of the panel-node executable (default: next to chain-controller).")
+    var panelBinary: String?
+
+    @Option(help: "Folder for the panel processes' logs (default: <out>/logs).")
+    var logDir: String?
+
+    func run() throws {
+        tuneAllocatorForMessages()
+        var extra: [String] = []
+        if let runs { extra.append("run.runs=\(runs)") }
+        if let steps { extra.append("run.steps=\(steps)") }
+        if let seed { extra.append("run.seed=\(seed)") }
+        let config = try configOptions.load(extra: extra)
+        do {
+            let signals = try SignalWatcher()
+            let experiment = try Experiment(config: config)
+            let outDir = out ?? "results/\(utcTimestamp().replacingOccurrences(of: ":", with: ""))"
+            let files = try ResultFiles(directory: outDir, panels: experiment.panelCount, withHops: !inProcess)
+            try files.writeFile("config.yaml", experiment.configYAML)
+            var context = RunContext(mode: inProcess ? "in-process" : "distributed", commandLine: CommandLine.arguments)
+            let progress = ProgressLine(label: "run")
+            let outcome: RunSetOutcome
+            if inProcess {
+                outcome = runInProcess(experiment, files: files, signals: signals, progress: progress)
+            } else {
+                var options = SessionOptions(panels: experiment.panelCount, runID: UInt64.random(in: 1...UInt64.max))
+                options.spawn = !noSpawn
+                options.panelExecutable = panelBinary ?? siblingExecutable("panel-node")
+                if options.spawn && !FileManager.default.isExecutableFile(atPath: options.panelExecutable) {
+                    throw RuntimeError("panel-node executable not found at \(options.panelExecutable) (use --panel-binary)")
+                }
+                options.controlBind = config.chain.controllerBind
+                options.controlAdvertised = config.chain.controllerEndpoint.isEmpty ? nil : config.chain.controllerEndpoint
+                if let endpoints = config.chain.endpoints(panels: experiment.panelCount) {
+                    options.panelEndpoints = endpoints
+                    if options.spawn { options.panelBind = endpoints }
+                }
+                options.startupTimeoutMs = config.chain.startupTimeoutMs
+                options.mode = experiment.method
+                options.configYAML = experiment.configYAML
+                options.particles = UInt32(experiment.filter.particleCount)
+                let logs = logDir ?? outDir + "/logs"
+                try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+                options.logDirectory = logs
+                let session = try ChainSession(options: options, signals: signals)
+                defer { session.shutdown() }
+                try session.start()
+                context.panelHosts = session.panelHosts
+                context.panelEndpoints = session.dataEndpoints
+                context.controllerEndpoint = session.controlEndpoint
+                outcome = try runDistributed(experiment, session: session, files: files, progress: progress,
+                                             stepTimeoutMs: config.chain.stepTimeoutMs,
+                                             lookahead: config.chain.lookaheadSteps) { run, step in
+                    if run == 0 && step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }
+                    if run == 0 && step == 500 { context.panelRSSAtStep500 = session.panelCounters.map(\.rssBytes) }
+                }
+                context.panelPeakRSS = session.panelCounters.map(\.peakRSSBytes)
+                context.messagesDroppedByController = session.dropped
+                let counters = session.panelCounters
+                context.panelCounterTotals = [
+                    "received": counters.reduce(0) { $0 + $1.received },
+                    "dropped": counters.reduce(0) { $0 + $1.dropped },
+                    "duplicates": counters.reduce(0) { $0 + $1.duplicates },
+                    "checksum_errors": counters.reduce(0) { $0 + $1.checksumErrors },
+                    "missing_measurements": counters.reduce(0) { $0 + $1.missingMeasurements },
+                ]
+            }
+            progress.finish()
+            context.controllerPeakRSS = peakRSSBytes()
+            context.endTime = utcTimestamp()
+            files.close()
+            print(try finishRunSet(experiment, config: config, outcome: outcome, files: files, context: context))
+            if outcome.interrupted { throw ExitCode(130) }
+        } catch let error as RuntimeError {
+            printError("chain-controller: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Print the resolved configuration (every key, documented) after --config and --set.")
+
+    @OptionGroup var configOptions: ConfigOptions
+
+    func run() throws { print(try configOptions.load().yaml(), terminator: "") }
+}
