@@ -1,4 +1,5 @@
 // ExperimentRunner: runs a run set in one process or over J panel processes and records every step.
+import Config
 import Localization
 import Scenario
 import Wire
@@ -81,6 +82,7 @@ public func runInProcess(_ experiment: Experiment, files: ResultFiles, signals: 
 /// Runs the experiment over the panel processes of `session` (already started and configured).
 /// - Parameter lookahead: measurement batches are sent this many steps ahead of γ.
 public func runDistributed(_ experiment: Experiment, session: ChainSession, files: ResultFiles,
+                           fronthaul: FronthaulSection = FronthaulSection(),
                            progress: ProgressLine, stepTimeoutMs: Int = 10_000, lookahead: Int = 2,
                            afterStep: ((_ run: Int, _ step: Int) -> Void)? = nil) throws(RuntimeError) -> RunSetOutcome {
     let panels = experiment.panelCount
@@ -168,9 +170,13 @@ public func runDistributed(_ experiment: Experiment, session: ChainSession, file
             for r in result.reports { reportByPanel[Int(r.panel)] = r }
             for (i, t) in result.timings.enumerated() {
                 let previousSend = i == 0 ? sendNs : result.timings[i - 1].sendNs
-                hops.append(HopRecord(panel: Int(t.panel), recvNs: t.recvNs, computeDoneNs: t.computeDoneNs,
-                                      sendNs: t.sendNs, linkNs: t.recvNs &- previousSend, ackRttNs: nil,
-                                      measurements: Int(t.measurements)))
+                var hop = HopRecord(panel: Int(t.panel), recvNs: t.recvNs, computeDoneNs: t.computeDoneNs,
+                                    sendNs: t.sendNs, linkNs: t.recvNs &- previousSend, ackRttNs: nil,
+                                    measurements: Int(t.measurements))
+                hop.linkBytes = Int(t.linkBytes)
+                hop.rawLinkNs = (t.rawRecvNs == 0 ? t.recvNs : t.rawRecvNs) &- previousSend
+                if i > 0 { hop.modelledNs = fronthaul.modelledNs(bytes: Int(t.linkBytes)) }
+                hops.append(hop)
             }
             let record = StepRecord(
                 run: run, step: step, truth: experiment.world.agentPosition(step: step),

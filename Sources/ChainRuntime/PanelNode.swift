@@ -1,4 +1,5 @@
 // PanelNode: the panel-node process — receive γ, acknowledge, compute, forward to the next panel or the controller.
+import Config
 import Wire
 import ZeroMQ
 #if canImport(Glibc)
@@ -58,6 +59,8 @@ public final class PanelNode {
     var encodeBuffer: [UInt8] = []
     var lastControllerContactNs = monotonicNanos()
     let computationFactory: (Configure, Int) throws -> any PanelComputation
+    /// The modelled fronthaul when hops are emulated (nil: raw links).
+    var fronthaul: FronthaulSection?
     /// Exit status requested while busy (a shutdown that arrived while waiting for measurements).
     var pendingExit: Int32?
 
@@ -187,6 +190,11 @@ public final class PanelNode {
                 }
                 configuration = configure
                 runID = envelope.header.runID
+                fronthaul = nil
+                if configure.mode != "probe", let config = try? ExperimentConfig.load(yaml: configure.configYAML),
+                   config.fronthaul.mode == .emulate {
+                    fronthaul = config.fronthaul
+                }
                 processed.removeAll(); processedOrder.removeAll(); unacknowledged.removeAll()
                 for s in successors.values { s.close() }
                 successors.removeAll()
@@ -235,10 +243,11 @@ public final class PanelNode {
                 acknowledge(sender, envelope.header, hop: 0, recvNs: recvNs)
                 let gamma = Gamma(route: start.route, hop: 0, particles: start.prior, checksum: start.checksum,
                                   reset: start.reset)
-                handle(gamma, header: envelope.header, recvNs: recvNs, payloadBytes: payload.count)
+                handle(gamma, header: envelope.header, recvNs: recvNs, payloadBytes: payload.count, rawRecvNs: recvNs)
             case .gamma(let gamma):
                 acknowledge(sender, envelope.header, hop: gamma.hop, recvNs: recvNs)
-                handle(gamma, header: envelope.header, recvNs: recvNs, payloadBytes: payload.count)
+                let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payload.count)
+                handle(gamma, header: envelope.header, recvNs: arrival, payloadBytes: payload.count, rawRecvNs: recvNs)
             default:
                 counters.droppedMalformed += 1
             }
@@ -259,7 +268,19 @@ public final class PanelNode {
         UInt64(run) << 40 ^ UInt64(step) << 12 ^ UInt64(hop)
     }
 
-    func handle(_ incoming: Gamma, header: Header, recvNs: UInt64, payloadBytes: Int) {
+    /// Fronthaul emulation: holds a panel-to-panel hop until the modelled link time (8·bytes/rate + per-transfer
+    /// latency) has passed since the sender's send stamp. A hop that already took longer is left as it is (the
+    /// report counts it). Needs the sender's and this panel's monotonic clocks to agree (one host, or PTP).
+    /// - Returns: the arrival time to record.
+    func emulateFronthaul(_ gamma: Gamma, rawRecvNs: UInt64, bytes: Int) -> UInt64 {
+        guard let fronthaul, let previous = gamma.timings.last else { return rawRecvNs }
+        let target = previous.sendNs &+ UInt64(fronthaul.modelledNs(bytes: bytes).rounded(.up))
+        guard target > rawRecvNs else { return rawRecvNs }
+        while monotonicNanos() < target {}  // sub-microsecond precision: a sleep would overshoot by ~50 µs
+        return target
+    }
+
+    func handle(_ incoming: Gamma, header: Header, recvNs: UInt64, payloadBytes: Int, rawRecvNs: UInt64) {
         let key = Self.stepKey(run: header.run, step: header.step)
         guard !processed.contains(key) else { counters.duplicates += 1; return }
         guard Int(incoming.hop) < incoming.route.count, incoming.route[Int(incoming.hop)] == Int32(options.index),
@@ -284,7 +305,8 @@ public final class PanelNode {
         let computeDoneNs = monotonicNanos()
         if let report = output.report { gamma.reports.append(report) }
         var timing = HopTiming(panel: Int32(options.index), recvNs: recvNs, computeDoneNs: computeDoneNs,
-                               measurements: output.measurements)
+                               padNs: recvNs &- rawRecvNs, measurements: output.measurements,
+                               linkBytes: UInt32(payloadBytes), rawRecvNs: rawRecvNs)
         let nextHop = Int(incoming.hop) + 1
         var outHeader = header
         outHeader.sender = Int32(options.index)

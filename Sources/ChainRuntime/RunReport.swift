@@ -75,6 +75,17 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
             "panel_rss_step500_mib": context.panelRSSAtStep500.map { Double($0) / mebibyte },
         ] as [String: Any],
         "node_counters": context.panelCounterTotals,
+        "fronthaul": [
+            "mode": config.fronthaul.mode.rawValue, "rate_gbps": config.fronthaul.rateGbps,
+            "per_transfer_us": config.fronthaul.perTransferUs,
+            "panel_to_panel_hops": acc.interPanelLink.count,
+            "modelled_us": latencyJSON(acc.interPanelModelled),
+            "measured_link_us": latencyJSON(acc.interPanelLink),
+            "raw_link_us": latencyJSON(acc.interPanelRawLink),
+            "hops_raw_slower_than_model": acc.slowerThanModelByPanel.reduce(0, +),
+            "hops_raw_slower_than_model_per_panel": acc.slowerThanModelByPanel,
+            "note": "panel-to-panel hops only (eq. 10 counts J-1 transfers); one-way times need one host's clock or PTP",
+        ] as [String: Any],
         "controller_dropped_messages": context.messagesDroppedByController,
     ]
     if let s = stats {
@@ -127,8 +138,22 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         row("per-panel compute", compute)
         row("per-hop link (one-way)", links)
         row("per-hop ack round trip", rtts)
+        row("panel->panel link, measured", acc.interPanelLink)
+        row("panel->panel link, raw", acc.interPanelRawLink)
+        row("panel->panel link, modelled", acc.interPanelModelled)
     }
     lines.append(formatTable(header: ["latency (µs)", "n", "p50", "p90", "p99", "p99.9", "max"], rows: rows))
+    if context.mode != "in-process" {
+        let slow = acc.slowerThanModelByPanel.reduce(0, +)
+        let fh = config.fronthaul
+        var text = "fronthaul: \(fh.mode.rawValue), model \(fixed(fh.rateGbps, 1)) Gbit/s + \(fixed(fh.perTransferUs, 2)) µs per transfer; "
+            + "\(slow) of \(acc.interPanelRawLink.count) panel->panel hops were already slower than the model"
+        if slow > 0 {
+            let worst = acc.slowerThanModelByPanel.enumerated().filter { $0.element > 0 }.sorted { $0.element > $1.element }.prefix(5)
+            text += " (into panel " + worst.map { "\($0.offset): \($0.element)" }.joined(separator: ", ") + ")"
+        }
+        lines.append(text)
+    }
     lines.append("FPGA model, eq. (10) with adder tree, M=6: \(fixed(fpgaM6, 1)) µs; at the measured mean M=\(fixed(meanM, 2)): \(fixed(fpgaMeasuredM, 1)) µs")
     if !context.panelPeakRSS.isEmpty {
         let peak = context.panelPeakRSS.max() ?? 0

@@ -111,7 +111,8 @@ struct RunCommand: ParsableCommand {
                 context.panelHosts = session.panelHosts
                 context.panelEndpoints = session.dataEndpoints
                 context.controllerEndpoint = session.controlEndpoint
-                outcome = try runDistributed(experiment, session: session, files: files, progress: progress,
+                outcome = try runDistributed(experiment, session: session, files: files, fronthaul: config.fronthaul,
+                                             progress: progress,
                                              stepTimeoutMs: config.chain.stepTimeoutMs,
                                              lookahead: config.chain.lookaheadSteps) { run, step in
                     if run == 0 && step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }

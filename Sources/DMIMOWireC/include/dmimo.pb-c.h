@@ -294,10 +294,18 @@ struct  Dmimo__HopTiming
    * measurements used
    */
   uint32_t measurements;
+  /*
+   * size of the message that arrived on the hop into this panel
+   */
+  uint32_t link_bytes;
+  /*
+   * arrival before fronthaul-emulation padding (= recv_ns when not padded)
+   */
+  uint64_t raw_recv_ns;
 };
 #define DMIMO__HOP_TIMING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__hop_timing__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
