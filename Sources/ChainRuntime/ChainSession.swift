@@ -74,6 +74,9 @@ public final class ChainSession {
     var encodeBuffer: [UInt8] = []
     /// Messages the controller itself dropped (undecodable or from another run).
     public private(set) var dropped: UInt64 = 0
+    var started = false
+    /// Panels that said Hello again after start-up (restarted), oldest first; the runner consumes it.
+    public var rejoined: [Int] = []
 
     public init(options: SessionOptions, signals: SignalWatcher) throws(RuntimeError) {
         precondition(options.panels >= 1)
@@ -108,20 +111,7 @@ public final class ChainSession {
     /// Starts (or waits for) all panels, collects their Hello, and sends each the Configure message.
     public func start() throws(RuntimeError) {
         if options.spawn {
-            for k in 0..<options.panels {
-                let bind = options.panelBind?[k] ?? "tcp://127.0.0.1:*"
-                let log = options.logDirectory.map { "\($0)/panel-\(k).log" }
-                let child = try children.spawn(
-                    name: "panel \(k)", executable: options.panelExecutable,
-                    arguments: ["run", "--index", "\(k)", "--controller", controlEndpoint, "--bind", bind,
-                                "--parent-pid", "\(getpid())"],
-                    logPath: log)
-                childPanel[child.pid] = k
-                if options.panelEndpoints == nil { dataEndpoints[k] = "" }
-                if options.panelBind != nil && options.panelEndpoints == nil && !bind.contains("*") {
-                    dataEndpoints[k] = bind
-                }
-            }
+            for k in 0..<options.panels { try spawnPanel(k) }
         }
         var greeted = Set<Int>()
         let deadline = monotonicNanos() + UInt64(options.startupTimeoutMs) * 1_000_000
@@ -161,6 +151,55 @@ public final class ChainSession {
             }
         }
         for k in 0..<options.panels { try configure(panel: k) }
+        started = true
+        try pingAll(deadline: deadline)
+    }
+
+    /// Opens the controller's data link to every panel and waits for a PONG on each, so no step pays for
+    /// connection set-up and an unreachable data endpoint is named before the run starts.
+    func pingAll(deadline: UInt64) throws(RuntimeError) {
+        var waiting = Set(0..<options.panels)
+        var nextPing: UInt64 = 0
+        while !waiting.isEmpty {
+            let now = monotonicNanos()
+            if now >= nextPing {
+                for k in waiting {
+                    _ = try sendData(toPanel: k, Envelope(header: Header(type: .ping, runID: options.runID, sender: controllerSender),
+                                                          body: .ping(Ping(sentNs: now, seq: UInt32(k)))))
+                }
+                nextPing = now + 200_000_000
+            }
+            if now >= deadline {
+                let names = waiting.sorted().prefix(8).map { "panel \($0) (\(dataEndpoints[$0]))" }
+                throw RuntimeError("no answer on the data endpoint of " + names.joined(separator: ", "))
+            }
+            for event in try poll(timeoutMs: 50) {
+                switch event {
+                case .data(let k, let envelope, _) where envelope.header.type == .pong: waiting.remove(k)
+                case .panelExited(let k, let how): throw RuntimeError("panel \(k) (\(dataEndpoints[k])) \(how) during start-up")
+                case .interrupted(let s): throw RuntimeError("interrupted by signal \(s) during start-up")
+                default: break
+                }
+            }
+        }
+    }
+
+    /// Starts the process of panel `k` (spawn mode), with its log appended to the panel's log file.
+    public func spawnPanel(_ k: Int) throws(RuntimeError) {
+        let bind = options.panelBind?[k] ?? (dataEndpoints[k].isEmpty ? "tcp://127.0.0.1:*" : dataEndpoints[k])
+        let log = options.logDirectory.map { "\($0)/panel-\(k).log" }
+        let child = try children.spawn(
+            name: "panel \(k)", executable: options.panelExecutable,
+            arguments: ["run", "--index", "\(k)", "--controller", controlEndpoint, "--bind", bind,
+                        "--parent-pid", "\(getpid())"],
+            logPath: log)
+        childPanel[child.pid] = k
+        if options.panelEndpoints == nil && options.panelBind != nil && !bind.contains("*") { dataEndpoints[k] = bind }
+    }
+
+    /// The running process of panel `k`, if this session spawned it.
+    public func child(ofPanel k: Int) -> ChildProcess? {
+        children.running.values.first { childPanel[$0.pid] == k }
     }
 
     /// Sends panel `k` the Configure message (data endpoints, mode, configuration).
@@ -245,6 +284,13 @@ public final class ChainSession {
                 guard envelope.header.runID == options.runID || envelope.header.type == .hello else { dropped += 1; continue }
                 lastHeard[k] = monotonicNanos()
                 if case .heartbeat(let hb) = envelope.body { panelCounters[k] = hb.counters }
+                if started, case .hello(let hello) = envelope.body {
+                    // a panel that (re)started after the run began: it rejoins with fresh state
+                    panelHosts[k] = hello.host
+                    panelPIDs[k] = hello.pid
+                    if hello.version == dmimoVersion { try? configure(panel: k) }
+                    rejoined.append(k)
+                }
                 events.append(.control(panel: k, envelope))
             }
         }

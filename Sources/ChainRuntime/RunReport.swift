@@ -99,6 +99,15 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         summary["los_detection_rate"] = s.losDetectionRate as Any
         summary["false_los_rate"] = s.falseLosRate as Any
     }
+    let faultSummaries = summarizeFaults(outcome, stepsPerRun: experiment.steps)
+    summary["faults"] = faultSummaries.map(\.json)
+    summary["duplicates"] = [
+        "delivered": 0,  // the controller keeps exactly one result per step
+        "suppressed_by_panels": context.panelCounterTotals["duplicates"] ?? 0,
+        "late_results_dropped_by_controller": outcome.duplicateResults,
+    ] as [String: Any]
+    summary["steps_reissued"] = outcome.reissues
+    if !faultSummaries.isEmpty || !config.faults.isEmpty { try files.writeFile("faults.csv", faultsCSV(faultSummaries)) }
     try files.writeJSON("summary.json", summary)
     var manifest: [String: Any] = [
         "version": dmimoVersion, "git_commit": gitCommit(), "seed": experiment.baseSeed,
@@ -127,7 +136,15 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         lines.append("LoS: detection rate \(s.losDetectionRate.map { fixed($0, 4) } ?? "-"), "
                      + "false LoS rate \(s.falseLosRate.map { fixed($0, 4) } ?? "-")")
     }
-    lines.append("steps: injected \(acc.injected), delivered \(acc.delivered), degraded \(acc.degraded), abandoned \(acc.abandoned)")
+    lines.append("steps: injected \(acc.injected), delivered \(acc.delivered), degraded \(acc.degraded), abandoned \(acc.abandoned)"
+                 + (outcome.reissues > 0 ? ", re-issued \(outcome.reissues)" : ""))
+    for f in faultSummaries {
+        func cm(_ x: Double?) -> String { x.map { fixed($0 * 100, 2) + " cm" } ?? "-" }
+        lines.append("fault \(f.spec.action.rawValue) panel \(f.spec.panel) at step \(f.spec.atStep): detected after "
+                     + "\(f.detectionMs.map { fixed($0, 1) + " ms" } ?? "-"), recovered after \(f.recoveryMs.map { fixed($0, 1) + " ms" } ?? "- (not back)"); "
+                     + "during: \(f.stepsDelivered) delivered, \(f.stepsDegraded) degraded, \(f.stepsAbandoned) abandoned; "
+                     + "RMSE before \(cm(f.rmseBefore)), during \(cm(f.rmseDuring)), after \(cm(f.rmseAfter))")
+    }
     var rows: [[String]] = []
     func row(_ name: String, _ ns: [UInt64]) {
         let s = LatencySummary(nanoseconds: ns)

@@ -19,7 +19,7 @@ public struct HopRecord: Sendable {
     public var rawLinkNs: UInt64?
     /// Modelled fronthaul time of the hop (8·bytes/rate + per-transfer latency), for panel-to-panel hops.
     public var modelledNs: Double?
-    public var computeNs: UInt64 { computeDoneNs &- recvNs }
+    public var computeNs: UInt64 { elapsedNs(from: recvNs, to: computeDoneNs) }
 }
 
 /// One step of one run.
@@ -45,6 +45,8 @@ public struct StepRecord: Sendable {
     public var latencyNs: UInt64
     public var outcome: Outcome
     public var hops: [HopRecord] = []
+    /// When the step was started on the controller's clock (ns; 0 in-process).
+    public var startNs: UInt64 = 0
 
     /// Position error in metres.
     public var error: Double {
@@ -88,8 +90,12 @@ public struct RecordAccumulator: Sendable {
         slowerThanModelByPanel = Array(repeating: 0, count: panels)
     }
 
+    /// Every step in order: (run, step, error in metres or NaN, outcome).
+    public private(set) var timeline: [(run: Int, step: Int, error: Double, outcome: Outcome, startNs: UInt64)] = []
+
     public mutating func add(_ r: StepRecord) {
         injected += 1
+        timeline.append((r.run, r.step, r.outcome == .abandoned ? .nan : r.error, r.outcome, r.startNs))
         switch r.outcome {
         case .delivered: delivered += 1
         case .degraded: degraded += 1

@@ -107,12 +107,23 @@ extension ExperimentConfig {
               "Data endpoints of the panels: empty = any free loopback port for each spawned panel; a pattern such "
               + "as tcp://10.0.0.{k}:5550 or tcp://panel-{k}.lab:5550 (k = panel index); or a comma-separated "
               + "list of J endpoints.", check: { $0.isEmpty || $0.split(separator: ",").allSatisfy { isEndpoint(String($0)) } }),
-        .integer("chain.step_timeout_ms", \.chain.stepTimeoutMs, 10...3_600_000, unit: "ms",
-                 "Longest wait for one step's result before the run stops with an error naming the silent panels."),
         .integer("chain.startup_timeout_ms", \.chain.startupTimeoutMs, 100...3_600_000, unit: "ms",
                  "Longest wait for every panel's Hello at start-up."),
         .integer("chain.lookahead_steps", \.chain.lookaheadSteps, 1...1000, unit: "steps",
                  "Measurement batches are sent this many steps ahead of γ (they are local data, not fronthaul)."),
+        .integer("chain.ack_timeout_ms", \.chain.ackTimeoutMs, 1...600_000, unit: "ms",
+                 "Hop liveness: a sender without an acknowledgement for a hop after this long resends it "
+                 + "(chain.hop_retries times), then skips the silent receiver and sends γ to the next live panel."),
+        .integer("chain.hop_retries", \.chain.hopRetries, 0...100, unit: "resends",
+                 "Resends of a hop to the same receiver before that receiver is skipped."),
+        .integer("chain.step_deadline_ms", \.chain.stepDeadlineMs, 10...3_600_000, unit: "ms",
+                 "Backstop: the controller re-issues a step from its checkpoint (attempt + 1, live panels only) "
+                 + "when no result arrived after this long."),
+        .integer("chain.max_attempts", \.chain.maxAttempts, 1...100, unit: "attempts",
+                 "Attempts of one step before it is abandoned (reported, never silently missing)."),
+        .integer("chain.readmit_after_ms", \.chain.readmitAfterMs, 0...3_600_000, unit: "ms",
+                 "A panel skipped in a step leaves the routes until its heartbeats have been back for this long; "
+                 + "it rejoins at a later step with fresh state."),
         // fronthaul
         .choice("fronthaul.mode", \.fronthaul.mode,
                 "raw: hops take what the real link takes; emulate: each hop is padded to the modelled link "

@@ -17,6 +17,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var run = RunSection()
     public var chain = ChainSection()
     public var fronthaul = FronthaulSection()
+    /// Scripted faults (top-level `faults:` list).
+    public var faults: [FaultSpec] = []
 
     public init() {}
 }
@@ -126,12 +128,20 @@ public struct ChainSection: Sendable, Equatable {
     /// Panel data endpoints: "" = any free loopback port per spawned panel; a pattern with {k}; or a
     /// comma-separated list of J endpoints.
     public var panelEndpoints = ""
-    /// Longest wait for one step's result, milliseconds.
-    public var stepTimeoutMs = 10_000
     /// Longest wait for every panel's Hello at start-up, milliseconds.
     public var startupTimeoutMs = 15_000
     /// How many steps ahead of γ the measurement batches are sent.
     public var lookaheadSteps = 2
+    /// A sender that has no acknowledgement for a hop after this long resends it, then skips the receiver, ms.
+    public var ackTimeoutMs = 250
+    /// Resends to the same receiver before it is skipped.
+    public var hopRetries = 1
+    /// The controller re-issues a step from its checkpoint when no result arrived after this long, ms.
+    public var stepDeadlineMs = 2000
+    /// Attempts of one step before it is abandoned.
+    public var maxAttempts = 3
+    /// A panel skipped in a step is left out of the routes until its heartbeats show it alive again for this long, ms.
+    public var readmitAfterMs = 500
 
     public init() {}
 

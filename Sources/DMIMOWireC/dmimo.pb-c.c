@@ -1605,7 +1605,7 @@ const ProtobufCMessageDescriptor dmimo__panel_report__descriptor =
   (ProtobufCMessageInit) dmimo__panel_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__step_start__field_descriptors[4] =
+static const ProtobufCFieldDescriptor dmimo__step_start__field_descriptors[6] =
 {
   {
     "route",
@@ -1655,17 +1655,43 @@ static const ProtobufCFieldDescriptor dmimo__step_start__field_descriptors[4] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "hop",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__StepStart, hop),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "skipped",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Dmimo__StepStart, n_skipped),
+    offsetof(Dmimo__StepStart, skipped),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__step_start__field_indices_by_name[] = {
   2,   /* field[2] = checksum */
+  4,   /* field[4] = hop */
   1,   /* field[1] = prior */
   3,   /* field[3] = reset */
   0,   /* field[0] = route */
+  5,   /* field[5] = skipped */
 };
 static const ProtobufCIntRange dmimo__step_start__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor dmimo__step_start__descriptor =
 {
@@ -1675,7 +1701,7 @@ const ProtobufCMessageDescriptor dmimo__step_start__descriptor =
   "Dmimo__StepStart",
   "dmimo",
   sizeof(Dmimo__StepStart),
-  4,
+  6,
   dmimo__step_start__field_descriptors,
   dmimo__step_start__field_indices_by_name,
   1,  dmimo__step_start__number_ranges,

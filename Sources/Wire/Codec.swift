@@ -111,6 +111,7 @@ public enum WireCodec {
             var c = Dmimo__StepStart(); dmimo__step_start__init(&c)
             c.n_route = m.route.count; c.route = arena.copy(m.route)
             c.prior = particles(m.prior, borrowed, arena); c.checksum = m.checksum; c.reset = m.reset ? 1 : 0
+            c.hop = m.hop; c.n_skipped = m.skipped.count; c.skipped = arena.copy(m.skipped)
             env.body_case = DMIMO__ENVELOPE__BODY_STEP_START; env.step_start = arena.message(c)
         case .gamma(let m):
             var c = Dmimo__Gamma(); dmimo__gamma__init(&c)
@@ -254,7 +255,8 @@ public enum WireCodec {
         case DMIMO__ENVELOPE__BODY_STEP_START:
             guard let c = e.step_start?.pointee else { throw .malformed }
             body = .stepStart(StepStart(route: array(c.route, c.n_route), prior: try particles(c.prior),
-                                        checksum: c.checksum, reset: c.reset != 0))
+                                        checksum: c.checksum, reset: c.reset != 0, hop: c.hop,
+                                        skipped: array(c.skipped, c.n_skipped)))
         case DMIMO__ENVELOPE__BODY_GAMMA:
             guard let c = e.gamma?.pointee else { throw .malformed }
             body = .gamma(Gamma(route: array(c.route, c.n_route), hop: c.hop, particles: try particles(c.particles),

@@ -130,8 +130,13 @@ public struct StepStart: Sendable, Equatable {
     public var checksum: UInt64
     /// First step of a run: panels start from fresh state.
     public var reset: Bool
-    public init(route: [Int32], prior: ParticleArrays, checksum: UInt64 = 0, reset: Bool = false) {
+    /// Index in `route` of the receiving panel (> 0 when the controller skipped silent first panels).
+    public var hop: UInt32
+    public var skipped: [Int32]
+    public init(route: [Int32], prior: ParticleArrays, checksum: UInt64 = 0, reset: Bool = false,
+                hop: UInt32 = 0, skipped: [Int32] = []) {
         self.route = route; self.prior = prior; self.checksum = checksum; self.reset = reset
+        self.hop = hop; self.skipped = skipped
     }
 }
 

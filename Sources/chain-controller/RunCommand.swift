@@ -112,9 +112,8 @@ struct RunCommand: ParsableCommand {
                 context.panelEndpoints = session.dataEndpoints
                 context.controllerEndpoint = session.controlEndpoint
                 outcome = try runDistributed(experiment, session: session, files: files, fronthaul: config.fronthaul,
-                                             progress: progress,
-                                             stepTimeoutMs: config.chain.stepTimeoutMs,
-                                             lookahead: config.chain.lookaheadSteps) { run, step in
+                                             liveness: LivenessSettings(config.chain), faults: config.faults,
+                                             progress: progress) { run, step in
                     if run == 0 && step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }
                     if run == 0 && step == 500 { context.panelRSSAtStep500 = session.panelCounters.map(\.rssBytes) }
                 }
