@@ -154,7 +154,7 @@ public enum DownlinkSignalModel {
                                      perAPPower: Double, noiseVariance: Double, seed: UInt64, runIndex: Int) -> [Complex<Double>] {
         var y = noiseFreeObservation(network: network, protocol: `protocol`, user: user, phaseOffset: phaseOffset,
                                      perAPPower: perAPPower)
-        var stream = RandomStream(seed: seed, step: runIndex, panel: noPanel, purpose: .downlinkNoise)
+        var stream = RandomStreamFactory.noise(seed: seed, run: runIndex)
         addNoise(to: &y, network: network, protocol: `protocol`, noiseVariance: noiseVariance, stream: &stream)
         return y
     }
