@@ -32,7 +32,8 @@ let package = Package(
         // MARK: pure compute core (no I/O)
         .target(name: "Scenario"),
         .target(name: "Localization", dependencies: ["Scenario"], swiftSettings: strict),
-        .target(name: "Downlink", dependencies: ["Scenario", .product(name: "Numerics", package: "swift-numerics")]),
+        .target(name: "Downlink", dependencies: ["Scenario", .product(name: "Numerics", package: "swift-numerics")],
+                swiftSettings: strict),
 
         // MARK: configuration (YAML) and runtime
         .target(name: "Config", dependencies: ["Scenario", .product(name: "Yams", package: "Yams")]),

@@ -15,7 +15,8 @@ public struct DownlinkCostModel: Sendable {
     public let `protocol`: DownlinkProtocol
     /// Basis Φ_{m,n}[k], index (m·N + n)·K + k.
     let basisRe: [Double], basisIm: [Double]
-    /// P1: per-AP Gram Φ_mᴴ Φ_m, index m·N² + n·N + n′. P2: full Gram Φᴴ Φ, index (m·N + n)·MN + (m′·N + n′).
+    /// P1: per-AP Gram Φ_mᴴ Φ_m, index m·N² + n·N + n′. P2: lower N × N blocks of Φᴴ Φ, block (m, m′ ≤ m) at
+    /// (m(m+1)/2 + m′)·N², entry n·N + n′ = Φ_{m,n}ᴴ Φ_{m′,n′}.
     let gramRe: [Double], gramIm: [Double]
 
     public init(network: DownlinkNetwork, protocol: DownlinkProtocol) {
@@ -64,12 +65,17 @@ public struct DownlinkCostModel: Sendable {
             }
             gramRe = gRe; gramIm = gIm
         case .p2:
-            var gRe = [Double](repeating: 0, count: columns * columns), gIm = gRe
-            for c in 0..<columns {
-                for c2 in 0...c {
-                    let (x, y) = gram(c, c2)
-                    gRe[c * columns + c2] = x; gIm[c * columns + c2] = y
-                    gRe[c2 * columns + c] = x; gIm[c2 * columns + c] = -y
+            // Lower blocks (i ≥ j) of Φᴴ Φ, each N × N row-major: block (i, j) at ((i(i+1)/2 + j)·N² .
+            var gRe = [Double](repeating: 0, count: apCount * (apCount + 1) / 2 * n * n), gIm = gRe
+            for i in 0..<apCount {
+                for j in 0...i {
+                    let block = (i * (i + 1) / 2 + j) * n * n
+                    for a in 0..<n {
+                        for b in 0..<n {
+                            let (x, y) = gram(i * n + a, j * n + b)
+                            gRe[block + a * n + b] = x; gIm[block + a * n + b] = y
+                        }
+                    }
                 }
             }
             gramRe = gRe; gramIm = gIm
@@ -297,19 +303,19 @@ public final class DownlinkCostEvaluator {
         }
     }
 
-    /// P2: lower triangle of A = Zᴴ Z, A_ij = Σ_{a,b} conj(v_{i,a}) H[(i,a),(j,b)] v_{j,b}, into (matRe, matIm).
+    /// P2: lower triangle of A = Zᴴ Z, A_ij = Σ_{a,b} conj(v_{i,a}) H_ij[a,b] v_{j,b}, into (matRe, matIm).
     @inline(__always)
     func fillNonCoherentGram() {
         let n = antennaCount
-        let columns = apCount * n
+        if n == 4 { fillNonCoherentGram4(); return }
         for i in 0..<apCount {
             for j in 0...i {
+                let block = (i * (i + 1) / 2 + j) * n * n
                 var sRe = 0.0, sIm = 0.0
                 for a in 0..<n {
-                    let row = (i * n + a) * columns + j * n
                     var tRe = 0.0, tIm = 0.0
                     for b in 0..<n {
-                        let gRe = gramRe[row + b], gIm = gramIm[row + b]
+                        let gRe = gramRe[block + a * n + b], gIm = gramIm[block + a * n + b]
                         let xr = vRe[j * n + b], xi = vIm[j * n + b]
                         tRe += gRe * xr - gIm * xi
                         tIm += gRe * xi + gIm * xr
@@ -318,6 +324,42 @@ public final class DownlinkCostEvaluator {
                     sRe += ur * tRe + ui * tIm
                     sIm += ur * tIm - ui * tRe
                 }
+                matRe[i * apCount + j] = sRe
+                matIm[i * apCount + j] = sIm
+            }
+        }
+    }
+
+    /// `fillNonCoherentGram` unrolled for N = 4 antennas (same operations in the same order).
+    @inline(__always)
+    func fillNonCoherentGram4() {
+        for i in 0..<apCount {
+            let vi = i * 4
+            let u0r = vRe[vi], u0i = vIm[vi], u1r = vRe[vi + 1], u1i = vIm[vi + 1]
+            let u2r = vRe[vi + 2], u2i = vIm[vi + 2], u3r = vRe[vi + 3], u3i = vIm[vi + 3]
+            let rowBase = i * (i + 1) / 2
+            for j in 0...i {
+                let vj = j * 4
+                let x0r = vRe[vj], x0i = vIm[vj], x1r = vRe[vj + 1], x1i = vIm[vj + 1]
+                let x2r = vRe[vj + 2], x2i = vIm[vj + 2], x3r = vRe[vj + 3], x3i = vIm[vj + 3]
+                let hr = gramRe + (rowBase + j) * 16, hi = gramIm + (rowBase + j) * 16
+                @inline(__always) func row(_ o: Int) -> (Double, Double) {
+                    var tRe = 0.0, tIm = 0.0
+                    tRe += hr[o] * x0r - hi[o] * x0i; tIm += hr[o] * x0i + hi[o] * x0r
+                    tRe += hr[o + 1] * x1r - hi[o + 1] * x1i; tIm += hr[o + 1] * x1i + hi[o + 1] * x1r
+                    tRe += hr[o + 2] * x2r - hi[o + 2] * x2i; tIm += hr[o + 2] * x2i + hi[o + 2] * x2r
+                    tRe += hr[o + 3] * x3r - hi[o + 3] * x3i; tIm += hr[o + 3] * x3i + hi[o + 3] * x3r
+                    return (tRe, tIm)
+                }
+                var sRe = 0.0, sIm = 0.0
+                let (t0r, t0i) = row(0)
+                sRe += u0r * t0r + u0i * t0i; sIm += u0r * t0i - u0i * t0r
+                let (t1r, t1i) = row(4)
+                sRe += u1r * t1r + u1i * t1i; sIm += u1r * t1i - u1i * t1r
+                let (t2r, t2i) = row(8)
+                sRe += u2r * t2r + u2i * t2i; sIm += u2r * t2i - u2i * t2r
+                let (t3r, t3i) = row(12)
+                sRe += u3r * t3r + u3i * t3i; sIm += u3r * t3i - u3i * t3r
                 matRe[i * apCount + j] = sRe
                 matIm[i * apCount + j] = sIm
             }

@@ -88,7 +88,8 @@ public enum DownlinkFisher {
         // Per-AP geometry at u.
         var gradDx = [Double](repeating: 0, count: apCount), gradDy = gradDx
         var gradSx = gradDx, gradSy = gradDx, alpha = gradDx, gradAx = gradDx, gradAy = gradDx
-        var rhoRe = gradDx, rhoIm = gradDx, sine = gradDx     // ρ* = exp(−j2π d/λ)
+        var rhoRe = gradDx, rhoIm = gradDx     // ρ* = exp(−j2π d/λ)
+        var uRe = gradDx, uIm = gradDx         // exp(jπ s_m(u))
         for m in 0..<apCount {
             let g = network.geometry(ap: m, point: setup.user)
             let d = g.distance
@@ -99,7 +100,7 @@ public enum DownlinkFisher {
             gradAx[m] = -alpha[m] * g.dx / (d * d); gradAy[m] = -alpha[m] * g.dy / (d * d)
             let phase = 2 * Double.pi * d / lambda
             rhoRe[m] = Double.cos(phase); rhoIm[m] = -Double.sin(phase)
-            sine[m] = g.sine
+            uRe[m] = Double.cos(Double.pi * g.sine); uIm[m] = Double.sin(Double.pi * g.sine)
         }
         if !isP1 { activeCount = p; for i in 0..<p { active[i] = i } }
 
@@ -114,9 +115,10 @@ public enum DownlinkFisher {
                     case (false, true): active[2] = 2 + m; activeCount = 3
                     }
                 }
-                // G(D), G'(D) with D = s_m − s_m[k]
-                let difference = sine[m] - network.illuminationSin[m * kCount + k]
-                let wRe = Double.cos(Double.pi * difference), wIm = Double.sin(Double.pi * difference)
+                // G(D), G'(D) with D = s_m − s_m[k]: w = e^{jπ s_m} · e^{−jπ s_m[k]} (precomputed phasors)
+                let mk = m * kCount + k
+                let wRe = uRe[m] * network.steerRe[mk] - uIm[m] * network.steerIm[mk]
+                let wIm = uRe[m] * network.steerIm[mk] + uIm[m] * network.steerRe[mk]
                 var powRe = 1.0, powIm = 0.0, gRe = 0.0, gIm = 0.0, dgRe = 0.0, dgIm = 0.0
                 for a in 0..<n {
                     gRe += powRe; gIm += powIm
@@ -127,8 +129,7 @@ public enum DownlinkFisher {
                     powRe = t
                 }
                 // ψ = √(P/N) exp(j2π d_m[k]/λ); z = ψ G; G'ψ
-                let focus = 2 * Double.pi * network.illuminationDistance[m * kCount + k] / lambda
-                let psiRe = Double.cos(focus) * amplitude, psiIm = Double.sin(focus) * amplitude
+                let psiRe = network.focusRe[mk] * amplitude, psiIm = network.focusIm[mk] * amplitude
                 let zRe = psiRe * gRe - psiIm * gIm, zIm = psiRe * gIm + psiIm * gRe
                 let pdRe = psiRe * dgRe - psiIm * dgIm, pdIm = psiRe * dgIm + psiIm * dgRe
                 if coherent {
@@ -175,19 +176,35 @@ public enum DownlinkFisher {
             }
             if !isP1 { accumulate(&fisher, p, &rowRe, &rowIm, active, activeCount) }
         }
+        // scale, and mirror the upper triangle
         let scale = 2 / setup.noiseVariance
-        for i in 0..<(p * p) { fisher[i] *= scale }
+        for a in 0..<p {
+            for b in a..<p {
+                let value = fisher[a * p + b] * scale
+                fisher[a * p + b] = value
+                fisher[b * p + a] = value
+            }
+        }
         return fisher
     }
 
-    /// F += Re{conj(J_row)ᵀ J_row} over the active columns; clears the row.
+    /// F += Re{conj(J_row)ᵀ J_row} over the active columns (ascending), upper triangle only; clears the row.
     @inline(__always)
     static func accumulate(_ fisher: inout [Double], _ p: Int, _ rowRe: inout [Double], _ rowIm: inout [Double],
                            _ active: [Int], _ count: Int) {
+        if count == p {
+            for a in 0..<p {
+                let aRe = rowRe[a], aIm = rowIm[a]
+                let base = a * p
+                for b in a..<p { fisher[base + b] += aRe * rowRe[b] + aIm * rowIm[b] }
+            }
+            for a in 0..<p { rowRe[a] = 0; rowIm[a] = 0 }
+            return
+        }
         for i in 0..<count {
             let a = active[i]
             let aRe = rowRe[a], aIm = rowIm[a]
-            for j in 0..<count {
+            for j in i..<count {
                 let b = active[j]
                 fisher[a * p + b] += aRe * rowRe[b] + aIm * rowIm[b]
             }

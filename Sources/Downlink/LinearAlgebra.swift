@@ -147,7 +147,8 @@ public enum SmallLinearAlgebra {
         }
     }
 
-    /// Eigenvalues of a real symmetric n × n matrix (row-major, both triangles read as the lower one), ascending:
+    /// Eigenvalues of a real symmetric n × n matrix (row-major, the lower triangle is read; entries well below 1e150
+    /// in magnitude), ascending:
     /// Householder reduction to tridiagonal form, then the implicit QL algorithm. `a` is overwritten.
     /// Returns nil if QL does not converge in 60 iterations per eigenvalue.
     public static func symmetricEigenvalues(_ a: UnsafeMutablePointer<Double>, n: Int) -> [Double]? {
@@ -214,7 +215,7 @@ public enum SmallLinearAlgebra {
                 iterations += 1
                 if iterations > 60 { return false }
                 var g = (d[l + 1] - d[l]) / (2 * e[l])
-                var r = Double.hypot(g, 1)
+                var r = abs(g) > 1e150 ? abs(g) : (g * g + 1).squareRoot()
                 g = d[m] - d[l] + e[l] / (g + (g >= 0 ? abs(r) : -abs(r)))
                 var s = 1.0, c = 1.0, p = 0.0
                 var i = m - 1
@@ -222,7 +223,7 @@ public enum SmallLinearAlgebra {
                 while i >= l {
                     let f = s * e[i]
                     let b = c * e[i]
-                    r = Double.hypot(f, g)
+                    r = (f * f + g * g).squareRoot()   // entries of an equilibrated matrix: no overflow
                     e[i + 1] = r
                     if r == 0 {
                         d[i + 1] -= p

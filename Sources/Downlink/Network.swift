@@ -150,6 +150,10 @@ public struct DownlinkNetwork: Sendable {
     public let illuminationDistance: [Double]
     /// s_m[k] = ±sin θ_m(i[k]) (sign −1 for mirrored arrays), index m·K + k.
     public let illuminationSin: [Double]
+    /// Focusing phasor exp(j2π d_m[k]/λ) (real and imaginary parts), index m·K + k.
+    public let focusRe: [Double], focusIm: [Double]
+    /// Steering phasor exp(−jπ s_m[k]) (real and imaginary parts), index m·K + k.
+    public let steerRe: [Double], steerIm: [Double]
     /// Antennas per AP N.
     public let antennaCount: Int
     /// Carrier wavelength λ (m).
@@ -241,6 +245,11 @@ public struct DownlinkNetwork: Sendable {
         }
         illuminationDistance = distance
         illuminationSin = sine
+        let wavelength = options.wavelength
+        focusRe = distance.map { Double.cos(2 * Double.pi * $0 / wavelength) }
+        focusIm = distance.map { Double.sin(2 * Double.pi * $0 / wavelength) }
+        steerRe = sine.map { Double.cos(Double.pi * $0) }
+        steerIm = sine.map { -Double.sin(Double.pi * $0) }
     }
 
     /// Geometry of point q seen from AP m: distance d (m), s = ±sin θ, c = cos θ, and Δ = q − p_m (m).

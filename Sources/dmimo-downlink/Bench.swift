@@ -2,6 +2,19 @@
 import ArgumentParser
 import Downlink
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wall-clock (monotonic) or process CPU-time (user + system, all threads; the bench is single-threaded) stopwatch (s).
+struct Stopwatch {
+    let cpu: Bool
+    func now() -> Double {
+        var spec = timespec()
+        clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+    }
+}
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +39,9 @@ struct Bench: ParsableCommand {
     @Option(help: "JSON of the numpy reference timing (scripts/downlink_numpy_reference.py --json) for speed-up ratios.")
     var baseline: String?
 
+    @Flag(help: "Measure process CPU time (user + system) instead of wall-clock time: less sensitive to other load on a shared machine.")
+    var cpuTime = false
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -46,6 +62,7 @@ struct Bench: ParsableCommand {
         var estimates: Int
         var repeats: Int
         var build: String
+        var clock: String
     }
 
     func run() throws {
@@ -55,6 +72,7 @@ struct Bench: ParsableCommand {
         var estimateTimes: [String: Double] = [:], oneShotTimes: [String: Double] = [:]
         var coarseTimes: [String: Double] = [:], pebTimes: [String: Double] = [:]
         var sink = 0.0   // keeps results alive
+        let clock = Stopwatch(cpu: cpuTime)
 
         for proto in DownlinkProtocol.allCases {
             let estimator = try HybridEstimator(network: network, protocol: proto)
@@ -65,17 +83,17 @@ struct Bench: ParsableCommand {
             sink += try estimator.estimate(samples: snapshots[0]).position.x   // warm-up
             var times: [Double] = []
             for y in snapshots {
-                let start = ContinuousClock.now
+                let start = clock.now()
                 let estimate = try estimator.estimate(samples: y)
-                times.append(seconds(ContinuousClock.now - start))
+                times.append(clock.now() - start)
                 sink += estimate.position.x
             }
             estimateTimes[proto.rawValue] = median(times)
             var oneShot: [Double] = []
             for y in snapshots.prefix(5) {
-                let start = ContinuousClock.now
+                let start = clock.now()
                 sink += try estimateDownlink(samples: y, network: network, protocol: proto).position.x
-                oneShot.append(seconds(ContinuousClock.now - start))
+                oneShot.append(clock.now() - start)
             }
             oneShotTimes[proto.rawValue] = median(oneShot)
 
@@ -83,9 +101,9 @@ struct Bench: ParsableCommand {
             for processing in DownlinkProcessing.allCases {
                 var passes: [Double] = []
                 for _ in 0..<repeats {
-                    let start = ContinuousClock.now
+                    let start = clock.now()
                     let result = HybridEstimator.gridSearch(evaluator: evaluator, processing: processing, centre: .zero, grid: .coarse)
-                    passes.append(seconds(ContinuousClock.now - start))
+                    passes.append(clock.now() - start)
                     sink += result.minimum
                 }
                 coarseTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(passes)
@@ -93,9 +111,9 @@ struct Bench: ParsableCommand {
                 var batches: [Double] = []
                 let setup = FisherSetup(network: network, protocol: proto, processing: processing, user: user, perAPPower: power)
                 for _ in 0..<repeats {
-                    let start = ContinuousClock.now
+                    let start = clock.now()
                     for _ in 0..<pebBatch { sink += DownlinkFisher.positionErrorBound(setup).value }
-                    batches.append(seconds(ContinuousClock.now - start) / Double(pebBatch))
+                    batches.append((clock.now() - start) / Double(pebBatch))
                 }
                 pebTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(batches)
             }
@@ -122,10 +140,11 @@ struct Bench: ParsableCommand {
         let build = "release"
         #endif
         if json {
-            try printJSON(Output(swift: swift, baseline: base, speedup: speedup, estimates: estimates, repeats: repeats, build: build))
+            try printJSON(Output(swift: swift, baseline: base, speedup: speedup, estimates: estimates, repeats: repeats, build: build,
+                                 clock: cpuTime ? "process CPU time" : "wall clock"))
             return
         }
-        print("dmimo-downlink bench (\(build)): K = 36, 0 dBm, u = (1, 1) m, medians, one thread")
+        print("dmimo-downlink bench (\(build), \(cpuTime ? "process CPU time" : "wall clock")): K = 36, 0 dBm, u = (1, 1) m, medians, one thread")
         func line(_ label: String, _ key: String, _ ours: [String: Double], _ theirs: [String: Double]?, unit: Double, unitName: String) {
             var text = "  \(label.padding(toLength: 28, withPad: " ", startingAt: 0)) \(String(format: "%9.3f", (ours[key] ?? .nan) / unit)) \(unitName)"
             if let t = theirs?[key], let o = ours[key] {
