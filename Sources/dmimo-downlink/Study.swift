@@ -63,7 +63,8 @@ func parseList(_ text: String, option: String) throws -> [Double] {
         guard parts.count == 3, let a = parts[0], let step = parts[1], let b = parts[2], step != 0,
               (b - a) / step >= 0, (b - a) / step < 1e6 else { throw fail }
         let count = Int(((b - a) / step + 1e-9).rounded(.down)) + 1
-        return (0..<count).map { a + Double($0) * step }
+        // rounded to 1e-9 so that 0.6 prints as 0.6, not 0.5999999999999996
+        return (0..<count).map { ((a + Double($0) * step) * 1e9).rounded() / 1e9 }
     }
     let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
     guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite }) else { throw fail }
