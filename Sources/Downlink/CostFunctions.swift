@@ -330,30 +330,28 @@ public final class DownlinkCostEvaluator {
         }
     }
 
-    /// `fillNonCoherentGram` unrolled for N = 4 antennas (same operations in the same order).
+    /// `fillNonCoherentGram` unrolled for N = 4 antennas, using v_{m,0} = 1 (the array's reference element) to skip
+    /// the trivial products.
     @inline(__always)
     func fillNonCoherentGram4() {
         for i in 0..<apCount {
             let vi = i * 4
-            let u0r = vRe[vi], u0i = vIm[vi], u1r = vRe[vi + 1], u1i = vIm[vi + 1]
+            let u1r = vRe[vi + 1], u1i = vIm[vi + 1]
             let u2r = vRe[vi + 2], u2i = vIm[vi + 2], u3r = vRe[vi + 3], u3i = vIm[vi + 3]
             let rowBase = i * (i + 1) / 2
             for j in 0...i {
                 let vj = j * 4
-                let x0r = vRe[vj], x0i = vIm[vj], x1r = vRe[vj + 1], x1i = vIm[vj + 1]
+                let x1r = vRe[vj + 1], x1i = vIm[vj + 1]
                 let x2r = vRe[vj + 2], x2i = vIm[vj + 2], x3r = vRe[vj + 3], x3i = vIm[vj + 3]
                 let hr = gramRe + (rowBase + j) * 16, hi = gramIm + (rowBase + j) * 16
                 @inline(__always) func row(_ o: Int) -> (Double, Double) {
-                    var tRe = 0.0, tIm = 0.0
-                    tRe += hr[o] * x0r - hi[o] * x0i; tIm += hr[o] * x0i + hi[o] * x0r
+                    var tRe = hr[o], tIm = hi[o]
                     tRe += hr[o + 1] * x1r - hi[o + 1] * x1i; tIm += hr[o + 1] * x1i + hi[o + 1] * x1r
                     tRe += hr[o + 2] * x2r - hi[o + 2] * x2i; tIm += hr[o + 2] * x2i + hi[o + 2] * x2r
                     tRe += hr[o + 3] * x3r - hi[o + 3] * x3i; tIm += hr[o + 3] * x3i + hi[o + 3] * x3r
                     return (tRe, tIm)
                 }
-                var sRe = 0.0, sIm = 0.0
-                let (t0r, t0i) = row(0)
-                sRe += u0r * t0r + u0i * t0i; sIm += u0r * t0i - u0i * t0r
+                var (sRe, sIm) = row(0)
                 let (t1r, t1i) = row(4)
                 sRe += u1r * t1r + u1i * t1i; sIm += u1r * t1i - u1i * t1r
                 let (t2r, t2i) = row(8)
