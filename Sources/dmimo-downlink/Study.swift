@@ -386,8 +386,9 @@ struct PebVsK: ParsableCommand {
                   + (config.reading.amplitudeModel == .free ? " (free alpha: singular while 2K < M + 3)" : ""))
         }
         if let last = rows.last(where: { $0.fixedEnergy.p2Coherent.isFinite }) {
-            print("  at K = \(last.k): P2 − P1 = \(fmtDB(db10(last.fixedEnergy.p2Coherent / last.fixedEnergy.p1Coherent))) dB; "
-                  + "paper: P2 stabilises slightly below P1 (not reproduced under the default reading, DOWNLINK.md §8).")
+            let gap = db10(last.fixedEnergy.p2Coherent / last.fixedEnergy.p1Coherent)
+            print("  at K = \(last.k): P2 − P1 = \(fmtDB(gap)) dB; paper: P2 stabilises slightly below P1 ("
+                  + (gap < 0 ? "below under this reading)." : "not reproduced under this reading; see DOWNLINK.md §8)."))
         }
         for line in lines { print(line) }
     }
