@@ -382,7 +382,7 @@ struct PebVsK: ParsableCommand {
             print("  P1 coherent at fixed energy spans \(fmt(lo))–\(fmt(hi)) m (\(fmtDB(db10(hi / lo))) dB over K); paper: nearly constant in K.")
         }
         if let firstFinite = rows.first(where: { $0.fixedPower.p2Coherent.isFinite }) {
-            print("  P2 coherent is finite from K = \(firstFinite.k)"
+            print("  P2 coherent: first finite PEB at K = \(firstFinite.k) of the K values swept"
                   + (config.reading.amplitudeModel == .free ? " (free alpha: singular while 2K < M + 3)" : ""))
         }
         if let last = rows.last(where: { $0.fixedEnergy.p2Coherent.isFinite }) {
