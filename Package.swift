@@ -32,7 +32,8 @@ let package = Package(
         // MARK: pure compute core (no I/O)
         .target(name: "Scenario"),
         .target(name: "Localization", dependencies: ["Scenario"], swiftSettings: strict),
-        .target(name: "Downlink", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
+        .target(name: "Downlink", dependencies: ["Scenario", .product(name: "Numerics", package: "swift-numerics")],
+                swiftSettings: strict),
 
         // MARK: configuration (YAML) and runtime
         .target(name: "Config", dependencies: ["Scenario", .product(name: "Yams", package: "Yams")]),
@@ -50,7 +51,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dmimo-downlink", dependencies: [
-            "Downlink", "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Downlink", "Scenario", "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: tests (unit tests per module; ProcessTests start real processes)
@@ -59,7 +60,7 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario"]),
-        .testTarget(name: "DownlinkTests", dependencies: ["Downlink"]),
+        .testTarget(name: "DownlinkTests", dependencies: ["Downlink", "Scenario"]),
         .testTarget(name: "ProcessTests", dependencies: ["ChainRuntime", "Config"]),
     ]
 )
