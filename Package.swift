@@ -54,6 +54,13 @@ let package = Package(
             "Downlink", "Scenario", "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Localization developer tools: Monte Carlo runs against the numpy reference
+        .executableTarget(name: "loca-run", dependencies: ["Localization", "Scenario"], swiftSettings: strict),
+        // one panel update's p50/p99 and heap allocations (malloc interposer linked into this executable only)
+        .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
+        .executableTarget(name: "panel-bench", dependencies: ["Localization", "Scenario", "CMallocCounter"],
+                          swiftSettings: strict),
+
         // MARK: tests (unit tests per module; ProcessTests start real processes)
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),

@@ -162,11 +162,11 @@ func float32LogBeta(model: PanelModel, particles: [[Double]], amplitudes: [Doubl
     let constants = likelihoodConstants(model)
     let capacity = workspace.measurementCapacity
     var out = [Float](repeating: 0, count: count)
-    workspace.measurementTerms.withUnsafeBufferPointer { terms in
+    workspace.measurementTerms.withUnsafeMutableBufferPointer { terms in
         let t = terms.baseAddress!
         logPseudoLikelihood(measurementCount: measurements.count, count: count, x: x, y: y, amplitude: u,
-                            out: &out, constants: constants, distance: t, aoa: t + capacity,
-                            measuredAmplitude: t + 2 * capacity, offset: t + 3 * capacity)
+                            out: &out, constants: constants, terms: t,
+                            ellScratch: t + MeasurementTerms.stride * capacity)
     }
     return out.prefix(particles.count).map(Double.init)
 }
