@@ -50,7 +50,7 @@ final class DistributedRun {
     let fronthaul: FronthaulSection
     let liveness: LivenessSettings
     let progress: ProgressLine
-    let afterStep: ((Int, Int) -> Void)?
+    let afterStep: ((StepRecord) -> Void)?
     var accumulator: RecordAccumulator
     var pendingHops: [(record: StepRecord, run: Int, step: Int)] = []
     var ackRtts: [UInt64: UInt64] = [:]
@@ -74,7 +74,7 @@ final class DistributedRun {
     }
 
     init(experiment: Experiment, session: ChainSession, files: ResultFiles, fronthaul: FronthaulSection,
-         liveness: LivenessSettings, faults: [FaultSpec], progress: ProgressLine, afterStep: ((Int, Int) -> Void)?) {
+         liveness: LivenessSettings, faults: [FaultSpec], progress: ProgressLine, afterStep: ((StepRecord) -> Void)?) {
         self.experiment = experiment; self.session = session; self.files = files; self.fronthaul = fronthaul
         self.liveness = liveness; self.progress = progress; self.afterStep = afterStep
         self.scheduled = faults
@@ -374,7 +374,7 @@ final class DistributedRun {
                 accumulator.add(record)
                 pendingHops.append((record, run, step))
                 flushHops(keepLast: 1)
-                afterStep?(run, step)
+                afterStep?(record)
                 for e in events { log("run \(run) step \(step): \(e)") }
                 events.removeAll()
                 progress.update(globalStep + 1, experiment.runs * experiment.steps,
@@ -415,7 +415,7 @@ final class DistributedRun {
 public func runDistributed(_ experiment: Experiment, session: ChainSession, files: ResultFiles,
                            fronthaul: FronthaulSection = FronthaulSection(), liveness: LivenessSettings = LivenessSettings(),
                            faults: [FaultSpec] = [], progress: ProgressLine,
-                           afterStep: ((_ run: Int, _ step: Int) -> Void)? = nil) throws(RuntimeError) -> RunSetOutcome {
+                           afterStep: ((StepRecord) -> Void)? = nil) throws(RuntimeError) -> RunSetOutcome {
     let runner = DistributedRun(experiment: experiment, session: session, files: files, fronthaul: fronthaul,
                                 liveness: liveness, faults: faults, progress: progress, afterStep: afterStep)
     return try runner.run()

@@ -30,7 +30,8 @@ public struct Experiment: Sendable {
                    priorCentre: world.trajectory.priorCentre, priorVelocity: world.trajectory.priorVelocity)
     }
 
-    func seed(run: Int) -> UInt64 { baseSeed &+ UInt64(run) }
+    /// The seed of run `run`: the run set seed + run.
+    public func seed(run: Int) -> UInt64 { baseSeed &+ UInt64(run) }
 }
 
 /// How a run set ended.

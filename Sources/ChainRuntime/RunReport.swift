@@ -21,6 +21,8 @@ public struct RunContext: Sendable {
     public var controllerPeakRSS: UInt64 = 0
     public var messagesDroppedByController: UInt64 = 0
     public var panelCounterTotals: [String: UInt64] = [:]
+    /// The downlink node's summary, when one ran.
+    public nonisolated(unsafe) var downlink: [String: Any]?
 
     public init(mode: String, commandLine: [String]) {
         self.mode = mode
@@ -108,6 +110,7 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
     ] as [String: Any]
     summary["steps_reissued"] = outcome.reissues
     if !faultSummaries.isEmpty || !config.faults.isEmpty { try files.writeFile("faults.csv", faultsCSV(faultSummaries)) }
+    if let downlink = context.downlink { summary["downlink"] = downlink }
     try files.writeJSON("summary.json", summary)
     var manifest: [String: Any] = [
         "version": dmimoVersion, "git_commit": gitCommit(), "seed": experiment.baseSeed,
@@ -177,6 +180,10 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         lines.append("memory: panel peak RSS max \(fixed(Double(peak) / mebibyte, 1)) MiB, all panels \(fixed(Double(context.panelPeakRSS.reduce(0, +)) / mebibyte, 1)) MiB, controller \(fixed(Double(context.controllerPeakRSS) / mebibyte, 1)) MiB")
     } else {
         lines.append("memory: controller peak RSS \(fixed(Double(context.controllerPeakRSS) / mebibyte, 1)) MiB")
+    }
+    if let d = context.downlink {
+        lines.append("downlink (\(d["protocol"] ?? ""), \(d["power_dbm"] ?? "") dBm): \(d["estimates_received"] ?? 0) of \(d["snapshots_sent"] ?? 0) snapshots answered, "
+                     + "RMSE \((d["rmse_m"] as? Double).map { fixed($0 * 100, 3) + " cm" } ?? "-"); downlink.csv")
     }
     lines.append("results: \(files.directory.path) (config.yaml, per_step.csv, summary.json, manifest.json"
                  + (context.mode == "in-process" ? "" : ", hops.csv, latency.hgrm") + ")")

@@ -3,6 +3,9 @@ import ArgumentParser
 import ChainRuntime
 import Config
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Options shared by every command that reads an experiment configuration.
 struct ConfigOptions: ParsableArguments {
@@ -107,16 +110,40 @@ struct RunCommand: ParsableCommand {
                 options.logDirectory = logs
                 let session = try ChainSession(options: options, signals: signals)
                 defer { session.shutdown() }
+                // the downlink node, started here unless the configuration names one elsewhere
+                var downlink: DownlinkClient?
+                if config.downlink.enabled {
+                    var endpoint = config.downlink.endpoint
+                    if endpoint.isEmpty {
+                        let dir = URL(fileURLWithPath: outDir).standardizedFileURL.path
+                        endpoint = "ipc://\(dir)/downlink.ipc"
+                        let binary = siblingExecutable("dmimo-downlink")
+                        guard FileManager.default.isExecutableFile(atPath: binary) else {
+                            throw RuntimeError("dmimo-downlink executable not found at \(binary)")
+                        }
+                        _ = try session.children.spawn(name: "downlink node", executable: binary,
+                                                       arguments: ["serve", "--endpoint", endpoint, "--parent-pid", "\(getpid())"],
+                                                       logPath: logs + "/downlink.log")
+                    }
+                    downlink = try DownlinkClient(settings: config.downlink, endpoint: endpoint, directory: files.directory,
+                                                  runID: options.runID)
+                }
                 try session.start()
                 context.panelHosts = session.panelHosts
                 context.panelEndpoints = session.dataEndpoints
                 context.controllerEndpoint = session.controlEndpoint
                 outcome = try runDistributed(experiment, session: session, files: files, fronthaul: config.fronthaul,
                                              liveness: LivenessSettings(config.chain), faults: config.faults,
-                                             progress: progress) { run, step in
-                    if run == 0 && step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }
-                    if run == 0 && step == 500 { context.panelRSSAtStep500 = session.panelCounters.map(\.rssBytes) }
+                                             progress: progress) { record in
+                    if record.run == 0 && record.step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }
+                    if record.run == 0 && record.step == 500 { context.panelRSSAtStep500 = session.panelCounters.map(\.rssBytes) }
+                    do {
+                        try downlink?.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
+                                           truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
+                    } catch { printError("chain-controller: \(error)") }
                 }
+                downlink?.finish()
+                context.downlink = downlink?.json
                 context.panelPeakRSS = session.panelCounters.map(\.peakRSSBytes)
                 context.messagesDroppedByController = session.dropped
                 let counters = session.panelCounters

@@ -12,7 +12,7 @@ struct DMIMODownlink: AsyncParsableCommand {
             angles in degrees on the command line (radians in JSON fields named *_rad), powers in dBm per AP.
             """,
         version: "0.1.0",
-        subcommands: [Peb.self, Estimate.self, Study.self, Bench.self])
+        subcommands: [Peb.self, Estimate.self, Study.self, Bench.self, Serve.self])
 
     /// Like ArgumentParser's `main`, but a failure prints one line ("dmimo-downlink: error: …") and exits nonzero.
     static func main() async {
