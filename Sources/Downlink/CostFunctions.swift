@@ -119,13 +119,36 @@ public final class DownlinkCostEvaluator {
     let bRe: UnsafeMutablePointer<Double>, bIm: UnsafeMutablePointer<Double>        // M
     let rhoRe: UnsafeMutablePointer<Double>, rhoIm: UnsafeMutablePointer<Double>    // M
     let energy: UnsafeMutablePointer<Double>                                         // M (P1: ||z_m||²)
-    let matRe: UnsafeMutablePointer<Double>, matIm: UnsafeMutablePointer<Double>    // M·M
+    let matRe: UnsafeMutablePointer<Double>, matIm: UnsafeMutablePointer<Double>    // M·M (packed: column-major, ld)
     let gramCount: Int
+    /// P2 with N = 4: Gram blocks packed per pair of column APs (SIMD2 lanes), the array response in structure of
+    /// arrays over APs, and a column-major matrix (entry (i, j) at j·ld + i) for the lane-wise Cholesky.
+    let packed: Bool
+    let ld: Int
+    let rowStart: UnsafeMutablePointer<Int>
+    let gramPacked: UnsafeMutablePointer<Double>
+    // [a·(M+1) + m], a = 1..3; a = 0 (v = 1, unused) is the staging row of the packed fill
+    let laneVRe: UnsafeMutablePointer<Double>, laneVIm: UnsafeMutablePointer<Double>
 
     /// - Parameters:
     ///   - model: the network and protocol.
     ///   - samples: the snapshot y (√W): P1 an M × K array (index m·K + k, row m = AP m), P2 K samples.
-    public init(model: DownlinkCostModel, samples: [Complex<Double>]) throws(DownlinkError) {
+    public convenience init(model: DownlinkCostModel, samples: [Complex<Double>]) throws(DownlinkError) {
+        try self.init(model: model, samples: samples, vectorised: Self.vectorisedByDefault)
+    }
+
+    /// Whether evaluators use the two-lane (SIMD2) P2 path by default: in optimised builds only. Both paths give the
+    /// same results bit for bit (tested); unoptimised builds run SIMD types through unspecialised generic code, several
+    /// times slower than the scalar path.
+    #if DEBUG
+    public static let vectorisedByDefault = false
+    #else
+    public static let vectorisedByDefault = true
+    #endif
+
+    /// - Parameter vectorised: P2 with N = 4 antennas: fill the Gram matrix and factorise it two APs at a time
+    ///   (SIMD2 lanes, column-major storage); the same arithmetic per entry as the scalar path.
+    public init(model: DownlinkCostModel, samples: [Complex<Double>], vectorised: Bool) throws(DownlinkError) {
         guard samples.count == model.sampleCount else {
             throw .sampleCountMismatch(expected: model.sampleCount, got: samples.count)
         }
@@ -154,7 +177,28 @@ public final class DownlinkCostEvaluator {
         bRe = allocate(apCount); bIm = allocate(apCount)
         rhoRe = allocate(apCount); rhoIm = allocate(apCount)
         energy = allocate(apCount)
-        matRe = allocate(apCount * apCount); matIm = allocate(apCount * apCount)
+        packed = vectorised && model.protocol == .p2 && antennaCount == 4
+        ld = apCount + apCount % 2
+        matRe = allocate(ld * apCount); matIm = allocate(ld * apCount)
+        // Packed Gram: lane pair q = (row AP i, column APs j, j + 1), slots of row i start at rowStart[i] (even);
+        // entry e of the N × N block at [64q + 4e + lane] (re) and [64q + 4e + 2 + lane] (im). Padding lanes are zero.
+        rowStart = UnsafeMutablePointer<Int>.allocate(capacity: apCount + 1)
+        var slots = 0
+        for i in 0..<apCount { rowStart[i] = slots; slots += (i + 2) / 2 * 2 }
+        rowStart[apCount] = slots
+        gramPacked = allocate(packed ? slots * 32 : 0)
+        laneVRe = allocate(packed ? 4 * (apCount + 1) : 0); laneVIm = allocate(packed ? 4 * (apCount + 1) : 0)
+        if packed {
+            for i in 0..<apCount {
+                for j in 0...i {
+                    let block = (i * (i + 1) / 2 + j) * 16, slot = rowStart[i] + j
+                    for e in 0..<16 {
+                        gramPacked[slot / 2 * 64 + 4 * e + slot % 2] = model.gramRe[block + e]
+                        gramPacked[slot / 2 * 64 + 4 * e + 2 + slot % 2] = model.gramIm[block + e]
+                    }
+                }
+            }
+        }
 
         var norm = CompensatedSum()
         for s in samples { norm.add(s.real * s.real); norm.add(s.imaginary * s.imaginary) }
@@ -182,9 +226,11 @@ public final class DownlinkCostEvaluator {
     }
 
     deinit {
-        for p in [apX, apY, cosO, sinO, gramRe, gramIm, projRe, projIm, vRe, vIm, bRe, bIm, rhoRe, rhoIm, energy, matRe, matIm] {
+        for p in [apX, apY, cosO, sinO, gramRe, gramIm, projRe, projIm, vRe, vIm, bRe, bIm, rhoRe, rhoIm, energy, matRe, matIm,
+                  gramPacked, laneVRe, laneVIm] {
             p.deallocate()
         }
+        rowStart.deallocate()
     }
 
     /// The cost of `processing` at candidate position `u` (m).
@@ -214,27 +260,48 @@ public final class DownlinkCostEvaluator {
             subtracted = sum.value
             phase = 0.5 * Double.atan2(y: sIm, x: sRe)
         case (.p2, .nonCoherent):
-            fillNonCoherentGram()
-            SmallLinearAlgebra.hermitianCholeskyDroppingDependent(matRe, matIm, n: apCount)
-            SmallLinearAlgebra.complexForwardSolve(matRe, matIm, n: apCount, bRe, bIm)
+            if packed {
+                fillNonCoherentGramPacked()
+                SmallLinearAlgebra.hermitianCholeskyDroppingDependent(columnMajorRe: matRe, matIm, n: apCount, ld: ld)
+                SmallLinearAlgebra.complexForwardSolve(columnMajorRe: matRe, matIm, n: apCount, ld: ld, bRe, bIm)
+            } else {
+                fillNonCoherentGram()
+                SmallLinearAlgebra.hermitianCholeskyDroppingDependent(matRe, matIm, n: apCount)
+                SmallLinearAlgebra.complexForwardSolve(matRe, matIm, n: apCount, bRe, bIm)
+            }
             var sum = CompensatedSum()
             for m in 0..<apCount { sum.add(bRe[m] * bRe[m] + bIm[m] * bIm[m]) }
             subtracted = sum.value
         case (.p2, .coherent):
-            fillNonCoherentGram()
+            if packed { fillNonCoherentGramPacked() } else { fillNonCoherentGram() }
             // R_ij = Re{ρ_i conj(ρ_j) A_ij} (lower triangle), b̃_i = ρ_i b_i.
             for i in 0..<apCount {
-                for j in 0...i {
-                    let pRe = rhoRe[i] * rhoRe[j] + rhoIm[i] * rhoIm[j]
-                    let pIm = rhoIm[i] * rhoRe[j] - rhoRe[i] * rhoIm[j]
-                    matRe[i * apCount + j] = pRe * matRe[i * apCount + j] - pIm * matIm[i * apCount + j]
+                if packed {
+                    // column-major: row i of the lower triangle is strided; the same arithmetic as below
+                    let ri = rhoRe[i], qi = rhoIm[i]
+                    for j in 0...i {
+                        let pRe = ri * rhoRe[j] + qi * rhoIm[j]
+                        let pIm = qi * rhoRe[j] - ri * rhoIm[j]
+                        matRe[j * ld + i] = pRe * matRe[j * ld + i] - pIm * matIm[j * ld + i]
+                    }
+                } else {
+                    for j in 0...i {
+                        let pRe = rhoRe[i] * rhoRe[j] + rhoIm[i] * rhoIm[j]
+                        let pIm = rhoIm[i] * rhoRe[j] - rhoRe[i] * rhoIm[j]
+                        matRe[i * apCount + j] = pRe * matRe[i * apCount + j] - pIm * matIm[i * apCount + j]
+                    }
                 }
                 let re = rhoRe[i] * bRe[i] - rhoIm[i] * bIm[i]
                 let im = rhoRe[i] * bIm[i] + rhoIm[i] * bRe[i]
                 bRe[i] = re; bIm[i] = im
             }
-            SmallLinearAlgebra.choleskyDroppingDependent(matRe, n: apCount)
-            SmallLinearAlgebra.forwardSolve(matRe, n: apCount, bRe, bIm)
+            if packed {
+                SmallLinearAlgebra.choleskyDroppingDependent(columnMajor: matRe, n: apCount, ld: ld)
+                SmallLinearAlgebra.forwardSolve(columnMajor: matRe, n: apCount, ld: ld, bRe, bIm)
+            } else {
+                SmallLinearAlgebra.choleskyDroppingDependent(matRe, n: apCount)
+                SmallLinearAlgebra.forwardSolve(matRe, n: apCount, bRe, bIm)
+            }
             // q1 = Σ|w|², q2 = Σ w²; C = ||y||² − q1/2 − |q2|/2.
             var sum = CompensatedSum()
             var q2Re = 0.0, q2Im = 0.0
@@ -281,6 +348,10 @@ public final class DownlinkCostEvaluator {
                 pRe = t
             }
             bRe[m] = sRe; bIm[m] = sIm
+            if packed {
+                let stride = apCount + 1
+                for a in 1..<4 { laneVRe[a * stride + m] = vRe[v0 + a]; laneVIm[a * stride + m] = vIm[v0 + a] }
+            }
             if coherent {
                 let phase = twoPiOverLambda * d
                 rhoRe[m] = Double.cos(phase); rhoIm[m] = Double.sin(phase)
@@ -327,6 +398,54 @@ public final class DownlinkCostEvaluator {
                 matRe[i * apCount + j] = sRe
                 matIm[i * apCount + j] = sIm
             }
+        }
+    }
+
+    /// `fillNonCoherentGram4` for two column APs j at a time (SIMD2 lanes over the packed Gram blocks), into the
+    /// column-major matrix: every entry gets the same operations in the same order, so A is the same bit for bit.
+    @inline(__always)
+    func fillNonCoherentGramPacked() {
+        typealias V = SIMD2<Double>
+        @inline(__always) func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> V {
+            UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+        }
+        // locals: stores through raw pointers could alias the class's stored properties, which would be reloaded
+        let apCount = self.apCount, ld = self.ld, stride = apCount + 1
+        let vRe = self.vRe, vIm = self.vIm, laneVRe = self.laneVRe, laneVIm = self.laneVIm
+        let gramPacked = self.gramPacked, rowStart = self.rowStart, matRe = self.matRe, matIm = self.matIm
+        let rowRe = laneVRe, rowIm = laneVIm                 // row i of A staged in lane 0 of the v arrays
+        for i in 0..<apCount {
+            let vi = i * 4
+            let u1r = V(repeating: vRe[vi + 1]), u1i = V(repeating: vIm[vi + 1])
+            let u2r = V(repeating: vRe[vi + 2]), u2i = V(repeating: vIm[vi + 2])
+            let u3r = V(repeating: vRe[vi + 3]), u3i = V(repeating: vIm[vi + 3])
+            let lanes = (i + 2) / 2 * 2
+            var j = 0
+            while j < lanes {
+                let g = gramPacked + (rowStart[i] + j) * 32
+                let x1r = load(laneVRe, stride + j), x1i = load(laneVIm, stride + j)
+                let x2r = load(laneVRe, 2 * stride + j), x2i = load(laneVIm, 2 * stride + j)
+                let x3r = load(laneVRe, 3 * stride + j), x3i = load(laneVIm, 3 * stride + j)
+                @inline(__always) func row(_ o: Int) -> (V, V) {
+                    let e = 4 * o
+                    var tRe = load(g, e), tIm = load(g, e + 2)
+                    tRe += load(g, e + 4) * x1r - load(g, e + 6) * x1i; tIm += load(g, e + 4) * x1i + load(g, e + 6) * x1r
+                    tRe += load(g, e + 8) * x2r - load(g, e + 10) * x2i; tIm += load(g, e + 8) * x2i + load(g, e + 10) * x2r
+                    tRe += load(g, e + 12) * x3r - load(g, e + 14) * x3i; tIm += load(g, e + 12) * x3i + load(g, e + 14) * x3r
+                    return (tRe, tIm)
+                }
+                var (sRe, sIm) = row(0)
+                let (t1r, t1i) = row(4)
+                sRe += u1r * t1r + u1i * t1i; sIm += u1r * t1i - u1i * t1r
+                let (t2r, t2i) = row(8)
+                sRe += u2r * t2r + u2i * t2i; sIm += u2r * t2i - u2i * t2r
+                let (t3r, t3i) = row(12)
+                sRe += u3r * t3r + u3i * t3i; sIm += u3r * t3i - u3i * t3r
+                UnsafeMutableRawPointer(rowRe + j).storeBytes(of: sRe, as: V.self)
+                UnsafeMutableRawPointer(rowIm + j).storeBytes(of: sIm, as: V.self)
+                j += 2
+            }
+            for j in 0...i { matRe[j * ld + i] = rowRe[j]; matIm[j * ld + i] = rowIm[j] }
         }
     }
 

@@ -243,13 +243,15 @@ public enum DownlinkFisher {
     public static func positionErrorBound(fisher: [Double], dimension p: Int) -> PositionErrorBound {
         precondition(p >= 2 && fisher.count >= p * p, "the Fisher information must be p × p with p ≥ 2")
         let n = p - 2
-        let solver = PositionSchurSolver(tailCapacity: max(n, 1), parameterCount: p)
+        let solver = PositionSchurSolver(tailCapacity: n, diagonalCapacity: 0, parameterCount: p)
         solver.headXX = fisher[0]; solver.headXY = fisher[p]; solver.headYY = fisher[p + 1]
-        for i in 0..<n {
-            for j in 0...i { solver.tailRe[i * n + j] = fisher[(i + 2) * p + j + 2] }
-            solver.couplingRe[2 * i] = fisher[(i + 2) * p]; solver.couplingRe[2 * i + 1] = fisher[(i + 2) * p + 1]
+        solver.begin(tailCount: n)
+        let a = solver.matrixRe, ld = solver.rows
+        for c in 0..<n {
+            for r in c..<n { a[c * ld + r] = fisher[(r + 2) * p + c + 2] }
+            a[c * ld + n] = fisher[(c + 2) * p]; a[c * ld + n + 1] = fisher[(c + 2) * p + 1]
         }
-        switch solver.solveRealTail(count: n) {
+        switch solver.solveRealTail() {
         case .regular(let bound2):
             return PositionErrorBound(value: bound2.squareRoot(), diagnostics: .fisher(fisher, dimension: p))
         case .singular:

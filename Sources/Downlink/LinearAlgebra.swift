@@ -114,6 +114,144 @@ public enum SmallLinearAlgebra {
         }
     }
 
+    // MARK: column-major variants (rows processed two at a time, the same arithmetic per entry)
+
+    /// `choleskyDroppingDependent` on a column-major lower triangle: entry (i, j), i ≥ j, at j·ld + i, with `ld` even and
+    /// ≥ n, rows n..<ld of every column zero (padding). Every entry gets the same operations in the same order as in
+    /// the row-major routine, so the factor is the same bit for bit; rows are computed in pairs (SIMD2 lanes starting
+    /// at even rows). Returns the number of dropped columns.
+    @inlinable
+    @discardableResult
+    public static func choleskyDroppingDependent(columnMajor a: UnsafeMutablePointer<Double>, n: Int, ld: Int) -> Int {
+        typealias V = SIMD2<Double>
+        var dropped = 0
+        for j in 0..<n {
+            let column = a + j * ld
+            var pivot = column[j]
+            let original = pivot
+            for p in 0..<j { let l = a[p * ld + j]; pivot -= l * l }
+            if !(pivot > dependentColumnTolerance * original) {
+                dropped += 1
+                for i in j..<n { column[i] = 0 }
+                continue
+            }
+            let ljj = pivot.squareRoot()
+            let inverse = V(repeating: 1 / ljj)
+            var i = j + 1 - (j + 1) % 2            // even start; an odd j + 1 recomputes row j, restored below
+            while i + 2 < n {                       // four rows per step share the broadcast of L_jp
+                var s0 = UnsafeRawPointer(column + i).loadUnaligned(as: V.self)
+                var s1 = UnsafeRawPointer(column + i + 2).loadUnaligned(as: V.self)
+                for p in 0..<j {
+                    let l = V(repeating: a[p * ld + j])
+                    s0 -= UnsafeRawPointer(a + p * ld + i).loadUnaligned(as: V.self) * l
+                    s1 -= UnsafeRawPointer(a + p * ld + i + 2).loadUnaligned(as: V.self) * l
+                }
+                UnsafeMutableRawPointer(column + i).storeBytes(of: s0 * inverse, as: V.self)
+                UnsafeMutableRawPointer(column + i + 2).storeBytes(of: s1 * inverse, as: V.self)
+                i += 4
+            }
+            if i < n {
+                var s = UnsafeRawPointer(column + i).loadUnaligned(as: V.self)
+                for p in 0..<j {
+                    s -= UnsafeRawPointer(a + p * ld + i).loadUnaligned(as: V.self) * V(repeating: a[p * ld + j])
+                }
+                UnsafeMutableRawPointer(column + i).storeBytes(of: s * inverse, as: V.self)
+            }
+            column[j] = ljj
+        }
+        return dropped
+    }
+
+    /// `forwardSolve` with L from `choleskyDroppingDependent(columnMajor:n:ld:)` (the same arithmetic).
+    @inlinable
+    public static func forwardSolve(columnMajor l: UnsafePointer<Double>, n: Int, ld: Int,
+                                    _ bRe: UnsafeMutablePointer<Double>, _ bIm: UnsafeMutablePointer<Double>) {
+        for j in 0..<n {
+            let ljj = l[j * ld + j]
+            if ljj == 0 { bRe[j] = 0; bIm[j] = 0; continue }
+            var sRe = bRe[j], sIm = bIm[j]
+            for p in 0..<j { let lj = l[p * ld + j]; sRe -= lj * bRe[p]; sIm -= lj * bIm[p] }
+            let inverse = 1 / ljj
+            bRe[j] = sRe * inverse
+            bIm[j] = sIm * inverse
+        }
+    }
+
+    /// `hermitianCholeskyDroppingDependent` on a column-major lower triangle (layout and padding as in
+    /// `choleskyDroppingDependent(columnMajor:n:ld:)`); the same factor bit for bit.
+    @inlinable
+    @discardableResult
+    public static func hermitianCholeskyDroppingDependent(columnMajorRe aRe: UnsafeMutablePointer<Double>,
+                                                          _ aIm: UnsafeMutablePointer<Double>, n: Int, ld: Int) -> Int {
+        typealias V = SIMD2<Double>
+        var dropped = 0
+        for j in 0..<n {
+            let cRe = aRe + j * ld, cIm = aIm + j * ld
+            var pivot = cRe[j]
+            let original = pivot
+            for p in 0..<j { let r = aRe[p * ld + j], q = aIm[p * ld + j]; pivot -= r * r + q * q }
+            if !(pivot > dependentColumnTolerance * original) {
+                dropped += 1
+                for i in j..<n { cRe[i] = 0; cIm[i] = 0 }
+                continue
+            }
+            let ljj = pivot.squareRoot()
+            let inverse = V(repeating: 1 / ljj)
+            var i = j + 1 - (j + 1) % 2            // even start; an odd j + 1 recomputes row j, restored below
+            @inline(__always) func load(_ p: UnsafeMutablePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+            while i + 2 < n {                       // four rows per step share the broadcast of L_jp
+                // s = A_ij − Σ_p L_ip conj(L_jp)
+                var sRe0 = load(cRe + i), sIm0 = load(cIm + i), sRe1 = load(cRe + i + 2), sIm1 = load(cIm + i + 2)
+                for p in 0..<j {
+                    let rJ = V(repeating: aRe[p * ld + j]), iJ = V(repeating: aIm[p * ld + j])
+                    let rI0 = load(aRe + p * ld + i), iI0 = load(aIm + p * ld + i)
+                    sRe0 -= rI0 * rJ + iI0 * iJ
+                    sIm0 -= iI0 * rJ - rI0 * iJ
+                    let rI1 = load(aRe + p * ld + i + 2), iI1 = load(aIm + p * ld + i + 2)
+                    sRe1 -= rI1 * rJ + iI1 * iJ
+                    sIm1 -= iI1 * rJ - rI1 * iJ
+                }
+                UnsafeMutableRawPointer(cRe + i).storeBytes(of: sRe0 * inverse, as: V.self)
+                UnsafeMutableRawPointer(cIm + i).storeBytes(of: sIm0 * inverse, as: V.self)
+                UnsafeMutableRawPointer(cRe + i + 2).storeBytes(of: sRe1 * inverse, as: V.self)
+                UnsafeMutableRawPointer(cIm + i + 2).storeBytes(of: sIm1 * inverse, as: V.self)
+                i += 4
+            }
+            if i < n {
+                var sRe = load(cRe + i), sIm = load(cIm + i)
+                for p in 0..<j {
+                    let rI = load(aRe + p * ld + i), iI = load(aIm + p * ld + i)
+                    let rJ = V(repeating: aRe[p * ld + j]), iJ = V(repeating: aIm[p * ld + j])
+                    sRe -= rI * rJ + iI * iJ
+                    sIm -= iI * rJ - rI * iJ
+                }
+                UnsafeMutableRawPointer(cRe + i).storeBytes(of: sRe * inverse, as: V.self)
+                UnsafeMutableRawPointer(cIm + i).storeBytes(of: sIm * inverse, as: V.self)
+            }
+            cRe[j] = ljj; cIm[j] = 0
+        }
+        return dropped
+    }
+
+    /// `complexForwardSolve` with L from `hermitianCholeskyDroppingDependent(columnMajorRe:_:n:ld:)` (the same arithmetic).
+    @inlinable
+    public static func complexForwardSolve(columnMajorRe lRe: UnsafePointer<Double>, _ lIm: UnsafePointer<Double>, n: Int, ld: Int,
+                                           _ bRe: UnsafeMutablePointer<Double>, _ bIm: UnsafeMutablePointer<Double>) {
+        for j in 0..<n {
+            let ljj = lRe[j * ld + j]
+            if ljj == 0 { bRe[j] = 0; bIm[j] = 0; continue }
+            var sRe = bRe[j], sIm = bIm[j]
+            for p in 0..<j {
+                let r = lRe[p * ld + j], q = lIm[p * ld + j]
+                sRe -= r * bRe[p] - q * bIm[p]
+                sIm -= r * bIm[p] + q * bRe[p]
+            }
+            let inverse = 1 / ljj
+            bRe[j] = sRe * inverse
+            bIm[j] = sIm * inverse
+        }
+    }
+
     /// Strict Cholesky of a symmetric positive definite matrix followed by the requested diagonal entries of
     /// its inverse, [A⁻¹]_ii = ||L⁻¹ e_i||². `a` is overwritten; `work` needs n entries. Returns nil if a pivot
     /// is not positive.

@@ -57,19 +57,27 @@ public final class PositionErrorBoundEvaluator {
     let pairSlots: Int
     let rowStart: UnsafeMutablePointer<Int>
     let gramRe: UnsafeMutablePointer<Double>, gramIm: UnsafeMutablePointer<Double>
+    /// N = 4: the same blocks packed per lane pair (slots 2q, 2q + 1): entry e at [64q + 4e + lane] (re) and
+    /// [64q + 4e + 2 + lane] (im).
+    let gramPacked: UnsafeMutablePointer<Double>
     // per-call scratch: per AP
     let vRe: UnsafeMutablePointer<Double>, vIm: UnsafeMutablePointer<Double>      // v_{m,n} = exp(jπ n s_m), [n·(M+1) + m]
     let rotRe: UnsafeMutablePointer<Double>, rotIm: UnsafeMutablePointer<Double>  // c_m = exp(j(δφ − 2π d_m/λ))
     let amplitude: UnsafeMutablePointer<Double>                                    // α_m
-    // head coefficients per AP and position axis h (index h·M + m): column = Σ_m (ar − j·ad) x_m + bs·y_m
+    // head coefficients per AP and position axis h (index h·(M+1) + m; entry M is a zero pad lane):
+    // column h = Σ_m (ar − j·ad) x_m + bs·y_m
     let coefAr: UnsafeMutablePointer<Double>, coefAd: UnsafeMutablePointer<Double>, coefBs: UnsafeMutablePointer<Double>
     // P2 pair products of x_m = c_m z_m, y_m = c_m g_m (m ≥ j), by pair slot: xᴴx, xᴴy, yᴴx, yᴴy
     let xxRe: UnsafeMutablePointer<Double>, xxIm: UnsafeMutablePointer<Double>
     let xyRe: UnsafeMutablePointer<Double>, xyIm: UnsafeMutablePointer<Double>
     let yxRe: UnsafeMutablePointer<Double>, yxIm: UnsafeMutablePointer<Double>
     let yyRe: UnsafeMutablePointer<Double>, yyIm: UnsafeMutablePointer<Double>
-    // P2: X_h = x_mᴴ (head column h), [h·M + m]
+    // P2: X_h[m] = x_mᴴ (head column h), [h·(M+1) + m]
     let headProjectionRe: UnsafeMutablePointer<Double>, headProjectionIm: UnsafeMutablePointer<Double>
+    // P2 coherent: the δφ row of the tail
+    let deltaScratch: UnsafeMutablePointer<Double>
+    // P2, N = 4: T0/T1 of one row AP for every column AP: 16 values per lane pair, [j·16 + 8a + {0, 2, 4, 6} + lane]
+    let rowScratch: UnsafeMutablePointer<Double>
     /// Tail, coupling and head blocks of the (unit-scaled) Fisher information, and the Schur solve.
     let solver: PositionSchurSolver
 
@@ -147,6 +155,7 @@ public final class PositionErrorBoundEvaluator {
         rowStart[m] = slots
         pairSlots = `protocol` == .p2 ? slots : 0
         gramRe = allocate(pairSlots * n * n); gramIm = allocate(pairSlots * n * n)
+        gramPacked = allocate(n == 4 ? pairSlots * 32 : 0)
         if `protocol` == .p2 {
             let model = DownlinkCostModel(network: network, protocol: .p2)
             for i in 0..<m {
@@ -156,6 +165,10 @@ public final class PositionErrorBoundEvaluator {
                     for e in 0..<(n * n) {
                         gramRe[e * pairSlots + slot] = model.gramRe[block + e]
                         gramIm[e * pairSlots + slot] = model.gramIm[block + e]
+                        if n == 4 {
+                            gramPacked[slot / 2 * 64 + 4 * e + slot % 2] = model.gramRe[block + e]
+                            gramPacked[slot / 2 * 64 + 4 * e + 2 + slot % 2] = model.gramIm[block + e]
+                        }
                     }
                 }
             }
@@ -163,12 +176,15 @@ public final class PositionErrorBoundEvaluator {
 
         vRe = allocate(n * (m + 1)); vIm = allocate(n * (m + 1))
         rotRe = allocate(m + 1); rotIm = allocate(m + 1); amplitude = allocate(m)
-        coefAr = allocate(2 * m); coefAd = allocate(2 * m); coefBs = allocate(2 * m)
+        coefAr = allocate(2 * (m + 1)); coefAd = allocate(2 * (m + 1)); coefBs = allocate(2 * (m + 1))
         let products = pairSlots
         xxRe = allocate(products); xxIm = allocate(products); xyRe = allocate(products); xyIm = allocate(products)
         yxRe = allocate(products); yxIm = allocate(products); yyRe = allocate(products); yyIm = allocate(products)
-        headProjectionRe = allocate(2 * m); headProjectionIm = allocate(2 * m)
-        solver = PositionSchurSolver(tailCapacity: 2 * m + 1, parameterCount: parameterCount)
+        headProjectionRe = allocate(2 * (m + 1)); headProjectionIm = allocate(2 * (m + 1))
+        deltaScratch = allocate(m)
+        rowScratch = allocate(16 * ((m + 2) / 2 * 2))
+        solver = PositionSchurSolver(tailCapacity: `protocol` == .p2 ? m + 1 : 0,
+                                     diagonalCapacity: `protocol` == .p1 ? 2 * m + 1 : 0, parameterCount: parameterCount)
     }
 
     /// Convenience: the evaluator of a Fisher setup's network, protocol, processing, power, noise and amplitude model.
@@ -179,8 +195,8 @@ public final class PositionErrorBoundEvaluator {
 
     deinit {
         for p in [apX, apY, cosO, sinO, lagRe, lagIm, lagWeightE, lagWeightB, lagWeightAUp, lagWeightADown, gramRe, gramIm,
-                  vRe, vIm, rotRe, rotIm, amplitude, coefAr, coefAd, coefBs, xxRe, xxIm, xyRe, xyIm, yxRe, yxIm, yyRe, yyIm,
-                  headProjectionRe, headProjectionIm] {
+                  gramPacked, vRe, vIm, rotRe, rotIm, amplitude, coefAr, coefAd, coefBs, xxRe, xxIm, xyRe, xyIm, yxRe, yxIm, yyRe, yyIm,
+                  headProjectionRe, headProjectionIm, deltaScratch, rowScratch] {
             p.deallocate()
         }
         rowStart.deallocate()
@@ -196,7 +212,7 @@ public final class PositionErrorBoundEvaluator {
             outcome = p1Bound(at: user)
         } else {
             prepareP2(at: user, phaseOffset: phaseOffset)
-            pairProducts()
+            if antennaCount == 4 { pairProducts4() } else { pairProducts() }
             outcome = p2Bound()
         }
         // Everything above uses unit power and the factor 2/σ² dropped: F = (2P/σ²) F_unit.
@@ -224,17 +240,18 @@ public final class PositionErrorBoundEvaluator {
         let sineScale = arraySign * cosine / (d * d)
         let gradSx = -dy * sineScale, gradSy = dx * sineScale
         let alpha = network.wavelength / (4 * Double.pi * d)
+        let y = apCount + 1 + m
         amplitude[m] = alpha
-        coefBs[m] = alpha * gradSx; coefBs[apCount + m] = alpha * gradSy
+        coefBs[m] = alpha * gradSx; coefBs[y] = alpha * gradSy
         if coherent {
-            coefAd[m] = waveNumber * alpha * dx / d; coefAd[apCount + m] = waveNumber * alpha * dy / d
+            coefAd[m] = waveNumber * alpha * dx / d; coefAd[y] = waveNumber * alpha * dy / d
         } else {
-            coefAd[m] = 0; coefAd[apCount + m] = 0
+            coefAd[m] = 0; coefAd[y] = 0
         }
         if structured {
-            coefAr[m] = -alpha * dx / (d * d); coefAr[apCount + m] = -alpha * dy / (d * d)
+            coefAr[m] = -alpha * dx / (d * d); coefAr[y] = -alpha * dy / (d * d)
         } else {
-            coefAr[m] = 0; coefAr[apCount + m] = 0
+            coefAr[m] = 0; coefAr[y] = 0
         }
     }
 
@@ -243,7 +260,7 @@ public final class PositionErrorBoundEvaluator {
     /// P1: per AP the Gram matrix of (z_m, g_m) in closed form; the common factor c_m of every column of AP m has
     /// modulus 1 and cancels (for free β the tail basis {z, jz} is rotated to {cz, jcz}, which spans the same space).
     func p1Bound(at u: Point2) -> PositionSchurSolver.Outcome {
-        let tailScale = solver.tailScale, couplingRe = solver.couplingRe
+        let tailScale = solver.diagonalTail, couplingRe = solver.diagonalCoupling
         let m = apCount, n = antennaCount, lags = max(n - 1, 0)
         let unitPower = 1 / Double(n)
         let k = Double(kCount)
@@ -276,8 +293,8 @@ public final class PositionErrorBoundEvaluator {
             e *= unitPower
             b *= unitPower * Double.pi * Double.pi
             let aRe = -Double.pi * apIm * unitPower, aIm = Double.pi * apRe * unitPower
-            let arX = coefAr[i], arY = coefAr[m + i], adX = coefAd[i], adY = coefAd[m + i]
-            let bX = coefBs[i], bY = coefBs[m + i]
+            let arX = coefAr[i], arY = coefAr[m + 1 + i], adX = coefAd[i], adY = coefAd[m + 1 + i]
+            let bX = coefBs[i], bY = coefBs[m + 1 + i]
             // ⟨(a1, b1), (a2, b2)⟩ = Re{conj(a1)a2}E + b2 Re{conj(a1)A′} + b1 Re{conj(a2)A′} + b1 b2 B,
             // a = ar − j·ad (so Re{conj(a)A′} = ar·Re A′ − ad·Im A′).
             let xA = arX * aRe - adX * aIm, yA = arY * aRe - adY * aIm
@@ -350,7 +367,7 @@ public final class PositionErrorBoundEvaluator {
 
     /// Pair products of x_m = c_m z_m and y_m = c_m g_m (unit power) for every m ≥ j:
     /// with T0 = Γ_mj v_j, T1 = Γ_mj (n v_j) (Γ_mj = Φ_mᴴ Φ_j), z_mᴴ z_j = v_mᴴ T0, z_mᴴ g_j = jπ v_mᴴ T1,
-    /// g_mᴴ z_j = −jπ (n v_m)ᴴ T0, g_mᴴ g_j = π² (n v_m)ᴴ T1; then rotated by conj(c_m) c_j.
+    /// g_mᴴ z_j = −jπ (n v_m)ᴴ T0, g_mᴴ g_j = π² (n v_m)ᴴ T1; then rotated by conj(c_m) c_j. Any N (scalar).
     func pairProducts() {
         let m = apCount, n = antennaCount, stride = m + 1
         let slots = pairSlots
@@ -395,142 +412,284 @@ public final class PositionErrorBoundEvaluator {
         }
     }
 
-    /// P2: head block, tail block and coupling from the pair products, then the Schur solve.
-    func p2Bound() -> PositionSchurSolver.Outcome {
-        let tailRe = solver.tailRe, tailIm = solver.tailIm, couplingRe = solver.couplingRe, couplingIm = solver.couplingIm
-        let m = apCount
-        // X_h[m] = x_mᴴ h = Σ_j (a_hj xᴴx_mj + bs_hj xᴴy_mj), and F_hh′ = Re{hᴴ h′}.
-        // Ordered pair (i, j): for j ≤ i the stored slot; for j > i the conjugate of slot (j, i) with x/y swapped.
-        var hxx = 0.0, hxy = 0.0, hyy = 0.0
-        let xRe = headProjectionRe, xIm = headProjectionIm
-        for i in 0..<(2 * m) { xRe[i] = 0; xIm[i] = 0 }
-        // One ordered pair (row AP `a`, column AP `b`) with products xᴴx, xᴴy, yᴴx, yᴴy of (x_a or y_a, x_b or y_b).
-        @inline(__always)
-        func accumulate(_ a: Int, _ b: Int, _ xxR: Double, _ xxI: Double, _ xyR: Double, _ xyI: Double,
-                        _ yxR: Double, _ yxI: Double, _ yyR: Double, _ yyI: Double) {
-            let arX = coefAr[b], adX = coefAd[b], bsX = coefBs[b]
-            let arY = coefAr[m + b], adY = coefAd[m + b], bsY = coefBs[m + b]
-            // X_h[a] += (ar − j ad)_hb xᴴx_ab + bs_hb xᴴy_ab
-            xRe[a] += arX * xxR + adX * xxI + bsX * xyR
-            xIm[a] += arX * xxI - adX * xxR + bsX * xyI
-            xRe[m + a] += arY * xxR + adY * xxI + bsY * xyR
-            xIm[m + a] += arY * xxI - adY * xxR + bsY * xyI
-            // y-row part of Re{hᴴ h′}: bs_ha Re{(ar − j ad)_h′b yᴴx_ab + bs_h′b yᴴy_ab}
-            let partX = arX * yxR + adX * yxI + bsX * yyR
-            let partY = arY * yxR + adY * yxI + bsY * yyR
-            let bsXa = coefBs[a], bsYa = coefBs[m + a]
-            hxx += bsXa * partX; hxy += bsXa * partY; hyy += bsYa * partY
+    /// `pairProducts` for N = 4 antennas, two column APs j at a time (SIMD2 lanes), using v_{j,0} = 1. The Gram blocks
+    /// of a lane pair are packed (`gramPacked`: 16 entries × (re, im) × 2 lanes) so that every load is a constant
+    /// displacement; three short passes per row AP i keep few values live (SSE has 16 registers): T0, T1 of the four
+    /// block rows into `rowScratch`, then (A, gz) from T0 and (zg, gg) from T1 with v_i, each rotated by conj(c_i) c_j.
+    func pairProducts4() {
+        typealias V = SIMD2<Double>
+        @inline(__always) func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> V {
+            UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
         }
+        @inline(__always) func store(_ p: UnsafeMutablePointer<Double>, _ i: Int, _ value: V) {
+            UnsafeMutableRawPointer(p + i).storeBytes(of: value, as: V.self)
+        }
+        let m = apCount, stride = m + 1
+        let piV = V(repeating: Double.pi), pi2 = V(repeating: Double.pi * Double.pi), three = V(repeating: 3)
         for i in 0..<m {
             let start = rowStart[i]
-            for j in 0...i {
-                let slot = start + j
-                let xxR = xxRe[slot], xxI = xxIm[slot], xyR = xyRe[slot], xyI = xyIm[slot]
-                let yxR = yxRe[slot], yxI = yxIm[slot], yyR = yyRe[slot], yyI = yyIm[slot]
-                accumulate(i, j, xxR, xxI, xyR, xyI, yxR, yxI, yyR, yyI)
-                // (j, i): xᴴx_ji = conj xᴴx_ij, xᴴy_ji = conj yᴴx_ij, yᴴx_ji = conj xᴴy_ij, yᴴy_ji = conj yᴴy_ij
-                if j != i { accumulate(j, i, xxR, -xxI, yxR, -yxI, xyR, -xyI, yyR, -yyI) }
+            let lanes = (i + 2) / 2 * 2
+            // pass 1: T0[a] = H[a,0] + Σ_b H[a,b] v_jb, T1[a] = Σ_b b H[a,b] v_jb (b = 1..3); scratch 16 V per lane pair
+            var j = 0
+            while j < lanes {
+                let g = gramPacked + (start + j) * 32            // entry e: re at 4e, im at 4e + 2
+                let t = rowScratch + j * 16                      // a·4 + (t0r, t0i, t1r, t1i)
+                let x1r = load(vRe, stride + j), x1i = load(vIm, stride + j)
+                let x2r = load(vRe, 2 * stride + j), x2i = load(vIm, 2 * stride + j)
+                let x3r = load(vRe, 3 * stride + j), x3i = load(vIm, 3 * stride + j)
+                @inline(__always) func row(_ a: Int) {
+                    let e = 16 * a
+                    let p1r = load(g, e + 4) * x1r - load(g, e + 6) * x1i, p1i = load(g, e + 4) * x1i + load(g, e + 6) * x1r
+                    let p2r = load(g, e + 8) * x2r - load(g, e + 10) * x2i, p2i = load(g, e + 8) * x2i + load(g, e + 10) * x2r
+                    let p3r = load(g, e + 12) * x3r - load(g, e + 14) * x3i, p3i = load(g, e + 12) * x3i + load(g, e + 14) * x3r
+                    // p1 + p2 + p3 and p1 + 2 p2 + 3 p3 = (p1 + p2 + p3) + (p2 + p3) + p3
+                    let s23r = p2r + p3r, s23i = p2i + p3i
+                    let sr = p1r + s23r, si = p1i + s23i
+                    store(t, 8 * a, load(g, e) + sr); store(t, 8 * a + 2, load(g, e + 2) + si)
+                    store(t, 8 * a + 4, sr + s23r + p3r); store(t, 8 * a + 6, si + s23i + p3i)
+                }
+                row(0); row(1); row(2); row(3)
+                j += 2
+            }
+            let u1r = V(repeating: vRe[stride + i]), u1i = V(repeating: vIm[stride + i])
+            let u2r = V(repeating: vRe[2 * stride + i]), u2i = V(repeating: vIm[2 * stride + i])
+            let u3r = V(repeating: vRe[3 * stride + i]), u3i = V(repeating: vIm[3 * stride + i])
+            let ciRe = V(repeating: rotRe[i]), ciIm = V(repeating: rotIm[i])
+            // passes 2 and 3: with Q_a = conj(v_ia) T0[a], R_a = conj(v_ia) T1[a] (v_i0 = 1):
+            // z_iᴴz_j = Σ Q_a, g_iᴴz_j = −jπ Σ a Q_a, z_iᴴg_j = jπ Σ R_a, g_iᴴg_j = π² Σ a R_a
+            @inline(__always) func combine(_ offset: Int, _ sumOut: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                                           _ weightedOut: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                                           sumScale: (V, V) -> (V, V), weightedScale: (V, V) -> (V, V)) {
+                var j = 0
+                while j < lanes {
+                    let t = rowScratch + j * 16 + offset
+                    var sRe = load(t, 0), sIm = load(t, 2)
+                    var q1 = load(t, 8), q2 = load(t, 10)
+                    var qr = u1r * q1 + u1i * q2, qi = u1r * q2 - u1i * q1
+                    sRe += qr; sIm += qi
+                    var wRe = qr, wIm = qi
+                    q1 = load(t, 16); q2 = load(t, 18)
+                    qr = u2r * q1 + u2i * q2; qi = u2r * q2 - u2i * q1
+                    sRe += qr; sIm += qi; wRe += qr + qr; wIm += qi + qi
+                    q1 = load(t, 24); q2 = load(t, 26)
+                    qr = u3r * q1 + u3i * q2; qi = u3r * q2 - u3i * q1
+                    sRe += qr; sIm += qi; wRe += three * qr; wIm += three * qi
+                    let (aR, aI) = sumScale(sRe, sIm), (bR, bI) = weightedScale(wRe, wIm)
+                    let cjRe = load(rotRe, j), cjIm = load(rotIm, j)
+                    let rRe = ciRe * cjRe + ciIm * cjIm, rIm = ciRe * cjIm - ciIm * cjRe
+                    let slot = start + j
+                    store(sumOut.0, slot, rRe * aR - rIm * aI); store(sumOut.1, slot, rRe * aI + rIm * aR)
+                    store(weightedOut.0, slot, rRe * bR - rIm * bI); store(weightedOut.1, slot, rRe * bI + rIm * bR)
+                    j += 2
+                }
+            }
+            combine(0, (xxRe, xxIm), (yxRe, yxIm), sumScale: { ($0, $1) }, weightedScale: { (piV * $1, -piV * $0) })
+            combine(4, (xyRe, xyIm), (yyRe, yyIm), sumScale: { (-piV * $1, piV * $0) }, weightedScale: { (pi2 * $0, pi2 * $1) })
+        }
+    }
+
+    /// P2: head block, tail block and coupling from the pair products, then the Schur solve.
+    /// X_h[a] = x_aᴴ h = Σ_b ((ar − j·ad)_hb xᴴx_ab + bs_hb xᴴy_ab) and F_hh′ = Re{hᴴ h′}
+    ///        = Σ_a Re{conj(ar − j·ad)_ha X_h′[a]} + Σ_{a,b} bs_ha Re{(ar − j·ad)_h′b yᴴx_ab + bs_h′b yᴴy_ab},
+    /// over ordered pairs (a, b): the stored slot (i, j ≤ i) and its mirror (j, i) for j < i, with
+    /// xᴴx_ji = conj xᴴx_ij, xᴴy_ji = conj yᴴx_ij, yᴴx_ji = conj xᴴy_ij, yᴴy_ji = conj yᴴy_ij.
+    /// Two column APs j at a time (SIMD2 lanes); padded lanes carry zero products.
+    func p2Bound() -> PositionSchurSolver.Outcome {
+        typealias V = SIMD2<Double>
+        @inline(__always) func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> V {
+            UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+        }
+        @inline(__always) func store(_ p: UnsafeMutablePointer<Double>, _ i: Int, _ value: V) {
+            UnsafeMutableRawPointer(p + i).storeBytes(of: value, as: V.self)
+        }
+        let m = apCount, cs = m + 1
+        let xRe = headProjectionRe, xIm = headProjectionIm
+        for i in 0..<(2 * cs) { xRe[i] = 0; xIm[i] = 0 }
+        var hxxV = V(repeating: 0), hxyV = V(repeating: 0), hyyV = V(repeating: 0)
+        // One loop per amplitude model / processing: ar (structured) and ad (coherent) vanish otherwise, and the
+        // specialised copies skip them.
+        @inline(__always) func assemble(_ hasAr: Bool, _ hasAd: Bool) {
+            for i in 0..<m {
+                let start = rowStart[i]
+                let lanes = (i + 2) / 2 * 2
+                // coefficients of the row AP i (mirror terms)
+                let arXi = V(repeating: hasAr ? coefAr[i] : 0), adXi = V(repeating: hasAd ? coefAd[i] : 0)
+                let arYi = V(repeating: hasAr ? coefAr[cs + i] : 0), adYi = V(repeating: hasAd ? coefAd[cs + i] : 0)
+                let bsXi = V(repeating: coefBs[i]), bsYi = V(repeating: coefBs[cs + i])
+                var rowXr = V(repeating: 0), rowXi = V(repeating: 0), rowYr = V(repeating: 0), rowYi = V(repeating: 0)
+                var j = 0
+                while j < lanes {
+                    let slot = start + j
+                    let xxR = load(xxRe, slot), xxI = load(xxIm, slot), xyR = load(xyRe, slot), xyI = load(xyIm, slot)
+                    let yxR = load(yxRe, slot), yxI = load(yxIm, slot), yyR = load(yyRe, slot), yyI = load(yyIm, slot)
+                    let bsXj = load(coefBs, j), bsYj = load(coefBs, cs + j)
+                    // (i, j): X_h[i] += (ar − j ad)_hj xx + bs_hj xy; y part bs_hi Re{(ar − j ad)_h′j yx + bs_h′j yy}
+                    rowXr += bsXj * xyR; rowXi += bsXj * xyI
+                    rowYr += bsYj * xyR; rowYi += bsYj * xyI
+                    var partX = bsXj * yyR, partY = bsYj * yyR
+                    if hasAr {
+                        let arXj = load(coefAr, j), arYj = load(coefAr, cs + j)
+                        rowXr += arXj * xxR; rowXi += arXj * xxI; rowYr += arYj * xxR; rowYi += arYj * xxI
+                        partX += arXj * yxR; partY += arYj * yxR
+                    }
+                    if hasAd {
+                        let adXj = load(coefAd, j), adYj = load(coefAd, cs + j)
+                        rowXr += adXj * xxI; rowXi -= adXj * xxR; rowYr += adYj * xxI; rowYi -= adYj * xxR
+                        partX += adXj * yxI; partY += adYj * yxI
+                    }
+                    hxxV += bsXi * partX; hxyV += bsXi * partY; hyyV += bsYi * partY
+                    // mirror (j, i) for j < i: X_h[j] += (ar − j ad)_hi conj(xx) + bs_hi conj(yx);
+                    // y part bs_hj Re{(ar − j ad)_h′i conj(xy) + bs_h′i conj(yy)}
+                    let mask = V(j < i ? 1 : 0, j + 1 < i ? 1 : 0)
+                    var mXr = bsXi * yxR, mXi = -(bsXi * yxI), mYr = bsYi * yxR, mYi = -(bsYi * yxI)
+                    var mirrorX = bsXi * yyR, mirrorY = bsYi * yyR
+                    if hasAr {
+                        mXr += arXi * xxR; mXi -= arXi * xxI; mYr += arYi * xxR; mYi -= arYi * xxI
+                        mirrorX += arXi * xyR; mirrorY += arYi * xyR
+                    }
+                    if hasAd {
+                        mXr -= adXi * xxI; mXi -= adXi * xxR; mYr -= adYi * xxI; mYi -= adYi * xxR
+                        mirrorX -= adXi * xyI; mirrorY -= adYi * xyI
+                    }
+                    store(xRe, j, load(xRe, j) + mask * mXr); store(xIm, j, load(xIm, j) + mask * mXi)
+                    store(xRe, cs + j, load(xRe, cs + j) + mask * mYr); store(xIm, cs + j, load(xIm, cs + j) + mask * mYi)
+                    hxxV += bsXj * (mask * mirrorX); hxyV += bsXj * (mask * mirrorY); hyyV += bsYj * (mask * mirrorY)
+                    j += 2
+                }
+                xRe[i] += rowXr.sum(); xIm[i] += rowXi.sum()
+                xRe[cs + i] += rowYr.sum(); xIm[cs + i] += rowYi.sum()
             }
         }
-        // x-rows part: Σ_m Re{conj(a_hm) X_h′m} = Σ ar Re X + ... with conj(ar − j ad) = ar + j ad: Re = ar Re X − ad Im X
+        switch (structured, coherent) {
+        case (false, false): assemble(false, false)
+        case (false, true): assemble(false, true)
+        case (true, false): assemble(true, false)
+        case (true, true): assemble(true, true)
+        }
+        var hxx = hxxV.sum(), hxy = hxyV.sum(), hyy = hyyV.sum()
+        // x-row part: Re{conj(ar − j ad) X} = ar Re X − ad Im X
         for i in 0..<m {
-            let arX = coefAr[i], adX = coefAd[i], arY = coefAr[m + i], adY = coefAd[m + i]
+            let arX = coefAr[i], adX = coefAd[i], arY = coefAr[cs + i], adY = coefAd[cs + i]
             hxx += arX * xRe[i] - adX * xIm[i]
-            hxy += arX * xRe[m + i] - adX * xIm[m + i]
-            hyy += arY * xRe[m + i] - adY * xIm[m + i]
+            hxy += arX * xRe[cs + i] - adX * xIm[cs + i]
+            hyy += arY * xRe[cs + i] - adY * xIm[cs + i]
         }
         solver.headXX = hxx; solver.headXY = hxy; solver.headYY = hyy
-        // Tail and coupling.
+        // Tail and coupling, into the solver's bordered matrix (column-major: entry (row r, column c) at c·rows + r).
+        let re = solver.matrixRe, im = solver.matrixIm
         switch (coherent, structured) {
         case (false, false):
             // complex tail: span_C{x_m}; coupling X_h (complex)
+            solver.begin(tailCount: m)
+            let ld = solver.rows
             for i in 0..<m {
                 let start = rowStart[i]
-                for j in 0...i {
-                    tailRe[i * m + j] = xxRe[start + j]; tailIm[i * m + j] = xxIm[start + j]
-                }
-                couplingRe[2 * i] = xRe[i]; couplingIm[2 * i] = xIm[i]
-                couplingRe[2 * i + 1] = xRe[m + i]; couplingIm[2 * i + 1] = xIm[m + i]
+                for j in 0...i { re[j * ld + i] = xxRe[start + j]; im[j * ld + i] = xxIm[start + j] }
+                re[i * ld + m] = xRe[i]; im[i * ld + m] = xIm[i]
+                re[i * ld + m + 1] = xRe[cs + i]; im[i * ld + m + 1] = xIm[cs + i]
             }
-            return solver.solveComplexTail(count: m)
+            return solver.solveComplexTail()
         case (false, true):
-            // φ_m column j α_m x_m: tail α_i α_j Re xᴴx, coupling α_m Im X_hm
+            // φ_m column j α_m x_m: tail α_i α_j Re xᴴx_ij, coupling α_m Im X_h[m]
+            solver.begin(tailCount: m)
+            let ld = solver.rows
             for i in 0..<m {
                 let start = rowStart[i]
-                for j in 0...i { tailRe[i * m + j] = amplitude[i] * amplitude[j] * xxRe[start + j] }
-                couplingRe[2 * i] = amplitude[i] * xIm[i]; couplingRe[2 * i + 1] = amplitude[i] * xIm[m + i]
+                for j in 0...i { re[j * ld + i] = amplitude[i] * amplitude[j] * xxRe[start + j] }
+                re[i * ld + m] = amplitude[i] * xIm[i]; re[i * ld + m + 1] = amplitude[i] * xIm[cs + i]
             }
-            return solver.solveRealTail(count: m)
+            return solver.solveRealTail()
         case (true, let isStructured):
-            // tail [α_1..α_M (free only), δφ]: α_m column x_m, δφ column j Σ α_m x_m
-            let n = isStructured ? 1 : m + 1
-            let delta = n - 1
+            // tail [α_1..α_M (free only), δφ]: α_m column x_m, δφ column j Σ_m α_m x_m:
+            // T[α_i, α_j] = Re xᴴx_ij, T[δφ, α_j] = Σ_l α_l Im xᴴx_lj, T[δφ, δφ] = Σ_{l,j} α_l α_j Re xᴴx_lj;
+            // coupling Re X_h[m] (α_m) and Σ_m α_m Im X_h[m] (δφ).
+            let n = isStructured ? 1 : m + 1, delta = n - 1
+            solver.begin(tailCount: n)
+            let ld = solver.rows
+            let deltaRow = deltaScratch
+            for j in 0..<m { deltaRow[j] = 0 }
             var deltaDelta = 0.0
             for i in 0..<m {
                 let start = rowStart[i]
-                var deltaRow = 0.0                            // T[δφ, α_i] = Σ_j α_j Im xᴴx_ji
-                for j in 0..<m {
-                    // xᴴx_{j,i}
-                    let re: Double, im: Double
-                    if j >= i {
-                        re = xxRe[rowStart[j] + i]; im = xxIm[rowStart[j] + i]
+                for j in 0...i {
+                    let r = xxRe[start + j], q = xxIm[start + j]
+                    deltaRow[j] += amplitude[i] * q                           // pair (i, j)
+                    if j != i {
+                        deltaRow[i] -= amplitude[j] * q                       // pair (j, i): Im xᴴx_ji = −q
+                        deltaDelta += 2 * amplitude[i] * amplitude[j] * r
                     } else {
-                        re = xxRe[start + j]; im = -xxIm[start + j]
+                        deltaDelta += amplitude[i] * amplitude[i] * r
                     }
-                    deltaRow += amplitude[j] * im
-                    deltaDelta += amplitude[i] * amplitude[j] * re
-                    if !isStructured && j <= i { tailRe[i * n + j] = re }      // Re xᴴx_ij = Re xᴴx_ji
-                }
-                if !isStructured {
-                    tailRe[delta * n + i] = deltaRow
-                    couplingRe[2 * i] = xRe[i]; couplingRe[2 * i + 1] = xRe[m + i]
+                    if !isStructured { re[j * ld + i] = r }
                 }
             }
+            if !isStructured {
+                for j in 0..<m { re[j * ld + delta] = deltaRow[j]; re[j * ld + n] = xRe[j]; re[j * ld + n + 1] = xRe[cs + j] }
+            }
             var dx = 0.0, dy = 0.0
-            for i in 0..<m { dx += amplitude[i] * xIm[i]; dy += amplitude[i] * xIm[m + i] }
-            tailRe[delta * n + delta] = deltaDelta
-            couplingRe[2 * delta] = dx; couplingRe[2 * delta + 1] = dy
-            return solver.solveRealTail(count: n)
+            for i in 0..<m { dx += amplitude[i] * xIm[i]; dy += amplitude[i] * xIm[cs + i] }
+            re[delta * ld + delta] = deltaDelta
+            re[delta * ld + n] = dx; re[delta * ld + n + 1] = dy
+            return solver.solveRealTail()
         }
     }
 }
 
 /// The position block of F⁻¹ by a Schur complement on the equilibrated Fisher information, with the singularity test
 /// of DOWNLINK.md §6 decided from the Cholesky factorisation (see `PositionErrorBoundEvaluator`). Parameters are
-/// ordered (tail, head): the nuisance parameters first, then u = (x, y). Fill the head block, the tail block and the
-/// tail–head coupling, then call one of the `solve…` methods. Scratch only; not thread-safe.
+/// ordered (tail, head): the n nuisance parameters first, then u = (x, y). Scratch only; not thread-safe.
+///
+/// Dense tails use a bordered matrix, column-major with an even leading dimension `rows` ≥ n + 3: entry (row r,
+/// column c), r ≥ c, at c·rows + r; rows 0..<n are the tail, rows n and n + 1 the coupling F_{t,x}, F_{t,y} (complex
+/// C_{t,h} for Hermitian tails), the rest zero padding. The factorisation works on aligned pairs of rows (SIMD2
+/// lanes starting at even rows, so that loads never straddle two recent stores). Factorising the tail columns of the
+/// bordered matrix gives L_T and, in the head rows, Wᵀ (Wᴴ) with W = L_T⁻¹ C, so S = H − Wᵀ W (H − Re{Wᴴ W}).
 final class PositionSchurSolver {
-    /// Lower triangle of the tail block (n × n row-major); imaginary parts for Hermitian tails.
-    let tailRe: UnsafeMutablePointer<Double>, tailIm: UnsafeMutablePointer<Double>
-    /// Tail–head coupling F_{t,h} at [2t + h] (complex for Hermitian tails).
-    let couplingRe: UnsafeMutablePointer<Double>, couplingIm: UnsafeMutablePointer<Double>
-    /// Diagonal tails: F_tt; otherwise the scaling 1/√F_tt.
-    let tailScale: UnsafeMutablePointer<Double>
+    typealias V = SIMD2<Double>
+    let matrixRe: UnsafeMutablePointer<Double>, matrixIm: UnsafeMutablePointer<Double>
+    /// Equilibration 1/√F_rr of the rows of the bordered matrix.
+    let scale: UnsafeMutablePointer<Double>
+    /// Diagonal tails (P1): F_tt, and the coupling F_{t,h} at [2t + h].
+    let diagonalTail: UnsafeMutablePointer<Double>, diagonalCoupling: UnsafeMutablePointer<Double>
     let boundForward: UnsafeMutablePointer<Double>, boundBackward: UnsafeMutablePointer<Double>
     /// Head block F_xx, F_xy, F_yy.
     var headXX = 0.0, headXY = 0.0, headYY = 0.0
     /// Real dimension p of the whole Fisher information (λ_max ≤ p for the equilibrated matrix).
     var parameterCount: Int
+    /// Tail size n of the current dense problem and the leading dimension (n + 3 rounded up to even).
+    private(set) var count = 0, rows = 4
 
-    init(tailCapacity: Int, parameterCount: Int) {
+    /// - Parameters: `tailCapacity`: largest dense tail n; `diagonalCapacity`: largest diagonal tail.
+    init(tailCapacity: Int, diagonalCapacity: Int, parameterCount: Int) {
         func allocate(_ count: Int) -> UnsafeMutablePointer<Double> {
             let p = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
             p.initialize(repeating: 0, count: max(count, 1))
             return p
         }
-        tailRe = allocate(tailCapacity * tailCapacity); tailIm = allocate(tailCapacity * tailCapacity)
-        couplingRe = allocate(2 * tailCapacity); couplingIm = allocate(2 * tailCapacity)
-        tailScale = allocate(tailCapacity)
-        boundForward = allocate(tailCapacity + 2); boundBackward = allocate(tailCapacity + 2)
+        let size = (tailCapacity + 4) * (tailCapacity + 2)
+        matrixRe = allocate(size); matrixIm = allocate(size)
+        scale = allocate(tailCapacity + 3)
+        diagonalTail = allocate(diagonalCapacity); diagonalCoupling = allocate(2 * diagonalCapacity)
+        boundForward = allocate(max(tailCapacity, diagonalCapacity) + 2)
+        boundBackward = allocate(max(tailCapacity, diagonalCapacity) + 2)
         self.parameterCount = parameterCount
     }
 
     deinit {
-        for p in [tailRe, tailIm, couplingRe, couplingIm, tailScale, boundForward, boundBackward] { p.deallocate() }
+        for p in [matrixRe, matrixIm, scale, diagonalTail, diagonalCoupling, boundForward, boundBackward] { p.deallocate() }
+    }
+
+    /// Starts a dense problem with n tail parameters: sets the layout and clears the padding row.
+    func begin(tailCount n: Int) {
+        count = n
+        rows = (n + 4) / 2 * 2
+        for c in 0..<(n + 2) {
+            for r in (n + 2)..<rows { matrixRe[c * rows + r] = 0; matrixIm[c * rows + r] = 0 }
+        }
     }
 
     enum Outcome {
-        /// [F⁻¹]_xx + [F⁻¹]_yy of the unit-scaled information.
+        /// [F⁻¹]_xx + [F⁻¹]_yy.
         case regular(Double)
         case singular
         case inconclusive
@@ -539,13 +698,18 @@ final class PositionSchurSolver {
     /// Relative pivot below which the factorisation proves σ_min < 1e−12 σ_max (DOWNLINK.md §6), with margin.
     static let singularPivot = 0.5 * DownlinkFisher.singularityThreshold
 
-    /// Finishes from the 2 × 2 Schur complement S of the equilibrated information (entries s00, s01, s11), the
-    /// minimum tail pivot so far, and the comparison-matrix bound inputs (`forwardTailMax`: the tail part of
-    /// M(L)⁻¹e is computed by the caller; see each solver).
+    /// Head scaling 1/√F_hh; nil if a head diagonal is not positive.
+    @inline(__always)
+    func headScales() -> (Double, Double)? {
+        guard headXX > 0, headYY > 0 else { return nil }
+        return (1 / headXX.squareRoot(), 1 / headYY.squareRoot())
+    }
+
+    /// From the 2 × 2 Schur complement S of the equilibrated matrix: head pivots, the norm bound (given the head
+    /// factor l00, l10, l11), and [F⁻¹]_xx + [F⁻¹]_yy = [S⁻¹]_xx/F_xx + [S⁻¹]_yy/F_yy.
     @inline(__always)
     func finish(s00: Double, s01: Double, s11: Double, headScaleX: Double, headScaleY: Double,
                 bound: (Double, Double, Double) -> Double) -> Outcome {
-        // head pivots
         guard s00 > Self.singularPivot else { return .singular }
         let l00 = s00.squareRoot(), l10 = s01 / l00
         let pivot1 = s11 - l10 * l10
@@ -558,24 +722,18 @@ final class PositionSchurSolver {
         return .regular((s11 / determinant) * headScaleX * headScaleX + (s00 / determinant) * headScaleY * headScaleY)
     }
 
-    /// Head scaling 1/√F_hh; nil if a head diagonal is not positive.
-    @inline(__always)
-    func headScales() -> (Double, Double)? {
-        guard headXX > 0, headYY > 0 else { return nil }
-        return (1 / headXX.squareRoot(), 1 / headYY.squareRoot())
-    }
-
-    /// Diagonal tail (P1): F_tt in `tailScale[t]`, coupling F_{t,h} in `couplingRe[2t + h]`. After equilibration the
-    /// tail is the identity, so L = [[I, 0], [Wᵀ, L_S]] with W = scaled coupling.
+    /// Diagonal tail (P1): F_tt in `diagonalTail[t]`, coupling F_{t,h} in `diagonalCoupling[2t + h]`. After
+    /// equilibration the tail is the identity, so L = [[I, 0], [Wᵀ, L_S]] with W = the scaled coupling.
     func solveDiagonalTail(count n: Int) -> Outcome {
         guard let (hx, hy) = headScales() else { return .singular }
+        let coupling = diagonalCoupling
         var s00 = 1.0, s01 = headXY * hx * hy, s11 = 1.0
-        var sumX = 0.0, sumY = 0.0                 // Σ_t |W_t,h| (forward bound, tail part of M(L)⁻¹e is 1)
+        var sumX = 0.0, sumY = 0.0                 // Σ_t |W_t,h| (forward bound; the tail part of M(L)⁻¹e is 1)
         for t in 0..<n {
-            guard tailScale[t] > 0 else { return .singular }
-            let r = 1 / tailScale[t].squareRoot()
-            let wx = couplingRe[2 * t] * r * hx, wy = couplingRe[2 * t + 1] * r * hy
-            couplingRe[2 * t] = wx; couplingRe[2 * t + 1] = wy
+            guard diagonalTail[t] > 0 else { return .singular }
+            let r = 1 / diagonalTail[t].squareRoot()
+            let wx = coupling[2 * t] * r * hx, wy = coupling[2 * t + 1] * r * hy
+            coupling[2 * t] = wx; coupling[2 * t + 1] = wy
             s00 -= wx * wx; s01 -= wx * wy; s11 -= wy * wy
             sumX += abs(wx); sumY += abs(wy)
         }
@@ -588,144 +746,168 @@ final class PositionSchurSolver {
             let xy = 1 / l11
             let xx = (1 + abs(l10) * xy) / l00
             var backward = max(xx, xy)
-            for t in 0..<n { backward = max(backward, 1 + abs(self.couplingRe[2 * t]) * xx + abs(self.couplingRe[2 * t + 1]) * xy) }
+            for t in 0..<n { backward = max(backward, 1 + abs(coupling[2 * t]) * xx + abs(coupling[2 * t + 1]) * xy) }
             return forward * backward
         }
     }
 
-    /// Dense real tail: lower triangle of F_tt in `tailRe` (n × n row-major), coupling in `couplingRe[2t + h]`.
-    func solveRealTail(count n: Int) -> Outcome {
-        guard let (hx, hy) = headScales() else { return .singular }
+    @inline(__always) func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> V {
+        UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+    }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Double>, _ i: Int, _ value: V) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: value, as: V.self)
+    }
+
+    /// Scales rows 0..<n + 2 of the bordered matrix by 1/√diagonal (head diagonal from `headXX`, `headYY`); false if a
+    /// diagonal entry is not positive. `complex`: also scales the imaginary parts and conjugates the coupling rows.
+    @inline(__always)
+    func equilibrate(complex: Bool) -> Bool {
+        let n = count, ld = rows, re = matrixRe, im = matrixIm
+        guard let (hx, hy) = headScales() else { return false }
         for t in 0..<n {
-            let d = tailRe[t * n + t]
-            guard d > 0 else { return .singular }
-            tailScale[t] = 1 / d.squareRoot()
+            let d = re[t * ld + t]
+            guard d > 0 else { return false }
+            scale[t] = 1 / d.squareRoot()
         }
-        // equilibrate (lower triangle) and the coupling
-        for i in 0..<n {
-            let si = tailScale[i]
-            for j in 0..<i { tailRe[i * n + j] *= si * tailScale[j] }
-            tailRe[i * n + i] = 1
-            couplingRe[2 * i] *= si * hx; couplingRe[2 * i + 1] *= si * hy
+        scale[n] = hx; scale[n + 1] = hy
+        for c in 0..<n {
+            let sc = scale[c]
+            for r in (c + 1)..<(n + 2) { re[c * ld + r] *= sc * scale[r] }
+            re[c * ld + c] = 1
+            if complex {
+                for r in (c + 1)..<n { im[c * ld + r] *= sc * scale[r] }
+                im[c * ld + c] = 0
+                im[c * ld + n] *= -sc * hx; im[c * ld + n + 1] *= -sc * hy
+            }
         }
-        // strict Cholesky; W = L⁻¹ C in place (forward substitution fused with the factorisation)
+        return true
+    }
+
+    /// Dense real tail: fill the bordered matrix after `begin(tailCount:)` (tail lower triangle, coupling rows) and the
+    /// head block, then solve.
+    func solveRealTail() -> Outcome {
+        guard equilibrate(complex: false) else { return .singular }
+        let n = count, ld = rows, a = matrixRe, end = n + 2
         for j in 0..<n {
-            let rowJ = tailRe + j * n
+            let column = a + j * ld
             var pivot = 1.0
-            for p in 0..<j { pivot -= rowJ[p] * rowJ[p] }
+            for p in 0..<j { let l = a[p * ld + j]; pivot -= l * l }
             guard pivot > Self.singularPivot else { return .singular }
             let ljj = pivot.squareRoot()
-            rowJ[j] = ljj
-            let inverse = 1 / ljj
-            for i in (j + 1)..<max(n, j + 1) {
-                let rowI = tailRe + i * n
-                var s = rowI[j]
-                for p in 0..<j { s -= rowI[p] * rowJ[p] }
-                rowI[j] = s * inverse
+            let inverse = V(repeating: 1 / ljj)
+            var i = j + 1 - (j + 1) % 2           // even start; an odd j + 1 recomputes row j, restored below
+            while i + 2 < end {                   // four rows (two lanes) per step share the broadcast of L_jp
+                var sum0 = load(column, i), sum1 = load(column, i + 2)
+                for p in 0..<j {
+                    let l = V(repeating: a[p * ld + j])
+                    sum0 -= load(a, p * ld + i) * l
+                    sum1 -= load(a, p * ld + i + 2) * l
+                }
+                store(column, i, sum0 * inverse); store(column, i + 2, sum1 * inverse)
+                i += 4
             }
-            var wx = couplingRe[2 * j], wy = couplingRe[2 * j + 1]
-            for p in 0..<j { wx -= rowJ[p] * couplingRe[2 * p]; wy -= rowJ[p] * couplingRe[2 * p + 1] }
-            couplingRe[2 * j] = wx * inverse; couplingRe[2 * j + 1] = wy * inverse
+            if i < end {
+                var sum = load(column, i)
+                for p in 0..<j { sum -= load(a, p * ld + i) * V(repeating: a[p * ld + j]) }
+                store(column, i, sum * inverse)
+            }
+            column[j] = ljj
         }
-        var s00 = 1.0, s01 = headXY * hx * hy, s11 = 1.0
+        var s00 = 1.0, s01 = headXY * scale[n] * scale[n + 1], s11 = 1.0
         for t in 0..<n {
-            let wx = couplingRe[2 * t], wy = couplingRe[2 * t + 1]
+            let wx = a[t * ld + n], wy = a[t * ld + n + 1]
             s00 -= wx * wx; s01 -= wx * wy; s11 -= wy * wy
         }
-        return finish(s00: s00, s01: s01, s11: s11, headScaleX: hx, headScaleY: hy) { l00, l10, l11 in
-            self.comparisonBound(n: n, magnitudeOfL: { i, j in abs(self.tailRe[i * n + j]) },
-                                 magnitudeOfW: { t, h in abs(self.couplingRe[2 * t + h]) }, l00: l00, l10: l10, l11: l11)
+        return finish(s00: s00, s01: s01, s11: s11, headScaleX: scale[n], headScaleY: scale[n + 1]) { l00, l10, l11 in
+            self.comparisonBound(complex: false, l00: l00, l10: l10, l11: l11)
         }
     }
 
-    /// Hermitian tail (P2 non-coherent, free β): lower triangle of the complex M × M tail in (`tailRe`, `tailIm`),
-    /// complex coupling in (`couplingRe`, `couplingIm`)[2t + h]. The real Fisher information of (Re β, Im β) is the
-    /// real representation of this block; its Cholesky factor is the real representation of the complex one.
-    func solveComplexTail(count n: Int) -> Outcome {
-        guard let (hx, hy) = headScales() else { return .singular }
-        for t in 0..<n {
-            let d = tailRe[t * n + t]
-            guard d > 0 else { return .singular }
-            tailScale[t] = 1 / d.squareRoot()
-        }
-        for i in 0..<n {
-            let si = tailScale[i]
-            for j in 0..<i {
-                let s = si * tailScale[j]
-                tailRe[i * n + j] *= s; tailIm[i * n + j] *= s
-            }
-            tailRe[i * n + i] = 1; tailIm[i * n + i] = 0
-            couplingRe[2 * i] *= si * hx; couplingIm[2 * i] *= si * hx
-            couplingRe[2 * i + 1] *= si * hy; couplingIm[2 * i + 1] *= si * hy
-        }
+    /// Hermitian tail (P2 non-coherent, free β): fill the complex tail lower triangle and the complex coupling
+    /// C_{t,h} (rows n, n + 1), and the head block, then solve. The real Fisher information of (Re β, Im β) is the real
+    /// representation of this block; its Cholesky factor is the real representation of the complex one.
+    func solveComplexTail() -> Outcome {
+        guard equilibrate(complex: true) else { return .singular }
+        let n = count, ld = rows, re = matrixRe, im = matrixIm, end = n + 2
         for j in 0..<n {
-            let rJ = tailRe + j * n, iJ = tailIm + j * n
+            let columnRe = re + j * ld, columnIm = im + j * ld
             var pivot = 1.0
-            for p in 0..<j { pivot -= rJ[p] * rJ[p] + iJ[p] * iJ[p] }
+            for p in 0..<j { let lr = re[p * ld + j], li = im[p * ld + j]; pivot -= lr * lr + li * li }
             guard pivot > Self.singularPivot else { return .singular }
             let ljj = pivot.squareRoot()
-            rJ[j] = ljj; iJ[j] = 0
-            let inverse = 1 / ljj
-            for i in (j + 1)..<max(n, j + 1) {
-                let rI = tailRe + i * n, iI = tailIm + i * n
-                var sRe = rI[j], sIm = iI[j]
-                for p in 0..<j {                       // A_ij − Σ_p L_ip conj(L_jp)
-                    sRe -= rI[p] * rJ[p] + iI[p] * iJ[p]
-                    sIm -= iI[p] * rJ[p] - rI[p] * iJ[p]
-                }
-                rI[j] = sRe * inverse; iI[j] = sIm * inverse
-            }
-            // W_j = (C_j − Σ_p L_jp W_p)/l_jj
-            for h in 0..<2 {
-                var wRe = couplingRe[2 * j + h], wIm = couplingIm[2 * j + h]
+            let inverse = V(repeating: 1 / ljj)
+            var i = j + 1 - (j + 1) % 2           // even start; an odd j + 1 recomputes row j, restored below
+            while i + 2 < end {                   // four rows (two lanes) per step share the broadcast of L_jp
+                // A_ij − Σ_p L_ip conj(L_jp)
+                var sumRe0 = load(columnRe, i), sumIm0 = load(columnIm, i)
+                var sumRe1 = load(columnRe, i + 2), sumIm1 = load(columnIm, i + 2)
                 for p in 0..<j {
-                    let cr = couplingRe[2 * p + h], ci = couplingIm[2 * p + h]
-                    wRe -= rJ[p] * cr - iJ[p] * ci
-                    wIm -= rJ[p] * ci + iJ[p] * cr
+                    let jr = V(repeating: re[p * ld + j]), ji = V(repeating: im[p * ld + j])
+                    let lr0 = load(re, p * ld + i), li0 = load(im, p * ld + i)
+                    sumRe0 -= lr0 * jr + li0 * ji
+                    sumIm0 -= li0 * jr - lr0 * ji
+                    let lr1 = load(re, p * ld + i + 2), li1 = load(im, p * ld + i + 2)
+                    sumRe1 -= lr1 * jr + li1 * ji
+                    sumIm1 -= li1 * jr - lr1 * ji
                 }
-                couplingRe[2 * j + h] = wRe * inverse; couplingIm[2 * j + h] = wIm * inverse
+                store(columnRe, i, sumRe0 * inverse); store(columnIm, i, sumIm0 * inverse)
+                store(columnRe, i + 2, sumRe1 * inverse); store(columnIm, i + 2, sumIm1 * inverse)
+                i += 4
             }
+            if i < end {
+                var sumRe = load(columnRe, i), sumIm = load(columnIm, i)
+                for p in 0..<j {
+                    let lr = load(re, p * ld + i), li = load(im, p * ld + i)
+                    let jr = V(repeating: re[p * ld + j]), ji = V(repeating: im[p * ld + j])
+                    sumRe -= lr * jr + li * ji
+                    sumIm -= li * jr - lr * ji
+                }
+                store(columnRe, i, sumRe * inverse); store(columnIm, i, sumIm * inverse)
+            }
+            columnRe[j] = ljj; columnIm[j] = 0
         }
-        var s00 = 1.0, s01 = headXY * hx * hy, s11 = 1.0
+        var s00 = 1.0, s01 = headXY * scale[n] * scale[n + 1], s11 = 1.0
         for t in 0..<n {
-            let xr = couplingRe[2 * t], xi = couplingIm[2 * t], yr = couplingRe[2 * t + 1], yi = couplingIm[2 * t + 1]
+            let xr = re[t * ld + n], xi = im[t * ld + n], yr = re[t * ld + n + 1], yi = im[t * ld + n + 1]
             s00 -= xr * xr + xi * xi; s01 -= xr * yr + xi * yi; s11 -= yr * yr + yi * yi
         }
-        return finish(s00: s00, s01: s01, s11: s11, headScaleX: hx, headScaleY: hy) { l00, l10, l11 in
-            // Real representation: pairs (Re, Im) of each tail row share the bound; off-diagonal magnitudes |Re| + |Im|
-            // (exact for the forward solve, an upper bound for the backward one).
-            self.comparisonBound(n: n, magnitudeOfL: { i, j in abs(self.tailRe[i * n + j]) + abs(self.tailIm[i * n + j]) },
-                                 magnitudeOfW: { t, h in abs(self.couplingRe[2 * t + h]) + abs(self.couplingIm[2 * t + h]) },
-                                 l00: l00, l10: l10, l11: l11)
+        return finish(s00: s00, s01: s01, s11: s11, headScaleX: scale[n], headScaleY: scale[n + 1]) { l00, l10, l11 in
+            self.comparisonBound(complex: true, l00: l00, l10: l10, l11: l11)
         }
     }
 
-    /// ||M(L)⁻¹||_∞ · ||M(L)⁻¹||₁ ≥ ||F_s⁻¹||₂ for L = [[L_T, 0], [Wᵀ, L_S]] (n tail rows with diagonal in
-    /// `tailRe[i·n + i]`, then the 2 × 2 head factor (l00, 0; l10, l11)).
-    @inline(__always)
-    func comparisonBound(n: Int, magnitudeOfL: (Int, Int) -> Double, magnitudeOfW: (Int, Int) -> Double,
-                         l00: Double, l10: Double, l11: Double) -> Double {
+    /// ||M(L)⁻¹||_∞ · ||M(L)⁻¹||₁ ≥ ||F_s⁻¹||₂ for the factor L = [[L_T, 0], [Wᵀ, L_S]] of the bordered matrix, with
+    /// L_S = (l00, 0; l10, l11). Complex tails (real representation): the Re/Im rows of one tail parameter share the
+    /// bound, with off-diagonal magnitudes |Re| + |Im| (exact for the forward solve, an upper bound for the backward one).
+    func comparisonBound(complex: Bool, l00: Double, l10: Double, l11: Double) -> Double {
+        let n = count, ld = rows, re = matrixRe, im = matrixIm
+        @inline(__always) func magnitude(_ index: Int) -> Double { complex ? abs(re[index]) + abs(im[index]) : abs(re[index]) }
         let y = boundForward, x = boundBackward
+        // forward, column by column: y = M(L_T)⁻¹ e, then the head rows
+        for i in 0..<n { y[i] = 1 }
         var forward = 0.0
-        for i in 0..<n {
-            var s = 1.0
-            for p in 0..<i { s += magnitudeOfL(i, p) * y[p] }
-            y[i] = s / tailRe[i * n + i]
-            forward = max(forward, y[i])
-        }
         var sx = 1.0, sy = 1.0
-        for t in 0..<n { sx += magnitudeOfW(t, 0) * y[t]; sy += magnitudeOfW(t, 1) * y[t] }
+        for p in 0..<n {
+            let column = p * ld
+            let yp = y[p] / re[column + p]
+            y[p] = yp
+            forward = max(forward, yp)
+            for i in (p + 1)..<max(n, p + 1) { y[i] += magnitude(column + i) * yp }
+            sx += magnitude(column + n) * yp; sy += magnitude(column + n + 1) * yp
+        }
         let yx = sx / l00
         let yy = (sy + abs(l10) * yx) / l11
         forward = max(forward, yx, yy)
+        // backward: M(L)ᵀ x = e
         let xy = 1 / l11
         let xx = (1 + abs(l10) * xy) / l00
         var backward = max(xx, xy)
         var i = n - 1
         while i >= 0 {
-            var s = 1 + magnitudeOfW(i, 0) * xx + magnitudeOfW(i, 1) * xy
-            for p in (i + 1)..<max(n, i + 1) { s += magnitudeOfL(p, i) * x[p] }
-            x[i] = s / tailRe[i * n + i]
+            let column = i * ld
+            var s = 1 + magnitude(column + n) * xx + magnitude(column + n + 1) * xy
+            for p in (i + 1)..<max(n, i + 1) { s += magnitude(column + p) * x[p] }
+            x[i] = s / re[column + i]
             backward = max(backward, x[i])
             i -= 1
         }

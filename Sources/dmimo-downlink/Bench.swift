@@ -53,7 +53,10 @@ struct Bench: ParsableCommand {
         var estimate_s: [String: Double]
         var estimate_with_model_build_s: [String: Double]? = nil
         var coarse_pass_s: [String: Double]
+        /// PEB per point with a `PositionErrorBoundEvaluator` reused across points (the sweep path).
         var peb_s: [String: Double]
+        /// PEB per point by the one-shot `DownlinkFisher.positionErrorBound(setup)` (evaluator or FIM built per call).
+        var peb_one_shot_s: [String: Double]? = nil
     }
     struct Output: Encodable {
         var swift: Timings
@@ -70,7 +73,7 @@ struct Bench: ParsableCommand {
         let user = DownlinkConstants.userPosition, phase = DownlinkConstants.phaseOffset
         let power = watts(fromDBm: 0)
         var estimateTimes: [String: Double] = [:], oneShotTimes: [String: Double] = [:]
-        var coarseTimes: [String: Double] = [:], pebTimes: [String: Double] = [:]
+        var coarseTimes: [String: Double] = [:], pebTimes: [String: Double] = [:], pebOneShotTimes: [String: Double] = [:]
         var sink = 0.0   // keeps results alive
         let clock = Stopwatch(cpu: cpuTime)
 
@@ -108,19 +111,27 @@ struct Bench: ParsableCommand {
                 }
                 coarseTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(passes)
 
-                var batches: [Double] = []
+                // PEB: the evaluator is built once per (network, protocol, processing), as a sweep does; the one-shot
+                // call builds everything per point (P1: the evaluator; P2: the Fisher information by direct sums).
                 let setup = FisherSetup(network: network, protocol: proto, processing: processing, user: user, perAPPower: power)
+                let evaluator = PositionErrorBoundEvaluator(setup)
+                var batches: [Double] = [], oneShotBatches: [Double] = []
                 for _ in 0..<repeats {
-                    let start = clock.now()
-                    for _ in 0..<pebBatch { sink += DownlinkFisher.positionErrorBound(setup).value }
+                    var start = clock.now()
+                    for _ in 0..<pebBatch { sink += evaluator.positionErrorBound(at: user, phaseOffset: phase) }
                     batches.append((clock.now() - start) / Double(pebBatch))
+                    start = clock.now()
+                    for _ in 0..<pebBatch { sink += DownlinkFisher.positionErrorBound(setup).value }
+                    oneShotBatches.append((clock.now() - start) / Double(pebBatch))
                 }
                 pebTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(batches)
+                pebOneShotTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(oneShotBatches)
             }
         }
         if sink == 42.4242 { print("") }   // never true; defeats dead-code elimination
 
-        let swift = Timings(estimate_s: estimateTimes, estimate_with_model_build_s: oneShotTimes, coarse_pass_s: coarseTimes, peb_s: pebTimes)
+        let swift = Timings(estimate_s: estimateTimes, estimate_with_model_build_s: oneShotTimes, coarse_pass_s: coarseTimes, peb_s: pebTimes,
+                            peb_one_shot_s: pebOneShotTimes)
         var base: Timings? = nil
         var speedup: [String: [String: Double]]? = nil
         if let path = baseline {
@@ -132,7 +143,7 @@ struct Bench: ParsableCommand {
                 Dictionary(uniqueKeysWithValues: ours.compactMap { key, value in theirs[key].map { (key, $0 / value) } })
             }
             speedup = ["estimate": ratios(swift.estimate_s, base!.estimate_s), "coarse_pass": ratios(swift.coarse_pass_s, base!.coarse_pass_s),
-                       "peb": ratios(swift.peb_s, base!.peb_s)]
+                       "peb": ratios(swift.peb_s, base!.peb_s), "peb_one_shot": ratios(pebOneShotTimes, base!.peb_s)]
         }
         #if DEBUG
         let build = "debug (timings not meaningful: use swift build -c release)"
@@ -158,7 +169,9 @@ struct Bench: ParsableCommand {
         for key in ["P1", "P2"] { line("\(key)", key, oneShotTimes, base?.estimate_s, unit: 1e-3, unitName: "ms") }
         print("coarse grid pass (1681 points):")
         for key in coarseTimes.keys.sorted() { line(key, key, swift.coarse_pass_s, base?.coarse_pass_s, unit: 1e-3, unitName: "ms") }
-        print("PEB at one point:")
+        print("PEB at one point (evaluator reused across points):")
         for key in pebTimes.keys.sorted() { line(key, key, swift.peb_s, base?.peb_s, unit: 1e-6, unitName: "us") }
+        print("PEB at one point, one-shot DownlinkFisher.positionErrorBound(setup):")
+        for key in pebOneShotTimes.keys.sorted() { line(key, key, pebOneShotTimes, base?.peb_s, unit: 1e-6, unitName: "us") }
     }
 }
