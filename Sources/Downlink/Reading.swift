@@ -41,6 +41,17 @@ public struct DownlinkReading: Sendable, Hashable {
     }
 }
 
+extension DownlinkReading {
+    /// A PEB evaluator for one protocol / processing on `network` at nominal per-AP power `powerDBm`, to be reused
+    /// across UE positions (`positionErrorBound(at:phaseOffset:)` gives the same values as `peb`).
+    public func pebEvaluator(network: DownlinkNetwork, protocol: DownlinkProtocol, processing: DownlinkProcessing,
+                             powerDBm: Double) -> PositionErrorBoundEvaluator {
+        PositionErrorBoundEvaluator(network: network, protocol: `protocol`, processing: processing,
+                                    perAPPower: perAPPower(`protocol`, nominal: watts(fromDBm: powerDBm)), noiseVariance: noiseVariance,
+                                    amplitudeModel: amplitudeModel)
+    }
+}
+
 func formatScale(_ value: Double) -> String {
     value == value.rounded() ? String(Int(value)) : String(value)
 }
@@ -93,8 +104,8 @@ public struct ProtocolGaps: Sendable, Hashable {
         let network = try DownlinkNetwork(options: reading.network)
         let points = regionAverageGrid(network: network)
         func mean(_ proto: DownlinkProtocol, _ processing: DownlinkProcessing) -> Double {
-            points.reduce(0) { $0 + reading.peb(network: network, protocol: proto, processing: processing, user: $1, powerDBm: powerDBm) }
-                / Double(points.count)
+            let evaluator = reading.pebEvaluator(network: network, protocol: proto, processing: processing, powerDBm: powerDBm)
+            return points.reduce(0) { $0 + evaluator.positionErrorBound(at: $1) } / Double(points.count)
         }
         return ProtocolGaps(p1Coherent: mean(.p1, .coherent), p1NonCoherent: mean(.p1, .nonCoherent),
                             p2Coherent: mean(.p2, .coherent), p2NonCoherent: mean(.p2, .nonCoherent))

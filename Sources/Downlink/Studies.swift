@@ -17,11 +17,30 @@ public struct PEBQuad: Sendable, Hashable {
         self.init(p1Coherent: value(.p1, .coherent), p1NonCoherent: value(.p1, .nonCoherent),
                   p2Coherent: value(.p2, .coherent), p2NonCoherent: value(.p2, .nonCoherent))
     }
+    /// The four PEBs of `reading` at `user` (m) from evaluators built once per network (sweeps).
+    init(_ evaluators: PEBQuadEvaluators, user: Point2, phaseOffset: Double) {
+        self.init(p1Coherent: evaluators.p1Coherent.positionErrorBound(at: user, phaseOffset: phaseOffset),
+                  p1NonCoherent: evaluators.p1NonCoherent.positionErrorBound(at: user, phaseOffset: phaseOffset),
+                  p2Coherent: evaluators.p2Coherent.positionErrorBound(at: user, phaseOffset: phaseOffset),
+                  p2NonCoherent: evaluators.p2NonCoherent.positionErrorBound(at: user, phaseOffset: phaseOffset))
+    }
     public var values: [Double] { [p1Coherent, p1NonCoherent, p2Coherent, p2NonCoherent] }
     public static let columnNames = ["peb_p1_coherent_m", "peb_p1_noncoherent_m", "peb_p2_coherent_m", "peb_p2_noncoherent_m"]
     /// Gaps (dB) between the four.
     public var gaps: ProtocolGaps {
         ProtocolGaps(p1Coherent: p1Coherent, p1NonCoherent: p1NonCoherent, p2Coherent: p2Coherent, p2NonCoherent: p2NonCoherent)
+    }
+}
+
+/// The four PEB evaluators (P1/P2 × coherent/non-coherent) of a reading on one network at one nominal per-AP power.
+struct PEBQuadEvaluators {
+    let p1Coherent, p1NonCoherent, p2Coherent, p2NonCoherent: PositionErrorBoundEvaluator
+    init(reading: DownlinkReading, network: DownlinkNetwork, powerDBm: Double) {
+        func make(_ proto: DownlinkProtocol, _ processing: DownlinkProcessing) -> PositionErrorBoundEvaluator {
+            reading.pebEvaluator(network: network, protocol: proto, processing: processing, powerDBm: powerDBm)
+        }
+        p1Coherent = make(.p1, .coherent); p1NonCoherent = make(.p1, .nonCoherent)
+        p2Coherent = make(.p2, .coherent); p2NonCoherent = make(.p2, .nonCoherent)
     }
 }
 
@@ -148,10 +167,10 @@ public enum PebVersusXStudy {
     public static func run(_ config: PebVersusXConfiguration,
                            progress: (Int, Int) -> Void = { _, _ in }) throws(DownlinkError) -> [PebVersusXRow] {
         let network = try DownlinkNetwork(options: config.reading.network)
+        let evaluators = PEBQuadEvaluators(reading: config.reading, network: network, powerDBm: config.powerDBm)
         var rows: [PebVersusXRow] = []
         for (index, x) in config.xs.enumerated() {
-            rows.append(PebVersusXRow(x: x, peb: PEBQuad(reading: config.reading, network: network, user: Point2(x, config.y),
-                                                         phaseOffset: config.phaseOffset, powerDBm: config.powerDBm)))
+            rows.append(PebVersusXRow(x: x, peb: PEBQuad(evaluators, user: Point2(x, config.y), phaseOffset: config.phaseOffset)))
             progress(index + 1, config.xs.count)
         }
         return rows
@@ -192,10 +211,10 @@ public enum PebVersusKStudy {
             options.illuminationPoints = k
             let network = try DownlinkNetwork(options: options)
             let points = regionAverageGrid(network: network, pointsPerAxis: config.gridPointsPerAxis)
+            let evaluators = PEBQuadEvaluators(reading: config.reading, network: network, powerDBm: config.powerDBm)
             var sums = [Double](repeating: 0, count: 4)
             for point in points {
-                let quad = PEBQuad(reading: config.reading, network: network, user: point, phaseOffset: config.phaseOffset,
-                                   powerDBm: config.powerDBm)
+                let quad = PEBQuad(evaluators, user: point, phaseOffset: config.phaseOffset)
                 for (i, v) in quad.values.enumerated() { sums[i] += v }
             }
             let means = sums.map { $0 / Double(points.count) }
