@@ -102,6 +102,7 @@ struct RunCommand: ParsableCommand {
                     if options.spawn { options.panelBind = endpoints }
                 }
                 options.startupTimeoutMs = config.chain.startupTimeoutMs
+                options.adminEndpoint = "ipc://" + URL(fileURLWithPath: outDir).standardizedFileURL.path + "/admin.ipc"
                 options.mode = experiment.method
                 options.configYAML = experiment.configYAML
                 options.particles = UInt32(experiment.filter.particleCount)
