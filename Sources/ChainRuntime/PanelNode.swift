@@ -249,6 +249,11 @@ public final class PanelNode {
                 processed.removeAll(); processedOrder.removeAll()
                 for s in successors.values { s.close() }
                 successors.removeAll()
+                // connect to the next panels of the chain now, so no step pays for the TCP and ZMTP handshakes
+                let panels = configure.dataEndpoints.count
+                for offset in 1...max(1, min(2, panels - 1)) where panels > 1 {
+                    _ = successor((options.index + offset) % panels)
+                }
             case .measurements(let batch):
                 guard envelope.header.runID == runID else { counters.droppedWrongRun += 1; continue }
                 computation?.store(batch, run: envelope.header.run, step: envelope.header.step)
