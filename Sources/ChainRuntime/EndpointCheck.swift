@@ -355,7 +355,11 @@ public func probeTCP(_ addresses: [[ResolvedAddress]], timeoutMs: Int) -> [Strin
     return outcome.map { $0 ?? "not checked" }
 }
 
-func errnoText(_ code: Int32) -> String { String(cString: strerror(code)) }
+func errnoText(_ code: Int32) -> String {
+    let text = String(cString: strerror(code))
+    // connect() on a blackhole route fails with EINVAL
+    return code == EINVAL ? "\(text) (a blackhole route?)" : text
+}
 
 /// What to check and how long to wait.
 public struct EndpointCheckOptions: Sendable {
