@@ -42,7 +42,7 @@ done
 [ $status -eq 0 ] || exit 1
 cp -r configs deploy "$stage/dmimo/share/dmimo/"
 rm -f "$stage/dmimo/share/dmimo/deploy/build-release.sh"
-git rev-parse HEAD > "$stage/dmimo/share/dmimo/COMMIT" 2>/dev/null || true
+git describe --always --dirty --abbrev=40 > "$stage/dmimo/share/dmimo/COMMIT" 2>/dev/null || true
 mkdir -p "$out"
 tar -C "$stage" -czf "$out/$name.tar.gz" dmimo
 echo "build-release: $out/$name.tar.gz ($(du -h "$out/$name.tar.gz" | cut -f1)), dmimo $version, $(cat "$stage/dmimo/share/dmimo/COMMIT" 2>/dev/null | cut -c1-12)"

@@ -98,7 +98,7 @@ fi
 
 if [ -n "$cut_panel" ]; then
   (
-    while [ "$(( $(wc -l < "$out/per_step.csv" 2>/dev/null || echo 1) - 1 ))" -lt "$cut_at" ]; do sleep 0.01; done
+    while [ "$(( $(wc -l 2>/dev/null < "$out/per_step.csv" || echo 1) - 1 ))" -lt "$cut_at" ]; do sleep 0.01; done
     dm_cut "$rid" "p$cut_panel" "$cut_mode"
     echo "netns: cut panel $cut_panel ($cut_mode) after step $cut_at at $(date +%T.%N)" >> "$out/netns.txt"
     if [ "$cut_for_ms" -gt 0 ]; then
