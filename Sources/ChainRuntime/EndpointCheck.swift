@@ -1,6 +1,7 @@
 // EndpointCheck: before (or during) a run, checks every chain endpoint — the name resolves, the TCP port answers,
 // the node answers Ping with Pong in our protocol and software version, as the right panel, in the expected run.
 import Dispatch
+import Foundation
 import Synchronization
 import Wire
 import ZeroMQ
@@ -251,23 +252,37 @@ public struct ResolvedAddress: Sendable, Equatable {
     public var bytes: [UInt8]
 }
 
-/// Resolves `(host, port)` pairs concurrently with getaddrinfo, waiting at most `timeoutMs` in all (a lookup
-/// still running then is reported as timed out; its thread finishes in the background).
+/// Resolves `(host, port)` pairs with getaddrinfo, waiting at most `timeoutMs` in all. IP addresses are converted
+/// at once (no lookup); names are looked up concurrently, each on a thread of its own (not a shared pool, which a
+/// busy process may have exhausted); a lookup still running at the deadline is reported as timed out and its
+/// thread finishes in the background.
 public func resolveEndpoints(_ endpoints: [TCPEndpoint], timeoutMs: Int) -> [Result<[ResolvedAddress], ResolveFailure>] {
     final class Box: Sendable { let results = Mutex<[Int: Result<[ResolvedAddress], ResolveFailure>]>([:]) }
     let box = Box()
     let group = DispatchGroup()
     for (i, endpoint) in endpoints.enumerated() {
+        if isIPAddress(endpoint.host) {
+            let result = resolveBlocking(endpoint, numeric: true)
+            box.results.withLock { $0[i] = result }
+            continue
+        }
         group.enter()
-        DispatchQueue.global().async {
-            let result = resolveBlocking(endpoint)
+        let thread = Thread {
+            let result = resolveBlocking(endpoint, numeric: false)
             box.results.withLock { $0[i] = result }
             group.leave()
         }
+        thread.start()
     }
     _ = group.wait(timeout: .now() + .milliseconds(timeoutMs))
     let done = box.results.withLock { $0 }
     return endpoints.indices.map { done[$0] ?? .failure(ResolveFailure(message: "no answer within \(timeoutMs) ms")) }
+}
+
+/// Whether `host` is an IPv4 or IPv6 address (not a name).
+func isIPAddress(_ host: String) -> Bool {
+    var buffer = [UInt8](repeating: 0, count: 16)
+    return inet_pton(AF_INET, host, &buffer) == 1 || inet_pton(AF_INET6, host, &buffer) == 1
 }
 
 /// Why a name did not resolve.
@@ -275,11 +290,11 @@ public struct ResolveFailure: Error, Sendable, Equatable {
     public var message: String
 }
 
-func resolveBlocking(_ endpoint: TCPEndpoint) -> Result<[ResolvedAddress], ResolveFailure> {
+func resolveBlocking(_ endpoint: TCPEndpoint, numeric: Bool) -> Result<[ResolvedAddress], ResolveFailure> {
     var hints = addrinfo()
     hints.ai_family = AF_UNSPEC
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-    hints.ai_flags = AI_NUMERICSERV
+    hints.ai_flags = AI_NUMERICSERV | (numeric ? AI_NUMERICHOST : 0)
     var list: UnsafeMutablePointer<addrinfo>?
     let rc = getaddrinfo(endpoint.host, String(endpoint.port), &hints, &list)
     guard rc == 0, let list else {
