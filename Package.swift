@@ -81,5 +81,6 @@ let package = Package(
         .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario"]),
         .testTarget(name: "DownlinkTests", dependencies: ["Downlink", "Scenario"]),
         .testTarget(name: "ProcessTests", dependencies: ["ChainRuntime", "Config"]),
+        .testTarget(name: "EndpointCheckTests", dependencies: ["ChainRuntime", "Wire", "ZeroMQ"]),
     ]
 )
