@@ -157,13 +157,22 @@ public func classifyPong(_ bytes: [UInt8], panel: Int, seq: UInt32, software: St
         return .badReply("a \(envelope.header.type) message instead of Pong")
     }
     guard pong.seq == seq else { return .badReply("Pong for sequence \(pong.seq), expected \(seq)") }
-    let theirSoftware = String(decoding: pong.payload, as: UTF8.self)
+    let theirSoftware = softwareVersion(inPongPayload: pong.payload)
     guard theirSoftware == software else { return .softwareMismatch(theirSoftware) }
     guard envelope.header.sender == Int32(panel) else { return .wrongNode(envelope.header.sender) }
     if case .exactly(let expected) = expectation, envelope.header.runID != expected {
         return .runMismatch(found: envelope.header.runID, expected: expected)
     }
     return .ok(runID: envelope.header.runID, software: theirSoftware, roundTripNs: roundTripNs)
+}
+
+/// The software version a Pong carries: its payload is either the bare version ("0.1.0") or a description that
+/// starts with "dmimo-chain <version>" (PanelNode: "dmimo-chain 0.1.0 panel 3 run-id 0").
+public func softwareVersion(inPongPayload payload: [UInt8]) -> String {
+    let text = String(decoding: payload, as: UTF8.self)
+    let words = text.split(separator: " ", omittingEmptySubsequences: true)
+    if words.count >= 2, words[0] == "dmimo-chain" { return String(words[1]) }
+    return text
 }
 
 /// Applies ``RunExpectation/sameRunning``: every answering panel must report one and the same non-zero run id.
@@ -396,7 +405,7 @@ public struct EndpointCheckOptions: Sendable {
 /// Panel contract (Ping → Pong on the data socket): a panel answers a `.ping` envelope on its data ROUTER with a
 /// `.pong` envelope to the same peer: header protocol version = its own, run id = its current run (0 before
 /// Configure), sender = its index; body Ping with the same `seq` and `sentNs`, payload = its software version
-/// (UTF-8). A panel that cannot decode a message because of its protocol version answers with such a Pong too
+/// (UTF-8), bare or as "dmimo-chain <version> …". A panel that cannot decode a message because of its protocol version answers with such a Pong too
 /// (seq 0), so a version mismatch is named instead of looking like silence.
 public func checkEndpoints(panels: [String], controllerBind: String?, controllerEndpoint: String?,
                            options: EndpointCheckOptions) -> EndpointCheckReport {

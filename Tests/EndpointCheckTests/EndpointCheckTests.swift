@@ -41,6 +41,19 @@ struct PongClassificationTests {
         #expect(status == .ok(runID: 9, software: dmimoVersion, roundTripNs: 1234))
     }
 
+    @Test func thePanelNodePayloadFormatCarriesTheVersion() {
+        #expect(softwareVersion(inPongPayload: Array("0.1.0".utf8)) == "0.1.0")
+        #expect(softwareVersion(inPongPayload: Array("dmimo-chain 0.1.0 panel 3 run-id 0".utf8)) == "0.1.0")
+        #expect(softwareVersion(inPongPayload: Array("dmimo-chain 0.2.0".utf8)) == "0.2.0")
+        #expect(softwareVersion(inPongPayload: []) == "")
+        let described = classifyPong(pong(seq: 1, sender: 3, software: "dmimo-chain 0.1.0 panel 3 run-id 7", runID: 7),
+                                     panel: 3, seq: 1, software: "0.1.0", expectation: .exactly(7), roundTripNs: 9)
+        #expect(described == .ok(runID: 7, software: "0.1.0", roundTripNs: 9))
+        let other = classifyPong(pong(seq: 1, sender: 3, software: "dmimo-chain 0.3.0 panel 3 run-id 0"),
+                                 panel: 3, seq: 1, software: "0.1.0", expectation: .ignore, roundTripNs: 9)
+        #expect(other == .softwareMismatch("0.3.0"))
+    }
+
     @Test func eachMismatchIsNamed() {
         func classify(_ bytes: [UInt8], _ expectation: RunExpectation = .ignore) -> EndpointStatus {
             classifyPong(bytes, panel: 2, seq: 4, software: "0.1.0", expectation: expectation, roundTripNs: 0)
