@@ -301,6 +301,8 @@ public final class PanelNode {
             do { envelope = try WireCodec.decode(payload.bytes) } catch {
                 count(error)
                 if payload.more { try? data.drainRemainingFrames() }
+                // a node of another protocol version gets a Pong in ours, so `chain-controller check` can name it
+                if case .wrongVersion = error { answerPing(sender, Ping(sentNs: 0, seq: 0)) }
                 continue
             }
             if payload.more { try? data.drainRemainingFrames() }

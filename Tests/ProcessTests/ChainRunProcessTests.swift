@@ -57,7 +57,8 @@ func estimateColumns(_ directory: String) throws -> [String] {
         let out = temporaryDirectory("sigint")
         let process = Process()
         process.executableURL = builtProductsDirectory().appendingPathComponent("chain-controller")
-        process.arguments = ["run", "--set", "scenario.panels=8", "--set", "filter.particles=1024", "--out", out]
+        // long enough (J=8, N_p=4096, 526 steps: several seconds) that SIGINT arrives mid-run
+        process.arguments = ["run", "--set", "scenario.panels=8", "--set", "filter.particles=4096", "--out", out]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
