@@ -52,6 +52,8 @@ let package = Package(
         .executableTarget(name: "dmimo-downlink", dependencies: [
             "Downlink", "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Loca-LoS vs Loca-MPC sweep and per-panel timing (a benchmark; run it from a release build)
+        .executableTarget(name: "mpc-sweep", dependencies: ["Localization", "Scenario"]),
 
         // MARK: tests (unit tests per module; ProcessTests start real processes)
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
