@@ -4,6 +4,18 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
+/// Localization's hot loops: AVX2 lanes in release builds on x86-64 (Haswell or newer), 1.5-2x faster than the
+/// SSE2 lanes and bit-identical to them (scripts/check-simd-backends.sh). DMIMO_BASELINE_X86=1 builds for any
+/// x86-64 CPU instead.
+#if arch(x86_64)
+let localizationSettings: [SwiftSetting] = strict + (Context.environment["DMIMO_BASELINE_X86"] != nil ? [] : [
+    .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
+    .define("DMIMO_AVX2", .when(configuration: .release)),
+])
+#else
+let localizationSettings: [SwiftSetting] = strict
+#endif
+
 let package = Package(
     name: "dmimo-chain",
     platforms: [.macOS(.v15)],
@@ -31,13 +43,14 @@ let package = Package(
 
         // MARK: pure compute core (no I/O)
         .target(name: "Scenario"),
-        .target(name: "Localization", dependencies: ["Scenario"], swiftSettings: strict),
-        .target(name: "Downlink", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
+        .target(name: "Localization", dependencies: ["Scenario"], swiftSettings: localizationSettings),
+        .target(name: "Downlink", dependencies: ["Scenario", .product(name: "Numerics", package: "swift-numerics")],
+                swiftSettings: strict),
 
         // MARK: configuration (YAML) and runtime
         .target(name: "Config", dependencies: ["Scenario", .product(name: "Yams", package: "Yams")]),
         .target(name: "ChainRuntime", dependencies: [
-            "ZeroMQ", "Wire", "Scenario", "Localization", "Config",
+            "ZeroMQ", "Wire", "Scenario", "Localization", "Config", "Downlink",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
 
@@ -50,10 +63,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dmimo-downlink", dependencies: [
-            "Downlink", "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Downlink", "Scenario", "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Loca-LoS vs Loca-MPC sweep and per-panel timing (a benchmark; run it from a release build)
         .executableTarget(name: "mpc-sweep", dependencies: ["Localization", "Scenario"]),
+
+        // Localization developer tools: Monte Carlo runs against the numpy reference
+        .executableTarget(name: "loca-run", dependencies: ["Localization", "Scenario"], swiftSettings: strict),
+        // one panel update's p50/p99 and heap allocations (malloc interposer linked into this executable only)
+        .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
+        .executableTarget(name: "panel-bench", dependencies: ["Localization", "Scenario", "CMallocCounter"],
+                          swiftSettings: strict),
 
         // MARK: tests (unit tests per module; ProcessTests start real processes)
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
@@ -61,7 +81,8 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario"]),
-        .testTarget(name: "DownlinkTests", dependencies: ["Downlink"]),
+        .testTarget(name: "DownlinkTests", dependencies: ["Downlink", "Scenario"]),
         .testTarget(name: "ProcessTests", dependencies: ["ChainRuntime", "Config"]),
+        .testTarget(name: "EndpointCheckTests", dependencies: ["ChainRuntime", "Wire", "ZeroMQ"]),
     ]
 )

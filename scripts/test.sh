@@ -8,8 +8,11 @@ bash scripts/setup.sh
 bash scripts/check-proto.sh
 bash scripts/build.sh
 echo "test: swift test (release build with testing enabled)"
-swift test -c release -Xswiftc -enable-testing --skip-build 2>&1 | tee /tmp/dmimo-swift-test.log | grep -vE '^(◇|↳| *Test Suite| *Executed 0 tests)' || true
+set +e
+swift test -c release -Xswiftc -enable-testing --skip-build 2>&1 | tee "${TMPDIR:-/tmp}/dmimo-swift-test.log" \
+  | grep -vE '^(◇|↳| *Test Suite| *Executed 0 tests)'
 status=${PIPESTATUS[0]}
+set -e
 if [ "$status" -ne 0 ]; then echo "test: swift test FAILED (exit $status)" >&2; exit "$status"; fi
 for extra in scripts/tests/*.sh; do
   [ -e "$extra" ] || continue

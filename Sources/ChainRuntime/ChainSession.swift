@@ -27,6 +27,8 @@ public struct SessionOptions: Sendable {
     public var logDirectory: String?
     /// Run id of this session.
     public var runID: UInt64
+    /// Where `chain-controller fault` reaches this controller (nil: no live faults).
+    public var adminEndpoint: String?
     /// The Configure message body sent to every panel (data endpoints are filled in by the session).
     public var mode = "probe"
     public var configYAML = ""
@@ -49,6 +51,8 @@ public enum SessionEvent {
     case panelExited(panel: Int, ChildExit)
     /// SIGINT, SIGTERM or SIGHUP arrived.
     case interrupted(Int32)
+    /// A live fault command on the admin endpoint (`chain-controller fault`); answer it with ``ChainSession/reply(admin:_:)``.
+    case admin(Control, from: [UInt8])
 }
 
 /// The controller's connection to J panels.
@@ -56,6 +60,7 @@ public final class ChainSession {
     public let options: SessionOptions
     let context: ZMQContext
     let control: ZMQSocket
+    let admin: ZMQSocket?
     let signals: SignalWatcher
     public let children = ChildProcesses()
     var childPanel: [pid_t: Int] = [:]
@@ -74,6 +79,9 @@ public final class ChainSession {
     var encodeBuffer: [UInt8] = []
     /// Messages the controller itself dropped (undecodable or from another run).
     public private(set) var dropped: UInt64 = 0
+    var started = false
+    /// Panels that said Hello again after start-up (restarted), oldest first; the runner consumes it.
+    public var rejoined: [Int] = []
 
     public init(options: SessionOptions, signals: SignalWatcher) throws(RuntimeError) {
         precondition(options.panels >= 1)
@@ -101,6 +109,19 @@ public final class ChainSession {
         }
         let bound = (try? control.lastEndpoint()) ?? options.controlBind
         controlEndpoint = options.controlAdvertised ?? bound
+        if let endpoint = options.adminEndpoint {
+            do {
+                let socket = try ZMQSocket(context, .router)
+                try socket.bind(endpoint)
+                admin = socket
+            } catch {
+                // live faults are a convenience: the run goes on without them
+                printError("chain-controller: no live fault endpoint (\(endpoint): \(error)); scripted faults still work")
+                admin = nil
+            }
+        } else {
+            admin = nil
+        }
     }
 
     deinit { shutdown() }
@@ -108,20 +129,7 @@ public final class ChainSession {
     /// Starts (or waits for) all panels, collects their Hello, and sends each the Configure message.
     public func start() throws(RuntimeError) {
         if options.spawn {
-            for k in 0..<options.panels {
-                let bind = options.panelBind?[k] ?? "tcp://127.0.0.1:*"
-                let log = options.logDirectory.map { "\($0)/panel-\(k).log" }
-                let child = try children.spawn(
-                    name: "panel \(k)", executable: options.panelExecutable,
-                    arguments: ["run", "--index", "\(k)", "--controller", controlEndpoint, "--bind", bind,
-                                "--parent-pid", "\(getpid())"],
-                    logPath: log)
-                childPanel[child.pid] = k
-                if options.panelEndpoints == nil { dataEndpoints[k] = "" }
-                if options.panelBind != nil && options.panelEndpoints == nil && !bind.contains("*") {
-                    dataEndpoints[k] = bind
-                }
-            }
+            for k in 0..<options.panels { try spawnPanel(k) }
         }
         var greeted = Set<Int>()
         let deadline = monotonicNanos() + UInt64(options.startupTimeoutMs) * 1_000_000
@@ -155,12 +163,61 @@ public final class ChainSession {
                                        + (options.logDirectory.map { "; see \($0)/panel-\(k).log" } ?? ""))
                 case .interrupted(let s):
                     throw RuntimeError("interrupted by signal \(s) during start-up")
-                case .data:
+                case .data, .admin:
                     break
                 }
             }
         }
         for k in 0..<options.panels { try configure(panel: k) }
+        started = true
+        try pingAll(deadline: deadline)
+    }
+
+    /// Opens the controller's data link to every panel and waits for a PONG on each, so no step pays for
+    /// connection set-up and an unreachable data endpoint is named before the run starts.
+    func pingAll(deadline: UInt64) throws(RuntimeError) {
+        var waiting = Set(0..<options.panels)
+        var nextPing: UInt64 = 0
+        while !waiting.isEmpty {
+            let now = monotonicNanos()
+            if now >= nextPing {
+                for k in waiting {
+                    _ = try sendData(toPanel: k, Envelope(header: Header(type: .ping, runID: options.runID, sender: controllerSender),
+                                                          body: .ping(Ping(sentNs: now, seq: UInt32(k)))))
+                }
+                nextPing = now + 200_000_000
+            }
+            if now >= deadline {
+                let names = waiting.sorted().prefix(8).map { "panel \($0) (\(dataEndpoints[$0]))" }
+                throw RuntimeError("no answer on the data endpoint of " + names.joined(separator: ", "))
+            }
+            for event in try poll(timeoutMs: 50) {
+                switch event {
+                case .data(let k, let envelope, _) where envelope.header.type == .pong: waiting.remove(k)
+                case .panelExited(let k, let how): throw RuntimeError("panel \(k) (\(dataEndpoints[k])) \(how) during start-up")
+                case .interrupted(let s): throw RuntimeError("interrupted by signal \(s) during start-up")
+                default: break
+                }
+            }
+        }
+    }
+
+    /// Starts the process of panel `k` (spawn mode), with its log appended to the panel's log file.
+    public func spawnPanel(_ k: Int) throws(RuntimeError) {
+        let bind = options.panelBind?[k] ?? (dataEndpoints[k].isEmpty ? "tcp://127.0.0.1:*" : dataEndpoints[k])
+        let log = options.logDirectory.map { "\($0)/panel-\(k).log" }
+        let child = try children.spawn(
+            name: "panel \(k)", executable: options.panelExecutable,
+            arguments: ["run", "--index", "\(k)", "--controller", controlEndpoint, "--bind", bind,
+                        "--parent-pid", "\(getpid())"],
+            logPath: log)
+        childPanel[child.pid] = k
+        if options.panelEndpoints == nil && options.panelBind != nil && !bind.contains("*") { dataEndpoints[k] = bind }
+    }
+
+    /// The running process of panel `k`, if this session spawned it.
+    public func child(ofPanel k: Int) -> ChildProcess? {
+        children.running.values.first { childPanel[$0.pid] == k }
     }
 
     /// Sends panel `k` the Configure message (data endpoints, mode, configuration).
@@ -231,7 +288,8 @@ public final class ChainSession {
         do {
             // with spawned children, wake at least every 20 ms to notice exits
             let wait = options.spawn && !children.running.isEmpty ? min(timeoutMs, 20) : timeoutMs
-            ready = try zmqPoll([control] + links.map(\.value), fileDescriptors: [signals.fileDescriptor], timeoutMs: wait)
+            ready = try zmqPoll([control] + links.map(\.value) + (admin.map { [$0] } ?? []),
+                                fileDescriptors: [signals.fileDescriptor], timeoutMs: wait)
         } catch {
             throw RuntimeError("controller: poll failed: \(error)")
         }
@@ -245,6 +303,13 @@ public final class ChainSession {
                 guard envelope.header.runID == options.runID || envelope.header.type == .hello else { dropped += 1; continue }
                 lastHeard[k] = monotonicNanos()
                 if case .heartbeat(let hb) = envelope.body { panelCounters[k] = hb.counters }
+                if started, case .hello(let hello) = envelope.body {
+                    // a panel that (re)started after the run began: it rejoins with fresh state
+                    panelHosts[k] = hello.host
+                    panelPIDs[k] = hello.pid
+                    if hello.version == dmimoVersion { try? configure(panel: k) }
+                    rejoined.append(k)
+                }
                 events.append(.control(panel: k, envelope))
             }
         }
@@ -257,10 +322,26 @@ public final class ChainSession {
                 events.append(.data(panel: k, envelope, receivedNs: now))
             }
         }
+        if let admin, ready.sockets[1 + links.count] {
+            while let frames = try? admin.receiveFrames(dontWait: true) {
+                guard frames.count == 2, let envelope = try? WireCodec.decode(frames[1]), case .control(let c) = envelope.body else {
+                    dropped += 1
+                    continue
+                }
+                events.append(.admin(c, from: frames[0]))
+            }
+        }
         for (child, how) in children.reap() {
             if let k = childPanel[child.pid] { events.append(.panelExited(panel: k, how)) }
         }
         return events
+    }
+
+    /// Answers a live fault command: `text` says what was done (or why not).
+    public func reply(admin identity: [UInt8], _ text: String, ok: Bool) {
+        let envelope = Envelope(header: Header(type: .ping, runID: options.runID, sender: controllerSender),
+                                body: .ping(Ping(sentNs: ok ? 1 : 0, seq: 0, payload: Array(text.utf8))))
+        _ = try? admin?.send(frames: [identity, WireCodec.encode(envelope)])
     }
 
     func panelIndex(_ identity: [UInt8]) -> Int? {
@@ -280,6 +361,7 @@ public final class ChainSession {
         for link in dataLinks.values { link.close() }
         dataLinks.removeAll()
         control.close()
+        admin?.close()
     }
 
     /// The panel a process id belongs to (spawn mode).

@@ -65,20 +65,23 @@ public final class ChildProcesses {
         return child
     }
 
-    /// Reaps every child that has ended, without blocking.
+    /// Reaps every child of this set that has ended, without blocking. Only its own children are waited for
+    /// (never `waitpid(-1)`), so several sets — and other code that starts processes — can share a process.
     @discardableResult
     public func reap() -> [(ChildProcess, ChildExit)] {
         var ended: [(ChildProcess, ChildExit)] = []
-        while true {
+        for (pid, child) in running {
             var status: Int32 = 0
-            let pid = waitpid(-1, &status, WNOHANG)
-            if pid <= 0 { break }
-            guard let child = running.removeValue(forKey: pid) else { continue }
-            let how: ChildExit = (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
-            ended.append((child, how))
+            guard waitpid(pid, &status, WNOHANG) == pid else { continue }
+            running.removeValue(forKey: pid)
+            ended.append((child, Self.exit(status)))
         }
         exited += ended
         return ended
+    }
+
+    static func exit(_ status: Int32) -> ChildExit {
+        (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
     }
 
     /// Sends `signal` to one child.
@@ -95,14 +98,11 @@ public final class ChildProcesses {
             if !running.isEmpty { usleep(5_000) }
         }
         for pid in running.keys { kill(pid, SIGKILL) }
-        while !running.isEmpty {
+        for (pid, child) in running {
             var status: Int32 = 0
-            let pid = waitpid(-1, &status, 0)
-            if pid < 0 { break }
-            if let child = running.removeValue(forKey: pid) {
-                exited.append((child, (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)))
-            }
+            if waitpid(pid, &status, 0) == pid { exited.append((child, Self.exit(status))) }
         }
+        running.removeAll()
     }
 
     deinit { terminateAll(graceMs: 500) }

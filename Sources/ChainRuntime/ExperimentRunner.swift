@@ -1,4 +1,5 @@
 // ExperimentRunner: runs a run set in one process or over J panel processes and records every step.
+import Config
 import Localization
 import Scenario
 import Wire
@@ -29,7 +30,8 @@ public struct Experiment: Sendable {
                    priorCentre: world.trajectory.priorCentre, priorVelocity: world.trajectory.priorVelocity)
     }
 
-    func seed(run: Int) -> UInt64 { baseSeed &+ UInt64(run) }
+    /// The seed of run `run`: the run set seed + run.
+    public func seed(run: Int) -> UInt64 { baseSeed &+ UInt64(run) }
 }
 
 /// How a run set ended.
@@ -38,6 +40,12 @@ public struct RunSetOutcome: Sendable {
     /// Stopped early by SIGINT/SIGTERM.
     public var interrupted: Bool
     public var reason: String?
+    /// What each injected fault did.
+    public var faults: [FaultRecord] = []
+    /// Results of steps that already had one (late attempts), dropped at the controller.
+    public var duplicateResults = 0
+    /// Steps re-issued from the checkpoint.
+    public var reissues = 0
 }
 
 /// Runs the experiment in this process with the same panel code the panel processes run.
@@ -78,126 +86,3 @@ public func runInProcess(_ experiment: Experiment, files: ResultFiles, signals: 
     return RunSetOutcome(accumulator: accumulator, interrupted: false)
 }
 
-/// Runs the experiment over the panel processes of `session` (already started and configured).
-/// - Parameter lookahead: measurement batches are sent this many steps ahead of γ.
-public func runDistributed(_ experiment: Experiment, session: ChainSession, files: ResultFiles,
-                           progress: ProgressLine, stepTimeoutMs: Int = 10_000, lookahead: Int = 2,
-                           afterStep: ((_ run: Int, _ step: Int) -> Void)? = nil) throws(RuntimeError) -> RunSetOutcome {
-    let panels = experiment.panelCount
-    var accumulator = RecordAccumulator(runs: experiment.runs, steps: experiment.steps, panels: panels)
-    let route = (0..<panels).map(Int32.init)
-    let runID = session.options.runID
-    var pendingHops: [(record: StepRecord, run: Int, step: Int)] = []
-    var ackRtts: [UInt64: UInt64] = [:]  // (run, step, panel) → rtt
-
-    func rttKey(_ run: UInt32, _ step: UInt32, _ panel: Int32) -> UInt64 {
-        UInt64(run) << 44 | UInt64(step) << 12 | UInt64(UInt32(bitPattern: panel) & 0xFFF)
-    }
-    func flushHops(keepLast: Int) {
-        while pendingHops.count > keepLast {
-            var entry = pendingHops.removeFirst()
-            for i in entry.record.hops.indices {
-                let p = entry.record.hops[i].panel
-                entry.record.hops[i].ackRttNs = ackRtts.removeValue(forKey: rttKey(UInt32(entry.run), UInt32(entry.step), Int32(p)))
-                if let rtt = entry.record.hops[i].ackRttNs { accumulator.addAckRtt(panel: p, ns: rtt) }
-            }
-            files.append(entry.record)
-        }
-    }
-
-    for run in 0..<experiment.runs {
-        let seed = experiment.seed(run: run)
-        let prior = AgentParticles.prior(seed: seed, centre: experiment.world.trajectory.priorCentre,
-                                         velocity: experiment.world.trajectory.priorVelocity,
-                                         count: experiment.filter.particleCount, radius: experiment.filter.priorRadius,
-                                         velocitySpread: experiment.filter.priorVelocitySpread)
-        var particles = ParticleArrays(x: prior.x, y: prior.y, vx: prior.vx, vy: prior.vy)
-        var sentThrough = -1
-        for step in 0..<experiment.steps {
-            // measurement batches go ahead of γ: local data in a real deployment, not fronthaul
-            while sentThrough < min(step + lookahead, experiment.steps - 1) {
-                sentThrough += 1
-                for j in 0..<panels {
-                    let m = experiment.world.measurements(seed: seed, step: sentThrough, panel: j)
-                    let batch = MeasurementBatch(panel: Int32(j), distance: m.distance, aoa: m.aoa, amplitude: m.amplitude)
-                    try session.sendControl(toPanel: j, Envelope(
-                        header: Header(type: .measurementBatch, runID: runID, run: UInt32(run), step: UInt32(sentThrough),
-                                       sender: controllerSender), body: .measurements(batch)))
-                }
-            }
-            let header = Header(type: .stepStart, runID: runID, run: UInt32(run), step: UInt32(step), sender: controllerSender)
-            let start = StepStart(route: route, prior: particles, checksum: particleChecksum(particles), reset: step == 0)
-            let sendNs = try session.sendData(toPanel: Int(route[0]), Envelope(header: header, body: .stepStart(start)))
-            let deadline = sendNs + UInt64(stepTimeoutMs) * 1_000_000
-            var result: StepResult?
-            var receivedNs: UInt64 = 0
-            while result == nil {
-                let now = monotonicNanos()
-                if now >= deadline {
-                    throw RuntimeError("run \(run) step \(step): no result within \(stepTimeoutMs) ms")
-                }
-                for event in try session.poll(timeoutMs: Int((deadline - now) / 1_000_000) + 1) {
-                    switch event {
-                    case .panelExited(let k, let how):
-                        throw RuntimeError("panel \(k) (\(session.dataEndpoints[k])) \(how) at run \(run) step \(step)")
-                    case .interrupted:
-                        flushHops(keepLast: 0)
-                        files.flush()
-                        return RunSetOutcome(accumulator: accumulator, interrupted: true, reason: "interrupted")
-                    case .data(let k, let ack, let at):
-                        if case .hopAck = ack.body {
-                            ackRtts[rttKey(ack.header.run, ack.header.step, Int32(k))] = at &- sendNs
-                        }
-                    case .control(_, let reply):
-                        switch reply.body {
-                        case .linkReport(let link):
-                            ackRtts[rttKey(reply.header.run, reply.header.step, link.toPanel)] = link.rttNs
-                        case .stepResult(let r) where reply.header.run == UInt32(run) && reply.header.step == UInt32(step):
-                            result = r
-                            receivedNs = monotonicNanos()
-                        default:
-                            break
-                        }
-                    }
-                }
-            }
-            guard let result else { continue }
-            particles = result.posterior
-            var hops: [HopRecord] = []
-            var reportByPanel: [Int: Wire.PanelReport] = [:]
-            for r in result.reports { reportByPanel[Int(r.panel)] = r }
-            for (i, t) in result.timings.enumerated() {
-                let previousSend = i == 0 ? sendNs : result.timings[i - 1].sendNs
-                hops.append(HopRecord(panel: Int(t.panel), recvNs: t.recvNs, computeDoneNs: t.computeDoneNs,
-                                      sendNs: t.sendNs, linkNs: t.recvNs &- previousSend, ackRttNs: nil,
-                                      measurements: Int(t.measurements)))
-            }
-            let record = StepRecord(
-                run: run, step: step, truth: experiment.world.agentPosition(step: step),
-                estimate: SIMD4(result.estX, result.estY, result.estVX, result.estVY),
-                contributing: result.contributed.map(Int.init), skipped: result.skipped.map(Int.init),
-                existence: (0..<panels).map { reportByPanel[$0].map { Double($0.existence) } ?? .nan },
-                losDetected: (0..<panels).map { reportByPanel[$0]?.losDetected ?? false },
-                losVisible: (0..<panels).map { experiment.world.losVisible(step: step, panel: $0) },
-                latencyNs: receivedNs &- sendNs, outcome: result.outcome, hops: hops)
-            accumulator.add(record)
-            pendingHops.append((record, run, step))
-            flushHops(keepLast: 1)
-            afterStep?(run, step)
-            progress.update(run * experiment.steps + step + 1, experiment.runs * experiment.steps,
-                            extra: "steps (run \(run + 1)/\(experiment.runs), RMSE so far \(fixed(accumulator.rmseSoFar * 100, 2)) cm)")
-        }
-    }
-    // the last acknowledgement reports trail the last result
-    let settle = monotonicNanos() + 100_000_000
-    while monotonicNanos() < settle {
-        for event in try session.poll(timeoutMs: 20) {
-            if case .control(_, let reply) = event, case .linkReport(let link) = reply.body {
-                ackRtts[rttKey(reply.header.run, reply.header.step, link.toPanel)] = link.rttNs
-            }
-        }
-    }
-    flushHops(keepLast: 0)
-    files.flush()
-    return RunSetOutcome(accumulator: accumulator, interrupted: false)
-}

@@ -24,7 +24,7 @@ public struct LatencySummary: Sendable, Equatable, Codable {
         }
         p50 = rank(0.5); p90 = rank(0.9); p99 = rank(0.99); p999 = rank(0.999)
         max = Double(sorted.last!) / 1000
-        mean = Double(sorted.reduce(0, +)) / Double(sorted.count) / 1000
+        mean = sorted.reduce(0.0) { $0 + Double($1) } / Double(sorted.count) / 1000
     }
 }
 

@@ -1,4 +1,6 @@
 // PanelNode: the panel-node process — receive γ, acknowledge, compute, forward to the next panel or the controller.
+import Config
+import Scenario
 import Wire
 import ZeroMQ
 #if canImport(Glibc)
@@ -38,6 +40,29 @@ public func panelRoutingID(_ index: Int) -> [UInt8] { Array("panel-\(index)".utf
 /// Software version printed by `--version` and sent in Hello.
 public let dmimoVersion = "0.1.0"
 
+/// A hop this panel sent and keeps until its receiver acknowledges it.
+struct PendingHop {
+    var envelope: Envelope
+    var to: Int
+    var sendNs: UInt64
+    var deadlineNs: UInt64
+    var resends: Int
+    var bytes: Int
+}
+
+/// Faults injected into this panel by the controller (fault injection is part of the product).
+struct PanelFaults {
+    /// Deaf and mute until this time: nothing is read or sent (a cut link), ns.
+    var partitionedUntilNs: UInt64 = 0
+    /// Extra delay before each forward, and until when, ns.
+    var slowDelayNs: UInt64 = 0
+    var slowUntilNs: UInt64 = 0
+    /// Send garbage instead of the next γ.
+    var corruptNext = false
+    /// Send the next γ twice.
+    var duplicateNext = false
+}
+
 /// One panel process: the socket-owning loop. Not thread-safe; runs on the thread that calls ``run()``.
 public final class PanelNode {
     let options: PanelNodeOptions
@@ -53,11 +78,24 @@ public final class PanelNode {
     /// (run, step) already processed: each is processed at most once.
     var processed = Set<UInt64>()
     var processedOrder: [UInt64] = []
-    /// Hops sent and not yet acknowledged: key (run, step, hop) → (send time, bytes, receiving panel).
-    var unacknowledged: [UInt64: (sendNs: UInt64, bytes: Int, to: Int)] = [:]
+    /// Highest attempt seen for each processed (run, step).
+    var processedAttempt: [UInt64: UInt32] = [:]
+    /// The estimate of the last step this panel processed (used when its successor was the silent last panel).
+    var lastEstimate: SIMD4<Double>?
+    /// Hops sent and not yet acknowledged, by (run, step, hop): kept until acknowledged, resent, then skipped.
+    var pendingHops: [UInt64: PendingHop] = [:]
+    /// Latest (run, step) processed: older steps arriving late are stale.
+    var latestProcessed: UInt64?
+    /// Liveness settings from the configuration.
+    var ackTimeoutNs: UInt64 = 100_000_000
+    var hopRetries = 1
+    /// Injected faults.
+    var faults = PanelFaults()
     var encodeBuffer: [UInt8] = []
     var lastControllerContactNs = monotonicNanos()
     let computationFactory: (Configure, Int) throws -> any PanelComputation
+    /// The modelled fronthaul when hops are emulated (nil: raw links).
+    var fronthaul: FronthaulSection?
     /// Exit status requested while busy (a shutdown that arrived while waiting for measurements).
     var pendingExit: Int32?
 
@@ -73,6 +111,8 @@ public final class PanelNode {
             context = try ZMQContext()
             data = try ZMQSocket(context, .router)
             try data.setRouterMandatory(true)
+            // a predecessor that reconnects (after a stop or a cut link) reclaims its routing id
+            try data.setRouterHandover(true)
             try data.setReceiveHighWaterMark(64)
             try data.setMaxMessageSize(Int64(maxMessageBytes))
             try data.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
@@ -117,11 +157,22 @@ public final class PanelNode {
                 log("controller \(options.controllerEndpoint) silent for \(options.controllerSilenceMs) ms; exiting")
                 return 4
             }
+            if now < faults.partitionedUntilNs {
+                // a cut link: read nothing, send nothing, then drop what queued up meanwhile
+                usleep(useconds_t(min(50_000, (faults.partitionedUntilNs - now) / 1000 + 1)))
+                if monotonicNanos() >= faults.partitionedUntilNs { discardQueuedTraffic() }
+                continue
+            }
+            checkPendingHops(now: now)
             let successorList = successors.sorted { $0.key < $1.key }
             let sockets = [control, data] + successorList.map(\.value)
             let ready: (sockets: [Bool], fileDescriptors: [Bool])
             do {
-                let waitMs = Int((nextHeartbeat - min(nextHeartbeat, monotonicNanos())) / 1_000_000) + 1
+                var waitNs = nextHeartbeat - min(nextHeartbeat, monotonicNanos())
+                if let soonest = pendingHops.values.map(\.deadlineNs).min() {
+                    waitNs = min(waitNs, soonest - min(soonest, monotonicNanos()))
+                }
+                let waitMs = Int(waitNs / 1_000_000) + 1
                 ready = try zmqPoll(sockets, fileDescriptors: [signals.fileDescriptor], timeoutMs: waitMs)
             } catch {
                 log("poll failed: \(error)")
@@ -187,14 +238,39 @@ public final class PanelNode {
                 }
                 configuration = configure
                 runID = envelope.header.runID
-                processed.removeAll(); processedOrder.removeAll(); unacknowledged.removeAll()
+                fronthaul = nil
+                if configure.mode != "probe", let config = try? ExperimentConfig.load(yaml: configure.configYAML) {
+                    if config.fronthaul.mode == .emulate { fronthaul = config.fronthaul }
+                    ackTimeoutNs = UInt64(config.chain.ackTimeoutMs) * 1_000_000
+                    hopRetries = config.chain.hopRetries
+                }
+                latestProcessed = nil
+                pendingHops.removeAll()
+                processed.removeAll(); processedOrder.removeAll()
                 for s in successors.values { s.close() }
                 successors.removeAll()
+                // connect to the next panels of the chain now, so no step pays for the TCP and ZMTP handshakes
+                let panels = configure.dataEndpoints.count
+                for offset in 1...max(1, min(2, panels - 1)) where panels > 1 {
+                    _ = successor((options.index + offset) % panels)
+                }
             case .measurements(let batch):
                 guard envelope.header.runID == runID else { counters.droppedWrongRun += 1; continue }
                 computation?.store(batch, run: envelope.header.run, step: envelope.header.step)
-            case .control(let c) where c.action == .shutdown:
-                return 0
+            case .control(let c):
+                let now = monotonicNanos()
+                switch c.action {
+                case .shutdown: return 0
+                case .kill: _exit(137)
+                case .partition: faults.partitionedUntilNs = now + UInt64(c.durationMs) * 1_000_000
+                case .slow:
+                    faults.slowDelayNs = UInt64(c.delayUs) * 1000
+                    faults.slowUntilNs = c.durationMs == 0 ? .max : now + UInt64(c.durationMs) * 1_000_000
+                case .corrupt: faults.corruptNext = true
+                case .duplicate: faults.duplicateNext = true
+                case .heal: faults = PanelFaults()
+                default: break
+                }
             default:
                 break
             }
@@ -229,20 +305,41 @@ public final class PanelNode {
             }
             if payload.more { try? data.drainRemainingFrames() }
             counters.received += 1
+            if envelope.header.type == .ping, case .ping(let ping) = envelope.body {
+                answerPing(sender, ping)
+                continue
+            }
             guard configuration != nil, envelope.header.runID == runID else { counters.droppedWrongRun += 1; continue }
             switch envelope.body {
             case .stepStart(let start):
-                acknowledge(sender, envelope.header, hop: 0, recvNs: recvNs)
-                let gamma = Gamma(route: start.route, hop: 0, particles: start.prior, checksum: start.checksum,
-                                  reset: start.reset)
-                handle(gamma, header: envelope.header, recvNs: recvNs, payloadBytes: payload.count)
+                acknowledge(sender, envelope.header, hop: start.hop, recvNs: recvNs)
+                let gamma = Gamma(route: start.route, hop: start.hop, particles: start.prior, skipped: start.skipped,
+                                  checksum: start.checksum, reset: start.reset)
+                handle(gamma, header: envelope.header, recvNs: recvNs, payloadBytes: payload.count, rawRecvNs: recvNs)
             case .gamma(let gamma):
                 acknowledge(sender, envelope.header, hop: gamma.hop, recvNs: recvNs)
-                handle(gamma, header: envelope.header, recvNs: recvNs, payloadBytes: payload.count)
+                let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payload.count)
+                handle(gamma, header: envelope.header, recvNs: arrival, payloadBytes: payload.count, rawRecvNs: recvNs)
             default:
                 counters.droppedMalformed += 1
             }
         }
+    }
+
+    /// Answers a reachability check: a PONG with this node's software version, protocol version and run id.
+    func answerPing(_ sender: [UInt8], _ ping: Ping) {
+        let text = "dmimo-chain \(dmimoVersion) panel \(options.index) run-id \(runID)"
+        let pong = Envelope(header: Header(type: .pong, runID: runID, sender: Int32(options.index)),
+                            body: .ping(Ping(sentNs: ping.sentNs, seq: ping.seq, payload: Array(text.utf8))))
+        _ = try? data.send(frames: [sender, WireCodec.encode(pong)])
+    }
+
+    /// Drops everything that arrived while the link was cut.
+    func discardQueuedTraffic() {
+        for socket in [data, control] + Array(successors.values) {
+            while let message = try? socket.receive(dontWait: true) { _ = consume message }
+        }
+        pendingHops.removeAll()
     }
 
     func acknowledge(_ sender: [UInt8], _ header: Header, hop: UInt32, recvNs: UInt64) {
@@ -259,35 +356,82 @@ public final class PanelNode {
         UInt64(run) << 40 ^ UInt64(step) << 12 ^ UInt64(hop)
     }
 
-    func handle(_ incoming: Gamma, header: Header, recvNs: UInt64, payloadBytes: Int) {
+    /// Fronthaul emulation: holds a panel-to-panel hop until the modelled link time (8·bytes/rate + per-transfer
+    /// latency) has passed since the sender's send stamp. A hop that already took longer is left as it is (the
+    /// report counts it). Needs the sender's and this panel's monotonic clocks to agree (one host, or PTP).
+    /// - Returns: the arrival time to record.
+    func emulateFronthaul(_ gamma: Gamma, rawRecvNs: UInt64, bytes: Int) -> UInt64 {
+        guard let fronthaul, let previous = gamma.timings.last else { return rawRecvNs }
+        let target = previous.sendNs &+ UInt64(fronthaul.modelledNs(bytes: bytes).rounded(.up))
+        guard target > rawRecvNs else { return rawRecvNs }
+        while monotonicNanos() < target {}  // sub-microsecond precision: a sleep would overshoot by ~50 µs
+        return target
+    }
+
+    func handle(_ incoming: Gamma, header: Header, recvNs: UInt64, payloadBytes: Int, rawRecvNs: UInt64) {
         let key = Self.stepKey(run: header.run, step: header.step)
-        guard !processed.contains(key) else { counters.duplicates += 1; return }
         guard Int(incoming.hop) < incoming.route.count, incoming.route[Int(incoming.hop)] == Int32(options.index),
               incoming.particles.isConsistent, computation != nil else {
             counters.droppedMalformed += 1
             return
         }
+        if processed.contains(key) {
+            counters.duplicates += 1
+            // A re-issued attempt of a step this panel already processed: hand γ on unchanged (its state has
+            // already taken this step's measurements), listed as skipped. The same attempt twice: drop it.
+            if header.attempt > processedAttempt[key, default: 0] {
+                processedAttempt[key] = header.attempt
+                var passed = incoming
+                passed.skipped.append(Int32(options.index))
+                forward(passed, header: header, output: PanelOutput(), timing: HopTiming(panel: Int32(options.index),
+                        recvNs: recvNs, computeDoneNs: recvNs, linkBytes: UInt32(payloadBytes), rawRecvNs: rawRecvNs))
+            }
+            return
+        }
+        if let latest = latestProcessed, key < latest { counters.droppedStale += 1; return }
         processed.insert(key)
+        processedAttempt[key] = header.attempt
         processedOrder.append(key)
-        if processedOrder.count > 4096 { processed.remove(processedOrder.removeFirst()) }
+        if processedOrder.count > 4096 {
+            let old = processedOrder.removeFirst()
+            processed.remove(old)
+            processedAttempt.removeValue(forKey: old)
+        }
+        // A panel that missed the previous step of this run (stopped, cut off, restarted) rejoins with fresh state.
+        let missedPrevious = latestProcessed.map { $0 >> 32 == key >> 32 && $0 + 1 < key } ?? (header.step > 0)
+        latestProcessed = key
         if computation?.isReady(run: header.run, step: header.step) == false {
             waitForMeasurements(run: header.run, step: header.step)
         }
         // move the computation out while it works, so its buffers are never shared (no copy-on-write)
         guard var computation = self.computation.take() else { return }
         var gamma = incoming
+        // the first panel that processes a step applies the motion model, whoever was skipped before it
+        let firstOfRoute = incoming.route[..<Int(incoming.hop)].allSatisfy { incoming.skipped.contains($0) }
         let output = computation.process(particles: &gamma.particles, run: header.run, step: header.step,
-                                         isFirstOfRoute: incoming.hop == 0, reset: incoming.reset,
+                                         isFirstOfRoute: firstOfRoute, reset: incoming.reset || missedPrevious,
                                          checksum: incoming.checksum)
         self.computation = computation
         if output.checksumError { counters.checksumErrors += 1 }
-        let computeDoneNs = monotonicNanos()
         if let report = output.report { gamma.reports.append(report) }
-        var timing = HopTiming(panel: Int32(options.index), recvNs: recvNs, computeDoneNs: computeDoneNs,
-                               measurements: output.measurements)
-        let nextHop = Int(incoming.hop) + 1
+        let timing = HopTiming(panel: Int32(options.index), recvNs: recvNs, computeDoneNs: monotonicNanos(),
+                               padNs: elapsedNs(from: rawRecvNs, to: recvNs), measurements: output.measurements,
+                               linkBytes: UInt32(payloadBytes), rawRecvNs: rawRecvNs)
+        forward(gamma, header: header, output: output, timing: timing)
+    }
+
+    /// Sends γ to the next panel of the route, or the step result to the controller after the last one.
+    func forward(_ processed: Gamma, header: Header, output: PanelOutput, timing incomingTiming: HopTiming) {
+        var gamma = processed
+        var timing = incomingTiming
+        if faults.slowDelayNs > 0 && monotonicNanos() < faults.slowUntilNs {
+            let until = monotonicNanos() + faults.slowDelayNs
+            while monotonicNanos() < until { usleep(useconds_t(min(1000, (until - min(until, monotonicNanos())) / 1000))) }
+        }
         var outHeader = header
         outHeader.sender = Int32(options.index)
+        let nextHop = Int(gamma.hop) + 1
+        if output.estimate != nil { lastEstimate = output.estimate }
         if nextHop < gamma.route.count {
             let next = Int(gamma.route[nextHop])
             gamma.hop = UInt32(nextHop)
@@ -295,20 +439,25 @@ public final class PanelNode {
             timing.sendNs = monotonicNanos()
             gamma.timings.append(timing)
             outHeader.type = .gamma
-            send(Envelope(header: outHeader, body: .gamma(gamma)), toPanel: next, header: header, hop: UInt32(nextHop))
+            send(Envelope(header: outHeader, body: .gamma(gamma)), toPanel: next, hop: UInt32(nextHop))
         } else {
             timing.sendNs = monotonicNanos()
             gamma.timings.append(timing)
-            let estimate = output.estimate ?? .zero
-            let result = StepResult(
-                estX: estimate.x, estY: estimate.y, estVX: estimate.z, estVY: estimate.w,
-                posterior: gamma.particles, timings: gamma.timings,
-                contributed: gamma.route.filter { !gamma.skipped.contains($0) }, skipped: gamma.skipped,
-                reports: gamma.reports, outcome: gamma.skipped.isEmpty ? .delivered : .degraded,
-                checksum: particleChecksum(gamma.particles))
-            sendControl(.stepResult, .stepResult(result), run: header.run, step: header.step, attempt: header.attempt)
-            counters.forwarded += 1
+            sendResult(gamma, header: header, estimate: output.estimate)
         }
+    }
+
+    /// The step result from the last live panel of the route.
+    func sendResult(_ gamma: Gamma, header: Header, estimate: SIMD4<Double>?) {
+        let e = estimate ?? .zero
+        let result = StepResult(
+            estX: e.x, estY: e.y, estVX: e.z, estVY: e.w,
+            posterior: gamma.particles, timings: gamma.timings,
+            contributed: gamma.route.filter { !gamma.skipped.contains($0) }, skipped: gamma.skipped,
+            reports: gamma.reports, outcome: gamma.skipped.isEmpty ? .delivered : .degraded,
+            checksum: particleChecksum(gamma.particles))
+        sendControl(.stepResult, .stepResult(result), run: header.run, step: header.step, attempt: header.attempt)
+        counters.forwarded += 1
     }
 
     /// Waits (bounded) on the control socket for the measurement batch of (run, step), which is sent ahead of γ
@@ -345,25 +494,64 @@ public final class PanelNode {
         }
     }
 
-    func send(_ envelope: Envelope, toPanel next: Int, header: Header, hop: UInt32) {
-        guard let socket = successor(next) else { return }
-        WireCodec.encode(envelope, into: &encodeBuffer)
+    func send(_ envelope: Envelope, toPanel next: Int, hop: UInt32) {
+        let header = envelope.header
+        let key = Self.hopKey(run: header.run, step: header.step, hop: hop)
+        let now = monotonicNanos()
+        pendingHops[key] = PendingHop(envelope: envelope, to: next, sendNs: now, deadlineNs: now + ackTimeoutNs,
+                                      resends: 0, bytes: 0)
+        transmit(key)
+    }
+
+    /// Puts a pending hop on the wire (again).
+    func transmit(_ key: UInt64) {
+        guard let hop = pendingHops[key], let socket = successor(hop.to) else { return }
+        WireCodec.encode(hop.envelope, into: &encodeBuffer)
+        var bytes = encodeBuffer
+        if faults.corruptNext {
+            faults.corruptNext = false
+            var garbage = RandomStream(seed: UInt64(hop.envelope.header.step), step: Int(hop.envelope.header.run),
+                                       panel: UInt32(options.index), purpose: .faults)
+            for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: garbage.nextUInt32()) }
+        }
+        let copies = faults.duplicateNext ? 2 : 1
+        faults.duplicateNext = false
         let sendNs = monotonicNanos()
-        do {
-            if try socket.send(encodeBuffer, dontWait: true) == false {
-                // queue full or not yet connected: wait briefly for the link
-                try socket.setSendTimeout(milliseconds: 2000)
-                if try socket.send(encodeBuffer, dontWait: false) == false {
-                    log("panel \(next) did not take step \(header.step) within 2 s")
-                    return
-                }
+        pendingHops[key]?.sendNs = sendNs
+        pendingHops[key]?.deadlineNs = sendNs + ackTimeoutNs
+        pendingHops[key]?.bytes = bytes.count
+        for _ in 0..<copies {
+            do {
+                if try socket.send(bytes, dontWait: true) { counters.forwarded += 1 }
+                // not queued (peer gone, queue full): the deadline will resend or skip
+            } catch {
+                log("send to panel \(hop.to) failed: \(error)")
             }
-            counters.forwarded += 1
-            unacknowledged[Self.hopKey(run: header.run, step: header.step, hop: hop)] =
-                (sendNs, encodeBuffer.count, next)
-            if unacknowledged.count > 1024 { unacknowledged.removeAll() }
-        } catch {
-            log("send to panel \(next) failed: \(error)")
+        }
+    }
+
+    /// Resends hops whose acknowledgement is overdue, then skips their silent receiver.
+    func checkPendingHops(now: UInt64) {
+        for (key, hop) in pendingHops where hop.deadlineNs <= now {
+            if hop.resends < hopRetries {
+                pendingHops[key]?.resends += 1
+                transmit(key)
+                continue
+            }
+            pendingHops.removeValue(forKey: key)
+            guard case .gamma(var gamma) = hop.envelope.body else { continue }
+            log("panel \(hop.to) silent for run \(hop.envelope.header.run) step \(hop.envelope.header.step); skipping it")
+            gamma.skipped.append(Int32(hop.to))
+            let nextHop = Int(gamma.hop) + 1
+            if nextHop < gamma.route.count {
+                gamma.hop = UInt32(nextHop)
+                var envelope = hop.envelope
+                envelope.body = .gamma(gamma)
+                send(envelope, toPanel: Int(gamma.route[nextHop]), hop: UInt32(nextHop))
+            } else {
+                // the silent panel was the last one: this panel's own estimate is the step's estimate
+                sendResult(gamma, header: hop.envelope.header, estimate: lastEstimate)
+            }
         }
     }
 
@@ -376,8 +564,8 @@ public final class PanelNode {
                 continue
             }
             let key = Self.hopKey(run: envelope.header.run, step: envelope.header.step, hop: ack.hop)
-            guard let sent = unacknowledged.removeValue(forKey: key) else { continue }
-            let report = LinkReport(fromPanel: Int32(options.index), toPanel: Int32(sent.to), rttNs: now - sent.sendNs,
+            guard let sent = pendingHops.removeValue(forKey: key) else { continue }
+            let report = LinkReport(fromPanel: Int32(options.index), toPanel: Int32(sent.to), rttNs: elapsedNs(from: sent.sendNs, to: now),
                                     bytes: UInt32(sent.bytes), sendNs: sent.sendNs)
             sendControl(.linkReport, .linkReport(report), run: envelope.header.run, step: envelope.header.step)
         }

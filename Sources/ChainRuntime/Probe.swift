@@ -108,6 +108,8 @@ public func runProbe(session: ChainSession, options: ProbeOptions,
                     throw RuntimeError("panel \(k) (\(session.dataEndpoints[k])) \(how) at message \(message) of \(total)")
                 case .interrupted(let s):
                     throw RuntimeError("interrupted by signal \(s) at message \(message) of \(total)")
+                case .admin(_, let from):
+                    session.reply(admin: from, "the probe takes no faults", ok: false)
                 case .data(_, let ack, let receivedNs):
                     if case .hopAck = ack.body, ack.header.step == UInt32(message), message >= options.warmup {
                         result.roundTrips[0].append(receivedNs - sendNs)
@@ -135,10 +137,10 @@ public func runProbe(session: ChainSession, options: ProbeOptions,
                         result.endToEnd.append(receivedNs - sendNs)
                         let t = stepResult.timings
                         if t.count == panels {
-                            result.hops[0].append(t[0].recvNs &- sendNs)
-                            for k in 1..<panels { result.hops[k].append(t[k].recvNs &- t[k - 1].sendNs) }
-                            result.hops[panels].append(receivedNs &- t[panels - 1].sendNs)
-                            for k in 0..<panels { result.inPanel[k].append(t[k].sendNs &- t[k].recvNs) }
+                            result.hops[0].append(elapsedNs(from: sendNs, to: t[0].recvNs))
+                            for k in 1..<panels { result.hops[k].append(elapsedNs(from: t[k - 1].sendNs, to: t[k].recvNs)) }
+                            result.hops[panels].append(elapsedNs(from: t[panels - 1].sendNs, to: receivedNs))
+                            for k in 0..<panels { result.inPanel[k].append(elapsedNs(from: t[k].recvNs, to: t[k].sendNs)) }
                         }
                     default:
                         break

@@ -21,6 +21,8 @@ public struct RunContext: Sendable {
     public var controllerPeakRSS: UInt64 = 0
     public var messagesDroppedByController: UInt64 = 0
     public var panelCounterTotals: [String: UInt64] = [:]
+    /// The downlink node's summary, when one ran.
+    public nonisolated(unsafe) var downlink: [String: Any]?
 
     public init(mode: String, commandLine: [String]) {
         self.mode = mode
@@ -75,6 +77,17 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
             "panel_rss_step500_mib": context.panelRSSAtStep500.map { Double($0) / mebibyte },
         ] as [String: Any],
         "node_counters": context.panelCounterTotals,
+        "fronthaul": [
+            "mode": config.fronthaul.mode.rawValue, "rate_gbps": config.fronthaul.rateGbps,
+            "per_transfer_us": config.fronthaul.perTransferUs,
+            "panel_to_panel_hops": acc.interPanelLink.count,
+            "modelled_us": latencyJSON(acc.interPanelModelled),
+            "measured_link_us": latencyJSON(acc.interPanelLink),
+            "raw_link_us": latencyJSON(acc.interPanelRawLink),
+            "hops_raw_slower_than_model": acc.slowerThanModelByPanel.reduce(0, +),
+            "hops_raw_slower_than_model_per_panel": acc.slowerThanModelByPanel,
+            "note": "panel-to-panel hops only (eq. 10 counts J-1 transfers); one-way times need one host's clock or PTP",
+        ] as [String: Any],
         "controller_dropped_messages": context.messagesDroppedByController,
     ]
     if let s = stats {
@@ -88,6 +101,16 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         summary["los_detection_rate"] = s.losDetectionRate as Any
         summary["false_los_rate"] = s.falseLosRate as Any
     }
+    let faultSummaries = summarizeFaults(outcome, stepsPerRun: experiment.steps)
+    summary["faults"] = faultSummaries.map(\.json)
+    summary["duplicates"] = [
+        "delivered": 0,  // the controller keeps exactly one result per step
+        "suppressed_by_panels": context.panelCounterTotals["duplicates"] ?? 0,
+        "late_results_dropped_by_controller": outcome.duplicateResults,
+    ] as [String: Any]
+    summary["steps_reissued"] = outcome.reissues
+    if !faultSummaries.isEmpty || !config.faults.isEmpty { try files.writeFile("faults.csv", faultsCSV(faultSummaries)) }
+    if let downlink = context.downlink { summary["downlink"] = downlink }
     try files.writeJSON("summary.json", summary)
     var manifest: [String: Any] = [
         "version": dmimoVersion, "git_commit": gitCommit(), "seed": experiment.baseSeed,
@@ -116,7 +139,15 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         lines.append("LoS: detection rate \(s.losDetectionRate.map { fixed($0, 4) } ?? "-"), "
                      + "false LoS rate \(s.falseLosRate.map { fixed($0, 4) } ?? "-")")
     }
-    lines.append("steps: injected \(acc.injected), delivered \(acc.delivered), degraded \(acc.degraded), abandoned \(acc.abandoned)")
+    lines.append("steps: injected \(acc.injected), delivered \(acc.delivered), degraded \(acc.degraded), abandoned \(acc.abandoned)"
+                 + (outcome.reissues > 0 ? ", re-issued \(outcome.reissues)" : ""))
+    for f in faultSummaries {
+        func cm(_ x: Double?) -> String { x.map { fixed($0 * 100, 2) + " cm" } ?? "-" }
+        lines.append("fault \(f.spec.action.rawValue) panel \(f.spec.panel) at step \(f.spec.atStep): detected after "
+                     + "\(f.detectionMs.map { fixed($0, 1) + " ms" } ?? "-"), recovered after \(f.recoveryMs.map { fixed($0, 1) + " ms" } ?? "- (not back)"); "
+                     + "during: \(f.stepsDelivered) delivered, \(f.stepsDegraded) degraded, \(f.stepsAbandoned) abandoned; "
+                     + "RMSE before \(cm(f.rmseBefore)), during \(cm(f.rmseDuring)), after \(cm(f.rmseAfter))")
+    }
     var rows: [[String]] = []
     func row(_ name: String, _ ns: [UInt64]) {
         let s = LatencySummary(nanoseconds: ns)
@@ -127,14 +158,32 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         row("per-panel compute", compute)
         row("per-hop link (one-way)", links)
         row("per-hop ack round trip", rtts)
+        row("panel->panel link, measured", acc.interPanelLink)
+        row("panel->panel link, raw", acc.interPanelRawLink)
+        row("panel->panel link, modelled", acc.interPanelModelled)
     }
     lines.append(formatTable(header: ["latency (µs)", "n", "p50", "p90", "p99", "p99.9", "max"], rows: rows))
+    if context.mode != "in-process" {
+        let slow = acc.slowerThanModelByPanel.reduce(0, +)
+        let fh = config.fronthaul
+        var text = "fronthaul: \(fh.mode.rawValue), model \(fixed(fh.rateGbps, 1)) Gbit/s + \(fixed(fh.perTransferUs, 2)) µs per transfer; "
+            + "\(slow) of \(acc.interPanelRawLink.count) panel->panel hops were already slower than the model"
+        if slow > 0 {
+            let worst = acc.slowerThanModelByPanel.enumerated().filter { $0.element > 0 }.sorted { $0.element > $1.element }.prefix(5)
+            text += " (into panel " + worst.map { "\($0.offset): \($0.element)" }.joined(separator: ", ") + ")"
+        }
+        lines.append(text)
+    }
     lines.append("FPGA model, eq. (10) with adder tree, M=6: \(fixed(fpgaM6, 1)) µs; at the measured mean M=\(fixed(meanM, 2)): \(fixed(fpgaMeasuredM, 1)) µs")
     if !context.panelPeakRSS.isEmpty {
         let peak = context.panelPeakRSS.max() ?? 0
         lines.append("memory: panel peak RSS max \(fixed(Double(peak) / mebibyte, 1)) MiB, all panels \(fixed(Double(context.panelPeakRSS.reduce(0, +)) / mebibyte, 1)) MiB, controller \(fixed(Double(context.controllerPeakRSS) / mebibyte, 1)) MiB")
     } else {
         lines.append("memory: controller peak RSS \(fixed(Double(context.controllerPeakRSS) / mebibyte, 1)) MiB")
+    }
+    if let d = context.downlink {
+        lines.append("downlink (\(d["protocol"] ?? ""), \(d["power_dbm"] ?? "") dBm): \(d["estimates_received"] ?? 0) of \(d["snapshots_sent"] ?? 0) snapshots answered, "
+                     + "RMSE \((d["rmse_m"] as? Double).map { fixed($0 * 100, 3) + " cm" } ?? "-"); downlink.csv")
     }
     lines.append("results: \(files.directory.path) (config.yaml, per_step.csv, summary.json, manifest.json"
                  + (context.mode == "in-process" ? "" : ", hops.csv, latency.hgrm") + ")")

@@ -13,7 +13,13 @@ public struct HopRecord: Sendable {
     /// Round trip send → acknowledgement of the hop into this panel, as its sender measured it.
     public var ackRttNs: UInt64?
     public var measurements: Int
-    public var computeNs: UInt64 { computeDoneNs &- recvNs }
+    /// Bytes of the message on the hop into this panel.
+    public var linkBytes: Int = 0
+    /// One-way time of the hop before fronthaul-emulation padding.
+    public var rawLinkNs: UInt64?
+    /// Modelled fronthaul time of the hop (8·bytes/rate + per-transfer latency), for panel-to-panel hops.
+    public var modelledNs: Double?
+    public var computeNs: UInt64 { elapsedNs(from: recvNs, to: computeDoneNs) }
 }
 
 /// One step of one run.
@@ -39,6 +45,8 @@ public struct StepRecord: Sendable {
     public var latencyNs: UInt64
     public var outcome: Outcome
     public var hops: [HopRecord] = []
+    /// When the step was started on the controller's clock (ns; 0 in-process).
+    public var startNs: UInt64 = 0
 
     /// Position error in metres.
     public var error: Double {
@@ -59,6 +67,12 @@ public struct RecordAccumulator: Sendable {
     public private(set) var computeByPanel: [[UInt64]]
     public private(set) var linkByPanel: [[UInt64]]
     public private(set) var ackRttByPanel: [[UInt64]]
+    /// Panel-to-panel hops: measured one-way link (after padding), raw link (before padding), modelled time.
+    public private(set) var interPanelLink: [UInt64] = []
+    public private(set) var interPanelRawLink: [UInt64] = []
+    public private(set) var interPanelModelled: [UInt64] = []
+    /// Panel-to-panel hops whose raw link was already slower than the model, per receiving panel.
+    public private(set) var slowerThanModelByPanel: [Int]
     public private(set) var injected = 0
     public private(set) var delivered = 0
     public private(set) var degraded = 0
@@ -73,10 +87,15 @@ public struct RecordAccumulator: Sendable {
         computeByPanel = Array(repeating: [], count: panels)
         linkByPanel = Array(repeating: [], count: panels)
         ackRttByPanel = Array(repeating: [], count: panels)
+        slowerThanModelByPanel = Array(repeating: 0, count: panels)
     }
+
+    /// Every step in order: (run, step, error in metres or NaN, outcome).
+    public private(set) var timeline: [(run: Int, step: Int, error: Double, outcome: Outcome, startNs: UInt64)] = []
 
     public mutating func add(_ r: StepRecord) {
         injected += 1
+        timeline.append((r.run, r.step, r.outcome == .abandoned ? .nan : r.error, r.outcome, r.startNs))
         switch r.outcome {
         case .delivered: delivered += 1
         case .degraded: degraded += 1
@@ -91,6 +110,12 @@ public struct RecordAccumulator: Sendable {
             computeByPanel[h.panel].append(h.computeNs)
             if let l = h.linkNs { linkByPanel[h.panel].append(l) }
             measurementCounts.append(h.measurements)
+            if let model = h.modelledNs, let link = h.linkNs, let raw = h.rawLinkNs {
+                interPanelLink.append(link)
+                interPanelRawLink.append(raw)
+                interPanelModelled.append(UInt64(model.rounded()))
+                if Double(raw) > model { slowerThanModelByPanel[h.panel] += 1 }
+            }
         }
     }
 

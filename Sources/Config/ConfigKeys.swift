@@ -12,6 +12,8 @@ extension ExperimentConfig {
             + "Names are the spec's symbols."),
         ("run", "What to run: steps per run, Monte Carlo runs, random seed."),
         ("chain", "Distributed run: where the controller and the panel processes listen, and how steps are driven."),
+        ("downlink", "The UE-side downlink node (downlink paper) beside the chain. Frame: the paper's 40 m AP square "
+            + "re-centred on the room centre (15, 15) m; the UE is the chain's agent."),
         ("fronthaul", "The modelled fronthaul link each hop is compared with (message-passing paper: 25 Gbit/s, "
             + "0.87 µs per transfer), and whether hops are padded to it."),
     ]
@@ -107,12 +109,41 @@ extension ExperimentConfig {
               "Data endpoints of the panels: empty = any free loopback port for each spawned panel; a pattern such "
               + "as tcp://10.0.0.{k}:5550 or tcp://panel-{k}.lab:5550 (k = panel index); or a comma-separated "
               + "list of J endpoints.", check: { $0.isEmpty || $0.split(separator: ",").allSatisfy { isEndpoint(String($0)) } }),
-        .integer("chain.step_timeout_ms", \.chain.stepTimeoutMs, 10...3_600_000, unit: "ms",
-                 "Longest wait for one step's result before the run stops with an error naming the silent panels."),
         .integer("chain.startup_timeout_ms", \.chain.startupTimeoutMs, 100...3_600_000, unit: "ms",
                  "Longest wait for every panel's Hello at start-up."),
         .integer("chain.lookahead_steps", \.chain.lookaheadSteps, 1...1000, unit: "steps",
                  "Measurement batches are sent this many steps ahead of γ (they are local data, not fronthaul)."),
+        .integer("chain.ack_timeout_ms", \.chain.ackTimeoutMs, 1...600_000, unit: "ms",
+                 "Hop liveness: a sender without an acknowledgement for a hop after this long resends it "
+                 + "(chain.hop_retries times), then skips the silent receiver and sends γ to the next live panel."),
+        .integer("chain.hop_retries", \.chain.hopRetries, 0...100, unit: "resends",
+                 "Resends of a hop to the same receiver before that receiver is skipped."),
+        .integer("chain.step_deadline_ms", \.chain.stepDeadlineMs, 10...3_600_000, unit: "ms",
+                 "Backstop: the controller re-issues a step from its checkpoint (attempt + 1, live panels only) "
+                 + "when no result arrived after this long."),
+        .integer("chain.max_attempts", \.chain.maxAttempts, 1...100, unit: "attempts",
+                 "Attempts of one step before it is abandoned (reported, never silently missing)."),
+        .integer("chain.readmit_after_ms", \.chain.readmitAfterMs, 0...3_600_000, unit: "ms",
+                 "A panel skipped in a step leaves the routes until its heartbeats have been back for this long; "
+                 + "it rejoins at a later step with fresh state."),
+        // downlink
+        .flag("downlink.enabled", \.downlink.enabled,
+              "Run a dmimo-downlink node beside the chain: each step the controller sends it the samples the UE "
+              + "observes and writes its estimates to downlink.csv."),
+        .text("downlink.endpoint", \.downlink.endpoint, allowed: "empty or a ZeroMQ endpoint",
+              "Endpoint of the dmimo-downlink node (dmimo-downlink serve --endpoint ...); empty = start one on this host.",
+              check: { $0.isEmpty || isEndpoint($0) }),
+        .flag("downlink.follow_chain", \.downlink.followChain,
+              "Centre the 5 m illumination region on the chain's latest estimate (else on the room centre)."),
+        .text("downlink.protocol", \.downlink.protocolName, allowed: "P1 | P2",
+              "P1: the APs transmit one after another; P2: simultaneous beamfocusing.", check: { $0 == "P1" || $0 == "P2" }),
+        .real("downlink.power_dbm", \.downlink.powerDbm, -200...100, unit: "dBm", "Per-AP transmit power."),
+        .integer("downlink.illumination_points", \.downlink.illuminationPoints, 1...10_000, unit: "points",
+                 "Number K of illumination points in the region (a perfect square; P2 needs K ≥ 20).",
+                 check: { integerSquareRoot($0) * integerSquareRoot($0) == $0 }, checkDescription: "a perfect square"),
+        .real("downlink.phase_offset_deg", \.downlink.phaseOffsetDeg, -180...180, unit: "degrees", "UE phase offset δφ."),
+        .integer("downlink.max_in_flight", \.downlink.maxInFlight, 1...1000, unit: "snapshots",
+                 "Snapshots outstanding at the node before a step sends none (counted as skipped)."),
         // fronthaul
         .choice("fronthaul.mode", \.fronthaul.mode,
                 "raw: hops take what the real link takes; emulate: each hop is padded to the modelled link "

@@ -11,7 +11,10 @@ extension ExperimentConfig {
     /// the wrong form, out-of-range values and keys given twice are rejected with a ``ConfigError``.
     public static func load(yaml: String, overrides: [String] = []) throws(ConfigError) -> ExperimentConfig {
         var config = ExperimentConfig()
-        for (name, value) in try entries(ofYAML: yaml) { try config.assign(name, value) }
+        for (name, value) in try entries(ofYAML: yaml) {
+            if name == "faults", case .scalar(let text) = value { try config.set("faults=" + text); continue }
+            try config.assign(name, value)
+        }
         for assignment in overrides { try config.set(assignment) }
         try config.validate()
         return config
@@ -24,6 +27,15 @@ extension ExperimentConfig {
         let name = trimmed(String(assignment[..<equals]))
         let valueText = String(assignment[assignment.index(after: equals)...])
         guard !name.isEmpty else { throw .malformedAssignment(assignment) }
+        if name == "faults" {
+            do {
+                guard let node = try Yams.compose(yaml: valueText) else { faults = []; return }
+                faults = try Self.faults(from: node)
+            } catch let error as ConfigError { throw error } catch {
+                throw ConfigError.invalidYAML("faults: \(error)")
+            }
+            return
+        }
         guard ExperimentConfig.key(named: name) != nil else { throw Self.unknown(name) }
         let value: ConfigValue
         do {
@@ -93,7 +105,7 @@ extension ExperimentConfig {
                 out += "  \(key.key): \(key.render(self))\n"
             }
         }
-        return out
+        return out + faultsYAML()
     }
 
     // MARK: - internals
@@ -108,6 +120,10 @@ extension ExperimentConfig {
     }
 
     /// The flattened (dotted name, value) pairs of a YAML document, in document order.
+    static func serialize(node: Node) throws(ConfigError) -> String {
+        do { return try Yams.serialize(node: node) } catch { throw .invalidYAML("faults: \(error)") }
+    }
+
     static func entries(ofYAML yaml: String) throws(ConfigError) -> [(String, ConfigValue)] {
         let root: Node?
         do {
@@ -116,10 +132,15 @@ extension ExperimentConfig {
             throw .invalidYAML("\(error)")
         }
         guard let root else { return [] }       // empty document: all defaults
-        guard case .mapping = root else { throw .invalidYAML("the top level must be a mapping of sections") }
+        guard case .mapping(var mapping) = root else { throw .invalidYAML("the top level must be a mapping of sections") }
         var entries: [(String, ConfigValue)] = []
+        if let faultsNode = mapping["faults"] {
+            mapping["faults"] = nil
+            // the fault list is not a key of the table: carry it as its YAML text, parsed again by set()
+            entries.append(("faults", .scalar(try serialize(node: faultsNode))))
+        }
         var seen = Set<String>()
-        try flatten(root, prefix: "", into: &entries, seen: &seen)
+        try flatten(.mapping(mapping), prefix: "", into: &entries, seen: &seen)
         return entries
     }
 

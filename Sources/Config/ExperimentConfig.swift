@@ -17,6 +17,9 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var run = RunSection()
     public var chain = ChainSection()
     public var fronthaul = FronthaulSection()
+    public var downlink = DownlinkSection()
+    /// Scripted faults (top-level `faults:` list).
+    public var faults: [FaultSpec] = []
 
     public init() {}
 }
@@ -126,12 +129,20 @@ public struct ChainSection: Sendable, Equatable {
     /// Panel data endpoints: "" = any free loopback port per spawned panel; a pattern with {k}; or a
     /// comma-separated list of J endpoints.
     public var panelEndpoints = ""
-    /// Longest wait for one step's result, milliseconds.
-    public var stepTimeoutMs = 10_000
     /// Longest wait for every panel's Hello at start-up, milliseconds.
     public var startupTimeoutMs = 15_000
     /// How many steps ahead of γ the measurement batches are sent.
     public var lookaheadSteps = 2
+    /// A sender that has no acknowledgement for a hop after this long resends it, then skips the receiver, ms.
+    public var ackTimeoutMs = 250
+    /// Resends to the same receiver before it is skipped.
+    public var hopRetries = 1
+    /// The controller re-issues a step from its checkpoint when no result arrived after this long, ms.
+    public var stepDeadlineMs = 2000
+    /// Attempts of one step before it is abandoned.
+    public var maxAttempts = 3
+    /// A panel skipped in a step is left out of the routes until its heartbeats show it alive again for this long, ms.
+    public var readmitAfterMs = 500
 
     public init() {}
 
@@ -142,6 +153,28 @@ public struct ChainSection: Sendable, Equatable {
         if text.contains("{k}") { return (0..<panels).map { text.replacingOccurrences(of: "{k}", with: "\($0)") } }
         return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     }
+}
+
+/// The UE-side downlink node that runs beside the chain (downlink paper).
+public struct DownlinkSection: Sendable, Equatable {
+    /// Run a dmimo-downlink node and send it one snapshot per step.
+    public var enabled = false
+    /// Its endpoint ("" = start one on this host over ipc).
+    public var endpoint = ""
+    /// Centre the illumination region on the chain's latest estimate (else on the room centre).
+    public var followChain = true
+    /// P1 (sequential) or P2 (simultaneous beamfocusing).
+    public var protocolName = "P1"
+    /// Per-AP transmit power, dBm.
+    public var powerDbm = 0.0
+    /// Number K of illumination points (a perfect square).
+    public var illuminationPoints = 36
+    /// UE phase offset δφ, degrees.
+    public var phaseOffsetDeg = 10.0
+    /// Snapshots allowed in flight before steps stop sending new ones (the node is slower than the chain).
+    public var maxInFlight = 4
+
+    public init() {}
 }
 
 /// How a hop of the chain is timed against the modelled fronthaul.

@@ -1386,7 +1386,7 @@ const ProtobufCMessageDescriptor dmimo__configure__descriptor =
   (ProtobufCMessageInit) dmimo__configure__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__hop_timing__field_descriptors[7] =
+static const ProtobufCFieldDescriptor dmimo__hop_timing__field_descriptors[9] =
 {
   {
     "panel",
@@ -1472,20 +1472,46 @@ static const ProtobufCFieldDescriptor dmimo__hop_timing__field_descriptors[7] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "link_bytes",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__HopTiming, link_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "raw_recv_ns",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__HopTiming, raw_recv_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__hop_timing__field_indices_by_name[] = {
   2,   /* field[2] = compute_done_ns */
+  7,   /* field[7] = link_bytes */
   4,   /* field[4] = link_rtt_ns */
   6,   /* field[6] = measurements */
   5,   /* field[5] = pad_ns */
   0,   /* field[0] = panel */
+  8,   /* field[8] = raw_recv_ns */
   1,   /* field[1] = recv_ns */
   3,   /* field[3] = send_ns */
 };
 static const ProtobufCIntRange dmimo__hop_timing__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor dmimo__hop_timing__descriptor =
 {
@@ -1495,7 +1521,7 @@ const ProtobufCMessageDescriptor dmimo__hop_timing__descriptor =
   "Dmimo__HopTiming",
   "dmimo",
   sizeof(Dmimo__HopTiming),
-  7,
+  9,
   dmimo__hop_timing__field_descriptors,
   dmimo__hop_timing__field_indices_by_name,
   1,  dmimo__hop_timing__number_ranges,
@@ -1579,7 +1605,7 @@ const ProtobufCMessageDescriptor dmimo__panel_report__descriptor =
   (ProtobufCMessageInit) dmimo__panel_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__step_start__field_descriptors[4] =
+static const ProtobufCFieldDescriptor dmimo__step_start__field_descriptors[6] =
 {
   {
     "route",
@@ -1629,17 +1655,43 @@ static const ProtobufCFieldDescriptor dmimo__step_start__field_descriptors[4] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "hop",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__StepStart, hop),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "skipped",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Dmimo__StepStart, n_skipped),
+    offsetof(Dmimo__StepStart, skipped),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__step_start__field_indices_by_name[] = {
   2,   /* field[2] = checksum */
+  4,   /* field[4] = hop */
   1,   /* field[1] = prior */
   3,   /* field[3] = reset */
   0,   /* field[0] = route */
+  5,   /* field[5] = skipped */
 };
 static const ProtobufCIntRange dmimo__step_start__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor dmimo__step_start__descriptor =
 {
@@ -1649,7 +1701,7 @@ const ProtobufCMessageDescriptor dmimo__step_start__descriptor =
   "Dmimo__StepStart",
   "dmimo",
   sizeof(Dmimo__StepStart),
-  4,
+  6,
   dmimo__step_start__field_descriptors,
   dmimo__step_start__field_indices_by_name,
   1,  dmimo__step_start__number_ranges,

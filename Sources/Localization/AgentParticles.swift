@@ -64,12 +64,12 @@ public struct AgentParticles: Sendable, Equatable {
             particles.vy.withUnsafeMutableBufferPointer { pvy in
                 var i = 0
                 while i < count {
-                    let r = sqrt8(load8(u0, i)) * r0
-                    let (s, c) = sinCosTwoPi8(load8(u0, count + i))
-                    store8(r * c + cx, px.baseAddress!, i)
-                    store8(r * s + cy, py.baseAddress!, i)
-                    store8((load8(u0, 2 * count + i) * 2 - 1) * s0 + cvx, pvx.baseAddress!, i)
-                    store8((load8(u0, 3 * count + i) * 2 - 1) * s0 + cvy, pvy.baseAddress!, i)
+                    let r = vsqrt(F8.load(u0 + i)) * r0
+                    let (s, c) = vsinCosTwoPi(F8.load(u0 + count + i))
+                    (r * c + cx).store(px.baseAddress! + i)
+                    (r * s + cy).store(py.baseAddress! + i)
+                    ((F8.load(u0 + 2 * count + i) * 2 - 1) * s0 + cvx).store(pvx.baseAddress! + i)
+                    ((F8.load(u0 + 3 * count + i) * 2 - 1) * s0 + cvy).store(pvy.baseAddress! + i)
                     i += 8
                 }
             }}}}

@@ -21,37 +21,49 @@ struct BulkRandomStream {
 
     /// Philox-4x32-10 of blocks `firstBlock ..< firstBlock + 8`: lane l of word k is word k of block firstBlock + l.
     @inline(__always)
-    func blocks8(from firstBlock: UInt32) -> (SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>) {
-        var c0 = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7) &+ firstBlock
-        var c1 = SIMD8<UInt32>(repeating: step)
-        var c2 = SIMD8<UInt32>(repeating: panel)
-        var c3 = SIMD8<UInt32>(repeating: purpose)
-        var k0 = keyLow, k1 = keyHigh
-        for round in 0..<10 {
-            if round > 0 { k0 &+= 0x9E37_79B9; k1 &+= 0xBB67_AE85 }
-            let p0 = SIMD8<UInt64>(truncatingIfNeeded: c0) &* 0xD251_1F53
-            let p1 = SIMD8<UInt64>(truncatingIfNeeded: c2) &* 0xCD9E_8D57
-            let hi0 = SIMD8<UInt32>(truncatingIfNeeded: p0 &>> 32), lo0 = SIMD8<UInt32>(truncatingIfNeeded: p0)
-            let hi1 = SIMD8<UInt32>(truncatingIfNeeded: p1 &>> 32), lo1 = SIMD8<UInt32>(truncatingIfNeeded: p1)
-            let n0 = hi1 ^ c1 ^ k0
-            let n2 = hi0 ^ c3 ^ k1
-            c0 = n0; c1 = lo1; c2 = n2; c3 = lo0
+    func blocks8(from firstBlock: UInt32) -> (I8, I8, I8, I8) {
+        var c = (I8(lanes: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)) &+ I8(unsigned: firstBlock),
+                 I8(unsigned: step), I8(unsigned: panel), I8(unsigned: purpose))
+        @_transparent func round(_ r: UInt32) {
+            let k0 = I8(unsigned: keyLow &+ r &* 0x9E37_79B9), k1 = I8(unsigned: keyHigh &+ r &* 0xBB67_AE85)
+            let p0 = multiplyHighLow(c.0, 0xD251_1F53)
+            let p1 = multiplyHighLow(c.2, 0xCD9E_8D57)
+            c = (p1.high ^ c.1 ^ k0, p1.low, p0.high ^ c.3 ^ k1, p0.low)
         }
-        return (c0, c1, c2, c3)
+        round(0); round(1); round(2); round(3); round(4); round(5); round(6); round(7); round(8); round(9)
+        return c
+    }
+
+    /// Blocks `firstBlock ..< firstBlock + 16` as two interleaved ``blocks8(from:)`` (same words).
+    @inline(__always)
+    func blocks16(from firstBlock: UInt32) -> ((I8, I8, I8, I8), (I8, I8, I8, I8)) {
+        let lanes = I8(lanes: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7))
+        var a = (lanes &+ I8(unsigned: firstBlock), I8(unsigned: step), I8(unsigned: panel), I8(unsigned: purpose))
+        var b = (lanes &+ I8(unsigned: firstBlock &+ 8), a.1, a.2, a.3)
+        @_transparent func round(_ r: UInt32) {
+            let k0 = I8(unsigned: keyLow &+ r &* 0x9E37_79B9), k1 = I8(unsigned: keyHigh &+ r &* 0xBB67_AE85)
+            let pa0 = multiplyHighLow(a.0, 0xD251_1F53), pb0 = multiplyHighLow(b.0, 0xD251_1F53)
+            let pa1 = multiplyHighLow(a.2, 0xCD9E_8D57), pb1 = multiplyHighLow(b.2, 0xCD9E_8D57)
+            a = (pa1.high ^ a.1 ^ k0, pa1.low, pa0.high ^ a.3 ^ k1, pa0.low)
+            b = (pb1.high ^ b.1 ^ k0, pb1.low, pb0.high ^ b.3 ^ k1, pb0.low)
+        }
+        round(0); round(1); round(2); round(3); round(4); round(5); round(6); round(7); round(8); round(9)
+        return (a, b)
     }
 
     /// Writes `count` raw words (count a multiple of 8) in the layout described on the type.
     func fillWords(_ out: UnsafeMutablePointer<UInt32>, count: Int) {
         precondition(count % 8 == 0)
-        var base = 0
-        while base < count {
-            let (w0, w1, w2, w3) = blocks8(from: UInt32(truncatingIfNeeded: base / 4))
-            let raw = UnsafeMutableRawPointer(out + base)
-            raw.storeBytes(of: w0, toByteOffset: 0, as: SIMD8<UInt32>.self)
-            if base + 8 < count { raw.storeBytes(of: w1, toByteOffset: 32, as: SIMD8<UInt32>.self) }
-            if base + 16 < count { raw.storeBytes(of: w2, toByteOffset: 64, as: SIMD8<UInt32>.self) }
-            if base + 24 < count { raw.storeBytes(of: w3, toByteOffset: 96, as: SIMD8<UInt32>.self) }
-            base += 32
+        out.withMemoryRebound(to: Int32.self, capacity: count) { words in
+            var base = 0
+            while base < count {
+                let (w0, w1, w2, w3) = blocks8(from: UInt32(truncatingIfNeeded: base / 4))
+                w0.store(words + base)
+                if base + 8 < count { w1.store(words + base + 8) }
+                if base + 16 < count { w2.store(words + base + 16) }
+                if base + 24 < count { w3.store(words + base + 24) }
+                base += 32
+            }
         }
     }
 
@@ -60,12 +72,24 @@ struct BulkRandomStream {
     func fillUniformsOpenClosed(_ out: UnsafeMutablePointer<Float>, count: Int) {
         precondition(count % 8 == 0)
         var base = 0
+        while base + 64 <= count {   // sixteen blocks: two groups of eight, interleaved
+            let (a, b) = blocks16(from: UInt32(truncatingIfNeeded: base / 4))
+            Self.openClosed(a.0).store(out + base)
+            Self.openClosed(a.1).store(out + base + 8)
+            Self.openClosed(a.2).store(out + base + 16)
+            Self.openClosed(a.3).store(out + base + 24)
+            Self.openClosed(b.0).store(out + base + 32)
+            Self.openClosed(b.1).store(out + base + 40)
+            Self.openClosed(b.2).store(out + base + 48)
+            Self.openClosed(b.3).store(out + base + 56)
+            base += 64
+        }
         while base < count {
             let (w0, w1, w2, w3) = blocks8(from: UInt32(truncatingIfNeeded: base / 4))
-            store8(Self.openClosed(w0), out, base)
-            if base + 8 < count { store8(Self.openClosed(w1), out, base + 8) }
-            if base + 16 < count { store8(Self.openClosed(w2), out, base + 16) }
-            if base + 24 < count { store8(Self.openClosed(w3), out, base + 24) }
+            Self.openClosed(w0).store(out + base)
+            if base + 8 < count { Self.openClosed(w1).store(out + base + 8) }
+            if base + 16 < count { Self.openClosed(w2).store(out + base + 16) }
+            if base + 24 < count { Self.openClosed(w3).store(out + base + 24) }
             base += 32
         }
     }
@@ -73,12 +97,12 @@ struct BulkRandomStream {
     /// The first word of the stream as a uniform in [0, 1) (24 random bits: (w >> 8) · 2^−24).
     func firstUniformClosedOpen() -> Float {
         let (w0, _, _, _) = blocks8(from: 0)
-        return Float(w0[0] >> 8) * 0x1.0p-24
+        return Float(UInt32(bitPattern: w0.simd[0]) >> 8) * 0x1.0p-24
     }
 
-    @inline(__always)
-    static func openClosed(_ w: SIMD8<UInt32>) -> Float8 {
-        Float8(SIMD8<Int32>(truncatingIfNeeded: (w &>> 8) &+ 1)) * 0x1.0p-24
+    @_transparent
+    static func openClosed(_ w: I8) -> F8 {
+        F8(converting: w.shiftedRight(8) &+ I8(1)) * 0x1.0p-24
     }
 
     /// Fills `count` standard normals (count a multiple of 16) by the Box–Muller transform of `count` uniforms
@@ -90,17 +114,19 @@ struct BulkRandomStream {
     }
 }
 
-/// In-place Box–Muller on `count` uniforms in (0, 1] (count a multiple of 16), layout as in ``BulkRandomStream/fillNormals(_:count:)``.
+/// In-place Box–Muller on `count` uniforms in (0, 1] (count a multiple of 16), layout as in
+/// ``BulkRandomStream/fillNormals(_:count:)``.
 func boxMullerInPlace(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
     precondition(count % 16 == 0)
     let half = count / 2
-    var i = 0
-    while i < half {
-        let u1 = load8(buffer, i), u2 = load8(buffer, i + half)
-        let radius = sqrt8(log8(u1) * -2)
-        let (s, c) = sinCosTwoPi8(u2)
-        store8(radius * c, buffer, i)
-        store8(radius * s, buffer, i + half)
-        i += 8
+    @_transparent func transform<V: FloatLanes>(_: V.Type, at i: Int) {
+        let u1 = V.load(buffer + i), u2 = V.load(buffer + i + half)
+        let radius = vsqrt(vlog(u1) * -2)
+        let (s, c) = vsinCosTwoPi(u2)
+        (radius * c).store(buffer + i)
+        (radius * s).store(buffer + i + half)
     }
+    var i = 0
+    while i + 16 <= half { transform(F16.self, at: i); i += 16 }   // two interleaved chains
+    if i < half { transform(F8.self, at: i) }
 }

@@ -123,3 +123,39 @@ public func runInProcessChain(_ setup: ChainSetup, seed: UInt64, steps: Int,
     }
     return run
 }
+
+// MARK: synthetic world
+
+extension ChainSetup {
+    /// The chain on a synthetic world (spec §A): its panels in chain order, its radio, and the prior centred
+    /// one interval before sample 0 (p[0] − v[0]Δt, v[0]).
+    public init(world: World, filter: FilterParameters) {
+        self.init(panelPositions: world.panels.map(\.position), radio: world.radio, filter: filter,
+                  priorCentre: world.trajectory.priorCentre, priorVelocity: world.trajectory.priorVelocity)
+    }
+}
+
+/// Runs the chain on the world's synthetic measurements of run seed `seed`, for `steps` steps (default: the
+/// whole trajectory).
+public func runInProcessChain(world: World, filter: FilterParameters, seed: UInt64, steps: Int? = nil) -> ChainRun {
+    let count = steps ?? world.stepCount
+    precondition(count >= 1 && count <= world.stepCount, "steps outside 1…\(world.stepCount)")
+    return runInProcessChain(ChainSetup(world: world, filter: filter), seed: seed, steps: count) { n, j in
+        world.measurements(seed: seed, step: n, panel: j)
+    }
+}
+
+extension RunStatistics {
+    /// Statistics of chain runs on a synthetic world: errors against its trajectory, LoS decisions against its
+    /// LoS visibility.
+    public init(runs: [ChainRun], world: World) {
+        let errors = runs.map { run in
+            RunStatistics.positionErrors(estimates: run.estimates,
+                                         truth: (0..<run.stepCount).map { world.agentPosition(step: $0) })
+        }
+        let visible = runs.map { run in
+            (0..<run.stepCount).flatMap { n in (0..<run.panelCount).map { j in world.losVisible(step: n, panel: j) } }
+        }
+        self.init(errors: errors, losVisible: visible, losDetected: runs.map(\.losDetected))
+    }
+}

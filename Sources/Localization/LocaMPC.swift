@@ -103,7 +103,7 @@ public struct MPCPanelState: Sendable, Equatable {
             let u = buffer.baseAddress!
             stream.fillUniformsOpenClosed(u, count: total)
             var i = 0
-            while i < total { store8(load8(u, i) * span + low, u, i); i += 8 }
+            while i < total { (F8.load(u + i) * span + low).store(u + i); i += 8 }
         }
         return MPCPanelState(amplitude: amplitude,
                              existence: Array(repeating: model.panel.filter.initialExistence,
@@ -233,7 +233,6 @@ public func updateMPCPanel(_ gamma: inout AgentParticles, state: inout MPCPanelS
     // 3 (per measurement). z and c_m with the false-alarm-only clutter intensity
     var constants = likelihoodConstants(model.clutterModel)
     fillMeasurementTerms(measurements, model: model.clutterModel, into: &workspace.base)
-    let capacity = workspace.base.measurementCapacity
 
     predictAgent(&gamma, filter: filter, key: key, isFirstOfRoute: isFirstOfRoute, workspace: &workspace.base)
 
@@ -257,9 +256,7 @@ public func updateMPCPanel(_ gamma: inout AgentParticles, state: inout MPCPanelS
                             featureLogRatios(measurementCount: mCount, count: n, x: px, y: py,
                                              amplitude: amplitudeBuffer.baseAddress! + k * n,
                                              constants: constants, angleMap: AngleMap(feature.angleMap),
-                                             distance: terms, aoa: terms + capacity,
-                                             measuredAmplitude: terms + 2 * capacity, offset: terms + 3 * capacity,
-                                             logMiss: miss, ratios: ratios)
+                                             terms: terms, logMiss: miss, ratios: ratios)
                             // log β̄_k(0) = logaddexp(log p_e⁻ + LSE_i log b(0) − log N, log(1 − p_e⁻)),
                             // log β̄_k(m) = log p_e⁻ + LSE_i log b(m) − log N
                             let logAlive = deterministicLog(predicted[k]) - logN

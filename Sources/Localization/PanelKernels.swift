@@ -13,12 +13,12 @@ func predictConstantVelocity(x: UnsafeMutablePointer<Float>, y: UnsafeMutablePoi
     let h = 0.5 * dt * dt * accelerationStd, s = dt * accelerationStd
     var i = 0
     while i < n {
-        let ax = load8(normals, i), ay = load8(normals, n + i)
-        let vxi = load8(vx, i), vyi = load8(vy, i)
-        store8(load8(x, i) + vxi * dt + ax * h, x, i)
-        store8(load8(y, i) + vyi * dt + ay * h, y, i)
-        store8(vxi + ax * s, vx, i)
-        store8(vyi + ay * s, vy, i)
+        let ax = F8.load(normals + i), ay = F8.load(normals + n + i)
+        let vxi = F8.load(vx + i), vyi = F8.load(vy + i)
+        (F8.load(x + i) + vxi * dt + ax * h).store(x + i)
+        (F8.load(y + i) + vyi * dt + ay * h).store(y + i)
+        (vxi + ax * s).store(vx + i)
+        (vyi + ay * s).store(vy + i)
         i += 8
     }
 }
@@ -27,14 +27,14 @@ func predictConstantVelocity(x: UnsafeMutablePointer<Float>, y: UnsafeMutablePoi
 @inline(__always)
 func standardDeviation(_ values: UnsafePointer<Float>, count n: Int) -> Float {
     let origin = values[0]
-    var sum = Float8.zero
+    var sum = F8.zero
     var i = 0
-    while i < n { sum += load8(values, i) - origin; i += 8 }
-    let mean = origin + horizontalSum8(sum) / Float(n)
-    var squares = Float8.zero
+    while i < n { sum += F8.load(values + i) - origin; i += 8 }
+    let mean = origin + (sum).laneSum / Float(n)
+    var squares = F8.zero
     i = 0
-    while i < n { let d = load8(values, i) - mean; squares += d * d; i += 8 }
-    return sqrt8(Float8(repeating: horizontalSum8(squares) / Float(n)))[0]
+    while i < n { let d = F8.load(values + i) - mean; squares += d * d; i += 8 }
+    return vsqrt(F8((squares).laneSum / Float(n)))[0]
 }
 
 /// Regularization of one coordinate: x ← x + s·g, s = max(h · std(x), floor) (spec §B.1), in place.
@@ -44,7 +44,7 @@ func regularizeCoordinate(_ values: UnsafeMutablePointer<Float>, count n: Int, n
     let spread = factor * standardDeviation(values, count: n)
     let s = spread > floor ? spread : floor
     var i = 0
-    while i < n { store8(load8(values, i) + load8(normals, i) * s, values, i); i += 8 }
+    while i < n { (F8.load(values + i) + F8.load(normals + i) * s).store(values + i); i += 8 }
 }
 
 // MARK: 2. amplitude prediction (spec §B.3 step 2)
@@ -56,15 +56,15 @@ func predictAmplitude(_ u: UnsafeMutablePointer<Float>, count n: Int, normals: U
                       uniforms: UnsafePointer<Float>, birthProbability q: Float, randomWalkRelative: Float,
                       randomWalkAbsolute: Float, detectionThreshold: Float, maxAmplitude: Float) {
     let span = (maxAmplitude - detectionThreshold) / q
-    let floorStd = Float8(repeating: randomWalkAbsolute)
+    let floorStd = F8(randomWalkAbsolute)
     var i = 0
     while i < n {
-        let ui = load8(u, i)
-        let sd = max8(ui * randomWalkRelative, floorStd)
-        let walked = abs8(ui + sd * load8(normals, i))
-        let uniform = load8(uniforms, i)
+        let ui = F8.load(u + i)
+        let sd = vmax(ui * randomWalkRelative, floorStd)
+        let walked = vabs(ui + sd * F8.load(normals + i))
+        let uniform = F8.load(uniforms + i)
         let born = uniform * span + detectionThreshold
-        store8(walked.replacing(with: born, where: uniform .< q), u, i)
+        (walked.replacing(with: born, where: uniform < q)).store(u + i)
         i += 8
     }
 }
@@ -83,73 +83,93 @@ struct LikelihoodConstants {
     var detectionThreshold: Float
 }
 
+/// A measurement count known at compile time, so that the likelihood kernel is specialised (unrolled) per M.
+protocol MeasurementCount { static var value: Int { get } }
+enum RuntimeCount: MeasurementCount { static var value: Int { -1 } }
+enum Count0: MeasurementCount { static var value: Int { 0 } }
+enum Count1: MeasurementCount { static var value: Int { 1 } }
+enum Count2: MeasurementCount { static var value: Int { 2 } }
+enum Count3: MeasurementCount { static var value: Int { 3 } }
+enum Count4: MeasurementCount { static var value: Int { 4 } }
+enum Count5: MeasurementCount { static var value: Int { 5 } }
+enum Count6: MeasurementCount { static var value: Int { 6 } }
+enum Count7: MeasurementCount { static var value: Int { 7 } }
+enum Count8: MeasurementCount { static var value: Int { 8 } }
+
 /// log β^(i) for every particle: logsumexp(log(1 − p_d(u)), ℓ_1 … ℓ_M), with
 /// ℓ_m = c_m + 2 ln u − u²(z_d − d)²/(2k_d) − u² wrap(z_φ − φ)²/(2k_φ) − (z_u − u)²/(2σ_u²),
 /// where c_m = −(3/2) ln 2π − ½ ln k_d − ½ ln k_φ − ½ ln σ_u² − ln(μ_c f_c(z_m)) is precomputed per measurement.
-/// Two passes over m (max, then sum of exponentials) recompute ℓ_m instead of storing it.
-@inline(__always)
-func logPseudoLikelihoodKernel(measurementCount mCount: Int, count n: Int,
-                               x: UnsafePointer<Float>, y: UnsafePointer<Float>, amplitude: UnsafePointer<Float>,
-                               out: UnsafeMutablePointer<Float>, constants k: LikelihoodConstants,
-                               distance zd: UnsafePointer<Float>, aoa zp: UnsafePointer<Float>,
-                               measuredAmplitude zu: UnsafePointer<Float>, offset cm: UnsafePointer<Float>) {
-    let twoPi = Float8(repeating: 2 * Float.pi)
+/// `terms` holds, per measurement, z_d, z_φ, z_u and c_m each replicated eight times (``MeasurementTerms``);
+/// ℓ_m of the sixteen current particles go to `ellScratch` (16M floats) between the max pass and the exp pass.
+/// The particle count must be a multiple of 16.
+/// `Count` fixes M at compile time (``RuntimeCount`` takes `runtimeCount`).
+func logPseudoLikelihoodKernel<Count: MeasurementCount>(
+    _: Count.Type, runtimeCount: Int, count n: Int,
+    x: UnsafePointer<Float>, y: UnsafePointer<Float>, amplitude: UnsafePointer<Float>,
+    out: UnsafeMutablePointer<Float>, constants k: LikelihoodConstants,
+    terms: UnsafePointer<Float>, ellScratch: UnsafeMutablePointer<Float>
+) {
+    typealias V = F16   // two interleaved 8-lane chains: hides the latency of the polynomial chains
+    let mCount = Count.value >= 0 ? Count.value : runtimeCount
+    let twoPi = V(2 * Float.pi)
     var i = 0
     while i < n {
-        let dx = load8(x, i) - k.panelX, dy = load8(y, i) - k.panelY
-        let d = sqrt8(dx * dx + dy * dy)
-        let phi = atan2_8(dy, dx)
-        let u = load8(amplitude, i)
+        let dx = V.load(x + i) - k.panelX, dy = V.load(y + i) - k.panelY
+        let d = vsqrt(dx * dx + dy * dy)
+        let phi = vatan2(dy, dx)
+        let u = V.load(amplitude + i)
         let u2 = u * u
         let ad = u2 * k.distancePrecisionHalf, ap = u2 * k.aoaPrecisionHalf
-        let logU2 = log8(u) * 2
-        let logMiss = logHalfErfc8(u - k.detectionThreshold)
-
-        @inline(__always) func ell(_ m: Int) -> Float8 {
-            let ed = zd[m] - d
-            var ep = zp[m] - phi
-            ep = ep.replacing(with: ep - twoPi, where: ep .>= Float.pi)
-            ep = ep.replacing(with: ep + twoPi, where: ep .< -Float.pi)
-            let eu = zu[m] - u
-            return (logU2 + cm[m]) - ad * (ed * ed) - ap * (ep * ep) - (eu * eu) * k.amplitudePrecisionHalf
-        }
+        let logU2 = vlog(u) * 2
+        let logMiss = vlogHalfErfc(u - k.detectionThreshold)
 
         var top = logMiss
-        for m in 0..<mCount { top = max8(top, ell(m)) }
-        var sum = exp8(logMiss - top)
-        for m in 0..<mCount { sum += exp8(ell(m) - top) }
-        store8(top + log8(sum), out, i)
-        i += 8
+        for m in 0..<mCount {
+            let row = terms + MeasurementTerms.stride * m
+            let ed = V.loadRepeating8(row) - d
+            var ep = V.loadRepeating8(row + 8) - phi
+            ep = ep.replacing(with: ep - twoPi, where: ep >= Float.pi)
+            ep = ep.replacing(with: ep + twoPi, where: ep < -Float.pi)
+            let eu = V.loadRepeating8(row + 16) - u
+            // 1/(2σ_u²) = 1 for σ_u² = ½ (PanelModel.amplitudeVariance)
+            let ell = (logU2 + V.loadRepeating8(row + 24)) - ad * (ed * ed) - ap * (ep * ep) - eu * eu
+            ell.store(ellScratch + V.width * m)
+            top = vmax(top, ell)
+        }
+        var sum = vexp(logMiss - top)
+        for m in 0..<mCount { sum += vexp(V.load(ellScratch + V.width * m) - top) }
+        (top + vlog(sum)).store(out + i)
+        i += V.width
     }
 }
 
-/// Dispatches to a copy of the kernel specialised (unrolled) for M = 0…8, the generic loop otherwise.
+/// Layout of the per-measurement terms: row m is z_d, z_φ, z_u, c_m, each replicated eight times.
+enum MeasurementTerms {
+    static let stride = 32
+}
+
+/// Dispatches to a copy of the kernel specialised for M = 0…8, the run-time-M copy otherwise.
 func logPseudoLikelihood(measurementCount m: Int, count n: Int,
                          x: UnsafePointer<Float>, y: UnsafePointer<Float>, amplitude: UnsafePointer<Float>,
                          out: UnsafeMutablePointer<Float>, constants: LikelihoodConstants,
-                         distance zd: UnsafePointer<Float>, aoa zp: UnsafePointer<Float>,
-                         measuredAmplitude zu: UnsafePointer<Float>, offset cm: UnsafePointer<Float>) {
+                         terms: UnsafePointer<Float>, ellScratch: UnsafeMutablePointer<Float>) {
+    precondition(constants.amplitudePrecisionHalf == 1, "the kernel assumes σ_u² = ½")
+    precondition(n % 16 == 0, "the particle count must be a multiple of 16")
+    func run<C: MeasurementCount>(_ c: C.Type) {
+        logPseudoLikelihoodKernel(c, runtimeCount: m, count: n, x: x, y: y, amplitude: amplitude, out: out,
+                                  constants: constants, terms: terms, ellScratch: ellScratch)
+    }
     switch m {
-    case 0: logPseudoLikelihoodKernel(measurementCount: 0, count: n, x: x, y: y, amplitude: amplitude, out: out,
-                                      constants: constants, distance: zd, aoa: zp, measuredAmplitude: zu, offset: cm)
-    case 1: logPseudoLikelihoodKernel(measurementCount: 1, count: n, x: x, y: y, amplitude: amplitude, out: out,
-                                      constants: constants, distance: zd, aoa: zp, measuredAmplitude: zu, offset: cm)
-    case 2: logPseudoLikelihoodKernel(measurementCount: 2, count: n, x: x, y: y, amplitude: amplitude, out: out,
-                                      constants: constants, distance: zd, aoa: zp, measuredAmplitude: zu, offset: cm)
-    case 3: logPseudoLikelihoodKernel(measurementCount: 3, count: n, x: x, y: y, amplitude: amplitude, out: out,
-                                      constants: constants, distance: zd, aoa: zp, measuredAmplitude: zu, offset: cm)
-    case 4: logPseudoLikelihoodKernel(measurementCount: 4, count: n, x: x, y: y, amplitude: amplitude, out: out,
-                                      constants: constants, distance: zd, aoa: zp, measuredAmplitude: zu, offset: cm)
-    case 5: logPseudoLikelihoodKernel(measurementCount: 5, count: n, x: x, y: y, amplitude: amplitude, out: out,
-                                      constants: constants, distance: zd, aoa: zp, measuredAmplitude: zu, offset: cm)
-    case 6: logPseudoLikelihoodKernel(measurementCount: 6, count: n, x: x, y: y, amplitude: amplitude, out: out,
-                                      constants: constants, distance: zd, aoa: zp, measuredAmplitude: zu, offset: cm)
-    case 7: logPseudoLikelihoodKernel(measurementCount: 7, count: n, x: x, y: y, amplitude: amplitude, out: out,
-                                      constants: constants, distance: zd, aoa: zp, measuredAmplitude: zu, offset: cm)
-    case 8: logPseudoLikelihoodKernel(measurementCount: 8, count: n, x: x, y: y, amplitude: amplitude, out: out,
-                                      constants: constants, distance: zd, aoa: zp, measuredAmplitude: zu, offset: cm)
-    default: logPseudoLikelihoodKernel(measurementCount: m, count: n, x: x, y: y, amplitude: amplitude, out: out,
-                                       constants: constants, distance: zd, aoa: zp, measuredAmplitude: zu, offset: cm)
+    case 0: run(Count0.self)
+    case 1: run(Count1.self)
+    case 2: run(Count2.self)
+    case 3: run(Count3.self)
+    case 4: run(Count4.self)
+    case 5: run(Count5.self)
+    case 6: run(Count6.self)
+    case 7: run(Count7.self)
+    case 8: run(Count8.self)
+    default: run(RuntimeCount.self)
     }
 }
 
@@ -179,19 +199,21 @@ func posteriorWeights(logBeta: UnsafePointer<Float>, count n: Int, predictedExis
                       vy: UnsafePointer<Float>, amplitude: UnsafePointer<Float>,
                       agentWeights w: UnsafeMutablePointer<Float>,
                       amplitudeWeights wb: UnsafeMutablePointer<Float>) -> PosteriorSums {
-    var top8 = Float8(repeating: -.greatestFiniteMagnitude)
+    precondition(n % 16 == 0, "the particle count must be a multiple of 16")
+    typealias V = F16
+    var top16 = V(-.greatestFiniteMagnitude)
     var i = 0
-    while i < n { top8 = max8(top8, load8(logBeta, i)); i += 8 }
-    let top = horizontalMax8(top8)
+    while i < n { top16 = vmax(top16, V.load(logBeta + i)); i += V.width }
+    let top = top16.laneMax
 
-    var sumB = Float8.zero, sumBU = Float8.zero
+    var sumB = V.zero, sumBU = V.zero
     i = 0
     while i < n {
-        let e = exp8(load8(logBeta, i) - top)
-        store8(e, wb, i)
+        let e = vexp(V.load(logBeta + i) - top)
+        e.store(wb + i)
         sumB += e
-        sumBU += e * load8(amplitude, i)
-        i += 8
+        sumBU += e * V.load(amplitude + i)
+        i += V.width
     }
 
     // log ξ_i = logaddexp(log p_e⁻ + log β_i, log(1 − p_e⁻)); its maximum is at max log β (monotone)
@@ -200,41 +222,31 @@ func posteriorWeights(logBeta: UnsafePointer<Float>, count n: Int, predictedExis
     let high = logAlive > logDead ? logAlive : logDead
     let low = logAlive > logDead ? logDead : logAlive
     let logTop = high + logScalar(1 + expScalar(low - high))
-    let c1 = Float8(repeating: expScalar(logAlive - logTop)), c2 = Float8(repeating: expScalar(logDead - logTop))
+    let c1 = V(expScalar(logAlive - logTop)), c2 = V(expScalar(logDead - logTop))
 
     let origin = SIMD4<Float>(x[0], y[0], vx[0], vy[0])
-    var sumW = Float8.zero, sumW2 = Float8.zero
-    var sx = Float8.zero, sy = Float8.zero, svx = Float8.zero, svy = Float8.zero
+    var sumW = V.zero, sumW2 = V.zero
+    var sx = V.zero, sy = V.zero, svx = V.zero, svy = V.zero
     i = 0
     while i < n {
-        let wi = load8(wb, i) * c1 + c2
-        store8(wi, w, i)
+        let wi = V.load(wb + i) * c1 + c2
+        wi.store(w + i)
         sumW += wi
         sumW2 += wi * wi
-        sx += wi * (load8(x, i) - origin[0])
-        sy += wi * (load8(y, i) - origin[1])
-        svx += wi * (load8(vx, i) - origin[2])
-        svy += wi * (load8(vy, i) - origin[3])
-        i += 8
+        sx += wi * (V.load(x + i) - origin[0])
+        sy += wi * (V.load(y + i) - origin[1])
+        svx += wi * (V.load(vx + i) - origin[2])
+        svy += wi * (V.load(vy + i) - origin[3])
+        i += V.width
     }
     return PosteriorSums(
-        maxLogBeta: top, amplitudeWeightSum: horizontalSum8(sumB), amplitudeWeightedSum: horizontalSum8(sumBU),
-        agentWeightSum: horizontalSum8(sumW), agentWeightSquares: horizontalSum8(sumW2),
-        weightedOffsets: SIMD4(horizontalSum8(sx), horizontalSum8(sy), horizontalSum8(svx), horizontalSum8(svy)),
+        maxLogBeta: top, amplitudeWeightSum: sumB.laneSum, amplitudeWeightedSum: sumBU.laneSum,
+        agentWeightSum: sumW.laneSum, agentWeightSquares: sumW2.laneSum,
+        weightedOffsets: SIMD4(sx.laneSum, sy.laneSum, svx.laneSum, svy.laneSum),
         origin: origin)
 }
 
 // MARK: 5. systematic resampling (spec §B.4), branch-free
-
-/// Inclusive prefix sum of eight lanes.
-@inline(__always)
-func prefixSum8(_ v: Float8) -> Float8 {
-    var s = v
-    s += Float8(0, s[0], s[1], s[2], s[3], s[4], s[5], s[6])
-    s += Float8(0, 0, s[0], s[1], s[2], s[3], s[4], s[5])
-    s += Float8(0, 0, 0, 0, s[0], s[1], s[2], s[3])
-    return s
-}
 
 /// Ancestor indices of systematic resampling: idx_i = min{k : Q_k > (i + U)/N}, Q_k = C_k / C_{N−1} with
 /// C = cumsum(w) and Q_{N−1} = 1.
@@ -251,35 +263,32 @@ func systematicResamplingIndices(weights: UnsafePointer<Float>, count n: Int, of
                                  cumulative: UnsafeMutablePointer<Float>, marks: UnsafeMutablePointer<Int32>,
                                  ancestors: UnsafeMutablePointer<Int32>) {
     let body = n & ~7                       // SIMD part; a scalar tail handles n not a multiple of 8
-    var carry = Float8.zero
+    var carry = F8.zero
     var i = 0
     while i < body {
-        let s = prefixSum8(load8(weights, i)) + carry
-        store8(s, cumulative, i)
-        carry = Float8(repeating: s[7])
+        let s = F8.load(weights + i).inclusivePrefixSum + carry
+        s.store(cumulative + i)
+        carry = F8(s[7])
         i += 8
     }
     var running = carry[0]
     while i < n { running += weights[i]; cumulative[i] = running; i += 1 }
     let scale = Float(n) / cumulative[n - 1]
-    let upper = Float8(repeating: Float(n))
-    let magicBits = unsafeBitCast(Float8(repeating: roundingMagic), to: SIMD8<Int32>.self)
+    let upper = F8(Float(n))
     i = 0
-    while i < n {
-        // lanes past n (tail) are computed on a copy and not stored
-        var c = Float8.zero
-        if i + 8 <= n { c = load8(cumulative, i) } else { for l in 0..<(n - i) { c[l] = cumulative[i + l] } }
-        let t = c * scale - offset
-        let r = roundNearest8(t)
-        var ceiling = r.replacing(with: r + 1, where: r .< t)
-        ceiling = min8(max8(ceiling, .zero), upper)
-        let counts = unsafeBitCast(ceiling + roundingMagic, to: SIMD8<Int32>.self) &- magicBits
-        if i + 8 <= n {
-            UnsafeMutableRawPointer(marks + i).storeBytes(of: counts, as: SIMD8<Int32>.self)
-        } else {
-            for l in 0..<(n - i) { marks[i + l] = counts[l] }
-        }
+    while i < body {
+        let t = F8.load(cumulative + i) * scale - offset
+        let r = vroundNearest(t)
+        let ceiling = vmin(vmax(r.replacing(with: r + 1, where: r < t), .zero), upper)
+        vroundedToInt(ceiling).store(marks + i)
         i += 8
+    }
+    while i < n {   // the same arithmetic, one lane at a time
+        let t = cumulative[i] * scale - offset
+        let r = (t + roundingMagic) - roundingMagic
+        let ceiling = min(max(r < t ? r + 1 : r, 0), Float(n))
+        marks[i] = Int32(ceiling)
+        i += 1
     }
     marks[n - 1] = Int32(n)
     ancestors.update(repeating: 0, count: n + 1)

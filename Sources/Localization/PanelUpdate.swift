@@ -26,7 +26,7 @@ public struct PanelState: Sendable, Equatable {
             let u = buffer.baseAddress!
             stream.fillUniformsOpenClosed(u, count: n)
             var i = 0
-            while i < n { store8(load8(u, i) * span + low, u, i); i += 8 }
+            while i < n { (F8.load(u + i) * span + low).store(u + i); i += 8 }
         }
         return PanelState(amplitude: amplitude, existence: model.filter.initialExistence)
     }
@@ -90,7 +90,8 @@ public struct PanelWorkspace: Sendable {
     /// Resampling targets, swapped with the live buffers after each update.
     var nextAgent = AgentParticles(count: 0)
     var nextAmplitude: [Float] = []
-    /// Per-measurement terms, four rows of `measurementCapacity`: z_d, z_φ, z_u, c_m.
+    /// Per-measurement terms (``MeasurementTerms``: 32 floats per measurement) for `measurementCapacity`
+    /// measurements, then 16 · capacity floats of likelihood scratch.
     var measurementTerms: [Float] = []
     var particleCapacity = 0
     var measurementCapacity = 0
@@ -112,7 +113,7 @@ public struct PanelWorkspace: Sendable {
         }
         if m > measurementCapacity || measurementTerms.isEmpty {
             measurementCapacity = max(m, 32)
-            measurementTerms = [Float](repeating: 0, count: 4 * measurementCapacity)
+            measurementTerms = [Float](repeating: 0, count: (MeasurementTerms.stride + 16) * measurementCapacity)
         }
     }
 }
@@ -202,12 +203,11 @@ public func updatePanel(_ gamma: inout AgentParticles, state: inout PanelState, 
                                  detectionThreshold: Float(model.radio.detectionThreshold),
                                  maxAmplitude: Float(model.maxAmplitude))
                 // 3. log β
-                workspace.measurementTerms.withUnsafeBufferPointer { termsBuffer in
+                workspace.measurementTerms.withUnsafeMutableBufferPointer { termsBuffer in
                     let terms = termsBuffer.baseAddress!
                     logPseudoLikelihood(measurementCount: mCount, count: n, x: px, y: py, amplitude: u,
-                                        out: logBeta, constants: constants, distance: terms,
-                                        aoa: terms + capacity, measuredAmplitude: terms + 2 * capacity,
-                                        offset: terms + 3 * capacity)
+                                        out: logBeta, constants: constants, terms: terms,
+                                        ellScratch: terms + MeasurementTerms.stride * capacity)
                 }
                 // 4.–5., 7. weights and sums
                 sums = posteriorWeights(logBeta: logBeta, count: n, predictedExistence: predictedExistence,
@@ -264,10 +264,10 @@ private func resample(_ gamma: inout AgentParticles, state: inout PanelState, wo
                                         cumulative: cumulative, marks: marks, ancestors: ancestors)
             gamma.withPointers { px, py, pvx, pvy in
                 workspace.nextAgent.withPointers { qx, qy, qvx, qvy in
-                    gather(px, qx, ancestors: ancestors, count: n)
-                    gather(py, qy, ancestors: ancestors, count: n)
-                    gather(pvx, qvx, ancestors: ancestors, count: n)
-                    gather(pvy, qvy, ancestors: ancestors, count: n)
+                    for i in 0..<n {
+                        let k = Int(ancestors[i])
+                        qx[i] = px[k]; qy[i] = py[k]; qvx[i] = pvx[k]; qvy[i] = pvy[k]
+                    }
                 }
             }
             systematicResamplingIndices(weights: amplitudeWeights, count: n, offset: amplitudeOffset,
@@ -294,9 +294,8 @@ func likelihoodConstants(_ model: PanelModel) -> LikelihoodConstants {
 }
 
 /// Writes z_d, z_φ, z_u and c_m = −(3/2) ln 2π − ½ ln k_d − ½ ln k_φ − ½ ln σ_u² − ln(μ_c f_c(z_m)) of every
-/// measurement into the workspace (Float32, with the module's own log/exp).
+/// measurement into the workspace (Float32, with the module's own log/exp), in the ``MeasurementTerms`` layout.
 func fillMeasurementTerms(_ z: PanelMeasurements, model: PanelModel, into workspace: inout PanelWorkspace) {
-    let capacity = workspace.measurementCapacity
     let logTwoPi: Float = 1.837_877_1
     let common = -1.5 * logTwoPi - 0.5 * logScalar(Float(model.distanceVarianceTimesU2))
         - 0.5 * logScalar(Float(model.aoaVarianceTimesU2)) - 0.5 * logScalar(Float(PanelModel.amplitudeVariance))
@@ -323,10 +322,11 @@ func fillMeasurementTerms(_ z: PanelMeasurements, model: PanelModel, into worksp
                 logClutter = falseAlarmMean > 0 ? logRayleigh : logUniform
             }
             logClutter -= logSpace
-            terms[m] = Float(z.distance[m])
-            terms[capacity + m] = Float(z.aoa[m])
-            terms[2 * capacity + m] = zu
-            terms[3 * capacity + m] = common - logClutter
+            let row = terms + MeasurementTerms.stride * m
+            (row + 0).update(repeating: Float(z.distance[m]), count: 8)
+            (row + 8).update(repeating: Float(z.aoa[m]), count: 8)
+            (row + 16).update(repeating: zu, count: 8)
+            (row + 24).update(repeating: common - logClutter, count: 8)
         }
     }
 }

@@ -1,71 +1,42 @@
 // SIMDMath: eight-lane Float32 polynomial exp, log, atan2, sin/cos(2πu), log(½ erfc) and sqrt for the hot loops.
 //
 // Every function here is built from IEEE-754 additions, multiplications, divisions, comparisons, bit
-// operations and (on x86-64) the SSE square root, so its result depends on nothing but its input: no libm,
+// operations and the correctly rounded square root, so its result depends on nothing but its input: no libm,
 // no fused multiply-add, no rounding-mode or CPU-dispatch dependence. That keeps a panel update bit-identical
 // on every host that runs the same code. Arguments are clamped so that no lane takes a slow path (denormals).
-
-#if arch(x86_64)
-import _Builtin_intrinsics.intel
-#endif
-
-/// Eight Float32 lanes.
-public typealias Float8 = SIMD8<Float>
+// The functions are `@_transparent` so that they are inlined into the hot loops however large those grow
+// (`@inline(__always)` was not honoured in the panel kernels' size class).
 
 /// 1.5 · 2^23: x + magic − magic rounds to nearest (ties to even) for |x| < 2^22.
 let roundingMagic: Float = 12_582_912
 
 /// Round to nearest (ties to even) for |x| < 2^22, by the magic-number addition.
-@inline(__always)
-func roundNearest8(_ x: Float8) -> Float8 { (x + roundingMagic) - roundingMagic }
+@_transparent
+func vroundNearest<V: FloatLanes>(_ x: V) -> V { (x + roundingMagic) - roundingMagic }
 
-/// Lane-wise minimum (one `minps`; the standard library's `pointwiseMin` does not vectorize).
-@inline(__always)
-func min8(_ a: Float8, _ b: Float8) -> Float8 { a.replacing(with: b, where: b .< a) }
+/// The integer held by vroundNearest's intermediate x + magic, as Int32 lanes (|x| < 2^22).
+@_transparent
+func vroundedToInt<V: FloatLanes>(_ x: V) -> V.Bits { (x + roundingMagic).bits &- V(roundingMagic).bits }
 
-/// Lane-wise maximum.
-@inline(__always)
-func max8(_ a: Float8, _ b: Float8) -> Float8 { a.replacing(with: b, where: b .> a) }
+/// Lane-wise minimum and maximum.
+@_transparent
+func vmin<V: FloatLanes>(_ a: V, _ b: V) -> V { V.minimum(a, b) }
+@_transparent
+func vmax<V: FloatLanes>(_ a: V, _ b: V) -> V { V.maximum(a, b) }
 
 /// Lane-wise |x| by clearing the sign bit.
-@inline(__always)
-func abs8(_ x: Float8) -> Float8 {
-    unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: Float8.self)
-}
+@_transparent
+func vabs<V: FloatLanes>(_ x: V) -> V { V(bits: x.bits & V.Bits(0x7FFF_FFFF)) }
 
-/// Lane-wise correctly rounded square root (IEEE `sqrtps`; the standard library's is scalar).
-@inline(__always)
-func sqrt8(_ x: Float8) -> Float8 {
-    #if arch(x86_64)
-    return Float8(lowHalf: _mm_sqrt_ps(x.lowHalf), highHalf: _mm_sqrt_ps(x.highHalf))
-    #else
-    var r = x
-    for lane in 0..<8 { r[lane] = x[lane].squareRoot() }
-    return r
-    #endif
-}
-
-/// Horizontal maximum of the eight lanes.
-@inline(__always)
-func horizontalMax8(_ x: Float8) -> Float {
-    let a = x.lowHalf.replacing(with: x.highHalf, where: x.highHalf .> x.lowHalf)
-    let b = a.lowHalf.replacing(with: a.highHalf, where: a.highHalf .> a.lowHalf)
-    return b[0] > b[1] ? b[0] : b[1]
-}
-
-/// Horizontal sum of the eight lanes in a fixed order (pairwise halves).
-@inline(__always)
-func horizontalSum8(_ x: Float8) -> Float {
-    let a = x.lowHalf + x.highHalf
-    let b = a.lowHalf + a.highHalf
-    return b[0] + b[1]
-}
+/// Lane-wise correctly rounded square root.
+@_transparent
+func vsqrt<V: FloatLanes>(_ x: V) -> V { x.squareRoot }
 
 /// e^x (Cephes `expf` polynomial, relative error about 2e-7), x clamped to [−86, 88].
 /// Results below e^−86 ≈ 4e−38 are returned as e^−86 (never a denormal).
-@inline(__always)
-func exp8(_ x: Float8) -> Float8 {
-    let xc = min8(max8(x, Float8(repeating: -86)), Float8(repeating: 88))
+@_transparent
+func vexp<V: FloatLanes>(_ x: V) -> V {
+    let xc = vmin(vmax(x, V(-86)), V(88))
     let t = xc * 1.442_695_04 + roundingMagic
     let n = t - roundingMagic
     let r = xc - n * 0.693_359_375 - n * -2.121_944_40e-4
@@ -77,20 +48,18 @@ func exp8(_ x: Float8) -> Float8 {
     p = p * r + 5.000_000_120_1e-1
     let y = p * z + r + 1
     // 2^n from the integer held in the low mantissa bits of t
-    let k = unsafeBitCast(t, to: SIMD8<Int32>.self)
-        &- unsafeBitCast(Float8(repeating: roundingMagic), to: SIMD8<Int32>.self)
-    let scale = unsafeBitCast((k &+ 127) &<< 23, to: Float8.self)
-    return y * scale
+    let k = t.bits &- V(roundingMagic).bits
+    return y * V(bits: (k &+ V.Bits(127)).shiftedLeft(23))
 }
 
 /// Natural logarithm (Cephes `logf` polynomial, error about 1 ulp), for x > 0.
 /// x = 0 or a denormal gives about −88 (finite), never NaN.
-@inline(__always)
-func log8(_ x: Float8) -> Float8 {
-    let bits = unsafeBitCast(x, to: SIMD8<Int32>.self)
-    var e = Float8((bits &>> 23) & 0xFF) - 126
-    var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F00_0000, to: Float8.self)  // mantissa in [0.5, 1)
-    let small = m .< 0.707_106_781_186_547_52
+@_transparent
+func vlog<V: FloatLanes>(_ x: V) -> V {
+    let bits = x.bits
+    var e = V(converting: bits.shiftedRight(23) & V.Bits(0xFF)) - 126
+    var m = V(bits: (bits & V.Bits(0x007F_FFFF)) | V.Bits(0x3F00_0000))     // mantissa in [0.5, 1)
+    let small = m < 0.707_106_781_186_547_52
     e = e.replacing(with: e - 1, where: small)
     m = m.replacing(with: m + m, where: small)
     let f = m - 1
@@ -111,11 +80,11 @@ func log8(_ x: Float8) -> Float8 {
 
 /// atan2(y, x) in (−π, π] (Abramowitz & Stegun 4.4.49 polynomial on [0, 1], |error| ≤ 2e-8 plus rounding).
 /// atan2(0, 0) = 0.
-@inline(__always)
-func atan2_8(_ y: Float8, _ x: Float8) -> Float8 {
-    let ax = abs8(x), ay = abs8(y)
-    let big = max8(ax, ay), small = min8(ax, ay)
-    let t = small / max8(big, Float8(repeating: .leastNormalMagnitude))
+@_transparent
+func vatan2<V: FloatLanes>(_ y: V, _ x: V) -> V {
+    let ax = vabs(x), ay = vabs(y)
+    let big = vmax(ax, ay), small = vmin(ax, ay)
+    let t = small / vmax(big, V(.leastNormalMagnitude))
     let t2 = t * t
     var p = t2 * 0.002_866_225_7 - 0.016_165_736_7
     p = p * t2 + 0.042_909_613_8
@@ -125,16 +94,16 @@ func atan2_8(_ y: Float8, _ x: Float8) -> Float8 {
     p = p * t2 + 0.199_935_508_5
     p = p * t2 - 0.333_331_452_8
     var r = t + t * t2 * p
-    r = r.replacing(with: Float.pi / 2 - r, where: ay .> ax)
-    r = r.replacing(with: Float.pi - r, where: x .< 0)
-    return r.replacing(with: -r, where: y .< 0)
+    r = r.replacing(with: Float.pi / 2 - r, where: ay > ax)
+    r = r.replacing(with: Float.pi - r, where: x < 0)
+    return r.replacing(with: -r, where: y < 0)
 }
 
 /// (sin 2πu, cos 2πu) for |u| < 2^21: exact range reduction on u, Cephes polynomials on [−π/4, π/4].
-@inline(__always)
-func sinCosTwoPi8(_ u: Float8) -> (sin: Float8, cos: Float8) {
-    let v = u - roundNearest8(u)                  // [−½, ½], exact
-    let q = roundNearest8(v * 4)                  // quadrant −2…2
+@_transparent
+func vsinCosTwoPi<V: FloatLanes>(_ u: V) -> (sin: V, cos: V) {
+    let v = u - vroundNearest(u)                  // [−½, ½], exact
+    let q = vroundNearest(v * 4)                  // quadrant −2…2
     let r = (v - q * 0.25) * (2 * Float.pi)       // [−π/4, π/4]
     let z = r * r
     var s = z * -1.951_529_589_1e-4 + 8.332_160_873_6e-3
@@ -143,13 +112,11 @@ func sinCosTwoPi8(_ u: Float8) -> (sin: Float8, cos: Float8) {
     var c = z * 2.443_315_711_809_948e-5 - 1.388_731_625_493_765e-3
     c = c * z + 4.166_664_568_298_827e-2
     c = c * z * z - z * 0.5 + 1
-    // integer quadrant from the low mantissa bits of q + magic (two's complement, so −1 & 3 = 3)
-    let quadrant = unsafeBitCast(q + roundingMagic, to: SIMD8<Int32>.self) & 3
-    let odd = (quadrant & 1) .== 1
+    let odd = vabs(q) == 1
     var sinv = s.replacing(with: c, where: odd)
     var cosv = c.replacing(with: s, where: odd)
-    sinv = sinv.replacing(with: -sinv, where: quadrant .>= 2)                         // q = 2, 3
-    cosv = cosv.replacing(with: -cosv, where: (quadrant .== 1) .| (quadrant .== 2))    // q = 1, 2
+    sinv = sinv.replacing(with: -sinv, where: (q < -0.5) | (q > 1.5))   // q = −2, −1, 2
+    cosv = cosv.replacing(with: -cosv, where: (q > 0.5) | (q < -1.5))   // q = −2, 1, 2
     return (sinv, cosv)
 }
 
@@ -159,9 +126,9 @@ func sinCosTwoPi8(_ u: Float8) -> (sin: Float8, cos: Float8) {
 /// fractional error < 1.2e-7 everywhere), as a logarithm: log erfc(a) = log t − a² + P(t). This never
 /// underflows (u reaches u_bmax ≈ 158, where erfc itself is about e^−24000). For z < 0 it returns
 /// log(1 − ½ erfc(|z|)), evaluated only when some lane is negative.
-@inline(__always)
-func logHalfErfc8(_ z: Float8) -> Float8 {
-    let a = abs8(z)
+@_transparent
+func vlogHalfErfc<V: FloatLanes>(_ z: V) -> V {
+    let a = vabs(z)
     let t = 1 / (a * 0.5 + 1)
     var p = t * 0.170_872_77 - 0.822_152_23
     p = p * t + 1.488_515_87
@@ -172,35 +139,17 @@ func logHalfErfc8(_ z: Float8) -> Float8 {
     p = p * t + 0.374_091_96
     p = p * t + 1.000_023_68
     p = p * t - 1.265_512_23
-    let logErfc = log8(t) - a * a + p
+    let logErfc = vlog(t) - a * a + p
     let positive = logErfc - 0.693_147_180_559_945_3
-    let negativeLanes = z .< 0
-    if any(negativeLanes) {
-        let halfTail = exp8(logErfc) * 0.5          // ½ erfc(|z|) ≤ ½
-        let negative = log8(1 - halfTail)
-        return positive.replacing(with: negative, where: negativeLanes)
+    let negativeLanes = z < 0
+    if negativeLanes.any {
+        let halfTail = vexp(logErfc) * 0.5          // ½ erfc(|z|) ≤ ½
+        return positive.replacing(with: vlog(1 - halfTail), where: negativeLanes)
     }
     return positive
 }
 
 // MARK: scalar forms (lane 0), for the few per-update scalars: same arithmetic as the lanes
 
-func logScalar(_ x: Float) -> Float { log8(Float8(repeating: x))[0] }
-func expScalar(_ x: Float) -> Float { exp8(Float8(repeating: x))[0] }
-
-// MARK: unaligned SIMD access to Float buffers
-
-@inline(__always)
-func load8(_ p: UnsafePointer<Float>, _ i: Int) -> Float8 {
-    UnsafeRawPointer(p + i).loadUnaligned(as: Float8.self)
-}
-
-@inline(__always)
-func load8(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> Float8 {
-    UnsafeRawPointer(p + i).loadUnaligned(as: Float8.self)
-}
-
-@inline(__always)
-func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
-    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: Float8.self)
-}
+func logScalar(_ x: Float) -> Float { vlog(F8(x))[0] }
+func expScalar(_ x: Float) -> Float { vexp(F8(x))[0] }

@@ -51,8 +51,37 @@ public enum WireCodec {
         return out
     }
 
-    /// Encodes into `buffer`, replacing its contents (reuses its capacity).
+    /// Encodes into `buffer`, replacing its contents (reuses its capacity). The particle arrays are packed
+    /// straight from their Swift storage (no intermediate copy).
     public static func encode(_ envelope: Envelope, into buffer: inout [UInt8]) {
+        let particles: ParticleArrays? = switch envelope.body {
+        case .stepStart(let m): m.prior
+        case .gamma(let m): m.particles
+        case .stepResult(let m): m.posterior
+        default: nil
+        }
+        guard let particles, particles.count > 0 else {
+            encode(envelope, borrowed: nil, into: &buffer)
+            return
+        }
+        particles.x.withUnsafeBufferPointer { x in
+            particles.y.withUnsafeBufferPointer { y in
+                particles.vx.withUnsafeBufferPointer { vx in
+                    particles.vy.withUnsafeBufferPointer { vy in
+                        encode(envelope, borrowed: BorrowedParticles(x: x, y: y, vx: vx, vy: vy), into: &buffer)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pointers into the Swift storage of one message's particle arrays, valid during one encode call.
+    struct BorrowedParticles {
+        let x: UnsafeBufferPointer<Float>, y: UnsafeBufferPointer<Float>
+        let vx: UnsafeBufferPointer<Float>, vy: UnsafeBufferPointer<Float>
+    }
+
+    private static func encode(_ envelope: Envelope, borrowed: BorrowedParticles?, into buffer: inout [UInt8]) {
         let arena = CArena()
         var env = Dmimo__Envelope()
         dmimo__envelope__init(&env)
@@ -81,12 +110,13 @@ public enum WireCodec {
         case .stepStart(let m):
             var c = Dmimo__StepStart(); dmimo__step_start__init(&c)
             c.n_route = m.route.count; c.route = arena.copy(m.route)
-            c.prior = particles(m.prior, arena); c.checksum = m.checksum; c.reset = m.reset ? 1 : 0
+            c.prior = particles(m.prior, borrowed, arena); c.checksum = m.checksum; c.reset = m.reset ? 1 : 0
+            c.hop = m.hop; c.n_skipped = m.skipped.count; c.skipped = arena.copy(m.skipped)
             env.body_case = DMIMO__ENVELOPE__BODY_STEP_START; env.step_start = arena.message(c)
         case .gamma(let m):
             var c = Dmimo__Gamma(); dmimo__gamma__init(&c)
             c.n_route = m.route.count; c.route = arena.copy(m.route); c.hop = m.hop
-            c.particles = particles(m.particles, arena)
+            c.particles = particles(m.particles, borrowed, arena)
             c.n_timings = m.timings.count; c.timings = arena.copy(m.timings.map { Optional(timing($0, arena)) })
             c.n_skipped = m.skipped.count; c.skipped = arena.copy(m.skipped)
             c.n_reports = m.reports.count; c.reports = arena.copy(m.reports.map { Optional(report($0, arena)) })
@@ -95,7 +125,7 @@ public enum WireCodec {
         case .stepResult(let m):
             var c = Dmimo__StepResult(); dmimo__step_result__init(&c)
             c.est_x = m.estX; c.est_y = m.estY; c.est_vx = m.estVX; c.est_vy = m.estVY
-            c.posterior = particles(m.posterior, arena)
+            c.posterior = particles(m.posterior, borrowed, arena)
             c.n_timings = m.timings.count; c.timings = arena.copy(m.timings.map { Optional(timing($0, arena)) })
             c.n_contributed = m.contributed.count; c.contributed = arena.copy(m.contributed)
             c.n_skipped = m.skipped.count; c.skipped = arena.copy(m.skipped)
@@ -156,21 +186,28 @@ public enum WireCodec {
             env.body_case = DMIMO__ENVELOPE__BODY_LINK_REPORT; env.link_report = arena.message(c)
         }
         let size = dmimo__envelope__get_packed_size(&env)
-        buffer.removeAll(keepingCapacity: true)
-        buffer.reserveCapacity(size)
-        buffer.append(contentsOf: repeatElement(0, count: size))
+        if buffer.count != size {
+            if buffer.count > size { buffer.removeLast(buffer.count - size) } else {
+                buffer.append(contentsOf: repeatElement(0, count: size - buffer.count))
+            }
+        }
         let written = buffer.withUnsafeMutableBufferPointer { dmimo__envelope__pack(&env, $0.baseAddress) }
         precondition(written == size, "protobuf-c packed \(written) bytes, expected \(size)")
         withExtendedLifetime(arena) {}
     }
 
-    private static func particles(_ p: ParticleArrays, _ arena: CArena) -> UnsafeMutablePointer<Dmimo__Particles> {
+    private static func particles(_ p: ParticleArrays, _ borrowed: BorrowedParticles?,
+                                  _ arena: CArena) -> UnsafeMutablePointer<Dmimo__Particles> {
         var c = Dmimo__Particles(); dmimo__particles__init(&c)
         c.count = UInt32(p.count)
-        c.n_x = p.x.count; c.x = arena.copy(p.x)
-        c.n_y = p.y.count; c.y = arena.copy(p.y)
-        c.n_vx = p.vx.count; c.vx = arena.copy(p.vx)
-        c.n_vy = p.vy.count; c.vy = arena.copy(p.vy)
+        c.n_x = p.x.count; c.n_y = p.y.count; c.n_vx = p.vx.count; c.n_vy = p.vy.count
+        if let b = borrowed, b.x.count == p.x.count {
+            // protobuf-c only reads these during pack
+            c.x = UnsafeMutablePointer(mutating: b.x.baseAddress); c.y = UnsafeMutablePointer(mutating: b.y.baseAddress)
+            c.vx = UnsafeMutablePointer(mutating: b.vx.baseAddress); c.vy = UnsafeMutablePointer(mutating: b.vy.baseAddress)
+        } else {
+            c.x = arena.copy(p.x); c.y = arena.copy(p.y); c.vx = arena.copy(p.vx); c.vy = arena.copy(p.vy)
+        }
         return arena.message(c)
     }
 
@@ -178,6 +215,7 @@ public enum WireCodec {
         var c = Dmimo__HopTiming(); dmimo__hop_timing__init(&c)
         c.panel = t.panel; c.recv_ns = t.recvNs; c.compute_done_ns = t.computeDoneNs; c.send_ns = t.sendNs
         c.link_rtt_ns = t.linkRttNs; c.pad_ns = t.padNs; c.measurements = t.measurements
+        c.link_bytes = t.linkBytes; c.raw_recv_ns = t.rawRecvNs
         return arena.message(c)
     }
 
@@ -217,7 +255,8 @@ public enum WireCodec {
         case DMIMO__ENVELOPE__BODY_STEP_START:
             guard let c = e.step_start?.pointee else { throw .malformed }
             body = .stepStart(StepStart(route: array(c.route, c.n_route), prior: try particles(c.prior),
-                                        checksum: c.checksum, reset: c.reset != 0))
+                                        checksum: c.checksum, reset: c.reset != 0, hop: c.hop,
+                                        skipped: array(c.skipped, c.n_skipped)))
         case DMIMO__ENVELOPE__BODY_GAMMA:
             guard let c = e.gamma?.pointee else { throw .malformed }
             body = .gamma(Gamma(route: array(c.route, c.n_route), hop: c.hop, particles: try particles(c.particles),
@@ -321,7 +360,8 @@ public enum WireCodec {
         return (0..<n).compactMap { i in
             guard let t = p[i]?.pointee else { return nil }
             return HopTiming(panel: t.panel, recvNs: t.recv_ns, computeDoneNs: t.compute_done_ns, sendNs: t.send_ns,
-                             linkRttNs: t.link_rtt_ns, padNs: t.pad_ns, measurements: t.measurements)
+                             linkRttNs: t.link_rtt_ns, padNs: t.pad_ns, measurements: t.measurements,
+                             linkBytes: t.link_bytes, rawRecvNs: t.raw_recv_ns)
         }
     }
 

@@ -98,10 +98,16 @@ public struct HopTiming: Sendable, Equatable {
     /// Fronthaul-emulation padding added before sending.
     public var padNs: UInt64 = 0
     public var measurements: UInt32 = 0
+    /// Size in bytes of the message that arrived on the hop into this panel.
+    public var linkBytes: UInt32 = 0
+    /// Arrival time before fronthaul-emulation padding (equals `recvNs` when not padded).
+    public var rawRecvNs: UInt64 = 0
     public init(panel: Int32, recvNs: UInt64 = 0, computeDoneNs: UInt64 = 0, sendNs: UInt64 = 0,
-                linkRttNs: UInt64 = 0, padNs: UInt64 = 0, measurements: UInt32 = 0) {
+                linkRttNs: UInt64 = 0, padNs: UInt64 = 0, measurements: UInt32 = 0, linkBytes: UInt32 = 0,
+                rawRecvNs: UInt64 = 0) {
         self.panel = panel; self.recvNs = recvNs; self.computeDoneNs = computeDoneNs; self.sendNs = sendNs
         self.linkRttNs = linkRttNs; self.padNs = padNs; self.measurements = measurements
+        self.linkBytes = linkBytes; self.rawRecvNs = rawRecvNs
     }
 }
 
@@ -124,8 +130,13 @@ public struct StepStart: Sendable, Equatable {
     public var checksum: UInt64
     /// First step of a run: panels start from fresh state.
     public var reset: Bool
-    public init(route: [Int32], prior: ParticleArrays, checksum: UInt64 = 0, reset: Bool = false) {
+    /// Index in `route` of the receiving panel (> 0 when the controller skipped silent first panels).
+    public var hop: UInt32
+    public var skipped: [Int32]
+    public init(route: [Int32], prior: ParticleArrays, checksum: UInt64 = 0, reset: Bool = false,
+                hop: UInt32 = 0, skipped: [Int32] = []) {
         self.route = route; self.prior = prior; self.checksum = checksum; self.reset = reset
+        self.hop = hop; self.skipped = skipped
     }
 }
 

@@ -3,6 +3,9 @@ import ArgumentParser
 import ChainRuntime
 import Config
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Options shared by every command that reads an experiment configuration.
 struct ConfigOptions: ParsableArguments {
@@ -99,6 +102,7 @@ struct RunCommand: ParsableCommand {
                     if options.spawn { options.panelBind = endpoints }
                 }
                 options.startupTimeoutMs = config.chain.startupTimeoutMs
+                options.adminEndpoint = "ipc://" + URL(fileURLWithPath: outDir).standardizedFileURL.path + "/admin.ipc"
                 options.mode = experiment.method
                 options.configYAML = experiment.configYAML
                 options.particles = UInt32(experiment.filter.particleCount)
@@ -107,16 +111,40 @@ struct RunCommand: ParsableCommand {
                 options.logDirectory = logs
                 let session = try ChainSession(options: options, signals: signals)
                 defer { session.shutdown() }
+                // the downlink node, started here unless the configuration names one elsewhere
+                var downlink: DownlinkClient?
+                if config.downlink.enabled {
+                    var endpoint = config.downlink.endpoint
+                    if endpoint.isEmpty {
+                        let dir = URL(fileURLWithPath: outDir).standardizedFileURL.path
+                        endpoint = "ipc://\(dir)/downlink.ipc"
+                        let binary = siblingExecutable("dmimo-downlink")
+                        guard FileManager.default.isExecutableFile(atPath: binary) else {
+                            throw RuntimeError("dmimo-downlink executable not found at \(binary)")
+                        }
+                        _ = try session.children.spawn(name: "downlink node", executable: binary,
+                                                       arguments: ["serve", "--endpoint", endpoint, "--parent-pid", "\(getpid())"],
+                                                       logPath: logs + "/downlink.log")
+                    }
+                    downlink = try DownlinkClient(settings: config.downlink, endpoint: endpoint, directory: files.directory,
+                                                  runID: options.runID)
+                }
                 try session.start()
                 context.panelHosts = session.panelHosts
                 context.panelEndpoints = session.dataEndpoints
                 context.controllerEndpoint = session.controlEndpoint
-                outcome = try runDistributed(experiment, session: session, files: files, progress: progress,
-                                             stepTimeoutMs: config.chain.stepTimeoutMs,
-                                             lookahead: config.chain.lookaheadSteps) { run, step in
-                    if run == 0 && step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }
-                    if run == 0 && step == 500 { context.panelRSSAtStep500 = session.panelCounters.map(\.rssBytes) }
+                outcome = try runDistributed(experiment, session: session, files: files, fronthaul: config.fronthaul,
+                                             liveness: LivenessSettings(config.chain), faults: config.faults,
+                                             progress: progress) { record in
+                    if record.run == 0 && record.step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }
+                    if record.run == 0 && record.step == 500 { context.panelRSSAtStep500 = session.panelCounters.map(\.rssBytes) }
+                    do {
+                        try downlink?.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
+                                           truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
+                    } catch { printError("chain-controller: \(error)") }
                 }
+                downlink?.finish()
+                context.downlink = downlink?.json
                 context.panelPeakRSS = session.panelCounters.map(\.peakRSSBytes)
                 context.messagesDroppedByController = session.dropped
                 let counters = session.panelCounters

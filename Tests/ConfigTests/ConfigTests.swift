@@ -110,10 +110,21 @@ private func message(_ body: () throws -> Void) -> String? {
             "filter.rw_rel=0.07", "filter.rw_abs=0.2", "filter.pe0=0.4", "filter.p_de=0.6", "filter.mu_mpc=0",
             "filter.prior_radius_m=1", "filter.prior_velocity_halfwidth_mps=0.1", "filter.bp_max_iterations=50",
             "filter.bp_tolerance=1e-9", "run.steps=900", "run.runs=20", "run.seed=18446744073709551615",
+            "chain.controller_bind=tcp://*:5500", "chain.controller_endpoint=tcp://10.0.0.1:5500",
+            "chain.panel_endpoints=tcp://panel-{k}.lab:5550", "chain.startup_timeout_ms=30000",
+            "chain.lookahead_steps=4", "chain.ack_timeout_ms=100", "chain.hop_retries=2", "chain.step_deadline_ms=5000",
+            "chain.max_attempts=5", "chain.readmit_after_ms=1000", "fronthaul.mode=emulate", "fronthaul.rate_gbps=10",
+            "fronthaul.per_transfer_us=2", "downlink.enabled=true", "downlink.endpoint=tcp://10.0.0.2:5600",
+            "downlink.follow_chain=false", "downlink.protocol=P2", "downlink.power_dbm=-20",
+            "downlink.illumination_points=49", "downlink.phase_offset_deg=-30", "downlink.max_in_flight=8",
         ]
-        let config = try ExperimentConfig.load(yaml: "", overrides: overrides)
+        let faults = "faults=[{at_step: 100, action: kill, panel: 3}, {at_step: 300, action: stop, panel: 5, duration_ms: 2000}]"
+        let config = try ExperimentConfig.load(yaml: "", overrides: overrides + [faults])
+        #expect(config.faults == [FaultSpec(atStep: 100, action: .kill, panel: 3),
+                                  FaultSpec(atStep: 300, action: .stop, panel: 5, durationMs: 2000)])
+        #expect(config.chain.endpoints(panels: 3) == ["tcp://panel-0.lab:5550", "tcp://panel-1.lab:5550", "tcp://panel-2.lab:5550"])
         let defaults = ExperimentConfig()
-        #expect(overrides.count == ExperimentConfig.keys.count)
+        #expect(overrides.count == ExperimentConfig.keys.count)  // the fault list is not a table key
         for key in ExperimentConfig.keys {
             #expect(key.render(config) != key.render(defaults), "\(key.name) not changed by the test")
         }
@@ -255,5 +266,26 @@ private func message(_ body: () throws -> Void) -> String? {
             #expect(throws: Never.self) { try config.set("\(key.name)=\(key.defaultValue)") }
             #expect(config == ExperimentConfig())
         }
+    }
+}
+
+@Suite struct FaultScheduleTests {
+    @Test func badFaultsAreRejectedWithTheirIndexAndField() {
+        #expect(throws: ConfigError.self) { try ExperimentConfig.load(yaml: "faults:\n  - {at_step: 1, action: explode, panel: 2}\n") }
+        #expect(throws: ConfigError.self) { try ExperimentConfig.load(yaml: "faults:\n  - {action: kill, panel: 2}\n") }
+        #expect(throws: ConfigError.self) { try ExperimentConfig.load(yaml: "faults:\n  - {at_step: 1, action: kill, panel: 2, colour: red}\n") }
+        do {
+            _ = try ExperimentConfig.load(yaml: "faults:\n  - {at_step: 1, action: kill, panel: 2}\n  - {at_step: -4, action: kill, panel: 1}\n")
+            Issue.record("a negative step was accepted")
+        } catch {
+            #expect("\(error)".contains("faults[1].at_step"))
+        }
+    }
+
+    @Test func blockStyleFaultListLoads() throws {
+        let yaml = "faults:\n  - at_step: 10\n    action: partition\n    panel: 4\n    duration_ms: 750\n"
+        let config = try ExperimentConfig.load(yaml: yaml)
+        #expect(config.faults == [FaultSpec(atStep: 10, action: .partition, panel: 4, durationMs: 750)])
+        #expect(try ExperimentConfig.load(yaml: config.yaml()) == config)
     }
 }

@@ -147,10 +147,10 @@ func closeLog(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool { abs(a - b
     }
 }
 
-/// log β by the Float32 kernel of the panel update (particles padded to a multiple of 8 by repetition).
+/// log β by the Float32 kernel of the panel update (particles padded to a multiple of 16 by repetition).
 func float32LogBeta(model: PanelModel, particles: [[Double]], amplitudes: [Double],
                     measurements: PanelMeasurements) -> [Double] {
-    let count = (particles.count + 7) / 8 * 8
+    let count = (particles.count + 15) / 16 * 16
     var x = [Float](), y = [Float](), u = [Float]()
     for i in 0..<count {
         let p = particles[i % particles.count]
@@ -162,11 +162,11 @@ func float32LogBeta(model: PanelModel, particles: [[Double]], amplitudes: [Doubl
     let constants = likelihoodConstants(model)
     let capacity = workspace.measurementCapacity
     var out = [Float](repeating: 0, count: count)
-    workspace.measurementTerms.withUnsafeBufferPointer { terms in
+    workspace.measurementTerms.withUnsafeMutableBufferPointer { terms in
         let t = terms.baseAddress!
         logPseudoLikelihood(measurementCount: measurements.count, count: count, x: x, y: y, amplitude: u,
-                            out: &out, constants: constants, distance: t, aoa: t + capacity,
-                            measuredAmplitude: t + 2 * capacity, offset: t + 3 * capacity)
+                            out: &out, constants: constants, terms: t,
+                            ellScratch: t + MeasurementTerms.stride * capacity)
     }
     return out.prefix(particles.count).map(Double.init)
 }

@@ -80,7 +80,6 @@ private func wrapped(_ a: Double) -> Double { LocaLoSReference.wrapAngle(a) }
                                       amplitude: (0..<mCount).map { c.measurements[3 * $0 + 2] })
             var workspace = PanelWorkspace(particleCount: n)
             fillMeasurementTerms(z, model: model.clutterModel, into: &workspace)
-            let capacity = workspace.measurementCapacity
             for k in 0..<featureCount {
                 let feature = model.features[k]
                 for i in 0..<n {
@@ -96,9 +95,8 @@ private func wrapped(_ a: Double) -> Double { LocaLoSReference.wrapAngle(a) }
                 workspace.measurementTerms.withUnsafeBufferPointer { t in
                     let terms = t.baseAddress!
                     featureLogRatios(measurementCount: mCount, count: n, x: x, y: y, amplitude: u,
-                                     constants: constants, angleMap: AngleMap(feature.angleMap), distance: terms,
-                                     aoa: terms + capacity, measuredAmplitude: terms + 2 * capacity,
-                                     offset: terms + 3 * capacity, logMiss: &logMiss, ratios: &ratios)
+                                     constants: constants, angleMap: AngleMap(feature.angleMap), terms: terms,
+                                     logMiss: &logMiss, ratios: &ratios)
                 }
                 for i in 0..<n {
                     let reference = c.logMiss[k * n + i]

@@ -294,10 +294,18 @@ struct  Dmimo__HopTiming
    * measurements used
    */
   uint32_t measurements;
+  /*
+   * size of the message that arrived on the hop into this panel
+   */
+  uint32_t link_bytes;
+  /*
+   * arrival before fronthaul-emulation padding (= recv_ns when not padded)
+   */
+  uint64_t raw_recv_ns;
 };
 #define DMIMO__HOP_TIMING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__hop_timing__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -342,10 +350,19 @@ struct  Dmimo__StepStart
    * start of a new run: panels re-initialise their state
    */
   protobuf_c_boolean reset;
+  /*
+   * index in route of the receiving panel (> 0 when the first panels were skipped)
+   */
+  uint32_t hop;
+  /*
+   * panels skipped so far
+   */
+  size_t n_skipped;
+  int32_t *skipped;
 };
 #define DMIMO__STEP_START__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__step_start__descriptor) \
-    , 0,NULL, NULL, 0, 0 }
+    , 0,NULL, NULL, 0, 0, 0, 0,NULL }
 
 
 struct  Dmimo__Gamma

@@ -1,0 +1,39 @@
+// MallocCounter: interposes the C allocation functions in the executable that links it and counts the calls.
+//
+// A definition of malloc in the executable takes precedence over glibc's for every caller in the process
+// (the Swift runtime, Foundation, libstdc++), because the executable comes first in the dynamic linker's symbol
+// search; the glibc entry points __libc_malloc etc. do the actual work. No LD_PRELOAD is needed. Only for
+// benchmark executables: never link this into the product.
+#include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include "CMallocCounter.h"
+
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *pointer, size_t size);
+extern void __libc_free(void *pointer);
+extern void *__libc_memalign(size_t alignment, size_t size);
+extern void *__libc_valloc(size_t size);
+
+static _Atomic unsigned long long allocations;
+
+static inline void count(void) { atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed); }
+
+unsigned long long dmimo_malloc_count(void) { return atomic_load_explicit(&allocations, memory_order_relaxed); }
+
+void *malloc(size_t size) { count(); return __libc_malloc(size); }
+void *calloc(size_t n, size_t size) { count(); return __libc_calloc(n, size); }
+void *realloc(void *pointer, size_t size) { count(); return __libc_realloc(pointer, size); }
+void free(void *pointer) { __libc_free(pointer); }
+void *memalign(size_t alignment, size_t size) { count(); return __libc_memalign(alignment, size); }
+void *aligned_alloc(size_t alignment, size_t size) { count(); return __libc_memalign(alignment, size); }
+void *valloc(size_t size) { count(); return __libc_valloc(size); }
+int posix_memalign(void **out, size_t alignment, size_t size) {
+    count();
+    if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0) return EINVAL;
+    void *p = __libc_memalign(alignment, size);
+    if (!p) return ENOMEM;
+    *out = p;
+    return 0;
+}

@@ -1,0 +1,189 @@
+// DownlinkLink: the downlink node beside the chain — the controller's client (snapshots out, estimates in) and the
+// node's server loop (`dmimo-downlink serve`).
+import Config
+import Downlink
+import Foundation
+import Numerics
+import Scenario
+import Wire
+import ZeroMQ
+
+/// The frame both sides agree on: the downlink paper's 40 m AP square re-centred on the room centre.
+public let downlinkFrameName = "paper-40m-square-centred-on-room-15-15"
+let downlinkSquareCentre = Point2(15, 15)
+
+func downlinkNetwork(illuminationPoints: Int, centre: Point2) throws(RuntimeError) -> DownlinkNetwork {
+    var options = DownlinkNetworkOptions()
+    options.squareCentre = downlinkSquareCentre
+    options.regionCentre = centre
+    options.illuminationPoints = illuminationPoints
+    do { return try DownlinkNetwork(options: options) } catch { throw RuntimeError("downlink: \(error)") }
+}
+
+/// The controller's side: synthesizes the UE's observation each step, sends it, collects estimates into downlink.csv.
+public final class DownlinkClient {
+    let settings: DownlinkSection
+    let socket: ZMQSocket
+    let context: ZMQContext
+    let file: FileHandle
+    let runID: UInt64
+    var inFlight: [UInt64: (truth: SIMD2<Double>, centre: Point2, sentNs: UInt64)] = [:]
+    public private(set) var sent = 0, received = 0, skipped = 0
+    public private(set) var errors: [Double] = []
+    let downlinkProtocol: Downlink.DownlinkProtocol
+
+    public init(settings: DownlinkSection, endpoint: String, directory: URL, runID: UInt64) throws(RuntimeError) {
+        self.settings = settings
+        self.runID = runID
+        downlinkProtocol = settings.protocolName == "P2" ? .p2 : .p1
+        do {
+            context = try ZMQContext()
+            socket = try ZMQSocket(context, .dealer)
+            try socket.setRoutingID("controller")
+            try socket.connect(endpoint)
+        } catch { throw RuntimeError("downlink node \(endpoint): \(error)") }
+        let url = directory.appendingPathComponent("downlink.csv")
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        guard let handle = try? FileHandle(forWritingTo: url) else { throw RuntimeError("cannot write \(url.path)") }
+        file = handle
+        file.write(Data("run,step,true_x_m,true_y_m,est_x_m,est_y_m,error_m,phase_offset_rad,phase_error_rad,centre_x_m,centre_y_m,protocol,power_dbm,compute_us,round_trip_us\n".utf8))
+    }
+
+    static func key(_ run: Int, _ step: Int) -> UInt64 { UInt64(run) << 32 | UInt64(step) }
+
+    /// Sends the snapshot of (run, step): the UE at `truth`, illumination centred on `centre` (room metres).
+    public func send(run: Int, step: Int, seed: UInt64, truth: SIMD2<Double>, centre: SIMD2<Double>) throws(RuntimeError) {
+        drain()
+        guard inFlight.count < settings.maxInFlight else { skipped += 1; return }
+        let c = settings.followChain && centre.x.isFinite ? Point2(centre.x, centre.y) : downlinkSquareCentre
+        let network = try downlinkNetwork(illuminationPoints: settings.illuminationPoints, centre: c)
+        let samples = DownlinkSignalModel.noisySnapshot(
+            network: network, protocol: downlinkProtocol, user: Point2(truth.x, truth.y),
+            phaseOffset: settings.phaseOffsetDeg * .pi / 180, perAPPower: watts(fromDBm: settings.powerDbm),
+            noiseVariance: DownlinkConstants.noiseVariance, seed: seed, runIndex: step)
+        let snapshot = DownlinkSnapshot(
+            downlinkProtocol: downlinkProtocol == .p2 ? .p2 : .p1, re: samples.map(\.real), im: samples.map(\.imaginary),
+            illuminationX: network.illuminationX, illuminationY: network.illuminationY, powerDbm: settings.powerDbm,
+            centreX: c.x, centreY: c.y, frame: downlinkFrameName)
+        let envelope = Envelope(header: Header(type: .downlinkSnapshot, runID: runID, run: UInt32(run), step: UInt32(step),
+                                               sender: controllerSender), body: .downlinkSnapshot(snapshot))
+        do { guard try socket.send(WireCodec.encode(envelope)) else { skipped += 1; return } } catch {
+            throw RuntimeError("downlink node: send failed: \(error)")
+        }
+        inFlight[Self.key(run, step)] = (truth, c, monotonicNanos())
+        sent += 1
+    }
+
+    /// Writes every estimate that has arrived.
+    public func drain() {
+        while let message = try? socket.receive(dontWait: true) {
+            let now = monotonicNanos()
+            guard let envelope = try? WireCodec.decode(message.bytes), envelope.header.runID == runID,
+                  case .downlinkEstimate(let e) = envelope.body,
+                  let pending = inFlight.removeValue(forKey: Self.key(Int(envelope.header.run), Int(envelope.header.step))) else { continue }
+            received += 1
+            let error = ((e.x - pending.truth.x) * (e.x - pending.truth.x) + (e.y - pending.truth.y) * (e.y - pending.truth.y)).squareRoot()
+            errors.append(error)
+            // δφ is identifiable modulo π (spec): the error is folded into (−π/2, π/2]
+            var phaseError = e.phaseOffsetRad - settings.phaseOffsetDeg * .pi / 180
+            phaseError -= .pi * (phaseError / .pi).rounded()
+            file.write(Data(("\(envelope.header.run),\(envelope.header.step),\(pending.truth.x),\(pending.truth.y),\(e.x),\(e.y),"
+                + "\(error),\(e.phaseOffsetRad),\(phaseError),\(pending.centre.x),\(pending.centre.y),\(settings.protocolName),"
+                + "\(settings.powerDbm),\(fixed(Double(e.computeNs) / 1000, 1)),\(fixed(Double(elapsedNs(from: pending.sentNs, to: now)) / 1000, 1))\n").utf8))
+        }
+    }
+
+    /// Waits up to `timeoutMs` for the outstanding estimates, then closes the file.
+    public func finish(timeoutMs: Int = 10_000) {
+        let deadline = monotonicNanos() + UInt64(timeoutMs) * 1_000_000
+        while !inFlight.isEmpty && monotonicNanos() < deadline {
+            _ = try? zmqPoll([socket], timeoutMs: 50)
+            drain()
+        }
+        try? file.close()
+        socket.close()
+    }
+
+    /// Summary for summary.json.
+    public var json: [String: Any] {
+        let rmse = errors.isEmpty ? Double.nan : (errors.map { $0 * $0 }.reduce(0, +) / Double(errors.count)).squareRoot()
+        return ["frame": downlinkFrameName, "protocol": settings.protocolName, "power_dbm": settings.powerDbm,
+                "illumination_points": settings.illuminationPoints, "follow_chain": settings.followChain,
+                "snapshots_sent": sent, "estimates_received": received, "snapshots_skipped_node_busy": skipped,
+                "lost": sent - received, "rmse_m": rmse]
+    }
+}
+
+/// The downlink node: answers each snapshot with the hybrid estimator's position and phase estimate.
+public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: Int32? = nil,
+                          log: (String) -> Void) throws(RuntimeError) {
+    let context: ZMQContext, socket: ZMQSocket
+    do {
+        context = try ZMQContext()
+        socket = try ZMQSocket(context, .router)
+        try socket.setMaxMessageSize(Int64(maxMessageBytes))
+        try socket.bind(endpoint)
+    } catch { throw RuntimeError("dmimo-downlink: cannot bind \(endpoint): \(error)") }
+    _ = context
+    var counters = NodeCounters()
+    var estimators: [String: HybridEstimator] = [:]
+    log("serving on \(endpoint) (frame \(downlinkFrameName))")
+    while true {
+        let ready: (sockets: [Bool], fileDescriptors: [Bool])
+        do { ready = try zmqPoll([socket], fileDescriptors: [signals.fileDescriptor], timeoutMs: 1000) } catch {
+            throw RuntimeError("dmimo-downlink: poll: \(error)")
+        }
+        if let parentPID, parentHasExited(expectedParent: parentPID) {
+            log("the controller (pid \(parentPID)) has exited; stopping")
+            return
+        }
+        if ready.fileDescriptors[0], !signals.pending().isEmpty {
+            log("stopping: \(counters.received) snapshots answered, \(counters.dropped) dropped")
+            return
+        }
+        guard ready.sockets[0] else { continue }
+        while let frames = try? socket.receiveFrames(dontWait: true) {
+            guard frames.count == 2 else { counters.droppedMalformed += 1; continue }
+            let envelope: Envelope
+            do { envelope = try WireCodec.decode(frames[1]) } catch {
+                if case .wrongVersion = error { counters.droppedWrongVersion += 1 } else { counters.droppedMalformed += 1 }
+                continue
+            }
+            guard case .downlinkSnapshot(let s) = envelope.body, s.frame == downlinkFrameName, s.re.count == s.im.count else {
+                counters.droppedMalformed += 1
+                continue
+            }
+            let start = monotonicNanos()
+            let proto: Downlink.DownlinkProtocol = s.downlinkProtocol == .p2 ? .p2 : .p1
+            do {
+                let network = try downlinkNetwork(illuminationPoints: s.illuminationX.count, centre: Point2(s.centreX, s.centreY))
+                guard network.illuminationX == s.illuminationX, network.illuminationY == s.illuminationY else {
+                    counters.droppedMalformed += 1
+                    continue
+                }
+                let key = "\(proto)-\(s.illuminationX.count)-\(s.centreX)-\(s.centreY)"
+                let estimator: HybridEstimator
+                if let cached = estimators[key] { estimator = cached } else {
+                    do { estimator = try HybridEstimator(network: network, protocol: proto) } catch {
+                        throw RuntimeError("\(error)")
+                    }
+                    if estimators.count > 64 { estimators.removeAll() }
+                    estimators[key] = estimator
+                }
+                let samples = zip(s.re, s.im).map { Complex($0, $1) }
+                let e: Downlink.DownlinkEstimate
+                do { e = try estimator.estimate(samples: samples) } catch { throw RuntimeError("\(error)") }
+                counters.received += 1
+                let reply = Envelope(header: Header(type: .downlinkEstimate, runID: envelope.header.runID, run: envelope.header.run,
+                                                    step: envelope.header.step, sender: downlinkSender),
+                                     body: .downlinkEstimate(Wire.DownlinkEstimate(
+                                        x: e.position.x, y: e.position.y, phaseOffsetRad: e.phaseOffset,
+                                        cost: e.normalisedCost, computeNs: monotonicNanos() - start, processing: "hybrid")))
+                _ = try? socket.send(frames: [frames[0], WireCodec.encode(reply)])
+            } catch {
+                counters.droppedMalformed += 1
+                log("snapshot of step \(envelope.header.step) rejected: \(error)")
+            }
+        }
+    }
+}

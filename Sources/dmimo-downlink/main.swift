@@ -1,2 +1,0 @@
-// dmimo-downlink executable.
-print("dmimo-downlink")

@@ -1,3 +1,0 @@
-// DownlinkTests placeholder.
-import Testing
-@Test func placeholder() {}

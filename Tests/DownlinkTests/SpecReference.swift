@@ -1,0 +1,103 @@
+// SpecReference: reads the reference values of DOWNLINK.md (§2, §3, §5, §7, §8) from the spec file itself.
+import Foundation
+
+/// The spec file, found relative to this repository (`<repo>/../shared/spec/DOWNLINK.md`) or under `$DMIMO_SHARED`.
+enum SpecReference {
+    static let sharedDirectory: URL = {
+        if let override = ProcessInfo.processInfo.environment["DMIMO_SHARED"], !override.isEmpty {
+            return URL(fileURLWithPath: override)
+        }
+        // Tests/DownlinkTests/SpecReference.swift → repository root → ../shared
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return repository.deletingLastPathComponent().appendingPathComponent("shared")
+    }()
+
+    static let text: String = {
+        let url = sharedDirectory.appendingPathComponent("spec/DOWNLINK.md")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            fatalError("cannot read \(url.path); set DMIMO_SHARED to the shared directory")
+        }
+        return text
+    }()
+
+    static var lines: [String] { text.components(separatedBy: "\n") }
+
+    /// Parses a spec number: Unicode minus, "e−6" exponents, "∞", a leading "+".
+    static func number(_ raw: String) -> Double? {
+        var s = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\u{2212}", with: "-")
+        if s.hasPrefix("∞") { return .infinity }
+        if s.hasPrefix("+") { s.removeFirst() }
+        return Double(s)
+    }
+
+    /// Number of significant digits printed in `raw` ("8.612e−6" → 4, "0.4055" → 4, "+0.97" → 2 decimals).
+    static func printedResolution(_ raw: String) -> Double {
+        let s = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\u{2212}", with: "-")
+        let mantissa = s.split(separator: "e").first.map(String.init) ?? s
+        let exponent = s.split(separator: "e").count > 1 ? Int(s.split(separator: "e")[1]) ?? 0 : 0
+        let decimals = mantissa.split(separator: ".").count > 1 ? mantissa.split(separator: ".")[1].count : 0
+        return pow(10, Double(exponent - decimals))
+    }
+
+    /// True if `value` rounds to the printed `raw` (|value − printed| ≤ half a unit of the last printed digit).
+    static func agrees(_ value: Double, _ raw: String) -> Bool {
+        guard let printed = number(raw) else { return false }
+        if printed.isInfinite { return value.isInfinite }
+        return abs(value - printed) <= 0.5 * printedResolution(raw) * (1 + 1e-9)
+    }
+
+    /// The markdown table that follows the first line containing `heading`: rows of trimmed cells, without the
+    /// header row and the separator.
+    static func table(after heading: String) -> [[String]] {
+        let all = lines
+        guard let start = all.firstIndex(where: { $0.contains(heading) }) else { return [] }
+        var rows: [[String]] = []
+        var index = start
+        while index < all.count && !all[index].hasPrefix("|") { index += 1 }
+        while index < all.count && all[index].hasPrefix("|") {
+            var cells = all[index].split(separator: "|", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            cells.removeFirst(); cells.removeLast()
+            rows.append(cells)
+            index += 1
+        }
+        return Array(rows.dropFirst(2))
+    }
+
+    /// The first line containing `marker`.
+    static func line(containing marker: String) -> String? { lines.first { $0.contains(marker) } }
+
+    /// The text from the first occurrence of `marker` to the next blank line.
+    static func paragraph(startingWith marker: String) -> String? {
+        let all = lines
+        guard let start = all.firstIndex(where: { $0.contains(marker) }) else { return nil }
+        var out: [String] = []
+        var index = start
+        while index < all.count && !all[index].trimmingCharacters(in: .whitespaces).isEmpty { out.append(all[index]); index += 1 }
+        let joined = out.joined(separator: " ")
+        return String(joined[joined.range(of: marker)!.lowerBound...])
+    }
+
+    /// All regex matches of `pattern` in `text`, as capture-group strings.
+    static func matches(_ pattern: String, in text: String) -> [[String]] {
+        let regex = try! NSRegularExpression(pattern: pattern)
+        let ns = text as NSString
+        return regex.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { match in
+            (1..<match.numberOfRanges).map { i in
+                let r = match.range(at: i)
+                return r.location == NSNotFound ? "" : ns.substring(with: r)
+            }
+        }
+    }
+
+    /// A value the spec should print but does not.
+    struct Missing: Error, CustomStringConvertible {
+        var name: String
+        var description: String { "DOWNLINK.md does not print \(name) where expected" }
+    }
+
+    /// A spec-format number pattern: −5.449012e−2, 0.4055, 8.494, ∞.
+    static let numberPattern = "[−+-]?[0-9]+(?:\\.[0-9]+)?(?:e[−-]?[0-9]+)?"
+}
