@@ -65,6 +65,8 @@ let package = Package(
         .executableTarget(name: "dmimo-downlink", dependencies: [
             "Downlink", "Scenario", "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Loca-LoS vs Loca-MPC sweep and per-panel timing (a benchmark; run it from a release build)
+        .executableTarget(name: "mpc-sweep", dependencies: ["Localization", "Scenario"]),
 
         // Localization developer tools: Monte Carlo runs against the numpy reference
         .executableTarget(name: "loca-run", dependencies: ["Localization", "Scenario"], swiftSettings: strict),

@@ -65,6 +65,8 @@ public struct PanelReport: Sendable, Equatable {
     public var effectiveSampleSize: Double
     /// Number of measurements M processed.
     public var measurementCount: Int
+    /// Loca-MPC only (nil for Loca-LoS): BP iterations and per-feature existence and amplitude.
+    public var association: AssociationSummary? = nil
 
     public init(estimate: SIMD4<Double>, existence: Double, predictedExistence: Double, losDetected: Bool,
                 amplitudeEstimate: Double, effectiveSampleSize: Double, measurementCount: Int) {
