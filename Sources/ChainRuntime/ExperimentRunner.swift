@@ -27,7 +27,8 @@ public struct Experiment: Sendable {
     /// The chain as the filter sees it.
     public var setup: ChainSetup {
         ChainSetup(panelPositions: world.panels.map(\.position), radio: world.radio, filter: filter,
-                   priorCentre: world.trajectory.priorCentre, priorVelocity: world.trajectory.priorVelocity)
+                   priorCentre: world.trajectory.priorCentre, priorVelocity: world.trajectory.priorVelocity,
+                   method: method == "loca-mpc" ? .locaMPC : .locaLoS, room: world.room)
     }
 
     /// The seed of run `run`: the run set seed + run.

@@ -113,7 +113,7 @@ shopt -s nullglob
 for source in "${args[@]}"; do for path in $source; do cp -r "$path" "$dest"; done; done
 SH
   chmod +x "$tmp/shim/ssh" "$tmp/shim/scp"
-  printf 'filter:\n  particles: 1024\nrun:\n  seed: 77\n' > "$tmp/experiment.yaml"
+  printf 'filter:\n  particles: 1024\nrun:\n  seed: 77\nchain:\n  ack_timeout_ms: 2000\n' > "$tmp/experiment.yaml"
   {
     printf 'install_dir: %s\nwork_dir: %s\nconfig: %s\n' "$tmp/install" "$tmp/work" "$tmp/experiment.yaml"
     printf 'controller: {host: controller, port: 5500}\ndownlink: {host: downlink, port: 5600}\npanels:\n'

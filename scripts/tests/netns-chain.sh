@@ -17,7 +17,7 @@ why=$(dm_check_environment) || skip "$why"
 bin=${DMIMO_BIN:-$(swift build -c release -Xswiftc -enable-testing --show-bin-path)}
 [ -x "$bin/chain-controller" ] && [ -x "$bin/panel-node" ] || { echo "netns-chain: FAIL: build first (scripts/build.sh)"; exit 1; }
 panels=8 steps=60 particles=1024 seed=77
-common=(--set "filter.particles=$particles" --steps "$steps" --seed "$seed")
+common=(--set "filter.particles=$particles" --steps "$steps" --seed "$seed" --set chain.ack_timeout_ms=2000)
 tmp=$(mktemp -d)
 rid=$(dm_new_run_id)
 cleanup() { dm_down "$rid"; rm -rf "$tmp"; }
