@@ -54,13 +54,10 @@ mkdir -p "$out/logs"
 out=$(cd "$out" && pwd)
 
 watcher=""
-downlink_pid=""
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   [ -n "$watcher" ] && kill "$watcher" 2>/dev/null && wait "$watcher" 2>/dev/null
-  # the downlink node serves until stopped (the controller's shutdown reaches only the panels)
-  [ -n "$downlink_pid" ] && kill "$downlink_pid" 2>/dev/null && wait "$downlink_pid" 2>/dev/null
   dm_down "$rid"
   exit "$status"
 }
@@ -77,7 +74,6 @@ controller_ip=$(dm_ip "$rid" c)
 if [ -x "$bin/dmimo-downlink" ] && "$bin/dmimo-downlink" --help 2>/dev/null | grep -q serve; then
   dm_exec "$rid" d "$bin/dmimo-downlink" serve --endpoint "tcp://$(dm_ip "$rid" d):$DM_DOWNLINK_PORT" \
     > "$out/logs/downlink.log" 2>&1 &
-  downlink_pid=$!
 fi
 
 for (( k = 0; k < panels; k++ )); do
