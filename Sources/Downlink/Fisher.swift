@@ -56,10 +56,33 @@ public struct FisherSetup: Sendable {
 public struct PositionErrorBound: Sendable {
     /// PEB = √([F⁻¹]₁₁ + [F⁻¹]₂₂) (m); +∞ if the Fisher information is singular.
     public var value: Double
-    /// σ_max/σ_min of the equilibrated Fisher information (+∞ if singular).
-    public var conditionNumber: Double
     /// True if declared singular (σ_min < 1e−12 σ_max of the equilibrated matrix).
     public var isSingular: Bool { value.isInfinite }
+
+    /// Where the condition number comes from: known, or recomputed on request from the Fisher information.
+    enum Diagnostics: Sendable {
+        case known(Double)
+        case fisher([Double], dimension: Int)
+        case setup(FisherSetup)
+    }
+    let diagnostics: Diagnostics
+
+    init(value: Double, diagnostics: Diagnostics) {
+        self.value = value
+        self.diagnostics = diagnostics
+    }
+
+    /// σ_max/σ_min of the equilibrated Fisher information (+∞ if singular). A diagnostic: unless the PEB was decided
+    /// by the eigenvalues, it is recomputed by the eigenvalue routine on every access (O(p³)).
+    public var conditionNumber: Double {
+        guard value.isFinite else { return .infinity }
+        switch diagnostics {
+        case .known(let value): return value
+        case .fisher(let fisher, let dimension): return DownlinkFisher.conditionNumber(fisher: fisher, dimension: dimension)
+        case .setup(let setup):
+            return DownlinkFisher.conditionNumber(fisher: DownlinkFisher.information(setup), dimension: setup.parameterCount)
+        }
+    }
 }
 
 public enum DownlinkFisher {
@@ -212,24 +235,43 @@ public enum DownlinkFisher {
         for i in 0..<count { rowRe[active[i]] = 0; rowIm[active[i]] = 0 }
     }
 
-    /// PEB from a Fisher information matrix with the position parameters first: equilibrate
-    /// F_s = D^{−1/2} F D^{−1/2}, declare +∞ if σ_min(F_s) < 1e−12 σ_max(F_s), else invert and unscale.
+    /// PEB from a Fisher information matrix (row-major p × p, the lower triangle is read) with the position
+    /// parameters first. The position block of F⁻¹ is the inverse of the Schur complement of the nuisance block,
+    /// computed by a Cholesky factorisation of the equilibrated matrix F_s = D^{−1/2} F D^{−1/2}; singularity
+    /// (σ_min(F_s) < 1e−12 σ_max(F_s)) is decided from that factorisation where it is conclusive and otherwise by
+    /// the eigenvalues, exactly as `referencePositionErrorBound` (see `PositionErrorBoundEvaluator`).
     public static func positionErrorBound(fisher: [Double], dimension p: Int) -> PositionErrorBound {
-        let singular = PositionErrorBound(value: .infinity, conditionNumber: .infinity)
-        var inverseRoot = [Double](repeating: 0, count: p)
-        for i in 0..<p {
-            let d = fisher[i * p + i]
-            guard d > 0 else { return singular }
-            inverseRoot[i] = 1 / d.squareRoot()
+        precondition(p >= 2 && fisher.count >= p * p, "the Fisher information must be p × p with p ≥ 2")
+        let n = p - 2
+        let solver = PositionSchurSolver(tailCapacity: max(n, 1), parameterCount: p)
+        solver.headXX = fisher[0]; solver.headXY = fisher[p]; solver.headYY = fisher[p + 1]
+        for i in 0..<n {
+            for j in 0...i { solver.tailRe[i * n + j] = fisher[(i + 2) * p + j + 2] }
+            solver.couplingRe[2 * i] = fisher[(i + 2) * p]; solver.couplingRe[2 * i + 1] = fisher[(i + 2) * p + 1]
         }
-        var scaled = [Double](repeating: 0, count: p * p)
-        for i in 0..<p { for j in 0..<p { scaled[i * p + j] = fisher[i * p + j] * inverseRoot[i] * inverseRoot[j] } }
+        switch solver.solveRealTail(count: n) {
+        case .regular(let bound2):
+            return PositionErrorBound(value: bound2.squareRoot(), diagnostics: .fisher(fisher, dimension: p))
+        case .singular:
+            return PositionErrorBound(value: .infinity, diagnostics: .known(.infinity))
+        case .inconclusive:
+            return referencePositionErrorBound(fisher: fisher, dimension: p)
+        }
+    }
+
+    /// The straightforward reference: equilibrate F_s = D^{−1/2} F D^{−1/2}, declare +∞ if σ_min(F_s) < 1e−12 σ_max(F_s)
+    /// (all eigenvalues by Householder tridiagonalisation and QL), else invert by Cholesky and unscale. O(p³) with a
+    /// large constant; used where the fast singularity test is inconclusive, and by tests.
+    public static func referencePositionErrorBound(fisher: [Double], dimension p: Int) -> PositionErrorBound {
+        let singular = PositionErrorBound(value: .infinity, diagnostics: .known(.infinity))
+        guard let (scaled, inverseRoot) = equilibrated(fisher, p) else { return singular }
         guard let eigenvalues = SmallLinearAlgebra.symmetricEigenvalues(scaled, n: p) else { return singular }
         let magnitudes = eigenvalues.map { abs($0) }
         let largest = magnitudes.max() ?? 0, smallest = magnitudes.min() ?? 0
         guard smallest >= singularityThreshold * largest, smallest > 0 else { return singular }
         var work = [Double](repeating: 0, count: p)
-        let diagonal: [Double]? = scaled.withUnsafeMutableBufferPointer { a in
+        var factor = scaled
+        let diagonal: [Double]? = factor.withUnsafeMutableBufferPointer { a in
             work.withUnsafeMutableBufferPointer { w in
                 SmallLinearAlgebra.inverseDiagonal(a.baseAddress!, n: p, indices: [0, 1], work: w.baseAddress!)
             }
@@ -237,11 +279,43 @@ public enum DownlinkFisher {
         guard let diagonal else { return singular }
         let crbX = diagonal[0] * inverseRoot[0] * inverseRoot[0]
         let crbY = diagonal[1] * inverseRoot[1] * inverseRoot[1]
-        return PositionErrorBound(value: (crbX + crbY).squareRoot(), conditionNumber: largest / smallest)
+        return PositionErrorBound(value: (crbX + crbY).squareRoot(), diagnostics: .known(largest / smallest))
     }
 
-    /// PEB (m) of one setup.
+    /// σ_max/σ_min of the equilibrated Fisher information by its eigenvalues; +∞ if it is singular by the criterion of
+    /// DOWNLINK.md §6 or the eigenvalue iteration fails.
+    public static func conditionNumber(fisher: [Double], dimension p: Int) -> Double {
+        guard let (scaled, _) = equilibrated(fisher, p),
+              let eigenvalues = SmallLinearAlgebra.symmetricEigenvalues(scaled, n: p) else { return .infinity }
+        let magnitudes = eigenvalues.map { abs($0) }
+        let largest = magnitudes.max() ?? 0, smallest = magnitudes.min() ?? 0
+        guard smallest >= singularityThreshold * largest, smallest > 0 else { return .infinity }
+        return largest / smallest
+    }
+
+    /// F_s = D^{−1/2} F D^{−1/2} and D^{−1/2}; nil if a diagonal entry is not positive.
+    static func equilibrated(_ fisher: [Double], _ p: Int) -> ([Double], [Double])? {
+        var inverseRoot = [Double](repeating: 0, count: p)
+        for i in 0..<p {
+            let d = fisher[i * p + i]
+            guard d > 0 else { return nil }
+            inverseRoot[i] = 1 / d.squareRoot()
+        }
+        var scaled = [Double](repeating: 0, count: p * p)
+        for i in 0..<p { for j in 0..<p { scaled[i * p + j] = fisher[i * p + j] * inverseRoot[i] * inverseRoot[j] } }
+        return (scaled, inverseRoot)
+    }
+
+    /// PEB (m) of one setup. P1: the structured evaluator (closed-form per-AP Gram matrices, O(M) Schur complement);
+    /// P2: the Fisher information by `information` and the dense Schur solve. For many points on one network use a
+    /// `PositionErrorBoundEvaluator`, which also precomputes the P2 Gram blocks once.
     public static func positionErrorBound(_ setup: FisherSetup) -> PositionErrorBound {
-        positionErrorBound(fisher: information(setup), dimension: setup.parameterCount)
+        switch setup.protocol {
+        case .p1:
+            let value = PositionErrorBoundEvaluator(setup).positionErrorBound(at: setup.user, phaseOffset: setup.phaseOffset)
+            return PositionErrorBound(value: value, diagnostics: value.isFinite ? .setup(setup) : .known(.infinity))
+        case .p2:
+            return positionErrorBound(fisher: information(setup), dimension: setup.parameterCount)
+        }
     }
 }
