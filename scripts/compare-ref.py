@@ -13,7 +13,8 @@ Usage:
   scripts/compare-ref.py CONFIG [--runs R] [--steps S] [--tolerance T] [--swift-bin PATH] [--ref-json FILE]
 CONFIG: main (J=24, N_a=25, 400 MHz, N_p=4096, 526 steps, 5 runs, ±25 %),
         j4-40 (J=4, N_a=25, 40 MHz, N_p=1024, 526 steps, 2 runs, ±35 %),
-        short (J=24, N_a=25, 400 MHz, N_p=1024, 100 steps, 2 runs, ±35 %: a few minutes, for CI).
+        short (J=24, N_a=25, 400 MHz, N_p=4096, 100 steps, 3 runs, ±35 % own scenario, ±15 % on the
+        reference's measurements: about a minute, for CI).
 The reference's result is cached in --ref-json (default: none) so that it is computed once.
 Needs python3 with numpy and scipy, the shared folder (../shared next to the repository, or $DMIMO_SHARED) and
 a release build of loca-run (swift build -c release --product loca-run).
@@ -34,10 +35,13 @@ sys.path.insert(0, os.path.join(SHARED, 'ref', 'bp'))
 import scenario as S  # noqa: E402
 import loca_los as L  # noqa: E402
 
+# tol: allowed relative deviation of rmse_m from the reference's for the Swift run on its own scenario (synth);
+# trace_tol: the same for the Swift run on the reference's own measurements (trace), which differs from the
+# reference only by the filter's random numbers and is therefore held tighter where the runs are short.
 CONFIGS = {
-    'main': dict(J=24, Na=25, Bw=400e6, N=4096, runs=5, steps=526, tol=0.25),
-    'j4-40': dict(J=4, Na=25, Bw=40e6, N=1024, runs=2, steps=526, tol=0.35),
-    'short': dict(J=24, Na=25, Bw=400e6, N=1024, runs=2, steps=100, tol=0.35),
+    'main': dict(J=24, Na=25, Bw=400e6, N=4096, runs=5, steps=526, tol=0.25, trace_tol=0.25),
+    'j4-40': dict(J=4, Na=25, Bw=40e6, N=1024, runs=2, steps=526, tol=0.35, trace_tol=0.35),
+    'short': dict(J=24, Na=25, Bw=400e6, N=4096, runs=3, steps=100, tol=0.35, trace_tol=0.15),
 }
 SEED = 2025
 
@@ -105,8 +109,10 @@ def main():
         if getattr(a, k):
             cfg[k] = getattr(a, k)
     tol = a.tolerance or cfg['tol']
+    trace_tol = a.tolerance or cfg['trace_tol']
     print(f"config {a.config}: J={cfg['J']} N_a={cfg['Na']} B_w={cfg['Bw'] / 1e6:.0f} MHz N_p={cfg['N']} "
-          f"runs={cfg['runs']} steps={cfg['steps']} tolerance ±{tol * 100:.0f} %", flush=True)
+          f"runs={cfg['runs']} steps={cfg['steps']} tolerance ±{tol * 100:.0f} % (own scenario), "
+          f"±{trace_tol * 100:.0f} % (reference measurements)", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp:
         trace = os.path.join(tmp, 'trace.json')
@@ -155,9 +161,9 @@ def main():
         print(f'| {name} | ' + ' | '.join(cells) + ' |')
 
     ok = True
-    for name, r in (('trace', swift_trace), ('synth', swift_synth)):
+    for name, r, t in (('trace', swift_trace, trace_tol), ('synth', swift_synth, tol)):
         ratio = r['rmse_m'] / ref['rmse_m']
-        good = abs(ratio - 1) <= tol and r['runs_diverged'] == 0
+        good = abs(ratio - 1) <= t and r['runs_diverged'] == 0
         ok &= good
         print(f"{name}: rmse_m {r['rmse_m'] * 100:.2f} cm = {ratio:.3f} x reference; runs diverged "
               f"{r['runs_diverged']} -> {'ok' if good else 'FAIL'}")

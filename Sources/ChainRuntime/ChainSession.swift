@@ -27,6 +27,8 @@ public struct SessionOptions: Sendable {
     public var logDirectory: String?
     /// Run id of this session.
     public var runID: UInt64
+    /// Where `chain-controller fault` reaches this controller (nil: no live faults).
+    public var adminEndpoint: String?
     /// The Configure message body sent to every panel (data endpoints are filled in by the session).
     public var mode = "probe"
     public var configYAML = ""
@@ -49,6 +51,8 @@ public enum SessionEvent {
     case panelExited(panel: Int, ChildExit)
     /// SIGINT, SIGTERM or SIGHUP arrived.
     case interrupted(Int32)
+    /// A live fault command on the admin endpoint (`chain-controller fault`); answer it with ``ChainSession/reply(admin:_:)``.
+    case admin(Control, from: [UInt8])
 }
 
 /// The controller's connection to J panels.
@@ -56,6 +60,7 @@ public final class ChainSession {
     public let options: SessionOptions
     let context: ZMQContext
     let control: ZMQSocket
+    let admin: ZMQSocket?
     let signals: SignalWatcher
     public let children = ChildProcesses()
     var childPanel: [pid_t: Int] = [:]
@@ -104,6 +109,19 @@ public final class ChainSession {
         }
         let bound = (try? control.lastEndpoint()) ?? options.controlBind
         controlEndpoint = options.controlAdvertised ?? bound
+        if let endpoint = options.adminEndpoint {
+            do {
+                let socket = try ZMQSocket(context, .router)
+                try socket.bind(endpoint)
+                admin = socket
+            } catch {
+                // live faults are a convenience: the run goes on without them
+                printError("chain-controller: no live fault endpoint (\(endpoint): \(error)); scripted faults still work")
+                admin = nil
+            }
+        } else {
+            admin = nil
+        }
     }
 
     deinit { shutdown() }
@@ -145,7 +163,7 @@ public final class ChainSession {
                                        + (options.logDirectory.map { "; see \($0)/panel-\(k).log" } ?? ""))
                 case .interrupted(let s):
                     throw RuntimeError("interrupted by signal \(s) during start-up")
-                case .data:
+                case .data, .admin:
                     break
                 }
             }
@@ -270,7 +288,8 @@ public final class ChainSession {
         do {
             // with spawned children, wake at least every 20 ms to notice exits
             let wait = options.spawn && !children.running.isEmpty ? min(timeoutMs, 20) : timeoutMs
-            ready = try zmqPoll([control] + links.map(\.value), fileDescriptors: [signals.fileDescriptor], timeoutMs: wait)
+            ready = try zmqPoll([control] + links.map(\.value) + (admin.map { [$0] } ?? []),
+                                fileDescriptors: [signals.fileDescriptor], timeoutMs: wait)
         } catch {
             throw RuntimeError("controller: poll failed: \(error)")
         }
@@ -303,10 +322,26 @@ public final class ChainSession {
                 events.append(.data(panel: k, envelope, receivedNs: now))
             }
         }
+        if let admin, ready.sockets[1 + links.count] {
+            while let frames = try? admin.receiveFrames(dontWait: true) {
+                guard frames.count == 2, let envelope = try? WireCodec.decode(frames[1]), case .control(let c) = envelope.body else {
+                    dropped += 1
+                    continue
+                }
+                events.append(.admin(c, from: frames[0]))
+            }
+        }
         for (child, how) in children.reap() {
             if let k = childPanel[child.pid] { events.append(.panelExited(panel: k, how)) }
         }
         return events
+    }
+
+    /// Answers a live fault command: `text` says what was done (or why not).
+    public func reply(admin identity: [UInt8], _ text: String, ok: Bool) {
+        let envelope = Envelope(header: Header(type: .ping, runID: options.runID, sender: controllerSender),
+                                body: .ping(Ping(sentNs: ok ? 1 : 0, seq: 0, payload: Array(text.utf8))))
+        _ = try? admin?.send(frames: [identity, WireCodec.encode(envelope)])
     }
 
     func panelIndex(_ identity: [UInt8]) -> Int? {
@@ -326,6 +361,7 @@ public final class ChainSession {
         for link in dataLinks.values { link.close() }
         dataLinks.removeAll()
         control.close()
+        admin?.close()
     }
 
     /// The panel a process id belongs to (spawn mode).

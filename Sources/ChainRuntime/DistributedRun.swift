@@ -121,6 +121,8 @@ final class DistributedRun {
                 for i in faults.indices where faults[i].spec.panel == k && faults[i].detectedNs == nil { faults[i].detectedNs = now }
             case .interrupted:
                 return .interrupted
+            case .admin(let c, let from):
+                liveFault(c, from: from, run: run, step: step)
             case .data(let k, let envelope, let at):
                 if case .hopAck = envelope.body, envelope.header.run == UInt32(run), envelope.header.step == UInt32(step) {
                     onAck(k, at)
@@ -227,6 +229,33 @@ final class DistributedRun {
         }
         faults.append(record)
         record.note = ""
+    }
+
+    /// A fault issued live with `chain-controller fault`: injected now, at the current step.
+    func liveFault(_ c: Control, from: [UInt8], run: Int, step: Int) {
+        let action: FaultAction? = switch c.action {
+        case .kill: .kill
+        case .stop: .stop
+        case .restart: .restart
+        case .partition: .partition
+        case .slow: .slow
+        case .corrupt: .corrupt
+        case .duplicate: .duplicate
+        default: nil
+        }
+        guard let action, run >= 0, step >= 0 else {
+            session.reply(admin: from, "not a fault action, or no step running", ok: false)
+            return
+        }
+        let spec = FaultSpec(atStep: step, action: action, panel: Int(c.panel), durationMs: Int(c.durationMs),
+                             delayUs: Int(c.delayUs), run: run)
+        do {
+            try inject(spec, globalStep: run * experiment.steps + step)
+            log("run \(run) step \(step): live fault \(action.rawValue) into panel \(c.panel)")
+            session.reply(admin: from, "injected \(action.rawValue) into panel \(c.panel) at run \(run) step \(step)", ok: true)
+        } catch {
+            session.reply(admin: from, "\(error)", ok: false)
+        }
     }
 
     /// Updates fault detection / recovery from a step's result.

@@ -22,6 +22,8 @@ extension FilterParameters {
         reflectionClutterMean = section.reflectionClutterMean
         priorRadius = section.priorRadius
         priorVelocitySpread = section.priorVelocityHalfWidth
+        associationMaxIterations = section.associationMaxIterations
+        associationTolerance = section.associationTolerance
     }
 }
 
@@ -37,9 +39,6 @@ extension Experiment {
         filter.samplingInterval = config.scenario.timeStep
         guard filter.particleCount % 16 == 0 else {
             throw RuntimeError("filter.particles = \(filter.particleCount) must be a multiple of 16 (the SIMD panel update works on blocks of 16)")
-        }
-        guard config.filter.method == .locaLoS else {
-            throw RuntimeError("filter.method = \(config.filter.method.rawValue) is not available in this build (available: loca-los)")
         }
         guard config.run.steps <= world.stepCount else {
             throw RuntimeError("run.steps = \(config.run.steps) exceeds scenario.trajectory_samples = \(world.stepCount)")
@@ -58,7 +57,7 @@ public func makePanelComputation(_ configure: Configure, panel: Int) throws -> a
     switch configure.mode {
     case "probe":
         return ProbeComputation()
-    case "loca-los":
+    case "loca-los", "loca-mpc":
         let config: ExperimentConfig
         do { config = try ExperimentConfig.load(yaml: configure.configYAML) } catch {
             throw RuntimeError("panel \(panel): the controller's configuration is invalid: \(error)")
@@ -69,8 +68,9 @@ public func makePanelComputation(_ configure: Configure, panel: Int) throws -> a
         }
         let model = PanelModel(position: experiment.world.panels[panel].position, radio: experiment.world.radio,
                                filter: experiment.filter)
-        return FilterComputation(model: model, panel: panel, baseSeed: experiment.baseSeed)
+        return FilterComputation(method: experiment.setup.method, model: model, room: experiment.world.room,
+                                 panel: panel, baseSeed: experiment.baseSeed)
     default:
-        throw RuntimeError("panel \(panel): unknown mode '\(configure.mode)' (known: probe, loca-los)")
+        throw RuntimeError("panel \(panel): unknown mode '\(configure.mode)' (known: probe, loca-los, loca-mpc)")
     }
 }

@@ -3,10 +3,10 @@ import Localization
 import Scenario
 import Wire
 
-/// One panel's Loca-LoS filter as a ``PanelComputation``. It runs exactly ``PanelFilter/update`` — the same
-/// function the in-process chain calls — so both give bit-identical estimates for the same configuration.
+/// One panel's filter (Loca-LoS or Loca-MPC) as a ``PanelComputation``. It runs exactly ``AnyPanelFilter/update`` —
+/// the same function the in-process chain calls — so both give bit-identical estimates for the same configuration.
 public struct FilterComputation: PanelComputation {
-    var filter: PanelFilter
+    var filter: AnyPanelFilter
     let baseSeed: UInt64
     /// Measurement batches by (run, step), delivered ahead of γ.
     var batches: [UInt64: PanelMeasurements] = [:]
@@ -16,8 +16,8 @@ public struct FilterComputation: PanelComputation {
     ///   - model: this panel's position and constants.
     ///   - panel: chain position of the panel (its random-stream key).
     ///   - baseSeed: the run set's seed; run r uses `baseSeed + r`.
-    public init(model: PanelModel, panel: Int, baseSeed: UInt64) {
-        filter = PanelFilter(model: model, panel: UInt32(panel), seed: baseSeed, step: 0)
+    public init(method: PanelFilterMethod = .locaLoS, model: PanelModel, room: Room = .paper, panel: Int, baseSeed: UInt64) {
+        filter = AnyPanelFilter(method: method, model: model, room: room, panel: UInt32(panel), seed: baseSeed, step: 0)
         self.baseSeed = baseSeed
     }
 

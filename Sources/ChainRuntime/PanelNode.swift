@@ -249,6 +249,11 @@ public final class PanelNode {
                 processed.removeAll(); processedOrder.removeAll()
                 for s in successors.values { s.close() }
                 successors.removeAll()
+                // connect to the next panels of the chain now, so no step pays for the TCP and ZMTP handshakes
+                let panels = configure.dataEndpoints.count
+                for offset in 1...max(1, min(2, panels - 1)) where panels > 1 {
+                    _ = successor((options.index + offset) % panels)
+                }
             case .measurements(let batch):
                 guard envelope.header.runID == runID else { counters.droppedWrongRun += 1; continue }
                 computation?.store(batch, run: envelope.header.run, step: envelope.header.step)
@@ -296,6 +301,8 @@ public final class PanelNode {
             do { envelope = try WireCodec.decode(payload.bytes) } catch {
                 count(error)
                 if payload.more { try? data.drainRemainingFrames() }
+                // a node of another protocol version gets a Pong in ours, so `chain-controller check` can name it
+                if case .wrongVersion = error { answerPing(sender, Ping(sentNs: 0, seq: 0)) }
                 continue
             }
             if payload.more { try? data.drainRemainingFrames() }

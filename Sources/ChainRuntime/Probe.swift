@@ -108,6 +108,8 @@ public func runProbe(session: ChainSession, options: ProbeOptions,
                     throw RuntimeError("panel \(k) (\(session.dataEndpoints[k])) \(how) at message \(message) of \(total)")
                 case .interrupted(let s):
                     throw RuntimeError("interrupted by signal \(s) at message \(message) of \(total)")
+                case .admin(_, let from):
+                    session.reply(admin: from, "the probe takes no faults", ok: false)
                 case .data(_, let ack, let receivedNs):
                     if case .hopAck = ack.body, ack.header.step == UInt32(message), message >= options.warmup {
                         result.roundTrips[0].append(receivedNs - sendNs)

@@ -47,7 +47,7 @@ public final class ResultFiles {
         pending += "\(r.run),\(r.step),\(csv(r.truth.x)),\(csv(r.truth.y)),\(csv(r.estimate.x)),\(csv(r.estimate.y)),"
             + "\(csv(r.estimate.z)),\(csv(r.estimate.w)),\(csv(r.error)),\(r.contributing.count),"
             + "\(r.skipped.map(String.init).joined(separator: " ")),\(bits(r.losVisible)),\(bits(r.losDetected)),"
-            + "\(outcome),\(fixed(Double(r.latencyNs) / 1000, 3))\n"
+            + "\(outcome),\(r.latencyNs == 0 ? "" : fixed(Double(r.latencyNs) / 1000, 3))\n"
         for h in r.hops {
             pendingHops += "\(r.run),\(r.step),\(h.panel),\(h.recvNs),\(h.computeDoneNs),\(h.sendNs),"
                 + "\(fixed(Double(h.computeNs) / 1000, 3)),\(h.linkNs.map { fixed(Double($0) / 1000, 3) } ?? ""),"

@@ -64,8 +64,8 @@ public struct AgentParticles: Sendable, Equatable {
             particles.vy.withUnsafeMutableBufferPointer { pvy in
                 var i = 0
                 while i < count {
-                    let r = sqrt8(F8.load(u0 + i)) * r0
-                    let (s, c) = sinCosTwoPi8(F8.load(u0 + count + i))
+                    let r = vsqrt(F8.load(u0 + i)) * r0
+                    let (s, c) = vsinCosTwoPi(F8.load(u0 + count + i))
                     (r * c + cx).store(px.baseAddress! + i)
                     (r * s + cy).store(py.baseAddress! + i)
                     ((F8.load(u0 + 2 * count + i) * 2 - 1) * s0 + cvx).store(pvx.baseAddress! + i)

@@ -24,15 +24,31 @@ struct BulkRandomStream {
     func blocks8(from firstBlock: UInt32) -> (I8, I8, I8, I8) {
         var c = (I8(lanes: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)) &+ I8(unsigned: firstBlock),
                  I8(unsigned: step), I8(unsigned: panel), I8(unsigned: purpose))
-        // the ten rounds, unrolled; round r uses the key (k0 + r·0x9E3779B9, k1 + r·0xBB67AE85)
         @_transparent func round(_ r: UInt32) {
-            let k0 = keyLow &+ r &* 0x9E37_79B9, k1 = keyHigh &+ r &* 0xBB67_AE85
+            let k0 = I8(unsigned: keyLow &+ r &* 0x9E37_79B9), k1 = I8(unsigned: keyHigh &+ r &* 0xBB67_AE85)
             let p0 = multiplyHighLow(c.0, 0xD251_1F53)
             let p1 = multiplyHighLow(c.2, 0xCD9E_8D57)
-            c = (p1.high ^ c.1 ^ I8(unsigned: k0), p1.low, p0.high ^ c.3 ^ I8(unsigned: k1), p0.low)
+            c = (p1.high ^ c.1 ^ k0, p1.low, p0.high ^ c.3 ^ k1, p0.low)
         }
         round(0); round(1); round(2); round(3); round(4); round(5); round(6); round(7); round(8); round(9)
         return c
+    }
+
+    /// Blocks `firstBlock ..< firstBlock + 16` as two interleaved ``blocks8(from:)`` (same words).
+    @inline(__always)
+    func blocks16(from firstBlock: UInt32) -> ((I8, I8, I8, I8), (I8, I8, I8, I8)) {
+        let lanes = I8(lanes: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7))
+        var a = (lanes &+ I8(unsigned: firstBlock), I8(unsigned: step), I8(unsigned: panel), I8(unsigned: purpose))
+        var b = (lanes &+ I8(unsigned: firstBlock &+ 8), a.1, a.2, a.3)
+        @_transparent func round(_ r: UInt32) {
+            let k0 = I8(unsigned: keyLow &+ r &* 0x9E37_79B9), k1 = I8(unsigned: keyHigh &+ r &* 0xBB67_AE85)
+            let pa0 = multiplyHighLow(a.0, 0xD251_1F53), pb0 = multiplyHighLow(b.0, 0xD251_1F53)
+            let pa1 = multiplyHighLow(a.2, 0xCD9E_8D57), pb1 = multiplyHighLow(b.2, 0xCD9E_8D57)
+            a = (pa1.high ^ a.1 ^ k0, pa1.low, pa0.high ^ a.3 ^ k1, pa0.low)
+            b = (pb1.high ^ b.1 ^ k0, pb1.low, pb0.high ^ b.3 ^ k1, pb0.low)
+        }
+        round(0); round(1); round(2); round(3); round(4); round(5); round(6); round(7); round(8); round(9)
+        return (a, b)
     }
 
     /// Writes `count` raw words (count a multiple of 8) in the layout described on the type.
@@ -56,6 +72,18 @@ struct BulkRandomStream {
     func fillUniformsOpenClosed(_ out: UnsafeMutablePointer<Float>, count: Int) {
         precondition(count % 8 == 0)
         var base = 0
+        while base + 64 <= count {   // sixteen blocks: two groups of eight, interleaved
+            let (a, b) = blocks16(from: UInt32(truncatingIfNeeded: base / 4))
+            Self.openClosed(a.0).store(out + base)
+            Self.openClosed(a.1).store(out + base + 8)
+            Self.openClosed(a.2).store(out + base + 16)
+            Self.openClosed(a.3).store(out + base + 24)
+            Self.openClosed(b.0).store(out + base + 32)
+            Self.openClosed(b.1).store(out + base + 40)
+            Self.openClosed(b.2).store(out + base + 48)
+            Self.openClosed(b.3).store(out + base + 56)
+            base += 64
+        }
         while base < count {
             let (w0, w1, w2, w3) = blocks8(from: UInt32(truncatingIfNeeded: base / 4))
             Self.openClosed(w0).store(out + base)
@@ -91,13 +119,14 @@ struct BulkRandomStream {
 func boxMullerInPlace(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
     precondition(count % 16 == 0)
     let half = count / 2
-    var i = 0
-    while i < half {
-        let u1 = F8.load(buffer + i), u2 = F8.load(buffer + i + half)
-        let radius = sqrt8(log8(u1) * -2)
-        let (s, c) = sinCosTwoPi8(u2)
+    @_transparent func transform<V: FloatLanes>(_: V.Type, at i: Int) {
+        let u1 = V.load(buffer + i), u2 = V.load(buffer + i + half)
+        let radius = vsqrt(vlog(u1) * -2)
+        let (s, c) = vsinCosTwoPi(u2)
         (radius * c).store(buffer + i)
         (radius * s).store(buffer + i + half)
-        i += 8
     }
+    var i = 0
+    while i + 16 <= half { transform(F16.self, at: i); i += 16 }   // two interleaved chains
+    if i < half { transform(F8.self, at: i) }
 }

@@ -31,6 +31,10 @@ public struct FilterParameters: Sendable, Equatable, Codable {
     public var priorRadius: Double = 0.5
     /// Half-width of the uniform prior box around the prior velocity, per component, m/s.
     public var priorVelocitySpread: Double = 0.2
+    /// Loca-MPC: cap T_max on the BP data-association iterations per update (spec §C.3).
+    public var associationMaxIterations: Int = 1000
+    /// Loca-MPC: BP stops when max |log ν_new − log ν_old| falls below this (spec §C.3).
+    public var associationTolerance: Double = 1e-6
 
     public init() {}
 }

@@ -1,4 +1,4 @@
-// InProcessChain: the whole Loca-LoS daisy chain run step by step in one process, with the panel update.
+// InProcessChain: the whole daisy chain (Loca-LoS or Loca-MPC) run step by step in one process, with the panel update.
 import Scenario
 
 /// The world and settings of a chain run, as the filter sees them.
@@ -11,14 +11,21 @@ public struct ChainSetup: Sendable, Equatable {
     public var priorCentre: SIMD2<Double>
     /// Centre of the prior velocity box (v[0]), m/s.
     public var priorVelocity: SIMD2<Double>
+    /// The filter every panel runs.
+    public var method: PanelFilterMethod
+    /// The room whose walls give the Loca-MPC virtual anchors (the known map); unused by Loca-LoS.
+    public var room: Room
 
     public init(panelPositions: [SIMD2<Double>], radio: RadioParameters, filter: FilterParameters,
-                priorCentre: SIMD2<Double>, priorVelocity: SIMD2<Double>) {
+                priorCentre: SIMD2<Double>, priorVelocity: SIMD2<Double>, method: PanelFilterMethod = .locaLoS,
+                room: Room = .paper) {
         self.panelPositions = panelPositions
         self.radio = radio
         self.filter = filter
         self.priorCentre = priorCentre
         self.priorVelocity = priorVelocity
+        self.method = method
+        self.room = room
     }
 
     /// The per-panel models, in chain order.
@@ -36,12 +43,13 @@ public struct ChainStepOutcome: Sendable, Equatable {
     public var reports: [PanelReport]
 }
 
-/// The Loca-LoS chain in one process: every step, panel 0 applies the CV model to the previous posterior,
-/// panels 1…J−1 regularize, each with ``PanelFilter/update(_:measurements:seed:step:isFirstOfRoute:)``.
+/// The chain in one process: every step, panel 0 applies the CV model to the previous posterior, panels
+/// 1…J−1 regularize, each with ``AnyPanelFilter/update(_:measurements:seed:step:isFirstOfRoute:)`` of the
+/// setup's method (Loca-LoS or Loca-MPC).
 public struct InProcessChain: Sendable {
     public let setup: ChainSetup
     public let seed: UInt64
-    public private(set) var panels: [PanelFilter]
+    public private(set) var panels: [AnyPanelFilter]
     /// The posterior particles of the last completed step (the prior before step 0).
     public private(set) var particles: AgentParticles
     /// The next step to run.
@@ -52,7 +60,8 @@ public struct InProcessChain: Sendable {
         self.setup = setup
         self.seed = seed
         panels = setup.panelModels.enumerated().map {
-            PanelFilter(model: $0.element, panel: UInt32($0.offset), seed: seed, step: 0)
+            AnyPanelFilter(method: setup.method, model: $0.element, room: setup.room, panel: UInt32($0.offset),
+                           seed: seed, step: 0)
         }
         particles = AgentParticles.prior(seed: seed, centre: setup.priorCentre, velocity: setup.priorVelocity,
                                          count: setup.filter.particleCount, radius: setup.filter.priorRadius,
@@ -84,6 +93,8 @@ public struct ChainRun: Sendable, Equatable {
     public var losDetected: [Bool]
     /// Number of measurements M per step and panel, step-major.
     public var measurementCounts: [Int]
+    /// BP data-association iterations per step and panel, step-major (Loca-MPC; 0 for Loca-LoS).
+    public var associationIterations: [Int] = []
 
     public var stepCount: Int { estimates.count }
 }
@@ -99,6 +110,7 @@ public func runInProcessChain(_ setup: ChainSetup, seed: UInt64, steps: Int,
     run.existence.reserveCapacity(steps * panelCount)
     run.losDetected.reserveCapacity(steps * panelCount)
     run.measurementCounts.reserveCapacity(steps * panelCount)
+    run.associationIterations.reserveCapacity(steps * panelCount)
     for n in 0..<steps {
         let outcome = chain.step { j in measurements(n, j) }
         run.estimates.append(outcome.estimate)
@@ -106,6 +118,7 @@ public func runInProcessChain(_ setup: ChainSetup, seed: UInt64, steps: Int,
             run.existence.append(report.existence)
             run.losDetected.append(report.losDetected)
             run.measurementCounts.append(report.measurementCount)
+            run.associationIterations.append(report.association?.iterations ?? 0)
         }
     }
     return run

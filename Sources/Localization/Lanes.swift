@@ -307,21 +307,143 @@ func multiplyHighLow(_ a: I8, _ m: UInt32) -> (high: I8, low: I8) {
 
 #endif
 
+// MARK: generic lanes (F8, and F16 = two interleaved F8)
+
+/// Float32 lanes: the operations the hot loops use. Implemented by ``F8`` and ``F16``; the math functions are
+/// generic over it, so a kernel can run on 16 lanes as two independent, interleaved 8-lane chains (which hides
+/// the latency of the long polynomial dependency chains).
+protocol FloatLanes {
+    associatedtype Mask: LaneMask
+    associatedtype Bits: IntLanes
+    static var width: Int { get }
+    init(_ x: Float)
+    static var zero: Self { get }
+    static func load(_ p: UnsafePointer<Float>) -> Self
+    /// `width` lanes from eight floats at p, repeated.
+    static func loadRepeating8(_ p: UnsafePointer<Float>) -> Self
+    func store(_ p: UnsafeMutablePointer<Float>)
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Self) -> Self
+    static func / (a: Self, b: Self) -> Self
+    static prefix func - (a: Self) -> Self
+    static func < (a: Self, b: Self) -> Mask
+    static func > (a: Self, b: Self) -> Mask
+    static func >= (a: Self, b: Self) -> Mask
+    static func == (a: Self, b: Self) -> Mask
+    static func minimum(_ a: Self, _ b: Self) -> Self
+    static func maximum(_ a: Self, _ b: Self) -> Self
+    var squareRoot: Self { get }
+    func replacing(with ifTrue: Self, where mask: Mask) -> Self
+    var bits: Bits { get }
+    init(bits: Bits)
+    init(converting i: Bits)
+    /// Sum of the lanes in a fixed order.
+    var laneSum: Float { get }
+    /// Maximum of the lanes.
+    var laneMax: Float { get }
+}
+
+protocol LaneMask {
+    static func | (a: Self, b: Self) -> Self
+    var any: Bool { get }
+}
+
+protocol IntLanes {
+    init(_ x: Int32)
+    static func &+ (a: Self, b: Self) -> Self
+    static func &- (a: Self, b: Self) -> Self
+    static func & (a: Self, b: Self) -> Self
+    static func | (a: Self, b: Self) -> Self
+    static func ^ (a: Self, b: Self) -> Self
+    func shiftedLeft(_ n: Int32) -> Self
+    func shiftedRight(_ n: Int32) -> Self
+}
+
+extension F8: FloatLanes {
+    @_transparent static var width: Int { 8 }
+    @_transparent static func loadRepeating8(_ p: UnsafePointer<Float>) -> F8 { load(p) }
+    /// ((x0 + x4) + (x2 + x6)) + ((x1 + x5) + (x3 + x7)).
+    @_transparent var laneSum: Float {
+        ((self[0] + self[4]) + (self[2] + self[6])) + ((self[1] + self[5]) + (self[3] + self[7]))
+    }
+    @_transparent var laneMax: Float {
+        var m = self[0]
+        for lane in 1..<8 { let v = self[lane]; m = v > m ? v : m }
+        return m
+    }
+}
+extension M8: LaneMask {}
+extension I8: IntLanes {}
+
+/// Sixteen Float32 lanes as two independent ``F8`` (lanes 0–7 and 8–15), every operation emitted for both
+/// halves back to back.
+struct F16: FloatLanes {
+    var a: F8, b: F8
+    @_transparent init(_ a: F8, _ b: F8) { self.a = a; self.b = b }
+    @_transparent init(_ x: Float) { a = F8(x); b = a }
+    @_transparent static var width: Int { 16 }
+    @_transparent static var zero: F16 { F16(.zero, .zero) }
+    @_transparent static func load(_ p: UnsafePointer<Float>) -> F16 { F16(F8.load(p), F8.load(p + 8)) }
+    @_transparent static func loadRepeating8(_ p: UnsafePointer<Float>) -> F16 { let v = F8.load(p); return F16(v, v) }
+    @_transparent func store(_ p: UnsafeMutablePointer<Float>) { a.store(p); b.store(p + 8) }
+    @_transparent static func + (x: F16, y: F16) -> F16 { F16(x.a + y.a, x.b + y.b) }
+    @_transparent static func - (x: F16, y: F16) -> F16 { F16(x.a - y.a, x.b - y.b) }
+    @_transparent static func * (x: F16, y: F16) -> F16 { F16(x.a * y.a, x.b * y.b) }
+    @_transparent static func / (x: F16, y: F16) -> F16 { F16(x.a / y.a, x.b / y.b) }
+    @_transparent static prefix func - (x: F16) -> F16 { F16(-x.a, -x.b) }
+    @_transparent static func < (x: F16, y: F16) -> M16 { M16(x.a < y.a, x.b < y.b) }
+    @_transparent static func > (x: F16, y: F16) -> M16 { M16(x.a > y.a, x.b > y.b) }
+    @_transparent static func >= (x: F16, y: F16) -> M16 { M16(x.a >= y.a, x.b >= y.b) }
+    @_transparent static func == (x: F16, y: F16) -> M16 { M16(x.a == y.a, x.b == y.b) }
+    @_transparent static func minimum(_ x: F16, _ y: F16) -> F16 { F16(F8.minimum(x.a, y.a), F8.minimum(x.b, y.b)) }
+    @_transparent static func maximum(_ x: F16, _ y: F16) -> F16 { F16(F8.maximum(x.a, y.a), F8.maximum(x.b, y.b)) }
+    @_transparent var squareRoot: F16 { F16(a.squareRoot, b.squareRoot) }
+    @_transparent func replacing(with t: F16, where m: M16) -> F16 {
+        F16(a.replacing(with: t.a, where: m.a), b.replacing(with: t.b, where: m.b))
+    }
+    @_transparent var bits: I16 { I16(a.bits, b.bits) }
+    @_transparent init(bits: I16) { a = F8(bits: bits.a); b = F8(bits: bits.b) }
+    @_transparent init(converting i: I16) { a = F8(converting: i.a); b = F8(converting: i.b) }
+    /// The F8 lane sum of the sum of the halves.
+    @_transparent var laneSum: Float { (a + b).laneSum }
+    @_transparent var laneMax: Float { F8.maximum(a, b).laneMax }
+}
+
+struct M16: LaneMask {
+    var a: M8, b: M8
+    @_transparent init(_ a: M8, _ b: M8) { self.a = a; self.b = b }
+    @_transparent static func | (x: M16, y: M16) -> M16 { M16(x.a | y.a, x.b | y.b) }
+    @_transparent var any: Bool { a.any || b.any }
+}
+
+struct I16: IntLanes {
+    var a: I8, b: I8
+    @_transparent init(_ a: I8, _ b: I8) { self.a = a; self.b = b }
+    @_transparent init(_ x: Int32) { a = I8(x); b = a }
+    @_transparent static func &+ (x: I16, y: I16) -> I16 { I16(x.a &+ y.a, x.b &+ y.b) }
+    @_transparent static func &- (x: I16, y: I16) -> I16 { I16(x.a &- y.a, x.b &- y.b) }
+    @_transparent static func & (x: I16, y: I16) -> I16 { I16(x.a & y.a, x.b & y.b) }
+    @_transparent static func | (x: I16, y: I16) -> I16 { I16(x.a | y.a, x.b | y.b) }
+    @_transparent static func ^ (x: I16, y: I16) -> I16 { I16(x.a ^ y.a, x.b ^ y.b) }
+    @_transparent func shiftedLeft(_ n: Int32) -> I16 { I16(a.shiftedLeft(n), b.shiftedLeft(n)) }
+    @_transparent func shiftedRight(_ n: Int32) -> I16 { I16(a.shiftedRight(n), b.shiftedRight(n)) }
+}
+
 // MARK: shared helpers
 
-extension F8 {
-    @_transparent static func + (a: F8, b: Float) -> F8 { a + F8(b) }
-    @_transparent static func - (a: F8, b: Float) -> F8 { a - F8(b) }
-    @_transparent static func * (a: F8, b: Float) -> F8 { a * F8(b) }
-    @_transparent static func + (a: Float, b: F8) -> F8 { F8(a) + b }
-    @_transparent static func - (a: Float, b: F8) -> F8 { F8(a) - b }
-    @_transparent static func * (a: Float, b: F8) -> F8 { F8(a) * b }
-    @_transparent static func / (a: Float, b: F8) -> F8 { F8(a) / b }
-    @_transparent static func += (a: inout F8, b: F8) { a = a + b }
-    @_transparent static func < (a: F8, b: Float) -> M8 { a < F8(b) }
-    @_transparent static func > (a: F8, b: Float) -> M8 { a > F8(b) }
-    @_transparent static func >= (a: F8, b: Float) -> M8 { a >= F8(b) }
-    @_transparent static func == (a: F8, b: Float) -> M8 { a == F8(b) }
-
-    @_transparent static func load(_ p: UnsafeMutablePointer<Float>) -> F8 { load(UnsafePointer(p)) }
+extension FloatLanes {
+    @_transparent static func + (a: Self, b: Float) -> Self { a + Self(b) }
+    @_transparent static func - (a: Self, b: Float) -> Self { a - Self(b) }
+    @_transparent static func * (a: Self, b: Float) -> Self { a * Self(b) }
+    @_transparent static func + (a: Float, b: Self) -> Self { Self(a) + b }
+    @_transparent static func - (a: Float, b: Self) -> Self { Self(a) - b }
+    @_transparent static func * (a: Float, b: Self) -> Self { Self(a) * b }
+    @_transparent static func / (a: Float, b: Self) -> Self { Self(a) / b }
+    @_transparent static func += (a: inout Self, b: Self) { a = a + b }
+    @_transparent static func < (a: Self, b: Float) -> Mask { a < Self(b) }
+    @_transparent static func > (a: Self, b: Float) -> Mask { a > Self(b) }
+    @_transparent static func >= (a: Self, b: Float) -> Mask { a >= Self(b) }
+    @_transparent static func == (a: Self, b: Float) -> Mask { a == Self(b) }
+    @_transparent static func load(_ p: UnsafeMutablePointer<Float>) -> Self { load(UnsafePointer(p)) }
 }

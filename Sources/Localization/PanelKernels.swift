@@ -30,11 +30,11 @@ func standardDeviation(_ values: UnsafePointer<Float>, count n: Int) -> Float {
     var sum = F8.zero
     var i = 0
     while i < n { sum += F8.load(values + i) - origin; i += 8 }
-    let mean = origin + horizontalSum8(sum) / Float(n)
+    let mean = origin + (sum).laneSum / Float(n)
     var squares = F8.zero
     i = 0
     while i < n { let d = F8.load(values + i) - mean; squares += d * d; i += 8 }
-    return sqrt8(F8(horizontalSum8(squares) / Float(n)))[0]
+    return vsqrt(F8((squares).laneSum / Float(n)))[0]
 }
 
 /// Regularization of one coordinate: x ← x + s·g, s = max(h · std(x), floor) (spec §B.1), in place.
@@ -60,8 +60,8 @@ func predictAmplitude(_ u: UnsafeMutablePointer<Float>, count n: Int, normals: U
     var i = 0
     while i < n {
         let ui = F8.load(u + i)
-        let sd = max8(ui * randomWalkRelative, floorStd)
-        let walked = abs8(ui + sd * F8.load(normals + i))
+        let sd = vmax(ui * randomWalkRelative, floorStd)
+        let walked = vabs(ui + sd * F8.load(normals + i))
         let uniform = F8.load(uniforms + i)
         let born = uniform * span + detectionThreshold
         (walked.replacing(with: born, where: uniform < q)).store(u + i)
@@ -100,7 +100,8 @@ enum Count8: MeasurementCount { static var value: Int { 8 } }
 /// ℓ_m = c_m + 2 ln u − u²(z_d − d)²/(2k_d) − u² wrap(z_φ − φ)²/(2k_φ) − (z_u − u)²/(2σ_u²),
 /// where c_m = −(3/2) ln 2π − ½ ln k_d − ½ ln k_φ − ½ ln σ_u² − ln(μ_c f_c(z_m)) is precomputed per measurement.
 /// `terms` holds, per measurement, z_d, z_φ, z_u and c_m each replicated eight times (``MeasurementTerms``);
-/// ℓ_m of the eight current particles go to `ellScratch` (8M floats) between the max pass and the exp pass.
+/// ℓ_m of the sixteen current particles go to `ellScratch` (16M floats) between the max pass and the exp pass.
+/// The particle count must be a multiple of 16.
 /// `Count` fixes M at compile time (``RuntimeCount`` takes `runtimeCount`).
 func logPseudoLikelihoodKernel<Count: MeasurementCount>(
     _: Count.Type, runtimeCount: Int, count n: Int,
@@ -108,36 +109,37 @@ func logPseudoLikelihoodKernel<Count: MeasurementCount>(
     out: UnsafeMutablePointer<Float>, constants k: LikelihoodConstants,
     terms: UnsafePointer<Float>, ellScratch: UnsafeMutablePointer<Float>
 ) {
+    typealias V = F16   // two interleaved 8-lane chains: hides the latency of the polynomial chains
     let mCount = Count.value >= 0 ? Count.value : runtimeCount
-    let twoPi = F8(2 * Float.pi)
+    let twoPi = V(2 * Float.pi)
     var i = 0
     while i < n {
-        let dx = F8.load(x + i) - k.panelX, dy = F8.load(y + i) - k.panelY
-        let d = sqrt8(dx * dx + dy * dy)
-        let phi = atan2_8(dy, dx)
-        let u = F8.load(amplitude + i)
+        let dx = V.load(x + i) - k.panelX, dy = V.load(y + i) - k.panelY
+        let d = vsqrt(dx * dx + dy * dy)
+        let phi = vatan2(dy, dx)
+        let u = V.load(amplitude + i)
         let u2 = u * u
         let ad = u2 * k.distancePrecisionHalf, ap = u2 * k.aoaPrecisionHalf
-        let logU2 = log8(u) * 2
-        let logMiss = logHalfErfc8(u - k.detectionThreshold)
+        let logU2 = vlog(u) * 2
+        let logMiss = vlogHalfErfc(u - k.detectionThreshold)
 
         var top = logMiss
         for m in 0..<mCount {
             let row = terms + MeasurementTerms.stride * m
-            let ed = F8.load(row) - d
-            var ep = F8.load(row + 8) - phi
+            let ed = V.loadRepeating8(row) - d
+            var ep = V.loadRepeating8(row + 8) - phi
             ep = ep.replacing(with: ep - twoPi, where: ep >= Float.pi)
             ep = ep.replacing(with: ep + twoPi, where: ep < -Float.pi)
-            let eu = F8.load(row + 16) - u
+            let eu = V.loadRepeating8(row + 16) - u
             // 1/(2σ_u²) = 1 for σ_u² = ½ (PanelModel.amplitudeVariance)
-            let ell = (logU2 + F8.load(row + 24)) - ad * (ed * ed) - ap * (ep * ep) - eu * eu
-            ell.store(ellScratch + 8 * m)
-            top = max8(top, ell)
+            let ell = (logU2 + V.loadRepeating8(row + 24)) - ad * (ed * ed) - ap * (ep * ep) - eu * eu
+            ell.store(ellScratch + V.width * m)
+            top = vmax(top, ell)
         }
-        var sum = exp8(logMiss - top)
-        for m in 0..<mCount { sum += exp8(F8.load(ellScratch + 8 * m) - top) }
-        (top + log8(sum)).store(out + i)
-        i += 8
+        var sum = vexp(logMiss - top)
+        for m in 0..<mCount { sum += vexp(V.load(ellScratch + V.width * m) - top) }
+        (top + vlog(sum)).store(out + i)
+        i += V.width
     }
 }
 
@@ -152,6 +154,7 @@ func logPseudoLikelihood(measurementCount m: Int, count n: Int,
                          out: UnsafeMutablePointer<Float>, constants: LikelihoodConstants,
                          terms: UnsafePointer<Float>, ellScratch: UnsafeMutablePointer<Float>) {
     precondition(constants.amplitudePrecisionHalf == 1, "the kernel assumes σ_u² = ½")
+    precondition(n % 16 == 0, "the particle count must be a multiple of 16")
     func run<C: MeasurementCount>(_ c: C.Type) {
         logPseudoLikelihoodKernel(c, runtimeCount: m, count: n, x: x, y: y, amplitude: amplitude, out: out,
                                   constants: constants, terms: terms, ellScratch: ellScratch)
@@ -196,19 +199,21 @@ func posteriorWeights(logBeta: UnsafePointer<Float>, count n: Int, predictedExis
                       vy: UnsafePointer<Float>, amplitude: UnsafePointer<Float>,
                       agentWeights w: UnsafeMutablePointer<Float>,
                       amplitudeWeights wb: UnsafeMutablePointer<Float>) -> PosteriorSums {
-    var top8 = F8(-.greatestFiniteMagnitude)
+    precondition(n % 16 == 0, "the particle count must be a multiple of 16")
+    typealias V = F16
+    var top16 = V(-.greatestFiniteMagnitude)
     var i = 0
-    while i < n { top8 = max8(top8, F8.load(logBeta + i)); i += 8 }
-    let top = horizontalMax8(top8)
+    while i < n { top16 = vmax(top16, V.load(logBeta + i)); i += V.width }
+    let top = top16.laneMax
 
-    var sumB = F8.zero, sumBU = F8.zero
+    var sumB = V.zero, sumBU = V.zero
     i = 0
     while i < n {
-        let e = exp8(F8.load(logBeta + i) - top)
-        (e).store(wb + i)
+        let e = vexp(V.load(logBeta + i) - top)
+        e.store(wb + i)
         sumB += e
-        sumBU += e * F8.load(amplitude + i)
-        i += 8
+        sumBU += e * V.load(amplitude + i)
+        i += V.width
     }
 
     // log ξ_i = logaddexp(log p_e⁻ + log β_i, log(1 − p_e⁻)); its maximum is at max log β (monotone)
@@ -217,27 +222,27 @@ func posteriorWeights(logBeta: UnsafePointer<Float>, count n: Int, predictedExis
     let high = logAlive > logDead ? logAlive : logDead
     let low = logAlive > logDead ? logDead : logAlive
     let logTop = high + logScalar(1 + expScalar(low - high))
-    let c1 = F8(expScalar(logAlive - logTop)), c2 = F8(expScalar(logDead - logTop))
+    let c1 = V(expScalar(logAlive - logTop)), c2 = V(expScalar(logDead - logTop))
 
     let origin = SIMD4<Float>(x[0], y[0], vx[0], vy[0])
-    var sumW = F8.zero, sumW2 = F8.zero
-    var sx = F8.zero, sy = F8.zero, svx = F8.zero, svy = F8.zero
+    var sumW = V.zero, sumW2 = V.zero
+    var sx = V.zero, sy = V.zero, svx = V.zero, svy = V.zero
     i = 0
     while i < n {
-        let wi = F8.load(wb + i) * c1 + c2
-        (wi).store(w + i)
+        let wi = V.load(wb + i) * c1 + c2
+        wi.store(w + i)
         sumW += wi
         sumW2 += wi * wi
-        sx += wi * (F8.load(x + i) - origin[0])
-        sy += wi * (F8.load(y + i) - origin[1])
-        svx += wi * (F8.load(vx + i) - origin[2])
-        svy += wi * (F8.load(vy + i) - origin[3])
-        i += 8
+        sx += wi * (V.load(x + i) - origin[0])
+        sy += wi * (V.load(y + i) - origin[1])
+        svx += wi * (V.load(vx + i) - origin[2])
+        svy += wi * (V.load(vy + i) - origin[3])
+        i += V.width
     }
     return PosteriorSums(
-        maxLogBeta: top, amplitudeWeightSum: horizontalSum8(sumB), amplitudeWeightedSum: horizontalSum8(sumBU),
-        agentWeightSum: horizontalSum8(sumW), agentWeightSquares: horizontalSum8(sumW2),
-        weightedOffsets: SIMD4(horizontalSum8(sx), horizontalSum8(sy), horizontalSum8(svx), horizontalSum8(svy)),
+        maxLogBeta: top, amplitudeWeightSum: sumB.laneSum, amplitudeWeightedSum: sumBU.laneSum,
+        agentWeightSum: sumW.laneSum, agentWeightSquares: sumW2.laneSum,
+        weightedOffsets: SIMD4(sx.laneSum, sy.laneSum, svx.laneSum, svy.laneSum),
         origin: origin)
 }
 
@@ -273,9 +278,9 @@ func systematicResamplingIndices(weights: UnsafePointer<Float>, count n: Int, of
     i = 0
     while i < body {
         let t = F8.load(cumulative + i) * scale - offset
-        let r = roundNearest8(t)
-        let ceiling = min8(max8(r.replacing(with: r + 1, where: r < t), .zero), upper)
-        roundedToInt8(ceiling).store(marks + i)
+        let r = vroundNearest(t)
+        let ceiling = vmin(vmax(r.replacing(with: r + 1, where: r < t), .zero), upper)
+        vroundedToInt(ceiling).store(marks + i)
         i += 8
     }
     while i < n {   // the same arithmetic, one lane at a time

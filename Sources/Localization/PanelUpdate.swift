@@ -65,6 +65,8 @@ public struct PanelReport: Sendable, Equatable {
     public var effectiveSampleSize: Double
     /// Number of measurements M processed.
     public var measurementCount: Int
+    /// Loca-MPC only (nil for Loca-LoS): BP iterations and per-feature existence and amplitude.
+    public var association: AssociationSummary? = nil
 
     public init(estimate: SIMD4<Double>, existence: Double, predictedExistence: Double, losDetected: Bool,
                 amplitudeEstimate: Double, effectiveSampleSize: Double, measurementCount: Int) {
@@ -89,7 +91,7 @@ public struct PanelWorkspace: Sendable {
     var nextAgent = AgentParticles(count: 0)
     var nextAmplitude: [Float] = []
     /// Per-measurement terms (``MeasurementTerms``: 32 floats per measurement) for `measurementCapacity`
-    /// measurements, then 8 · capacity floats of likelihood scratch.
+    /// measurements, then 16 · capacity floats of likelihood scratch.
     var measurementTerms: [Float] = []
     var particleCapacity = 0
     var measurementCapacity = 0
@@ -111,7 +113,7 @@ public struct PanelWorkspace: Sendable {
         }
         if m > measurementCapacity || measurementTerms.isEmpty {
             measurementCapacity = max(m, 32)
-            measurementTerms = [Float](repeating: 0, count: (MeasurementTerms.stride + 8) * measurementCapacity)
+            measurementTerms = [Float](repeating: 0, count: (MeasurementTerms.stride + 16) * measurementCapacity)
         }
     }
 }
@@ -262,10 +264,10 @@ private func resample(_ gamma: inout AgentParticles, state: inout PanelState, wo
                                         cumulative: cumulative, marks: marks, ancestors: ancestors)
             gamma.withPointers { px, py, pvx, pvy in
                 workspace.nextAgent.withPointers { qx, qy, qvx, qvy in
-                    gather(px, qx, ancestors: ancestors, count: n)
-                    gather(py, qy, ancestors: ancestors, count: n)
-                    gather(pvx, qvx, ancestors: ancestors, count: n)
-                    gather(pvy, qvy, ancestors: ancestors, count: n)
+                    for i in 0..<n {
+                        let k = Int(ancestors[i])
+                        qx[i] = px[k]; qy[i] = py[k]; qvx[i] = pvx[k]; qvy[i] = pvy[k]
+                    }
                 }
             }
             systematicResamplingIndices(weights: amplitudeWeights, count: n, offset: amplitudeOffset,

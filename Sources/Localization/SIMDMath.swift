@@ -12,45 +12,31 @@ let roundingMagic: Float = 12_582_912
 
 /// Round to nearest (ties to even) for |x| < 2^22, by the magic-number addition.
 @_transparent
-func roundNearest8(_ x: F8) -> F8 { (x + roundingMagic) - roundingMagic }
+func vroundNearest<V: FloatLanes>(_ x: V) -> V { (x + roundingMagic) - roundingMagic }
 
-/// The integer held by roundNearest8's intermediate x + magic, as Int32 lanes (|x| < 2^22).
+/// The integer held by vroundNearest's intermediate x + magic, as Int32 lanes (|x| < 2^22).
 @_transparent
-func roundedToInt8(_ x: F8) -> I8 { (x + roundingMagic).bits &- F8(roundingMagic).bits }
+func vroundedToInt<V: FloatLanes>(_ x: V) -> V.Bits { (x + roundingMagic).bits &- V(roundingMagic).bits }
 
 /// Lane-wise minimum and maximum.
 @_transparent
-func min8(_ a: F8, _ b: F8) -> F8 { F8.minimum(a, b) }
+func vmin<V: FloatLanes>(_ a: V, _ b: V) -> V { V.minimum(a, b) }
 @_transparent
-func max8(_ a: F8, _ b: F8) -> F8 { F8.maximum(a, b) }
+func vmax<V: FloatLanes>(_ a: V, _ b: V) -> V { V.maximum(a, b) }
 
 /// Lane-wise |x| by clearing the sign bit.
 @_transparent
-func abs8(_ x: F8) -> F8 { F8(bits: x.bits & I8(0x7FFF_FFFF)) }
+func vabs<V: FloatLanes>(_ x: V) -> V { V(bits: x.bits & V.Bits(0x7FFF_FFFF)) }
 
 /// Lane-wise correctly rounded square root.
 @_transparent
-func sqrt8(_ x: F8) -> F8 { x.squareRoot }
-
-/// Horizontal maximum of the eight lanes.
-@_transparent
-func horizontalMax8(_ x: F8) -> Float {
-    var m = x[0]
-    for lane in 1..<8 { let v = x[lane]; m = v > m ? v : m }
-    return m
-}
-
-/// Horizontal sum of the eight lanes in a fixed order (pairwise).
-@_transparent
-func horizontalSum8(_ x: F8) -> Float {
-    ((x[0] + x[4]) + (x[2] + x[6])) + ((x[1] + x[5]) + (x[3] + x[7]))
-}
+func vsqrt<V: FloatLanes>(_ x: V) -> V { x.squareRoot }
 
 /// e^x (Cephes `expf` polynomial, relative error about 2e-7), x clamped to [−86, 88].
 /// Results below e^−86 ≈ 4e−38 are returned as e^−86 (never a denormal).
 @_transparent
-func exp8(_ x: F8) -> F8 {
-    let xc = min8(max8(x, F8(-86)), F8(88))
+func vexp<V: FloatLanes>(_ x: V) -> V {
+    let xc = vmin(vmax(x, V(-86)), V(88))
     let t = xc * 1.442_695_04 + roundingMagic
     let n = t - roundingMagic
     let r = xc - n * 0.693_359_375 - n * -2.121_944_40e-4
@@ -62,17 +48,17 @@ func exp8(_ x: F8) -> F8 {
     p = p * r + 5.000_000_120_1e-1
     let y = p * z + r + 1
     // 2^n from the integer held in the low mantissa bits of t
-    let k = t.bits &- F8(roundingMagic).bits
-    return y * F8(bits: (k &+ I8(127)).shiftedLeft(23))
+    let k = t.bits &- V(roundingMagic).bits
+    return y * V(bits: (k &+ V.Bits(127)).shiftedLeft(23))
 }
 
 /// Natural logarithm (Cephes `logf` polynomial, error about 1 ulp), for x > 0.
 /// x = 0 or a denormal gives about −88 (finite), never NaN.
 @_transparent
-func log8(_ x: F8) -> F8 {
+func vlog<V: FloatLanes>(_ x: V) -> V {
     let bits = x.bits
-    var e = F8(converting: bits.shiftedRight(23) & I8(0xFF)) - 126
-    var m = F8(bits: (bits & I8(0x007F_FFFF)) | I8(0x3F00_0000))     // mantissa in [0.5, 1)
+    var e = V(converting: bits.shiftedRight(23) & V.Bits(0xFF)) - 126
+    var m = V(bits: (bits & V.Bits(0x007F_FFFF)) | V.Bits(0x3F00_0000))     // mantissa in [0.5, 1)
     let small = m < 0.707_106_781_186_547_52
     e = e.replacing(with: e - 1, where: small)
     m = m.replacing(with: m + m, where: small)
@@ -95,10 +81,10 @@ func log8(_ x: F8) -> F8 {
 /// atan2(y, x) in (−π, π] (Abramowitz & Stegun 4.4.49 polynomial on [0, 1], |error| ≤ 2e-8 plus rounding).
 /// atan2(0, 0) = 0.
 @_transparent
-func atan2_8(_ y: F8, _ x: F8) -> F8 {
-    let ax = abs8(x), ay = abs8(y)
-    let big = max8(ax, ay), small = min8(ax, ay)
-    let t = small / max8(big, F8(.leastNormalMagnitude))
+func vatan2<V: FloatLanes>(_ y: V, _ x: V) -> V {
+    let ax = vabs(x), ay = vabs(y)
+    let big = vmax(ax, ay), small = vmin(ax, ay)
+    let t = small / vmax(big, V(.leastNormalMagnitude))
     let t2 = t * t
     var p = t2 * 0.002_866_225_7 - 0.016_165_736_7
     p = p * t2 + 0.042_909_613_8
@@ -115,9 +101,9 @@ func atan2_8(_ y: F8, _ x: F8) -> F8 {
 
 /// (sin 2πu, cos 2πu) for |u| < 2^21: exact range reduction on u, Cephes polynomials on [−π/4, π/4].
 @_transparent
-func sinCosTwoPi8(_ u: F8) -> (sin: F8, cos: F8) {
-    let v = u - roundNearest8(u)                  // [−½, ½], exact
-    let q = roundNearest8(v * 4)                  // quadrant −2…2
+func vsinCosTwoPi<V: FloatLanes>(_ u: V) -> (sin: V, cos: V) {
+    let v = u - vroundNearest(u)                  // [−½, ½], exact
+    let q = vroundNearest(v * 4)                  // quadrant −2…2
     let r = (v - q * 0.25) * (2 * Float.pi)       // [−π/4, π/4]
     let z = r * r
     var s = z * -1.951_529_589_1e-4 + 8.332_160_873_6e-3
@@ -126,7 +112,7 @@ func sinCosTwoPi8(_ u: F8) -> (sin: F8, cos: F8) {
     var c = z * 2.443_315_711_809_948e-5 - 1.388_731_625_493_765e-3
     c = c * z + 4.166_664_568_298_827e-2
     c = c * z * z - z * 0.5 + 1
-    let odd = abs8(q) == 1
+    let odd = vabs(q) == 1
     var sinv = s.replacing(with: c, where: odd)
     var cosv = c.replacing(with: s, where: odd)
     sinv = sinv.replacing(with: -sinv, where: (q < -0.5) | (q > 1.5))   // q = −2, −1, 2
@@ -141,8 +127,8 @@ func sinCosTwoPi8(_ u: F8) -> (sin: F8, cos: F8) {
 /// underflows (u reaches u_bmax ≈ 158, where erfc itself is about e^−24000). For z < 0 it returns
 /// log(1 − ½ erfc(|z|)), evaluated only when some lane is negative.
 @_transparent
-func logHalfErfc8(_ z: F8) -> F8 {
-    let a = abs8(z)
+func vlogHalfErfc<V: FloatLanes>(_ z: V) -> V {
+    let a = vabs(z)
     let t = 1 / (a * 0.5 + 1)
     var p = t * 0.170_872_77 - 0.822_152_23
     p = p * t + 1.488_515_87
@@ -153,17 +139,17 @@ func logHalfErfc8(_ z: F8) -> F8 {
     p = p * t + 0.374_091_96
     p = p * t + 1.000_023_68
     p = p * t - 1.265_512_23
-    let logErfc = log8(t) - a * a + p
+    let logErfc = vlog(t) - a * a + p
     let positive = logErfc - 0.693_147_180_559_945_3
     let negativeLanes = z < 0
     if negativeLanes.any {
-        let halfTail = exp8(logErfc) * 0.5          // ½ erfc(|z|) ≤ ½
-        return positive.replacing(with: log8(1 - halfTail), where: negativeLanes)
+        let halfTail = vexp(logErfc) * 0.5          // ½ erfc(|z|) ≤ ½
+        return positive.replacing(with: vlog(1 - halfTail), where: negativeLanes)
     }
     return positive
 }
 
 // MARK: scalar forms (lane 0), for the few per-update scalars: same arithmetic as the lanes
 
-func logScalar(_ x: Float) -> Float { log8(F8(x))[0] }
-func expScalar(_ x: Float) -> Float { exp8(F8(x))[0] }
+func logScalar(_ x: Float) -> Float { vlog(F8(x))[0] }
+func expScalar(_ x: Float) -> Float { vexp(F8(x))[0] }

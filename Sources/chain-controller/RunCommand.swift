@@ -42,6 +42,11 @@ struct RunCommand: ParsableCommand {
         ahead of time, starts every step by sending the prior particles to the first panel, and collects the \
         estimate from the last. Writes DIR/config.yaml, per_step.csv, summary.json, manifest.json, and for \
         distributed runs hops.csv and latency.hgrm. SIGINT stops the run; the files of completed steps stay valid.
+
+        Faults: panels that die, hang, lose their link or misbehave are skipped (bypass) after chain.ack_timeout_ms \
+        and readmitted with fresh state when they come back; every step ends delivered, degraded or abandoned. \
+        Script faults in the configuration's `faults:` list, or inject them live with `chain-controller fault \
+        --results <out> --panel K ACTION`; they are reported in faults.csv and summary.json.
         """)
 
     @OptionGroup var configOptions: ConfigOptions
@@ -102,6 +107,7 @@ struct RunCommand: ParsableCommand {
                     if options.spawn { options.panelBind = endpoints }
                 }
                 options.startupTimeoutMs = config.chain.startupTimeoutMs
+                options.adminEndpoint = "ipc://" + URL(fileURLWithPath: outDir).standardizedFileURL.path + "/admin.ipc"
                 options.mode = experiment.method
                 options.configYAML = experiment.configYAML
                 options.particles = UInt32(experiment.filter.particleCount)

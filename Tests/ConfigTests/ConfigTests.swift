@@ -114,7 +114,9 @@ private func message(_ body: () throws -> Void) -> String? {
             "chain.panel_endpoints=tcp://panel-{k}.lab:5550", "chain.startup_timeout_ms=30000",
             "chain.lookahead_steps=4", "chain.ack_timeout_ms=100", "chain.hop_retries=2", "chain.step_deadline_ms=5000",
             "chain.max_attempts=5", "chain.readmit_after_ms=1000", "fronthaul.mode=emulate", "fronthaul.rate_gbps=10",
-            "fronthaul.per_transfer_us=2",
+            "fronthaul.per_transfer_us=2", "downlink.enabled=true", "downlink.endpoint=tcp://10.0.0.2:5600",
+            "downlink.follow_chain=false", "downlink.protocol=P2", "downlink.power_dbm=-20",
+            "downlink.illumination_points=49", "downlink.phase_offset_deg=-30", "downlink.max_in_flight=8",
         ]
         let faults = "faults=[{at_step: 100, action: kill, panel: 3}, {at_step: 300, action: stop, panel: 5, duration_ms: 2000}]"
         let config = try ExperimentConfig.load(yaml: "", overrides: overrides + [faults])

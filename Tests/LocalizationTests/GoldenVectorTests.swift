@@ -147,10 +147,10 @@ func closeLog(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool { abs(a - b
     }
 }
 
-/// log β by the Float32 kernel of the panel update (particles padded to a multiple of 8 by repetition).
+/// log β by the Float32 kernel of the panel update (particles padded to a multiple of 16 by repetition).
 func float32LogBeta(model: PanelModel, particles: [[Double]], amplitudes: [Double],
                     measurements: PanelMeasurements) -> [Double] {
-    let count = (particles.count + 7) / 8 * 8
+    let count = (particles.count + 15) / 16 * 16
     var x = [Float](), y = [Float](), u = [Float]()
     for i in 0..<count {
         let p = particles[i % particles.count]

@@ -20,7 +20,7 @@ func lanes(_ values: [Float], _ f: (F8) -> F8) -> [Float] {
 @Suite struct SIMDMathTests {
     @Test func expMatchesLibm() {
         let xs = stride(from: -86.0, through: 88.0, by: 0.0137).map { Float($0) } + [0, -1e-7, 1e-7]
-        let got = lanes(xs, exp8)
+        let got = lanes(xs, vexp)
         var worst = 0.0
         for (x, g) in zip(xs, got) {
             let ref = exp(Double(x))
@@ -30,7 +30,7 @@ func lanes(_ values: [Float], _ f: (F8) -> F8) -> [Float] {
     }
 
     @Test func expClampsBelowAndAbove() {
-        let got = lanes([-200, -1000, 200, .infinity * -1], exp8)
+        let got = lanes([-200, -1000, 200, .infinity * -1], vexp)
         #expect(got[0] > 0 && got[0] < 1e-37 && got[0].isNormal)
         #expect(got[1] == got[0])
         #expect(got[2].isFinite && got[2] > 1e38)
@@ -43,12 +43,12 @@ func lanes(_ values: [Float], _ f: (F8) -> F8) -> [Float] {
         #expect((a - b).simd == a.simd - b.simd)
         #expect((a * b).simd == a.simd * b.simd)
         #expect((a / F8(3)).simd == a.simd / 3)
-        #expect(min8(a, b).simd == SIMD8<Float>(0, -2, 3, -5, 5, -6, -7, -8))
-        #expect(max8(a, b).simd == SIMD8<Float>(1, 0, 4, -4, 5, 1, 7, 9))
-        #expect(abs8(a).simd == SIMD8<Float>(1, 2, 3, 4, 5, 6, 7, 8))
+        #expect(vmin(a, b).simd == SIMD8<Float>(0, -2, 3, -5, 5, -6, -7, -8))
+        #expect(vmax(a, b).simd == SIMD8<Float>(1, 0, 4, -4, 5, 1, 7, 9))
+        #expect(vabs(a).simd == SIMD8<Float>(1, 2, 3, 4, 5, 6, 7, 8))
         #expect(a.replacing(with: b, where: a < b).simd == SIMD8<Float>(1, 0, 4, -4, 5, 1, 7, 9))
         #expect(((a < 0) | (a > 6)).any && !(a > 100).any)
-        #expect(roundedToInt8(F8(SIMD8<Float>(0, 1, -1, 2.5, 3.5, -2.5, 1000, -7))).simd
+        #expect(vroundedToInt(F8(SIMD8<Float>(0, 1, -1, 2.5, 3.5, -2.5, 1000, -7))).simd
                 == SIMD8<Int32>(0, 1, -1, 2, 4, -2, 1000, -7))
         let i = I8(lanes: SIMD8<Int32>(1, 2, 3, 4, -1, -2, 0x7FFF_FFFF, Int32.min))
         #expect(i.shiftedRight(1).simd == SIMD8<Int32>(0, 1, 1, 2, 0x7FFF_FFFF, 0x7FFF_FFFF, 0x3FFF_FFFF, 0x4000_0000))
@@ -68,15 +68,15 @@ func lanes(_ values: [Float], _ f: (F8) -> F8) -> [Float] {
     @Test func logMatchesLibm() {
         var xs: [Float] = stride(from: -37.0, through: 38.0, by: 0.0173).map { Float(pow(10.0, $0)) }
         xs += stride(from: 0.5, through: 2.0, by: 0.000_731).map { Float($0) }
-        let got = lanes(xs, log8)
+        let got = lanes(xs, vlog)
         var worst = 0.0
         for (x, g) in zip(xs, got) {
             let ref = log(Double(x))
             worst = max(worst, abs(Double(g) - ref) / max(abs(ref), 1e-3))
         }
         #expect(worst < 3e-7, "worst error \(worst)")
-        #expect(lanes([1], log8)[0] == 0)
-        #expect(lanes([0], log8)[0].isFinite)
+        #expect(lanes([1], vlog)[0] == 0)
+        #expect(lanes([0], vlog)[0].isFinite)
     }
 
     @Test func atan2MatchesLibmInEveryQuadrant() {
@@ -93,7 +93,7 @@ func lanes(_ values: [Float], _ f: (F8) -> F8) -> [Float] {
         while i < xs.count {
             var y = SIMD8<Float>(repeating: 1), x = SIMD8<Float>(repeating: 1)
             for l in 0..<8 where i + l < xs.count { y[l] = ys[i + l]; x[l] = xs[i + l] }
-            let r = atan2_8(F8(y), F8(x))
+            let r = vatan2(F8(y), F8(x))
             for l in 0..<8 where i + l < xs.count { got.append(r[l]) }
             i += 8
         }
@@ -117,7 +117,7 @@ func lanes(_ values: [Float], _ f: (F8) -> F8) -> [Float] {
         while i < us.count {
             var v = SIMD8<Float>(repeating: 0)
             for l in 0..<8 where i + l < us.count { v[l] = us[i + l] }
-            let (s, c) = sinCosTwoPi8(F8(v))
+            let (s, c) = vsinCosTwoPi(F8(v))
             for l in 0..<8 where i + l < us.count {
                 let a = 2 * Double.pi * Double(us[i + l])
                 worst = max(worst, abs(Double(s[l]) - sin(a)), abs(Double(c[l]) - cos(a)))
@@ -131,7 +131,7 @@ func lanes(_ values: [Float], _ f: (F8) -> F8) -> [Float] {
     /// the filter meets, z = u − u_de ∈ [−10, 160].
     @Test func logHalfErfcMatchesReference() {
         let zs = stride(from: -10.0, through: 160.0, by: 0.0191).map { Float($0) } + [0]
-        let got = lanes(zs, logHalfErfc8)
+        let got = lanes(zs, vlogHalfErfc)
         var worst = 0.0
         for (z, g) in zip(zs, got) {
             let ref = LocaLoSReference.logMissProbability(amplitude: Double(z) + 2, detectionThreshold: 2)
@@ -142,14 +142,14 @@ func lanes(_ values: [Float], _ f: (F8) -> F8) -> [Float] {
 
     @Test func sqrtIsCorrectlyRounded() {
         let xs: [Float] = (0..<1000).map { Float($0) * 0.37 } + [2, 1e-30, 1e30]
-        let got = lanes(xs, sqrt8)
+        let got = lanes(xs, vsqrt)
         for (x, g) in zip(xs, got) { #expect(g == x.squareRoot()) }
     }
 
     @Test func horizontalReductions() {
         let v = F8(SIMD8<Float>(3, -1, 7, 2, 9.5, 0, -4, 1))
-        #expect(horizontalMax8(v) == 9.5)
-        #expect(horizontalSum8(v) == 17.5)
+        #expect((v).laneMax == 9.5)
+        #expect((v).laneSum == 17.5)
         #expect(v.inclusivePrefixSum.simd == SIMD8<Float>(3, 2, 9, 11, 20.5, 20.5, 16.5, 17.5))
     }
 }

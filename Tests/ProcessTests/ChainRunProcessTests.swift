@@ -18,9 +18,12 @@ func estimateColumns(_ directory: String) throws -> [String] {
 
 @Suite(.serialized) struct ChainRunProcessTests {
     /// The strongest test of the distribution: same config and seed, bit-identical estimates.
-    @Test func eightPanelProcessesGiveTheInProcessEstimatesBitForBit() throws {
+    @Test(arguments: ["loca-los", "loca-mpc"])
+    func eightPanelProcessesGiveTheInProcessEstimatesBitForBit(method: String) throws {
+        let steps = method == "loca-mpc" ? 40 : 60
         let config = try ExperimentConfig.load(yaml: "", overrides: [
-            "scenario.panels=8", "filter.particles=1024", "run.steps=60", "run.seed=77"])
+            "scenario.panels=8", "filter.particles=1024", "run.steps=\(steps)", "run.seed=77", "filter.method=\(method)",
+            "chain.ack_timeout_ms=2000"])
         let experiment = try Experiment(config: config)
         let inProcessDir = temporaryDirectory("inproc"), distributedDir = temporaryDirectory("dist")
         let filesA = try ResultFiles(directory: inProcessDir, panels: 8, withHops: false)
@@ -36,13 +39,14 @@ func estimateColumns(_ directory: String) throws -> [String] {
         defer { session.shutdown() }
         try session.start()
         let filesB = try ResultFiles(directory: distributedDir, panels: 8, withHops: true)
-        let b = try runDistributed(experiment, session: session, files: filesB, progress: ProgressLine(label: "test"))
+        let b = try runDistributed(experiment, session: session, files: filesB, liveness: LivenessSettings(config.chain),
+                                   progress: ProgressLine(label: "test"))
         filesB.close()
 
-        #expect(a.accumulator.delivered == 60)
-        #expect(b.accumulator.delivered == 60)
+        #expect(a.accumulator.delivered == steps)
+        #expect(b.accumulator.delivered == steps)
         let rowsA = try estimateColumns(inProcessDir), rowsB = try estimateColumns(distributedDir)
-        #expect(rowsA.count == 61)
+        #expect(rowsA.count == steps + 1)
         #expect(rowsA == rowsB)
         // and the filter actually tracked: RMSE of a few centimetres, no divergence
         let stats = try #require(b.accumulator.statistics())
@@ -50,14 +54,15 @@ func estimateColumns(_ directory: String) throws -> [String] {
         #expect(stats.runsDiverged == 0)
         // the hops file has one row per panel and step
         let hops = try String(contentsOfFile: distributedDir + "/hops.csv", encoding: .utf8)
-        #expect(hops.split(separator: "\n").count == 1 + 60 * 8)
+        #expect(hops.split(separator: "\n").count == 1 + steps * 8)
     }
 
     @Test func sigintMidRunStopsEveryPanelAndLeavesReadableResults() throws {
         let out = temporaryDirectory("sigint")
         let process = Process()
         process.executableURL = builtProductsDirectory().appendingPathComponent("chain-controller")
-        process.arguments = ["run", "--set", "scenario.panels=8", "--set", "filter.particles=1024", "--out", out]
+        // long enough (J=8, N_p=4096, 526 steps: several seconds) that SIGINT arrives mid-run
+        process.arguments = ["run", "--set", "scenario.panels=8", "--set", "filter.particles=4096", "--out", out]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -168,3 +168,53 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(!panels.contains(where: processExists), "panel processes left behind: \(panels.filter(processExists))")
     }
 }
+
+@Suite(.serialized) struct GarbageFloodTests {
+    /// 100,000 random and mutated messages on a panel's real data socket: it keeps running and counts every one.
+    @Test func aPanelSurvivesAndCountsAHundredThousandBadMessages() throws {
+        let signals = try SignalWatcher()
+        let session = try makeSession(panels: 1, signals: signals)
+        defer { session.shutdown() }
+        try session.start()
+        let ctx = try ZMQContext()
+        let attacker = try ZMQSocket(ctx, .dealer)
+        try attacker.setSendHighWaterMark(100_000)
+        try attacker.connect(session.dataEndpoints[0])
+        // mutation seeds: valid messages of another run (they can never act on this run)
+        let seeds = (0..<4).map { i in WireCodec.encode(Envelope(
+            header: Header(type: .gamma, runID: session.options.runID ^ 0xFFFF, step: UInt32(i), sender: 3),
+            body: .gamma(Gamma(route: [0], hop: 0, particles: ParticleArrays(x: [1, 2], y: [3, 4], vx: [5, 6], vy: [7, 8])))))
+        }
+        // the panel's own count before the flood (the start-up pings), from a heartbeat
+        let settle = ContinuousClock.now + .milliseconds(600)
+        while ContinuousClock.now < settle { _ = try session.poll(timeoutMs: 50) }
+        let c0 = session.panelCounters[0]
+        let before = c0.received + c0.droppedMalformed + c0.droppedWrongVersion
+        var state: UInt64 = 99
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let total = 100_000
+        for i in 0..<total {
+            var bytes: [UInt8]
+            if i % 2 == 0 {
+                bytes = (0..<Int(next() % 200)).map { _ in UInt8(truncatingIfNeeded: next()) }
+            } else {
+                bytes = seeds[Int(next() % 4)]
+                for _ in 0..<(1 + Int(next() % 4)) where !bytes.isEmpty { bytes[Int(next()) % bytes.count] ^= UInt8(1 + next() % 255) }
+            }
+            try attacker.send(bytes, dontWait: false)
+        }
+        // wait (bounded) until the panel's heartbeat counters account for all of them
+        func accounted() -> UInt64 {
+            let c = session.panelCounters[0]
+            return c.received + c.droppedMalformed + c.droppedWrongVersion
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while accounted() - before < UInt64(total) && ContinuousClock.now < deadline { _ = try session.poll(timeoutMs: 100) }
+        #expect(accounted() - before == UInt64(total))
+        #expect(session.children.running.count == 1)  // still alive
+        var options = ProbeOptions(particles: 256, messages: 10)
+        options.warmup = 0
+        let result = try runProbe(session: session, options: options)
+        #expect(result.intact == 10)
+    }
+}

@@ -1,4 +1,4 @@
-// Test support: locate /work/shared-style material relative to the repository and read the golden vectors.
+// Test support: locate the shared folder (../shared beside the repository) relative to the repository and read the golden vectors.
 import Foundation
 
 enum SharedFiles {

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Benchmark of one Loca-LoS panel update: the Swift Localization module (release build, panel-bench) against the
+# two baselines measured in the same run, the C baseline (shared/ref/perf: run.sh builds it, then its binary is
+# timed) and the numpy reference (scripts/bench-numpy.py), on the C baseline's fixed input. Prints one table
+# (µs; p50 and p99 of 2000 updates after 200 warm-up, the round with the best median of 3 for Swift and C,
+# alternating between them; numpy p50/p99 of 300 updates, 100 at N_p = 16384; Swift heap allocations per update
+# counted by the malloc interposer linked into panel-bench).
+# SIZES="4096" limits the sizes. Run it on a quiet machine: other load inflates every column.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=${DMIMO_SHARED:-$(cd .. && pwd)/shared}
+sizes=${SIZES:-"1024 4096 16384"}
+out=$(mktemp -d)
+flock /tmp/dmimo-build.lock swift build -c release --product panel-bench >/dev/null
+(cd "$out" && python3 "$shared/ref/perf/gen_input.py" >/dev/null)
+# The C baseline is built (and timed once) by its own run.sh; then Swift and C are timed alternately, size by
+# size, for three rounds, so that both see the same machine load; each reports its best median of the rounds.
+echo "building and running the C baseline (run.sh)..." >&2
+OUT="$out" SIZES="$sizes" "$shared/ref/perf/run.sh" > "$out/c-runsh.txt"
+: > "$out/swift.txt"; : > "$out/c.txt"
+for round in 1 2 3; do
+    echo "round $round: Swift and C, alternately..." >&2
+    for n in $sizes; do for m in 3 6; do
+        .build/release/panel-bench "$out/in_M6.bin" --sizes "$n" --measurements "$m" --repeats 1 | grep '^swift' >> "$out/swift.txt"
+        "$out/panel_c" bench "$out/in_M6.bin" "$n" "$m" 2000 >> "$out/c.txt"
+    done; done
+done
+echo "running the numpy reference..." >&2
+python3 scripts/bench-numpy.py "$out/in_M6.bin" --sizes "$sizes" > "$out/numpy.txt"
+python3 - "$out" <<'PY'
+import re, sys
+out = sys.argv[1]
+swift, c, numpy = {}, {}, {}
+def keep_best(table, key, value):
+    if key not in table or value[0] < table[key][0]:
+        table[key] = value
+for line in open(f'{out}/swift.txt'):
+    f = line.split()
+    if f and f[0] == 'swift':
+        keep_best(swift, (int(f[1]), int(f[2])), (float(f[3]), float(f[4]), float(f[5])))
+for line in open(f'{out}/c.txt'):
+    m = re.match(r'C N=(\d+) M=(\d+) \w+ total med ([\d.]+) p99 ([\d.]+)', line)
+    if m:
+        keep_best(c, (int(m[1]), int(m[2])), (float(m[3]), float(m[4])))
+for line in open(f'{out}/numpy.txt'):
+    f = line.split()
+    if f and f[0] == 'numpy':
+        numpy[(int(f[1]), int(f[2]))] = (float(f[3]), float(f[4]))
+print('| N_p | M | Swift p50 | Swift p99 | Swift allocs/update | C p50 | C p99 | numpy p50 | numpy p99 | Swift/C (p50) | numpy/Swift (p50) |')
+print('|---|---|---|---|---|---|---|---|---|---|---|')
+for key in sorted(swift):
+    s, cc, npy = swift[key], c.get(key, (float('nan'),) * 2), numpy.get(key, (float('nan'),) * 2)
+    print(f'| {key[0]} | {key[1]} | {s[0]:.1f} | {s[1]:.1f} | {s[2]:g} | {cc[0]:.1f} | {cc[1]:.1f} | '
+          f'{npy[0]:.0f} | {npy[1]:.0f} | {s[0] / cc[0]:.2f} | {npy[0] / s[0]:.0f} |')
+PY
