@@ -308,16 +308,13 @@ public enum DownlinkFisher {
         return (scaled, inverseRoot)
     }
 
-    /// PEB (m) of one setup. P1: the structured evaluator (closed-form per-AP Gram matrices, O(M) Schur complement);
-    /// P2: the Fisher information by `information` and the dense Schur solve. For many points on one network use a
-    /// `PositionErrorBoundEvaluator`, which also precomputes the P2 Gram blocks once.
+    /// PEB (m) of one setup, by a `PositionErrorBoundEvaluator` built for this one point. P1: closed-form per-AP Gram
+    /// matrices, O(M) Schur complement; P2: the structured Fisher information by direct sums over the K pulses
+    /// (`P2Products.directSums`, no precomputation) and the dense Schur solve. For many points on one network keep a
+    /// `PositionErrorBoundEvaluator`, which precomputes the P2 Gram blocks once.
     public static func positionErrorBound(_ setup: FisherSetup) -> PositionErrorBound {
-        switch setup.protocol {
-        case .p1:
-            let value = PositionErrorBoundEvaluator(setup).positionErrorBound(at: setup.user, phaseOffset: setup.phaseOffset)
-            return PositionErrorBound(value: value, diagnostics: value.isFinite ? .setup(setup) : .known(.infinity))
-        case .p2:
-            return positionErrorBound(fisher: information(setup), dimension: setup.parameterCount)
-        }
+        let value = PositionErrorBoundEvaluator(setup, p2Products: .directSums)
+            .positionErrorBound(at: setup.user, phaseOffset: setup.phaseOffset)
+        return PositionErrorBound(value: value, diagnostics: value.isFinite ? .setup(setup) : .known(.infinity))
     }
 }

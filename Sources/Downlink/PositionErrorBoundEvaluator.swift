@@ -80,12 +80,35 @@ public final class PositionErrorBoundEvaluator {
     let rowScratch: UnsafeMutablePointer<Double>
     /// Tail, coupling and head blocks of the (unit-scaled) Fisher information, and the Schur solve.
     let solver: PositionSchurSolver
+    /// The one allocation holding every Double buffer above.
+    let arenaBase: UnsafeMutableRawPointer
+    /// How P2 pair products are formed (see `P2Products`).
+    public let p2Products: P2Products
+    /// P2 direct sums: K rounded up to even (the pulse rows are zero-padded to it).
+    let paddedK: Int
+    /// P2 direct sums: x_m[k] = c_m z_m[k] at [m·paddedK + k] (rows m < M; row M and the pulses k ≥ K stay zero).
+    let pulseXRe: UnsafeMutablePointer<Double>, pulseXIm: UnsafeMutablePointer<Double>
+    /// P2 direct sums: the head columns h_x[k], h_y[k] (unit power) at [h·paddedK + k], and (coherent) μ[k] at
+    /// [2·paddedK + k].
+    let pulseHeadRe: UnsafeMutablePointer<Double>, pulseHeadIm: UnsafeMutablePointer<Double>
+
+    /// How the P2 evaluator forms the inner products of the per-AP model vectors x_m, y_m and the head columns.
+    public enum P2Products: Sendable {
+        /// Precompute the Gram blocks Φ_mᴴ Φ_j of the precoder basis once (O(M² N² K) at construction); every point is
+        /// then O(M² N²), independent of K. Best when one evaluator serves many points (sweeps).
+        case precoderGram
+        /// No precomputation: every point forms x_m[k] and the head columns over the K pulses and sums the products
+        /// directly (O(M² K) per point). Best for a single point (`DownlinkFisher.positionErrorBound(setup)`).
+        case directSums
+    }
 
     /// - Parameters:
     ///   - perAPPower: P (W); `noiseVariance`: σ² (W).
     public init(network: DownlinkNetwork, protocol: DownlinkProtocol, processing: DownlinkProcessing, perAPPower: Double,
-                noiseVariance: Double = DownlinkConstants.noiseVariance, amplitudeModel: AmplitudeModel = .free) {
+                noiseVariance: Double = DownlinkConstants.noiseVariance, amplitudeModel: AmplitudeModel = .free,
+                p2Products: P2Products = .precoderGram) {
         self.network = network
+        self.p2Products = p2Products
         self.protocol = `protocol`
         self.processing = processing
         self.amplitudeModel = amplitudeModel
@@ -102,11 +125,25 @@ public final class PositionErrorBoundEvaluator {
         waveNumber = 2 * Double.pi / network.wavelength
         arraySign = network.arraySign
         let m = apCount, n = antennaCount
-        func allocate(_ count: Int) -> UnsafeMutablePointer<Double> {
-            let p = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
-            p.initialize(repeating: 0, count: max(count, 1))
-            return p
-        }
+        // Every buffer is a region of one zero-initialised allocation (a one-shot evaluation builds an evaluator per
+        // point; separate allocations were a measurable part of its time).
+        let lags = max(n - 1, 0)
+        var slots = 0
+        for i in 0..<m { slots += (i + 2) / 2 * 2 }
+        let p2 = `protocol` == .p2
+        let gramBlocks = p2 && p2Products == .precoderGram
+        let direct = p2 && p2Products == .directSums
+        let kPadded = (kCount + 1) / 2 * 2
+        let gramCount = gramBlocks ? slots * n * n : 0, packedCount = gramBlocks && n == 4 ? slots * 32 : 0
+        let pulseCount = direct ? (m + 1) * kPadded : 0, pulseHeadCount = direct ? 3 * kPadded : 0
+        let products = p2 ? slots : 0
+        var arena = DoubleArena(regions: [m, m, m, m, m * lags, m * lags, lags, lags, lags, lags, gramCount, gramCount, packedCount,
+                                          pulseCount, pulseCount, pulseHeadCount, pulseHeadCount, n * (m + 1), n * (m + 1),
+                                          m + 1, m + 1, m, 2 * (m + 1), 2 * (m + 1), 2 * (m + 1)]
+                                          + [Int](repeating: products, count: 8)
+                                          + [2 * (m + 1), 2 * (m + 1), m, 16 * ((m + 2) / 2 * 2)])
+        arenaBase = arena.base
+        func allocate(_ count: Int) -> UnsafeMutablePointer<Double> { arena.take(count) }
         apX = allocate(m); apY = allocate(m); cosO = allocate(m); sinO = allocate(m)
         for i in 0..<m {
             apX[i] = network.apX[i]; apY[i] = network.apY[i]
@@ -115,7 +152,6 @@ public final class PositionErrorBoundEvaluator {
 
         // P1 lag sums and weights. With W_l = Σ_k exp(jπ l D_k), D_k = s_m − s_m[k] (W_{−l} = conj W_l, W_0 = K):
         // Σ_k |G|² = Σ_{a,b} W_{b−a}, Σ_k conj(G) G′ = jπ Σ_{a,b} b W_{b−a}, Σ_k |G′|² = π² Σ_{a,b} a b W_{b−a}.
-        let lags = max(n - 1, 0)
         lagRe = allocate(m * lags); lagIm = allocate(m * lags)
         lagWeightE = allocate(lags); lagWeightB = allocate(lags); lagWeightAUp = allocate(lags); lagWeightADown = allocate(lags)
         var a0 = 0.0, b0 = 0.0
@@ -150,13 +186,16 @@ public final class PositionErrorBoundEvaluator {
 
         // P2 Gram blocks, padded to an even number of pairs per row.
         rowStart = UnsafeMutablePointer<Int>.allocate(capacity: m + 1)
-        var slots = 0
-        for i in 0..<m { rowStart[i] = slots; slots += (i + 2) / 2 * 2 }
-        rowStart[m] = slots
-        pairSlots = `protocol` == .p2 ? slots : 0
-        gramRe = allocate(pairSlots * n * n); gramIm = allocate(pairSlots * n * n)
-        gramPacked = allocate(n == 4 ? pairSlots * 32 : 0)
-        if `protocol` == .p2 {
+        var start = 0
+        for i in 0..<m { rowStart[i] = start; start += (i + 2) / 2 * 2 }
+        rowStart[m] = start
+        pairSlots = products
+        gramRe = allocate(gramBlocks ? pairSlots * n * n : 0); gramIm = allocate(gramBlocks ? pairSlots * n * n : 0)
+        gramPacked = allocate(gramBlocks && n == 4 ? pairSlots * 32 : 0)
+        paddedK = kPadded
+        pulseXRe = allocate(direct ? (m + 1) * paddedK : 0); pulseXIm = allocate(direct ? (m + 1) * paddedK : 0)
+        pulseHeadRe = allocate(direct ? 3 * paddedK : 0); pulseHeadIm = allocate(direct ? 3 * paddedK : 0)
+        if gramBlocks {
             let model = DownlinkCostModel(network: network, protocol: .p2)
             for i in 0..<m {
                 for j in 0...i {
@@ -177,7 +216,6 @@ public final class PositionErrorBoundEvaluator {
         vRe = allocate(n * (m + 1)); vIm = allocate(n * (m + 1))
         rotRe = allocate(m + 1); rotIm = allocate(m + 1); amplitude = allocate(m)
         coefAr = allocate(2 * (m + 1)); coefAd = allocate(2 * (m + 1)); coefBs = allocate(2 * (m + 1))
-        let products = pairSlots
         xxRe = allocate(products); xxIm = allocate(products); xyRe = allocate(products); xyIm = allocate(products)
         yxRe = allocate(products); yxIm = allocate(products); yyRe = allocate(products); yyIm = allocate(products)
         headProjectionRe = allocate(2 * (m + 1)); headProjectionIm = allocate(2 * (m + 1))
@@ -188,17 +226,13 @@ public final class PositionErrorBoundEvaluator {
     }
 
     /// Convenience: the evaluator of a Fisher setup's network, protocol, processing, power, noise and amplitude model.
-    public convenience init(_ setup: FisherSetup) {
+    public convenience init(_ setup: FisherSetup, p2Products: P2Products = .precoderGram) {
         self.init(network: setup.network, protocol: setup.protocol, processing: setup.processing, perAPPower: setup.perAPPower,
-                  noiseVariance: setup.noiseVariance, amplitudeModel: setup.amplitudeModel)
+                  noiseVariance: setup.noiseVariance, amplitudeModel: setup.amplitudeModel, p2Products: p2Products)
     }
 
     deinit {
-        for p in [apX, apY, cosO, sinO, lagRe, lagIm, lagWeightE, lagWeightB, lagWeightAUp, lagWeightADown, gramRe, gramIm,
-                  gramPacked, vRe, vIm, rotRe, rotIm, amplitude, coefAr, coefAd, coefBs, xxRe, xxIm, xyRe, xyIm, yxRe, yxIm, yyRe, yyIm,
-                  headProjectionRe, headProjectionIm, deltaScratch, rowScratch] {
-            p.deallocate()
-        }
+        arenaBase.deallocate()
         rowStart.deallocate()
     }
 
@@ -210,6 +244,8 @@ public final class PositionErrorBoundEvaluator {
         let outcome: PositionSchurSolver.Outcome
         if isP1 {
             outcome = p1Bound(at: user)
+        } else if p2Products == .directSums {
+            outcome = p2DirectBound(at: user, phaseOffset: phaseOffset)
         } else {
             prepareP2(at: user, phaseOffset: phaseOffset)
             if antennaCount == 4 { pairProducts4() } else { pairProducts() }
@@ -575,6 +611,223 @@ public final class PositionErrorBoundEvaluator {
             hyy += arY * xRe[cs + i] - adY * xIm[cs + i]
         }
         solver.headXX = hxx; solver.headXY = hxy; solver.headYY = hyy
+        return solveP2Tail()
+    }
+
+    // MARK: - P2, direct sums over the pulses
+
+    /// P2 without precomputed Gram blocks: per AP the pulse vectors x_m[k] = c_m z_m[k] (unit power) and the head
+    /// columns h_h[k] = Σ_m (ar − j·ad)_hm x_m[k] + bs_hm y_m[k], y_m = c_m g_m (coherent: also μ[k] = Σ_m α_m x_m[k],
+    /// the δφ column over j); then as sums over k the pair products xᴴx (lower triangle; real part only unless the tail
+    /// is complex), X_h[m] = x_mᴴ h_h, the head block Re{h_hᴴ h_h′} and, coherent, the δφ row Im{μᴴ x_m} and ||μ||²;
+    /// then the Schur solve. z_m[k] = ψ_m[k] G, g_m[k] = ψ_m[k] G′ with G = Σ_n w^n, G′ = jπ Σ_n n w^n,
+    /// w = exp(jπ(s_m − s_m[k])), ψ_m[k] = exp(j2π d_m[k]/λ)/√N (the network's focusing and steering phasors).
+    func p2DirectBound(at u: Point2, phaseOffset: Double) -> PositionSchurSolver.Outcome {
+        switch (structured, coherent) {
+        case (false, false): p2DirectPulses(at: u, phaseOffset: phaseOffset, hasAr: false, hasAd: false)
+        case (false, true): p2DirectPulses(at: u, phaseOffset: phaseOffset, hasAr: false, hasAd: true)
+        case (true, false): p2DirectPulses(at: u, phaseOffset: phaseOffset, hasAr: true, hasAd: false)
+        case (true, true): p2DirectPulses(at: u, phaseOffset: phaseOffset, hasAr: true, hasAd: true)
+        }
+        if !(coherent && structured) { p2DirectPairProducts(imaginary: !coherent && !structured) }
+        let deltaDelta = p2DirectProjections()
+        return solveP2Tail(deltaDelta: deltaDelta)
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Double>, _ i: Int) -> SIMD2<Double> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD2<Double>.self)
+    }
+    @inline(__always)
+    private static func store(_ p: UnsafeMutablePointer<Double>, _ i: Int, _ value: SIMD2<Double>) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: value, as: SIMD2<Double>.self)
+    }
+
+    /// Fills `pulseXRe/Im` (x_m[k]) and `pulseHeadRe/Im` (rows h_x, h_y and, coherent, μ), two pulses at a time
+    /// (SIMD2 lanes), and the per-AP head coefficients. `hasAr`/`hasAd`: whether ar (structured) / ad (coherent) can
+    /// be non-zero (specialised copies skip the zero terms).
+    @inline(__always)
+    func p2DirectPulses(at u: Point2, phaseOffset: Double, hasAr: Bool, hasAd: Bool) {
+        typealias V = SIMD2<Double>
+        let m = apCount, n = antennaCount, kc = kCount, kp = paddedK, cs = m + 1
+        let xRe = pulseXRe, xIm = pulseXIm, hRe = pulseHeadRe, hIm = pulseHeadIm
+        let hasMu = coherent
+        for i in 0..<((hasMu ? 3 : 2) * kp) { hRe[i] = 0; hIm[i] = 0 }
+        let unitScale = 1 / Double(n).squareRoot()
+        let pi = Double.pi
+        network.steerRe.withUnsafeBufferPointer { steerReBuffer in
+        network.steerIm.withUnsafeBufferPointer { steerImBuffer in
+        network.focusRe.withUnsafeBufferPointer { focusReBuffer in
+        network.focusIm.withUnsafeBufferPointer { focusImBuffer in
+            let steerRe = steerReBuffer.baseAddress!, steerIm = steerImBuffer.baseAddress!
+            let focusRe = focusReBuffer.baseAddress!, focusIm = focusImBuffer.baseAddress!
+            for i in 0..<m {
+                let dx = u.x - apX[i], dy = u.y - apY[i]
+                let d = (dx * dx + dy * dy).squareRoot()
+                let sine = arraySign * (dy * cosO[i] - dx * sinO[i]) / d
+                let cosine = (dx * cosO[i] + dy * sinO[i]) / d
+                headCoefficients(ap: i, dx: dx, dy: dy, distance: d, cosine: cosine)
+                let phase = phaseOffset - waveNumber * d
+                let cRe = V(repeating: Double.cos(phase) * unitScale), cIm = V(repeating: Double.sin(phase) * unitScale)
+                let uRe = V(repeating: Double.cos(pi * sine)), uIm = V(repeating: Double.sin(pi * sine))
+                let arX = V(repeating: coefAr[i]), adX = V(repeating: coefAd[i])
+                let arY = V(repeating: coefAr[cs + i]), adY = V(repeating: coefAd[cs + i])
+                // y = jπ ψ′T enters h only through bs·y: fold π into bs
+                let pbX = V(repeating: pi * coefBs[i]), pbY = V(repeating: pi * coefBs[cs + i])
+                let alpha = V(repeating: amplitude[i])
+                let row = i * kc, out = i * kp
+                @inline(__always) func pulse(_ k: Int, _ sr: V, _ si: V, _ fr0: V, _ fi0: V) {
+                    // w = u·steer; G = Σ w^a, T = Σ a w^a (a = 0..<N)
+                    let wr = uRe * sr - uIm * si, wi = uRe * si + uIm * sr
+                    var gr: V, gi: V, tr: V, ti: V
+                    if n == 4 {
+                        let w2r = wr * wr - wi * wi, w2i = 2 * wr * wi
+                        let w3r = w2r * wr - w2i * wi, w3i = w2r * wi + w2i * wr
+                        let s23r = w2r + w3r, s23i = w2i + w3i
+                        gr = 1 + wr + s23r; gi = wi + s23i
+                        tr = wr + s23r + s23r + w3r; ti = wi + s23i + s23i + w3i
+                    } else {
+                        gr = V(repeating: 1); gi = V(repeating: 0); tr = V(repeating: 0); ti = V(repeating: 0)
+                        var pr = V(repeating: 1), pim = V(repeating: 0)
+                        var a = 1
+                        while a < n {
+                            let t = pr * wr - pim * wi
+                            pim = pr * wi + pim * wr
+                            pr = t
+                            gr += pr; gi += pim
+                            let weight = V(repeating: Double(a))
+                            tr += weight * pr; ti += weight * pim
+                            a += 1
+                        }
+                    }
+                    // ψ′ = c ψ/√N; x = ψ′ G; y/π = j ψ′ T = (−Im ψ′T, Re ψ′T)
+                    let fr = fr0 * cRe - fi0 * cIm, fi = fr0 * cIm + fi0 * cRe
+                    let xr = fr * gr - fi * gi, xi = fr * gi + fi * gr
+                    let qr = fr * tr - fi * ti, qi = fr * ti + fi * tr
+                    Self.store(xRe, out + k, xr); Self.store(xIm, out + k, xi)
+                    // h += (ar − j ad) x + bs y, with bs y = π bs (−qi, qr)
+                    var hxr = Self.load(hRe, k) - pbX * qi, hxi = Self.load(hIm, k) + pbX * qr
+                    var hyr = Self.load(hRe, kp + k) - pbY * qi, hyi = Self.load(hIm, kp + k) + pbY * qr
+                    if hasAr { hxr += arX * xr; hxi += arX * xi; hyr += arY * xr; hyi += arY * xi }
+                    if hasAd { hxr += adX * xi; hxi -= adX * xr; hyr += adY * xi; hyi -= adY * xr }
+                    Self.store(hRe, k, hxr); Self.store(hIm, k, hxi)
+                    Self.store(hRe, kp + k, hyr); Self.store(hIm, kp + k, hyi)
+                    if hasMu {
+                        Self.store(hRe, 2 * kp + k, Self.load(hRe, 2 * kp + k) + alpha * xr)
+                        Self.store(hIm, 2 * kp + k, Self.load(hIm, 2 * kp + k) + alpha * xi)
+                    }
+                }
+                var k = 0
+                while k + 1 < kc {
+                    pulse(k, Self.load(steerRe, row + k), Self.load(steerIm, row + k),
+                          Self.load(focusRe, row + k), Self.load(focusIm, row + k))
+                    k += 2
+                }
+                if k < kc {   // odd K: the last pulse in lane 0; lane 1 (the padding pulse) has ψ = 0, so x = y = 0
+                    pulse(k, V(steerRe[row + k], 0), V(steerIm[row + k], 0), V(focusRe[row + k], 0), V(focusIm[row + k], 0))
+                }
+            }
+        }}}}
+    }
+
+    /// xᴴx_ij = Σ_k conj(x_i[k]) x_j[k] for j ≤ i into the pair slots, 2 × 2 blocks of (i, j) (row M is zero padding).
+    /// `imaginary`: also the imaginary parts (complex tail); otherwise only Re xᴴx_ij.
+    func p2DirectPairProducts(imaginary: Bool) {
+        typealias V = SIMD2<Double>
+        let m = apCount, kp = paddedK
+        let xRe = pulseXRe, xIm = pulseXIm
+        var ib = 0
+        while ib < m {
+            var jb = 0
+            while jb <= ib {
+                let a0 = ib * kp, a1 = a0 + kp, b0 = jb * kp, b1 = b0 + kp
+                let s0 = rowStart[ib] + jb, s1 = rowStart[ib + 1 < m ? ib + 1 : ib] + jb
+                var r00 = V(repeating: 0), r01 = V(repeating: 0), r10 = V(repeating: 0), r11 = V(repeating: 0)
+                if imaginary {
+                    var i00 = V(repeating: 0), i01 = V(repeating: 0), i10 = V(repeating: 0), i11 = V(repeating: 0)
+                    var k = 0
+                    while k < kp {
+                        let ar0 = Self.load(xRe, a0 + k), ai0 = Self.load(xIm, a0 + k)
+                        let ar1 = Self.load(xRe, a1 + k), ai1 = Self.load(xIm, a1 + k)
+                        let br0 = Self.load(xRe, b0 + k), bi0 = Self.load(xIm, b0 + k)
+                        let br1 = Self.load(xRe, b1 + k), bi1 = Self.load(xIm, b1 + k)
+                        r00 += ar0 * br0 + ai0 * bi0; i00 += ar0 * bi0 - ai0 * br0
+                        r01 += ar0 * br1 + ai0 * bi1; i01 += ar0 * bi1 - ai0 * br1
+                        r10 += ar1 * br0 + ai1 * bi0; i10 += ar1 * bi0 - ai1 * br0
+                        r11 += ar1 * br1 + ai1 * bi1; i11 += ar1 * bi1 - ai1 * br1
+                        k += 2
+                    }
+                    xxIm[s0] = i00.sum()
+                    if jb + 1 <= ib { xxIm[s0 + 1] = i01.sum() }
+                    if ib + 1 < m { xxIm[s1] = i10.sum(); xxIm[s1 + 1] = i11.sum() }
+                } else {
+                    var k = 0
+                    while k < kp {
+                        let ar0 = Self.load(xRe, a0 + k), ai0 = Self.load(xIm, a0 + k)
+                        let ar1 = Self.load(xRe, a1 + k), ai1 = Self.load(xIm, a1 + k)
+                        let br0 = Self.load(xRe, b0 + k), bi0 = Self.load(xIm, b0 + k)
+                        let br1 = Self.load(xRe, b1 + k), bi1 = Self.load(xIm, b1 + k)
+                        r00 += ar0 * br0 + ai0 * bi0; r01 += ar0 * br1 + ai0 * bi1
+                        r10 += ar1 * br0 + ai1 * bi0; r11 += ar1 * br1 + ai1 * bi1
+                        k += 2
+                    }
+                }
+                xxRe[s0] = r00.sum()
+                if jb + 1 <= ib { xxRe[s0 + 1] = r01.sum() }
+                if ib + 1 < m { xxRe[s1] = r10.sum(); xxRe[s1 + 1] = r11.sum() }
+                jb += 2
+            }
+            ib += 2
+        }
+    }
+
+    /// X_h[i] = Σ_k conj(x_i[k]) h_h[k] into `headProjectionRe/Im`, the head block Re{h_hᴴ h_h′} into the solver and,
+    /// coherent, the δφ row Im{μᴴ x_i} into `deltaScratch`; returns ||μ||² (coherent) or nil.
+    func p2DirectProjections() -> Double? {
+        typealias V = SIMD2<Double>
+        let m = apCount, kp = paddedK, cs = m + 1
+        let xRe = pulseXRe, xIm = pulseXIm, hRe = pulseHeadRe, hIm = pulseHeadIm
+        let pRe = headProjectionRe, pIm = headProjectionIm
+        for i in 0..<m {
+            let a = i * kp
+            var xr = V(repeating: 0), xi = V(repeating: 0), yr = V(repeating: 0), yi = V(repeating: 0), mi = V(repeating: 0)
+            var k = 0
+            while k < kp {
+                let ar = Self.load(xRe, a + k), ai = Self.load(xIm, a + k)
+                let hxr = Self.load(hRe, k), hxi = Self.load(hIm, k), hyr = Self.load(hRe, kp + k), hyi = Self.load(hIm, kp + k)
+                xr += ar * hxr + ai * hxi; xi += ar * hxi - ai * hxr
+                yr += ar * hyr + ai * hyi; yi += ar * hyi - ai * hyr
+                if coherent {
+                    // Im{μᴴ x_i} = Σ Re μ Im x − Im μ Re x
+                    mi += Self.load(hRe, 2 * kp + k) * ai - Self.load(hIm, 2 * kp + k) * ar
+                }
+                k += 2
+            }
+            pRe[i] = xr.sum(); pIm[i] = xi.sum(); pRe[cs + i] = yr.sum(); pIm[cs + i] = yi.sum()
+            if coherent { deltaScratch[i] = mi.sum() }
+        }
+        var hxx = V(repeating: 0), hxy = V(repeating: 0), hyy = V(repeating: 0), mm = V(repeating: 0)
+        var k = 0
+        while k < kp {
+            let hxr = Self.load(hRe, k), hxi = Self.load(hIm, k), hyr = Self.load(hRe, kp + k), hyi = Self.load(hIm, kp + k)
+            hxx += hxr * hxr + hxi * hxi; hxy += hxr * hyr + hxi * hyi; hyy += hyr * hyr + hyi * hyi
+            if coherent {
+                let mr = Self.load(hRe, 2 * kp + k), mim = Self.load(hIm, 2 * kp + k)
+                mm += mr * mr + mim * mim
+            }
+            k += 2
+        }
+        solver.headXX = hxx.sum(); solver.headXY = hxy.sum(); solver.headYY = hyy.sum()
+        return coherent ? mm.sum() : nil
+    }
+
+    /// P2: tail block and coupling from the pair products xᴴx (`xxRe`, `xxIm`, stored pair slots) and the head
+    /// projections X_h (`headProjectionRe`, `headProjectionIm`), with the head block already in the solver; then the
+    /// Schur solve. Coherent: `deltaDelta` = ||μ||² with the δφ row Im{μᴴ x_m} in `deltaScratch` (direct sums), or nil
+    /// to form both from xᴴx.
+    func solveP2Tail(deltaDelta precomputedDeltaDelta: Double? = nil) -> PositionSchurSolver.Outcome {
+        let m = apCount, cs = m + 1
+        let xRe = headProjectionRe, xIm = headProjectionIm
         // Tail and coupling, into the solver's bordered matrix (column-major: entry (row r, column c) at c·rows + r).
         let re = solver.matrixRe, im = solver.matrixIm
         switch (coherent, structured) {
@@ -607,20 +860,30 @@ public final class PositionErrorBoundEvaluator {
             solver.begin(tailCount: n)
             let ld = solver.rows
             let deltaRow = deltaScratch
-            for j in 0..<m { deltaRow[j] = 0 }
             var deltaDelta = 0.0
-            for i in 0..<m {
-                let start = rowStart[i]
-                for j in 0...i {
-                    let r = xxRe[start + j], q = xxIm[start + j]
-                    deltaRow[j] += amplitude[i] * q                           // pair (i, j)
-                    if j != i {
-                        deltaRow[i] -= amplitude[j] * q                       // pair (j, i): Im xᴴx_ji = −q
-                        deltaDelta += 2 * amplitude[i] * amplitude[j] * r
-                    } else {
-                        deltaDelta += amplitude[i] * amplitude[i] * r
+            if let precomputedDeltaDelta {
+                deltaDelta = precomputedDeltaDelta
+                if !isStructured {
+                    for i in 0..<m {
+                        let start = rowStart[i]
+                        for j in 0...i { re[j * ld + i] = xxRe[start + j] }
                     }
-                    if !isStructured { re[j * ld + i] = r }
+                }
+            } else {
+                for j in 0..<m { deltaRow[j] = 0 }
+                for i in 0..<m {
+                    let start = rowStart[i]
+                    for j in 0...i {
+                        let r = xxRe[start + j], q = xxIm[start + j]
+                        deltaRow[j] += amplitude[i] * q                           // pair (i, j)
+                        if j != i {
+                            deltaRow[i] -= amplitude[j] * q                       // pair (j, i): Im xᴴx_ji = −q
+                            deltaDelta += 2 * amplitude[i] * amplitude[j] * r
+                        } else {
+                            deltaDelta += amplitude[i] * amplitude[i] * r
+                        }
+                        if !isStructured { re[j * ld + i] = r }
+                    }
                 }
             }
             if !isStructured {
@@ -652,6 +915,8 @@ final class PositionSchurSolver {
     /// Diagonal tails (P1): F_tt, and the coupling F_{t,h} at [2t + h].
     let diagonalTail: UnsafeMutablePointer<Double>, diagonalCoupling: UnsafeMutablePointer<Double>
     let boundForward: UnsafeMutablePointer<Double>, boundBackward: UnsafeMutablePointer<Double>
+    /// The one allocation holding the buffers above.
+    let arenaBase: UnsafeMutableRawPointer
     /// Head block F_xx, F_xy, F_yy.
     var headXX = 0.0, headXY = 0.0, headYY = 0.0
     /// Real dimension p of the whole Fisher information (λ_max ≤ p for the equilibrated matrix).
@@ -661,22 +926,20 @@ final class PositionSchurSolver {
 
     /// - Parameters: `tailCapacity`: largest dense tail n; `diagonalCapacity`: largest diagonal tail.
     init(tailCapacity: Int, diagonalCapacity: Int, parameterCount: Int) {
-        func allocate(_ count: Int) -> UnsafeMutablePointer<Double> {
-            let p = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
-            p.initialize(repeating: 0, count: max(count, 1))
-            return p
-        }
-        let size = (tailCapacity + 4) * (tailCapacity + 2)
+        let size = (tailCapacity + 4) * (tailCapacity + 2), bound = max(tailCapacity, diagonalCapacity) + 2
+        var arena = DoubleArena(regions: [size, size, tailCapacity + 3, diagonalCapacity, 2 * diagonalCapacity, bound, bound])
+        arenaBase = arena.base
+        func allocate(_ count: Int) -> UnsafeMutablePointer<Double> { arena.take(count) }
         matrixRe = allocate(size); matrixIm = allocate(size)
         scale = allocate(tailCapacity + 3)
         diagonalTail = allocate(diagonalCapacity); diagonalCoupling = allocate(2 * diagonalCapacity)
-        boundForward = allocate(max(tailCapacity, diagonalCapacity) + 2)
-        boundBackward = allocate(max(tailCapacity, diagonalCapacity) + 2)
+        boundForward = allocate(bound)
+        boundBackward = allocate(bound)
         self.parameterCount = parameterCount
     }
 
     deinit {
-        for p in [matrixRe, matrixIm, scale, diagonalTail, diagonalCoupling, boundForward, boundBackward] { p.deallocate() }
+        arenaBase.deallocate()
     }
 
     /// Starts a dense problem with n tail parameters: sets the layout and clears the padding row.
@@ -912,5 +1175,30 @@ final class PositionSchurSolver {
             i -= 1
         }
         return forward * backward
+    }
+}
+
+/// One zero-initialised allocation carved into `Double` regions, each rounded up to an even count (≥ 2) so that every
+/// region starts 16-byte aligned. The owner deallocates `base`.
+struct DoubleArena {
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    private var used = 0
+
+    static func regionSize(_ count: Int) -> Int { (max(count, 1) + 1) / 2 * 2 }
+
+    /// Room for regions of the given counts (taken in any order).
+    init(regions: [Int]) {
+        capacity = regions.reduce(0) { $0 + Self.regionSize($1) }
+        base = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Double>.stride, alignment: 16)
+        base.initializeMemory(as: Double.self, repeating: 0, count: capacity)
+    }
+
+    /// The next region of `count` doubles (zero).
+    mutating func take(_ count: Int) -> UnsafeMutablePointer<Double> {
+        let size = Self.regionSize(count)
+        precondition(used + size <= capacity, "DoubleArena: more regions taken than reserved")
+        defer { used += size }
+        return (base + used * MemoryLayout<Double>.stride).assumingMemoryBound(to: Double.self)
     }
 }

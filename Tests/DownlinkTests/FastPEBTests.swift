@@ -22,8 +22,9 @@ func randomUsers(count: Int, step: Int) -> [Point2] {
             DownlinkProcessing.allCases.flatMap { processing in AmplitudeModel.allCases.map { (proto, processing, $0) } }
         }
 
-    /// Evaluator (reused across points), one-shot `positionErrorBound(setup)` and the dense Schur path all equal the
-    /// eigenvalue reference to 1e−9 relative at random points, on the default and on non-default geometries.
+    /// Evaluator (reused across points, with precomputed Gram blocks and with direct sums), one-shot
+    /// `positionErrorBound(setup)` and the dense Schur path all equal the eigenvalue reference to 1e−9 relative at random
+    /// points, on the default and on non-default geometries (odd and even K).
     @Test(arguments: 0..<8)
     func evaluatorMatchesReference(index: Int) {
         let (proto, processing, amplitudeModel) = Self.cases[index]
@@ -37,20 +38,25 @@ func randomUsers(count: Int, step: Int) -> [Point2] {
             let power = watts(fromDBm: -7.5 + 5 * Double(networkIndex))
             let evaluator = PositionErrorBoundEvaluator(network: network, protocol: proto, processing: processing, perAPPower: power,
                                                         amplitudeModel: amplitudeModel)
+            let direct = PositionErrorBoundEvaluator(network: network, protocol: proto, processing: processing, perAPPower: power,
+                                                     amplitudeModel: amplitudeModel, p2Products: .directSums)
             for (pointIndex, user) in randomUsers(count: 12, step: 10 * index + networkIndex).enumerated() {
                 let phase = -1.2 + 0.3 * Double(pointIndex)
                 let setup = FisherSetup(network: network, protocol: proto, processing: processing, user: user, phaseOffset: phase,
                                         perAPPower: power, amplitudeModel: amplitudeModel)
                 let reference = referencePEB(setup).value
                 let fast = evaluator.positionErrorBound(at: user, phaseOffset: phase)
+                let fastDirect = direct.positionErrorBound(at: user, phaseOffset: phase)
                 let oneShot = DownlinkFisher.positionErrorBound(setup).value
                 let dense = DownlinkFisher.positionErrorBound(fisher: DownlinkFisher.information(setup), dimension: setup.parameterCount).value
                 #expect(reference.isFinite, "\(name) \(proto) \(processing) \(amplitudeModel) at \(user)")
                 #expect(relative(fast, reference) < 1e-9, "\(name) \(proto) \(processing) \(amplitudeModel) at \(user): \(fast) vs \(reference)")
+                #expect(relative(fastDirect, reference) < 1e-9, "\(name) \(proto) \(processing) \(amplitudeModel) at \(user): \(fastDirect)")
                 #expect(relative(oneShot, reference) < 1e-9, "\(name) \(proto) \(processing) \(amplitudeModel) at \(user): \(oneShot)")
                 #expect(relative(dense, reference) < 1e-9, "\(name) \(proto) \(processing) \(amplitudeModel) at \(user): \(dense)")
             }
             #expect(evaluator.referenceFallbackCount == 0, "the pivot test and the norm bound decided every point")
+            #expect(direct.referenceFallbackCount == 0, "the pivot test and the norm bound decided every point (direct sums)")
         }
     }
 
