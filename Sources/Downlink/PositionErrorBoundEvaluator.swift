@@ -88,6 +88,8 @@ public final class PositionErrorBoundEvaluator {
     let paddedK: Int
     /// P2 direct sums: x_m[k] = c_m z_m[k] at [m·paddedK + k] (rows m < M; row M and the pulses k ≥ K stay zero).
     let pulseXRe: UnsafeMutablePointer<Double>, pulseXIm: UnsafeMutablePointer<Double>
+    /// P2 direct sums, complex tail: Re x + Im x and Im x − Re x, same layout (rows m < M).
+    let pulseSumScratch: UnsafeMutablePointer<Double>, pulseDifferenceScratch: UnsafeMutablePointer<Double>
     /// P2 direct sums: the head columns h_x[k], h_y[k] (unit power) at [h·paddedK + k], and (coherent) μ[k] at
     /// [2·paddedK + k].
     let pulseHeadRe: UnsafeMutablePointer<Double>, pulseHeadIm: UnsafeMutablePointer<Double>
@@ -138,7 +140,7 @@ public final class PositionErrorBoundEvaluator {
         let pulseCount = direct ? (m + 1) * kPadded : 0, pulseHeadCount = direct ? 3 * kPadded : 0
         let products = p2 ? slots : 0
         var arena = DoubleArena(regions: [m, m, m, m, m * lags, m * lags, lags, lags, lags, lags, gramCount, gramCount, packedCount,
-                                          pulseCount, pulseCount, pulseHeadCount, pulseHeadCount, n * (m + 1), n * (m + 1),
+                                          pulseCount, pulseCount, pulseCount, pulseCount, pulseHeadCount, pulseHeadCount, n * (m + 1), n * (m + 1),
                                           m + 1, m + 1, m, 2 * (m + 1), 2 * (m + 1), 2 * (m + 1)]
                                           + [Int](repeating: products, count: 8)
                                           + [2 * (m + 1), 2 * (m + 1), m, 16 * ((m + 2) / 2 * 2)])
@@ -194,6 +196,7 @@ public final class PositionErrorBoundEvaluator {
         gramPacked = allocate(gramBlocks && n == 4 ? pairSlots * 32 : 0)
         paddedK = kPadded
         pulseXRe = allocate(direct ? (m + 1) * paddedK : 0); pulseXIm = allocate(direct ? (m + 1) * paddedK : 0)
+        pulseSumScratch = allocate(direct ? (m + 1) * paddedK : 0); pulseDifferenceScratch = allocate(direct ? (m + 1) * paddedK : 0)
         pulseHeadRe = allocate(direct ? 3 * paddedK : 0); pulseHeadIm = allocate(direct ? 3 * paddedK : 0)
         if gramBlocks {
             let model = DownlinkCostModel(network: network, protocol: .p2)
@@ -730,12 +733,51 @@ public final class PositionErrorBoundEvaluator {
         }}}}
     }
 
-    /// xᴴx_ij = Σ_k conj(x_i[k]) x_j[k] for j ≤ i into the pair slots, 2 × 2 blocks of (i, j) (row M is zero padding).
-    /// `imaginary`: also the imaginary parts (complex tail); otherwise only Re xᴴx_ij.
+    /// xᴴx_ij = Σ_k conj(x_i[k]) x_j[k] for j ≤ i into the pair slots (row M of the pulse arrays is zero padding).
+    /// `imaginary`: the complex products (complex tail), by three real products per term (below); otherwise only
+    /// Re xᴴx_ij = Σ_k Re x_i Re x_j + Im x_i Im x_j, in 2 × 2 blocks of (i, j).
     func p2DirectPairProducts(imaginary: Bool) {
         typealias V = SIMD2<Double>
         let m = apCount, kp = paddedK
         let xRe = pulseXRe, xIm = pulseXIm
+        if imaginary {
+            // conj(a) b = P1 + P2 + j(P3 + P1 − P2), P1 = Re a Re b, P2 = Im a Im b, P3 = (Re a + Im a)(Im b − Re b);
+            // the sums σ = Re x + Im x and δ = Im x − Re x per row first. Blocks of two rows i × one row j.
+            let sigma = pulseSumScratch, delta = pulseDifferenceScratch
+            var k = 0
+            while k < m * kp {
+                let r = Self.load(xRe, k), q = Self.load(xIm, k)
+                Self.store(sigma, k, r + q); Self.store(delta, k, q - r)
+                k += 2
+            }
+            var ib = 0
+            while ib < m {
+                let a0 = ib * kp, a1 = a0 + kp
+                let s0 = rowStart[ib], s1 = rowStart[ib + 1 < m ? ib + 1 : ib]
+                for j in 0...min(ib + 1, m - 1) {
+                    let b = j * kp
+                    var p10 = V(repeating: 0), p20 = V(repeating: 0), p30 = V(repeating: 0)
+                    var p11 = V(repeating: 0), p21 = V(repeating: 0), p31 = V(repeating: 0)
+                    var k = 0
+                    while k < kp {
+                        let br = Self.load(xRe, b + k), bi = Self.load(xIm, b + k), bd = Self.load(delta, b + k)
+                        p10 += Self.load(xRe, a0 + k) * br; p20 += Self.load(xIm, a0 + k) * bi; p30 += Self.load(sigma, a0 + k) * bd
+                        p11 += Self.load(xRe, a1 + k) * br; p21 += Self.load(xIm, a1 + k) * bi; p31 += Self.load(sigma, a1 + k) * bd
+                        k += 2
+                    }
+                    if j <= ib {
+                        let q1 = p10.sum(), q2 = p20.sum()
+                        xxRe[s0 + j] = q1 + q2; xxIm[s0 + j] = p30.sum() + q1 - q2
+                    }
+                    if ib + 1 < m {
+                        let q1 = p11.sum(), q2 = p21.sum()
+                        xxRe[s1 + j] = q1 + q2; xxIm[s1 + j] = p31.sum() + q1 - q2
+                    }
+                }
+                ib += 2
+            }
+            return
+        }
         var ib = 0
         while ib < m {
             var jb = 0
@@ -743,34 +785,15 @@ public final class PositionErrorBoundEvaluator {
                 let a0 = ib * kp, a1 = a0 + kp, b0 = jb * kp, b1 = b0 + kp
                 let s0 = rowStart[ib] + jb, s1 = rowStart[ib + 1 < m ? ib + 1 : ib] + jb
                 var r00 = V(repeating: 0), r01 = V(repeating: 0), r10 = V(repeating: 0), r11 = V(repeating: 0)
-                if imaginary {
-                    var i00 = V(repeating: 0), i01 = V(repeating: 0), i10 = V(repeating: 0), i11 = V(repeating: 0)
-                    var k = 0
-                    while k < kp {
-                        let ar0 = Self.load(xRe, a0 + k), ai0 = Self.load(xIm, a0 + k)
-                        let ar1 = Self.load(xRe, a1 + k), ai1 = Self.load(xIm, a1 + k)
-                        let br0 = Self.load(xRe, b0 + k), bi0 = Self.load(xIm, b0 + k)
-                        let br1 = Self.load(xRe, b1 + k), bi1 = Self.load(xIm, b1 + k)
-                        r00 += ar0 * br0 + ai0 * bi0; i00 += ar0 * bi0 - ai0 * br0
-                        r01 += ar0 * br1 + ai0 * bi1; i01 += ar0 * bi1 - ai0 * br1
-                        r10 += ar1 * br0 + ai1 * bi0; i10 += ar1 * bi0 - ai1 * br0
-                        r11 += ar1 * br1 + ai1 * bi1; i11 += ar1 * bi1 - ai1 * br1
-                        k += 2
-                    }
-                    xxIm[s0] = i00.sum()
-                    if jb + 1 <= ib { xxIm[s0 + 1] = i01.sum() }
-                    if ib + 1 < m { xxIm[s1] = i10.sum(); xxIm[s1 + 1] = i11.sum() }
-                } else {
-                    var k = 0
-                    while k < kp {
-                        let ar0 = Self.load(xRe, a0 + k), ai0 = Self.load(xIm, a0 + k)
-                        let ar1 = Self.load(xRe, a1 + k), ai1 = Self.load(xIm, a1 + k)
-                        let br0 = Self.load(xRe, b0 + k), bi0 = Self.load(xIm, b0 + k)
-                        let br1 = Self.load(xRe, b1 + k), bi1 = Self.load(xIm, b1 + k)
-                        r00 += ar0 * br0 + ai0 * bi0; r01 += ar0 * br1 + ai0 * bi1
-                        r10 += ar1 * br0 + ai1 * bi0; r11 += ar1 * br1 + ai1 * bi1
-                        k += 2
-                    }
+                var k = 0
+                while k < kp {
+                    let ar0 = Self.load(xRe, a0 + k), ai0 = Self.load(xIm, a0 + k)
+                    let ar1 = Self.load(xRe, a1 + k), ai1 = Self.load(xIm, a1 + k)
+                    let br0 = Self.load(xRe, b0 + k), bi0 = Self.load(xIm, b0 + k)
+                    let br1 = Self.load(xRe, b1 + k), bi1 = Self.load(xIm, b1 + k)
+                    r00 += ar0 * br0 + ai0 * bi0; r01 += ar0 * br1 + ai0 * bi1
+                    r10 += ar1 * br0 + ai1 * bi0; r11 += ar1 * br1 + ai1 * bi1
+                    k += 2
                 }
                 xxRe[s0] = r00.sum()
                 if jb + 1 <= ib { xxRe[s0 + 1] = r01.sum() }
