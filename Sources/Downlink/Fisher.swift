@@ -42,7 +42,11 @@ public struct FisherSetup: Sendable {
     /// Number of real parameters: coherent free M + 3 (u, δφ, α), structured 3 (u, δφ); non-coherent free
     /// 2M + 2 (u, Re β, Im β per AP), structured M + 2 (u, φ per AP).
     public var parameterCount: Int {
-        let m = network.apCount
+        Self.parameterCount(apCount: network.apCount, processing: processing, amplitudeModel: amplitudeModel)
+    }
+
+    /// `parameterCount` for M = `apCount` APs.
+    static func parameterCount(apCount m: Int, processing: DownlinkProcessing, amplitudeModel: AmplitudeModel) -> Int {
         switch (processing, amplitudeModel) {
         case (.coherent, .free): return m + 3
         case (.coherent, .structured): return 3

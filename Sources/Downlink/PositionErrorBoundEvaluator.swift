@@ -122,8 +122,7 @@ public final class PositionErrorBoundEvaluator {
         coherent = processing == .coherent
         structured = amplitudeModel == .structured
         isP1 = `protocol` == .p1
-        parameterCount = FisherSetup(network: network, protocol: `protocol`, processing: processing, perAPPower: perAPPower,
-                                     amplitudeModel: amplitudeModel).parameterCount
+        parameterCount = FisherSetup.parameterCount(apCount: network.apCount, processing: processing, amplitudeModel: amplitudeModel)
         waveNumber = 2 * Double.pi / network.wavelength
         arraySign = network.arraySign
         let m = apCount, n = antennaCount
@@ -143,7 +142,8 @@ public final class PositionErrorBoundEvaluator {
                                           pulseCount, pulseCount, pulseCount, pulseCount, pulseHeadCount, pulseHeadCount, n * (m + 1), n * (m + 1),
                                           m + 1, m + 1, m, 2 * (m + 1), 2 * (m + 1), 2 * (m + 1)]
                                           + [Int](repeating: products, count: 8)
-                                          + [2 * (m + 1), 2 * (m + 1), m, 16 * ((m + 2) / 2 * 2)])
+                                          + [2 * (m + 1), 2 * (m + 1), m, 16 * ((m + 2) / 2 * 2)]
+                                          + (p2 ? [] : [kPadded, kPadded]))
         arenaBase = arena.base
         func allocate(_ count: Int) -> UnsafeMutablePointer<Double> { arena.take(count) }
         apX = allocate(m); apY = allocate(m); cosO = allocate(m); sinO = allocate(m)
@@ -169,21 +169,39 @@ public final class PositionErrorBoundEvaluator {
             }
             lagWeightE[l - 1] = e; lagWeightAUp[l - 1] = aUp; lagWeightADown[l - 1] = aDown; lagWeightB[l - 1] = b
         }
-        if `protocol` == .p1 {
-            for i in 0..<m {
-                for k in 0..<kCount {
-                    // steer = exp(−jπ s_m[k]); powers by repeated multiplication
-                    let sRe = network.steerRe[i * kCount + k], sIm = network.steerIm[i * kCount + k]
-                    var pRe = 1.0, pIm = 0.0
-                    for l in 1..<max(n, 1) {
-                        let t = pRe * sRe - pIm * sIm
-                        pIm = pRe * sIm + pIm * sRe
-                        pRe = t
-                        lagRe[i * lags + l - 1] += pRe
-                        lagIm[i * lags + l - 1] += pIm
+        if `protocol` == .p1 && lags > 0 {
+            // steer = exp(−jπ s_m[k]); the powers steer^l of every pulse by repeated multiplication (l outer, so that
+            // the sum over k runs two pulses at a time without a loop-carried store)
+            typealias V = SIMD2<Double>
+            let powRe = allocate(kPadded), powIm = allocate(kPadded)
+            let lagRe = self.lagRe, lagIm = self.lagIm, kc = kCount
+            network.steerRe.withUnsafeBufferPointer { steerReBuffer in
+            network.steerIm.withUnsafeBufferPointer { steerImBuffer in
+                let sRe = steerReBuffer.baseAddress!, sIm = steerImBuffer.baseAddress!
+                for i in 0..<m {
+                    let row = i * kc
+                    for k in 0..<kc { powRe[k] = 1; powIm[k] = 0 }
+                    for l in 0..<lags {
+                        var accRe = V(repeating: 0), accIm = V(repeating: 0)
+                        var k = 0
+                        while k + 1 < kc {
+                            let a = Self.load(powRe, k), b = Self.load(powIm, k)
+                            let c = Self.load(sRe, row + k), d = Self.load(sIm, row + k)
+                            let pr = a * c - b * d, pi = a * d + b * c
+                            Self.store(powRe, k, pr); Self.store(powIm, k, pi)
+                            accRe += pr; accIm += pi
+                            k += 2
+                        }
+                        var re = accRe.sum(), im = accIm.sum()
+                        if k < kc {
+                            let a = powRe[k], b = powIm[k], c = sRe[row + k], d = sIm[row + k]
+                            powRe[k] = a * c - b * d; powIm[k] = a * d + b * c
+                            re += powRe[k]; im += powIm[k]
+                        }
+                        lagRe[i * lags + l] = re; lagIm[i * lags + l] = im
                     }
                 }
-            }
+            }}
         }
 
         // P2 Gram blocks, padded to an even number of pairs per row.
