@@ -136,13 +136,17 @@ public final class PositionErrorBoundEvaluator {
         let direct = p2 && p2Products == .directSums
         let kPadded = (kCount + 1) / 2 * 2
         let gramCount = gramBlocks ? slots * n * n : 0, packedCount = gramBlocks && n == 4 ? slots * 32 : 0
+        // Only what the protocol and the P2 method use: the Gram path's v, xy/yx/yy products and row scratch are not
+        // needed by direct sums, and the σ/δ rows only by the complex (non-coherent free) tail.
         let pulseCount = direct ? (m + 1) * kPadded : 0, pulseHeadCount = direct ? 3 * kPadded : 0
-        let products = p2 ? slots : 0
+        let pulseSumCount = direct && !coherent && !structured ? (m + 1) * kPadded : 0
+        let products = p2 ? slots : 0, gramProducts = gramBlocks ? slots : 0
+        let arrayResponseCount = gramBlocks ? n * (m + 1) : 0, rowScratchCount = gramBlocks ? 16 * ((m + 2) / 2 * 2) : 0
         var arena = DoubleArena(regions: [m, m, m, m, m * lags, m * lags, lags, lags, lags, lags, gramCount, gramCount, packedCount,
-                                          pulseCount, pulseCount, pulseCount, pulseCount, pulseHeadCount, pulseHeadCount, n * (m + 1), n * (m + 1),
-                                          m + 1, m + 1, m, 2 * (m + 1), 2 * (m + 1), 2 * (m + 1)]
-                                          + [Int](repeating: products, count: 8)
-                                          + [2 * (m + 1), 2 * (m + 1), m, 16 * ((m + 2) / 2 * 2)]
+                                          pulseCount, pulseCount, pulseSumCount, pulseSumCount, pulseHeadCount, pulseHeadCount,
+                                          arrayResponseCount, arrayResponseCount, m + 1, m + 1, m, 2 * (m + 1), 2 * (m + 1), 2 * (m + 1)]
+                                          + [products, products] + [Int](repeating: gramProducts, count: 6)
+                                          + [2 * (m + 1), 2 * (m + 1), m, rowScratchCount]
                                           + (p2 ? [] : [kPadded, kPadded]))
         arenaBase = arena.base
         func allocate(_ count: Int) -> UnsafeMutablePointer<Double> { arena.take(count) }
@@ -214,7 +218,7 @@ public final class PositionErrorBoundEvaluator {
         gramPacked = allocate(gramBlocks && n == 4 ? pairSlots * 32 : 0)
         paddedK = kPadded
         pulseXRe = allocate(direct ? (m + 1) * paddedK : 0); pulseXIm = allocate(direct ? (m + 1) * paddedK : 0)
-        pulseSumScratch = allocate(direct ? (m + 1) * paddedK : 0); pulseDifferenceScratch = allocate(direct ? (m + 1) * paddedK : 0)
+        pulseSumScratch = allocate(pulseSumCount); pulseDifferenceScratch = allocate(pulseSumCount)
         pulseHeadRe = allocate(direct ? 3 * paddedK : 0); pulseHeadIm = allocate(direct ? 3 * paddedK : 0)
         if gramBlocks {
             let model = DownlinkCostModel(network: network, protocol: .p2)
@@ -234,14 +238,14 @@ public final class PositionErrorBoundEvaluator {
             }
         }
 
-        vRe = allocate(n * (m + 1)); vIm = allocate(n * (m + 1))
+        vRe = allocate(arrayResponseCount); vIm = allocate(arrayResponseCount)
         rotRe = allocate(m + 1); rotIm = allocate(m + 1); amplitude = allocate(m)
         coefAr = allocate(2 * (m + 1)); coefAd = allocate(2 * (m + 1)); coefBs = allocate(2 * (m + 1))
-        xxRe = allocate(products); xxIm = allocate(products); xyRe = allocate(products); xyIm = allocate(products)
-        yxRe = allocate(products); yxIm = allocate(products); yyRe = allocate(products); yyIm = allocate(products)
+        xxRe = allocate(products); xxIm = allocate(products); xyRe = allocate(gramProducts); xyIm = allocate(gramProducts)
+        yxRe = allocate(gramProducts); yxIm = allocate(gramProducts); yyRe = allocate(gramProducts); yyIm = allocate(gramProducts)
         headProjectionRe = allocate(2 * (m + 1)); headProjectionIm = allocate(2 * (m + 1))
         deltaScratch = allocate(m)
-        rowScratch = allocate(16 * ((m + 2) / 2 * 2))
+        rowScratch = allocate(rowScratchCount)
         solver = PositionSchurSolver(tailCapacity: `protocol` == .p2 ? m + 1 : 0,
                                      diagonalCapacity: `protocol` == .p1 ? 2 * m + 1 : 0, parameterCount: parameterCount)
     }
