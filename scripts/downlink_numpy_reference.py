@@ -11,9 +11,14 @@ and checks a few DOWNLINK.md §7 reference values first so that the timed code i
 
 Usage: python3 scripts/downlink_numpy_reference.py [--json] [--repeats N] [--out FILE]
 The JSON keys match `dmimo-downlink bench --baseline FILE`.
+BLAS threads: the Swift bench runs on one thread. OpenBLAS picks its own thread count unless OPENBLAS_NUM_THREADS
+(or OMP_NUM_THREADS) is set; on a small, busy machine its threads make the PEB timings erratic (often slower). For a
+like-for-like single-thread baseline run it as OPENBLAS_NUM_THREADS=1 python3 scripts/downlink_numpy_reference.py ...
+The setting is recorded in the JSON (blas_threads).
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -224,7 +229,8 @@ def main():
     rng = np.random.default_rng(2025)
     result = {"estimate_s": {}, "coarse_pass_s": {}, "peb_s": {}, "errors_m": {},
               "numpy": np.__version__, "repeats": args.repeats,
-              "clock": "process CPU time" if args.cpu_time else "wall clock"}
+              "clock": "process CPU time" if args.cpu_time else "wall clock",
+              "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default"}
     off = -5 + 0.25 * np.arange(41)
     gx, gy = np.meshgrid(off, off)
     grid = np.stack([gx.ravel(), gy.ravel()], 1)

@@ -20,24 +20,32 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time per hybrid estimate (ms) and per PEB point (µs) against the numpy reference; build with -c release.",
         discussion: """
-            Scenario: the default network (M = 20 APs, N = 4, K = 36), 0 dBm per AP, UE at u = (1, 1) m, δφ = 10°.
-            One thread; every figure is the median over repeated runs, in wall-clock time (or process CPU time with
-            --cpu-time). What is timed, per row:
-              hybrid estimate (ms per snapshot): the four-stage estimator of DOWNLINK.md §5 on one noisy snapshot.
-                Headline: the one-shot call estimateDownlink(samples:network:protocol:), which also builds the cost
-                model (precoder basis and Gram blocks) — the numpy reference likewise starts from the network and the
-                samples. Also shown: the same with the cost model reused across snapshots (HybridEstimator).
-              PEB (µs per point): the position error bound of DOWNLINK.md §6 (free amplitudes) at one UE position.
-                Headline: the one-shot DownlinkFisher.positionErrorBound(setup), everything from the network and the
-                position (P2: direct sums over the pulses, no precomputed Gram blocks) — the numpy reference builds
-                the dense Jacobian and inverts the Fisher information per point. Also shown: a
-                PositionErrorBoundEvaluator reused across points (the sweep path; P2 Gram blocks precomputed once).
-              coarse grid pass (ms): the 41 × 41 cost grid of stage 1, for each protocol and processing.
-            Both sides get the same inputs (network, snapshot or position) and compute the same outputs; the network
-            (AP and illumination geometry, focusing and steering phasors) is built once outside the timing on both
-            sides. With --baseline FILE (the JSON of scripts/downlink_numpy_reference.py --out FILE, measured on the same
-            machine, with the same clock) every row gives Swift time, numpy time, the ratio numpy/Swift and whether
-            it meets the speed-up target (--target, default 50×). Run it when the machine is otherwise idle.
+            Scenario: the default network (M = 20 APs, N = 4 antennas, K = 36 pulses), 0 dBm per AP, UE at u = (1, 1) m, \
+            δφ = 10°. One thread; every figure is the median over repeated runs, in wall-clock time (process CPU time \
+            with --cpu-time).
+
+            hybrid estimate (ms per snapshot): the four-stage estimator of DOWNLINK.md §5 on one noisy snapshot. \
+            Headline: the one-shot call estimateDownlink(samples:network:protocol:), which also builds the cost model \
+            (precoder basis and Gram blocks), as the numpy reference starts from the network and the samples. Also \
+            shown: the cost model reused across snapshots (HybridEstimator).
+
+            PEB (µs per point): the position error bound of DOWNLINK.md §6 (free amplitudes) at one UE position. \
+            Headline: the one-shot DownlinkFisher.positionErrorBound(setup), from the network and the position only \
+            (P2: direct sums over the pulses, no precomputed Gram blocks), as the numpy reference builds the dense \
+            Jacobian and inverts the Fisher information per point. Also shown: a PositionErrorBoundEvaluator reused \
+            across points (the sweep path; the P2 Gram blocks precomputed once).
+
+            coarse grid pass (ms): the 41 × 41 cost grid of stage 1, per protocol and processing.
+
+            Both sides get the same inputs (network, snapshot or position) and compute the same outputs. The network is \
+            built once outside the timing on both sides (Swift: AP and illumination geometry with the per-pulse \
+            focusing and steering phasors; numpy: the geometry only, its PEB recomputes the phasors per call); the \
+            time to build the Swift network is printed separately (µs).
+
+            With --baseline FILE (the JSON of scripts/downlink_numpy_reference.py --out FILE, measured on the same \
+            machine with the same clock) each row gives Swift time, numpy time, the ratio numpy/Swift and whether it \
+            meets the speed-up target (--target, default 50). Run both when the machine is otherwise idle; for a \
+            single-thread numpy baseline run the reference with OPENBLAS_NUM_THREADS=1 (recorded in its JSON).
             """)
 
     @Option(help: "Noisy snapshots estimated per protocol (each timed separately; the median is reported).")
@@ -80,6 +88,10 @@ struct Bench: ParsableCommand {
         /// PEB per point by the one-shot `DownlinkFisher.positionErrorBound(setup)` (the headline).
         var peb_one_shot_s: [String: Double]? = nil
         var clock: String? = nil
+        /// Swift only: building the default `DownlinkNetwork` (s), outside every other timing.
+        var network_build_s: Double? = nil
+        /// numpy only: OPENBLAS_NUM_THREADS (or OMP_NUM_THREADS) of the reference run, "default" if unset.
+        var blas_threads: String? = nil
     }
     /// One compared row: Swift and numpy time (s), ratio numpy/Swift, and whether it meets the target.
     struct Row: Encodable {
@@ -159,10 +171,19 @@ struct Bench: ParsableCommand {
                 pebOneShotTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(oneShotBatches)
             }
         }
+        // The network itself (built once outside every other timing): AP and illumination geometry and the per-pulse
+        // focusing and steering phasors, which the numpy reference recomputes inside each PEB call.
+        var networkBatches: [Double] = []
+        for _ in 0..<repeats {
+            let start = clock.now()
+            for _ in 0..<pebBatch { sink += try DownlinkNetwork().focusRe[1] }
+            networkBatches.append((clock.now() - start) / Double(pebBatch))
+        }
+        let networkBuild = median(networkBatches)
         if sink == 42.4242 { print("") }   // never true; defeats dead-code elimination
 
         let swift = Timings(estimate_s: estimateTimes, estimate_with_model_build_s: oneShotTimes, coarse_pass_s: coarseTimes, peb_s: pebTimes,
-                            peb_one_shot_s: pebOneShotTimes, clock: clockName)
+                            peb_one_shot_s: pebOneShotTimes, clock: clockName, network_build_s: networkBuild)
         var base: Timings? = nil
         if let path = baseline {
             guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read --baseline \(path)") }
@@ -214,7 +235,8 @@ struct Bench: ParsableCommand {
         print("dmimo-downlink bench (\(build), \(clockName)): M = 20, N = 4, K = 36, 0 dBm, u = (1, 1) m; medians, one thread")
         if let base {
             let baseClock = base.clock ?? "unknown clock"
-            print("numpy reference: \(baseline!) (\(baseClock))\(baseClock == clockName ? "" : "  WARNING: measured with a different clock")")
+            print("numpy reference: \(baseline!) (\(baseClock), BLAS threads \(base.blas_threads ?? "not recorded"))"
+                  + (baseClock == clockName ? "" : "  WARNING: measured with a different clock"))
         } else {
             print("no --baseline: Swift times only (run scripts/downlink_numpy_reference.py --out FILE on this machine for ratios)")
         }
@@ -239,6 +261,9 @@ struct Bench: ParsableCommand {
         printRows(true)
         print("For information (Swift reuses per-network precomputation across snapshots / points; numpy does not):")
         printRows(false)
+        print("  " + "network build (geometry, focusing/steering phasors)".padding(toLength: 50, withPad: " ", startingAt: 0)
+              + String(format: "%10.3f us", networkBuild / 1e-6)
+              + "  (outside the rows above; numpy recomputes the phasors in each PEB call)")
         if base != nil {
             let missed = rows.filter { $0.headline && $0.meets_target == false }.map(\.name)
             print(missed.isEmpty ? "All headline rows meet the \(targetText)x target."
