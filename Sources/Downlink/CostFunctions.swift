@@ -333,7 +333,7 @@ public final class DownlinkCostEvaluator {
             let dx = u.x - apX[m], dy = u.y - apY[m]
             let d = (dx * dx + dy * dy).squareRoot()
             let sine = arraySign * (dy * cosO[m] - dx * sinO[m]) / d
-            let wRe = Double.cos(Double.pi * sine), wIm = Double.sin(Double.pi * sine)
+            let (wRe, wIm) = cosSin(Double.pi * sine)          // exp(jπ s_m)
             let v0 = m * n
             var pRe = 1.0, pIm = 0.0
             var sRe = 0.0, sIm = 0.0
@@ -352,10 +352,7 @@ public final class DownlinkCostEvaluator {
                 let stride = apCount + 1
                 for a in 1..<4 { laneVRe[a * stride + m] = vRe[v0 + a]; laneVIm[a * stride + m] = vIm[v0 + a] }
             }
-            if coherent {
-                let phase = twoPiOverLambda * d
-                rhoRe[m] = Double.cos(phase); rhoIm[m] = Double.sin(phase)
-            }
+            if coherent { (rhoRe[m], rhoIm[m]) = cosSin(twoPiOverLambda * d) }
             if model.protocol == .p1 {
                 // e_m = Re Σ_{a,b} conj(v_a) G_ab v_b
                 let g0 = m * n * n

@@ -410,7 +410,9 @@ public final class PositionErrorBoundEvaluator {
             let sine = arraySign * (dy * cosO[i] - dx * sinO[i]) / d
             let cosine = (dx * cosO[i] + dy * sinO[i]) / d
             headCoefficients(ap: i, dx: dx, dy: dy, distance: d, cosine: cosine)
-            let wRe = Double.cos(Double.pi * sine), wIm = Double.sin(Double.pi * sine)
+            // exp(jπ s_m) and c_m = exp(j(δφ − 2π d_m/λ))
+            let (wRe, wIm) = cosSin(Double.pi * sine)
+            let (cRe, cIm) = cosSin(phaseOffset - waveNumber * d)
             var pRe = 1.0, pIm = 0.0
             for a in 0..<n {
                 vRe[a * stride + i] = pRe; vIm[a * stride + i] = pIm
@@ -418,8 +420,7 @@ public final class PositionErrorBoundEvaluator {
                 pIm = pRe * wIm + pIm * wRe
                 pRe = t
             }
-            let phase = phaseOffset - waveNumber * d
-            rotRe[i] = Double.cos(phase); rotIm[i] = Double.sin(phase)
+            rotRe[i] = cRe; rotIm[i] = cIm
         }
         // padding lane (j = M) of the pair kernel
         for a in 0..<n { vRe[a * stride + m] = 0; vIm[a * stride + m] = 0 }
@@ -692,9 +693,10 @@ public final class PositionErrorBoundEvaluator {
                 let sine = arraySign * (dy * cosO[i] - dx * sinO[i]) / d
                 let cosine = (dx * cosO[i] + dy * sinO[i]) / d
                 headCoefficients(ap: i, dx: dx, dy: dy, distance: d, cosine: cosine)
-                let phase = phaseOffset - waveNumber * d
-                let cRe = V(repeating: Double.cos(phase) * unitScale), cIm = V(repeating: Double.sin(phase) * unitScale)
-                let uRe = V(repeating: Double.cos(pi * sine)), uIm = V(repeating: Double.sin(pi * sine))
+                // exp(jπ s_m) and c_m = exp(j(δφ − 2π d_m/λ))
+                let (arrayCos, arraySin) = cosSin(pi * sine), (carrierCos, carrierSin) = cosSin(phaseOffset - waveNumber * d)
+                let cRe = V(repeating: carrierCos * unitScale), cIm = V(repeating: carrierSin * unitScale)
+                let uRe = V(repeating: arrayCos), uIm = V(repeating: arraySin)
                 let arX = V(repeating: coefAr[i]), adX = V(repeating: coefAd[i])
                 let arY = V(repeating: coefAr[cs + i]), adY = V(repeating: coefAd[cs + i])
                 // y = jπ ψ′T enters h only through bs·y: fold π into bs
