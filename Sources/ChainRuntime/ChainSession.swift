@@ -34,6 +34,8 @@ public struct SessionOptions: Sendable {
     public var configYAML = ""
     public var particles: UInt32 = 0
     public var maxSkip: UInt32 = 1
+    /// The controller's CURVE keys (nil: plain-text links). Spawned panels get the same key directory.
+    public var security: NodeSecurity?
 
     public init(panels: Int, runID: UInt64) {
         self.panels = panels
@@ -62,6 +64,8 @@ public final class ChainSession {
     let control: ZMQSocket
     let admin: ZMQSocket?
     let signals: SignalWatcher
+    /// The ZAP handler admitting only the configured keys (CURVE on).
+    let authenticator: CurveAuthenticator?
     public let children = ChildProcesses()
     var childPanel: [pid_t: Int] = [:]
     var dataLinks: [Int: ZMQSocket] = [:]
@@ -92,9 +96,11 @@ public final class ChainSession {
         panelPIDs = Array(repeating: 0, count: options.panels)
         panelCounters = Array(repeating: NodeCounters(), count: options.panels)
         lastHeard = Array(repeating: 0, count: options.panels)
+        do { context = try ZMQContext() } catch { throw RuntimeError("controller: cannot create a ZeroMQ context: \(error)") }
+        authenticator = try options.security?.startAuthenticator(context)
         do {
-            context = try ZMQContext()
             control = try ZMQSocket(context, .router)
+            try options.security?.makeServer(control)
             try control.setRouterMandatory(true)
             try control.setRouterHandover(true)
             try control.setMaxMessageSize(Int64(maxMessageBytes))
@@ -209,7 +215,7 @@ public final class ChainSession {
         let child = try children.spawn(
             name: "panel \(k)", executable: options.panelExecutable,
             arguments: ["run", "--index", "\(k)", "--controller", controlEndpoint, "--bind", bind,
-                        "--parent-pid", "\(getpid())"],
+                        "--parent-pid", "\(getpid())"] + (options.security.map { ["--keys-dir", $0.directory] } ?? []),
             logPath: log)
         childPanel[child.pid] = k
         if options.panelEndpoints == nil && options.panelBind != nil && !bind.contains("*") { dataEndpoints[k] = bind }
@@ -255,6 +261,7 @@ public final class ChainSession {
                 try link.setRoutingID("controller")
                 try link.setReconnect(intervalMs: 100, maxMs: 2000)
                 try link.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+                try options.security?.makeClient(link, server: panelKeyName(k))
                 try link.connect(dataEndpoints[k])
             } catch {
                 throw RuntimeError("panel \(k): cannot connect to data endpoint \(dataEndpoints[k]): \(error)")
@@ -362,6 +369,12 @@ public final class ChainSession {
         dataLinks.removeAll()
         control.close()
         admin?.close()
+        authenticator?.stop()
+    }
+
+    /// CURVE handshakes the controller admitted and refused (nil: CURVE off).
+    public var curveHandshakes: (admitted: Int, refused: Int)? {
+        authenticator.map { ($0.accepted, $0.rejected) }
     }
 
     /// The panel a process id belongs to (spawn mode).

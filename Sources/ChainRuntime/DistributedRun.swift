@@ -124,7 +124,8 @@ final class DistributedRun {
             case .admin(let c, let from):
                 liveFault(c, from: from, run: run, step: step)
             case .data(let k, let envelope, let at):
-                if case .hopAck = envelope.body, envelope.header.run == UInt32(run), envelope.header.step == UInt32(step) {
+                // (run, step) = (-1, -1) while settling: compare as Int so a late message cannot trap
+                if case .hopAck = envelope.body, Int(envelope.header.run) == run, Int(envelope.header.step) == step {
                     onAck(k, at)
                 }
             case .control(let k, let reply):
@@ -133,7 +134,7 @@ final class DistributedRun {
                 case .linkReport(let link):
                     ackRtts[rttKey(reply.header.run, reply.header.step, link.toPanel)] = link.rttNs
                 case .stepResult(let r):
-                    if reply.header.run == UInt32(run) && reply.header.step == UInt32(step) && found == nil {
+                    if Int(reply.header.run) == run && Int(reply.header.step) == step && found == nil {
                         found = .result(r, reply.header.attempt, monotonicNanos())
                     } else {
                         duplicateResults += 1  // a late attempt of a step that already has its result
@@ -303,8 +304,22 @@ final class DistributedRun {
                 var reason = ""
                 var firstSendNs: UInt64 = 0
                 attempts: for attempt in 0..<liveness.maxAttempts {
-                    let route = liveRoute()
-                    if route.isEmpty { reason = "no live panel"; break }
+                    var route = liveRoute()
+                    if route.isEmpty {
+                        // every panel is out: wait (up to the step deadline) for one to be readmitted, rather than
+                        // giving up every remaining step in a few milliseconds
+                        let giveUp = monotonicNanos() + liveness.stepDeadlineNs
+                        while route.isEmpty && monotonicNanos() < giveUp {
+                            if case .interrupted? = try pump(run: run, step: step, timeoutMs: 20, onAck: { _, _ in }) {
+                                flushHops(keepLast: 0)
+                                files.flush()
+                                return RunSetOutcome(accumulator: accumulator, interrupted: true, reason: "interrupted",
+                                                     faults: faults, duplicateResults: duplicateResults, reissues: reissues)
+                            }
+                            route = liveRoute()
+                        }
+                        if route.isEmpty { reason = "no live panel within \(liveness.stepDeadlineNs / 1_000_000) ms"; break }
+                    }
                     if attempt > 0 { reissues += 1 }
                     var hop = 0
                     var skipped: [Int32] = []
