@@ -13,7 +13,8 @@
 #   downlink.endpoint=tcp://downlink:5600 (used with --set downlink.enabled=true).
 # --run-id: default a fresh id unique on this host; an id owned by another live run is refused (exit 1).
 # --check runs `chain-controller check` from the controller namespace first (its one line is printed).
-# --cut-*: cuts panel K's link once S steps are in per_step.csv, heals it after MS ms (default: never).
+# --cut-*: cuts panel K's link once S steps are in per_step.csv (and K was in the route in the last of them), heals
+#   it after MS ms (default: never).
 # Every exit (success, error, SIGINT/SIGTERM/SIGHUP) removes the run's namespaces and stops every process in them.
 # Exit status: the controller's; 130/143/129 when interrupted; 1 if the namespaces could not be removed.
 # Panel logs: DIR/logs/panel-<k>.log; the run's network description: DIR/netns.txt.
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
     --cut-for-ms) cut_for_ms=$2; shift 2 ;;
     --cut-mode) cut_mode=$2; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-chain.sh: unknown option $1 (controller options go after --)" >&2; exit 2 ;;
   esac
 done
@@ -130,14 +131,20 @@ if [ "$check" -eq 1 ]; then
 fi
 
 # The cut watcher: waits (polling per_step.csv every 20 ms; the controller flushes rows every 0.2 s) until S steps
-# are written, cuts the link, holds the cut for MS ms, heals it, and records both times (and the step count at
+# are written and the last of them had panel K in the route (not skipped, e.g. after a start-up time-out), cuts the link, holds the cut for MS ms, heals it, and records both times (and the step count at
 # each) in netns.txt. On SIGTERM (clean-up) it stops its hold and exits at once.
 steps_written() { local n; n=$(wc -l < "$out/per_step.csv" 2>/dev/null) || n=1; echo $(( n > 0 ? n - 1 : 0 )); }
+# cut_panel_in_route: the last complete row of per_step.csv did not skip panel K (skipped: column 11).
+cut_panel_in_route() {
+  tail -n 1 "$out/per_step.csv" 2>/dev/null |
+    awk -F, -v k="$cut_panel" 'NF == 15 { n = split($11, s, " "); for (i = 1; i <= n; i++) if (s[i] == k) exit 1; ok = 1 }
+                               END { exit ok ? 0 : 1 }'
+}
 if [ -n "$cut_panel" ]; then
   (
     hold=""
     trap '[ -n "$hold" ] && kill "$hold" 2>/dev/null; exit 0' TERM
-    while [ "$(steps_written)" -lt "$cut_at" ]; do sleep 0.02; done
+    until [ "$(steps_written)" -ge "$cut_at" ] && cut_panel_in_route; do sleep 0.02; done
     dm_cut "$rid" "p$cut_panel" "$cut_mode"
     echo "netns: cut panel $cut_panel ($cut_mode) after step $cut_at at $(date +%T.%N) ($(steps_written) steps written)" >> "$out/netns.txt"
     if [ "$cut_for_ms" -gt 0 ]; then
