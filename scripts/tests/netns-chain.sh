@@ -66,8 +66,8 @@ estimates_match_in_process() {
   if cmp -s <(cut -d, -f1-10 "$tmp/inproc/per_step.csv") <(cut -d, -f1-10 "$tmp/netns/per_step.csv"); then
     pass "J=$panels across $(( panels + 2 )) namespaces: $steps steps, estimates (first 10 columns of per_step.csv) identical to the in-process run"
   else
-    fail "estimates differ from the in-process run:"; diff <(cut -d, -f1-10 "$tmp/inproc/per_step.csv") \
-      <(cut -d, -f1-10 "$tmp/netns/per_step.csv") | head -5
+    fail "estimates differ from the in-process run: $(grep -E '^(steps:|chain-controller:)' "$tmp/netns.txt" | head -4 | tr '\n' ' ')"
+    { diff <(cut -d, -f1-10 "$tmp/inproc/per_step.csv") <(cut -d, -f1-10 "$tmp/netns/per_step.csv") || true; } | head -5
   fi
   python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["panel_endpoints"][0] != "tcp://panel-0:5550")' "$tmp/netns/manifest.json" || fail "manifest does not list the host-name endpoints"
   local left; left=$(dm_ns_of_run "${rid}n" | wc -l)
