@@ -86,6 +86,18 @@ public final class ChainSession {
     var started = false
     /// Panels that said Hello again after start-up (restarted), oldest first; the runner consumes it.
     public var rejoined: [Int] = []
+    /// Whether a message of this run came from each panel since it was last configured (a configured panel sends
+    /// no Hello, so a Hello after one is a restart even from the same pid, e.g. pid 1 in a restarted container).
+    var heardConfigured: [Bool]
+
+    /// Whether a Hello that arrives after start-up means the panel restarted. A panel repeats Hello with every
+    /// heartbeat until its Configure arrives, so Hellos it sent before that can still come in after start-up: one
+    /// from the same process (pid and host) that has sent nothing as configured yet is such a late Hello. A new pid
+    /// or host, or a Hello after the panel was heard configured (it sends none then), is a restart.
+    public static func helloIsRestart(pid: UInt64, host: String, knownPID: UInt64, knownHost: String,
+                                      heardConfigured: Bool) -> Bool {
+        pid != knownPID || host != knownHost || heardConfigured
+    }
 
     public init(options: SessionOptions, signals: SignalWatcher) throws(RuntimeError) {
         precondition(options.panels >= 1)
@@ -96,6 +108,7 @@ public final class ChainSession {
         panelPIDs = Array(repeating: 0, count: options.panels)
         panelCounters = Array(repeating: NodeCounters(), count: options.panels)
         lastHeard = Array(repeating: 0, count: options.panels)
+        heardConfigured = Array(repeating: false, count: options.panels)
         do { context = try ZMQContext() } catch { throw RuntimeError("controller: cannot create a ZeroMQ context: \(error)") }
         authenticator = try options.security?.startAuthenticator(context)
         do {
@@ -232,6 +245,7 @@ public final class ChainSession {
                                   particles: options.particles, maxSkip: options.maxSkip)
         try sendControl(toPanel: k, Envelope(header: Header(type: .configure, runID: options.runID, sender: controllerSender),
                                              body: .configure(configure)))
+        heardConfigured[k] = false
     }
 
     /// Sends a message to panel `k` over the control plane.
@@ -310,7 +324,10 @@ public final class ChainSession {
                 guard envelope.header.runID == options.runID || envelope.header.type == .hello else { dropped += 1; continue }
                 lastHeard[k] = monotonicNanos()
                 if case .heartbeat(let hb) = envelope.body { panelCounters[k] = hb.counters }
-                if started, case .hello(let hello) = envelope.body {
+                if envelope.header.type != .hello { heardConfigured[k] = true }
+                if started, case .hello(let hello) = envelope.body,
+                   Self.helloIsRestart(pid: hello.pid, host: hello.host, knownPID: panelPIDs[k], knownHost: panelHosts[k],
+                                       heardConfigured: heardConfigured[k]) {
                     // a panel that (re)started after the run began: it rejoins with fresh state
                     panelHosts[k] = hello.host
                     panelPIDs[k] = hello.pid
