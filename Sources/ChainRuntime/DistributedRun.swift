@@ -81,6 +81,10 @@ final class DistributedRun {
         accumulator = RecordAccumulator(runs: experiment.runs, steps: experiment.steps, panels: experiment.panelCount)
     }
 
+    /// Heartbeat interval of the panels (panel-node --heartbeat-ms default), ns: a panel heard within three of
+    /// them is alive.
+    let heartbeatIntervalNs: UInt64 = 200_000_000
+
     func rttKey(_ run: UInt32, _ step: UInt32, _ panel: Int32) -> UInt64 {
         UInt64(run) << 44 | UInt64(step) << 12 | UInt64(UInt32(bitPattern: panel) & 0xFFF)
     }
@@ -300,7 +304,7 @@ final class DistributedRun {
                     }
                 }
                 measurementWindow = (run, step, sentThrough)
-                var outcome: (StepResult, UInt64, UInt64)?  // result, start ns, receipt ns
+                var outcome: (StepResult, UInt64, UInt64, UInt32)?  // result, start ns, receipt ns, attempt
                 var reason = ""
                 var firstSendNs: UInt64 = 0
                 attempts: for attempt in 0..<liveness.maxAttempts {
@@ -364,8 +368,8 @@ final class DistributedRun {
                             files.flush()
                             return RunSetOutcome(accumulator: accumulator, interrupted: true, reason: "interrupted",
                                                  faults: faults, duplicateResults: duplicateResults, reissues: reissues)
-                        case .result(let r, _, let at):
-                            outcome = (r, sendNs, at)
+                        case .result(let r, let resultAttempt, let at):
+                            outcome = (r, sendNs, at, resultAttempt)
                             break attempts
                         case nil:
                             continue
@@ -374,7 +378,7 @@ final class DistributedRun {
                 }
                 let truth = experiment.world.agentPosition(step: step)
                 let visible = (0..<panels).map { experiment.world.losVisible(step: step, panel: $0) }
-                guard let (result, sendNs, receivedNs) = outcome else {
+                guard let (result, sendNs, receivedNs, resultAttempt) = outcome else {
                     // abandoned: reported with its reason; the next step starts from the same checkpoint
                     let record = StepRecord(run: run, step: step, truth: truth, estimate: SIMD4(.nan, .nan, .nan, .nan),
                                             contributing: [], skipped: [], existence: Array(repeating: .nan, count: panels),
@@ -388,7 +392,15 @@ final class DistributedRun {
                     continue
                 }
                 checkpoint = result.posterior
-                for k in result.skipped { suspect(Int(k), at: receivedNs, why: "skipped in step \(step)") }
+                for k in result.skipped {
+                    // In a re-issued attempt, a panel that already processed the step in an earlier attempt hands γ
+                    // on unchanged and lists itself as skipped: it is alive. Only a panel that has also been
+                    // silent on the control plane (heartbeats) for a while leaves the route.
+                    if resultAttempt > 0, elapsedNs(from: session.lastHeard[Int(k)], to: receivedNs) < 3 * heartbeatIntervalNs {
+                        continue
+                    }
+                    suspect(Int(k), at: receivedNs, why: "skipped in step \(step)")
+                }
                 observe(result: result, globalStep: globalStep, at: receivedNs)
                 var hops: [HopRecord] = []
                 var reportByPanel: [Int: Wire.PanelReport] = [:]
