@@ -2,7 +2,7 @@
 # run-chain.sh: one whole experiment across network namespaces — controller, downlink node and J panels each in
 # its own namespace with its own address, `chain-controller run --no-spawn` driving J panel-node processes.
 #
-#   run-chain.sh [--panels J] [--run-id RID] [--out DIR] [--bin DIR] [--mtu BYTES]
+#   run-chain.sh [--panels J] [--run-id RID] [--out DIR] [--bin DIR] [--mtu BYTES] [--plain]
 #                [--qdisc tbf|htb --rate 1gbit [--burst BYTES]] [--check]
 #                [--cut-panel K --cut-at-step S [--cut-for-ms MS] [--cut-mode down|blackhole]]
 #                [-- CHAIN-CONTROLLER RUN OPTIONS…]        e.g. -- --steps 100 --set filter.particles=1024
@@ -13,6 +13,10 @@
 #   downlink.endpoint=tcp://downlink:5600 (used with --set downlink.enabled=true).
 # --run-id: default a fresh id unique on this host; an id owned by another live run is refused (exit 1).
 # --check runs `chain-controller check` from the controller namespace first (its one line is printed).
+# CURVE is on by default: a fresh key directory per run (`chain-controller keys`, in the run's state directory
+#   /run/dmimo-netns/<RID>/keys, removed at tear-down); the controller runs with security.curve=true and
+#   security.keys_dir=<it>, panels and the downlink node with --keys-dir <it>. --plain (or DMIMO_CURVE=0) runs
+#   every link in plain text, e.g. to measure what CURVE costs.
 # --cut-*: cuts panel K's link once S steps are in per_step.csv (and K was in the route in the last of them), heals
 #   it after MS ms (default: never).
 # Every exit (success, error, SIGINT/SIGTERM/SIGHUP) removes the run's namespaces and stops every process in them.
@@ -24,7 +28,7 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=netns-lib.sh
 . "$here/netns-lib.sh"
 
-panels=8 rid="" out="" bin="${DMIMO_BIN:-}" mtu=1500 qdisc="" rate=1gbit burst="" check=0
+panels=8 rid="" out="" bin="${DMIMO_BIN:-}" mtu=1500 qdisc="" rate=1gbit burst="" check=0 curve=${DMIMO_CURVE:-1}
 cut_panel="" cut_at=0 cut_for_ms=0 cut_mode=down
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,15 +41,17 @@ while [ $# -gt 0 ]; do
     --rate) rate=$2; shift 2 ;;
     --burst) burst=$2; shift 2 ;;
     --check) check=1; shift ;;
+    --plain) curve=0; shift ;;
     --cut-panel) cut_panel=$2; shift 2 ;;
     --cut-at-step) cut_at=$2; shift 2 ;;
     --cut-for-ms) cut_for_ms=$2; shift 2 ;;
     --cut-mode) cut_mode=$2; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-chain.sh: unknown option $1 (controller options go after --)" >&2; exit 2 ;;
   esac
 done
+case "$curve" in 0|1) ;; *) echo "run-chain.sh: DMIMO_CURVE must be 0 or 1, got '$curve'" >&2; exit 2 ;; esac
 if ! why=$(dm_check_environment); then echo "run-chain.sh: $why" >&2; exit 1; fi
 if [ -z "$bin" ]; then bin=$(cd "$repo" && swift build -c release -Xswiftc -enable-testing --show-bin-path); fi
 for exe in chain-controller panel-node; do
@@ -97,11 +103,23 @@ claimed=1
 dm_up "$rid" "$panels" "$mtu"
 if [ -n "$qdisc" ]; then dm_shape "$rid" all "$qdisc" "$rate" "$burst"; fi
 controller_ip=$(dm_ip "$rid" c)
-{ dm_status "$rid"; echo "controller: tcp://$controller_ip:$DM_CONTROLLER_PORT (tcp://controller:$DM_CONTROLLER_PORT)"; } > "$out/netns.txt"
+# CURVE keys of this run: in the run's state directory (created by dm_up, removed by dm_down at tear-down), so a
+# run's secret keys never outlive it and never land in the results.
+keys_args=() security_args=() security="plain text (--plain or DMIMO_CURVE=0)"
+if [ "$curve" -eq 1 ]; then
+  keys=$(dm_state_dir "$rid")/keys
+  "$bin/chain-controller" keys --out "$keys" --panels "$panels" >/dev/null
+  keys_args=(--keys-dir "$keys")
+  security_args=(--set security.curve=true --set "security.keys_dir=$keys")
+  security="CURVE, fresh keys of this run in $keys (removed at tear-down)"
+fi
+{ dm_status "$rid"; echo "controller: tcp://$controller_ip:$DM_CONTROLLER_PORT (tcp://controller:$DM_CONTROLLER_PORT)"
+  echo "security: $security"; } > "$out/netns.txt"
 
 # the downlink node (used when the run sets downlink.enabled=true), once dmimo-downlink has a `serve` command
 if [ -x "$bin/dmimo-downlink" ] && "$bin/dmimo-downlink" --help 2>/dev/null | grep -q serve; then
   ip netns exec "$(dm_ns "$rid" d)" "$bin/dmimo-downlink" serve --endpoint "tcp://$(dm_ip "$rid" d):$DM_DOWNLINK_PORT" \
+    "${keys_args[@]}" \
     > "$out/logs/downlink.log" 2>&1 &
   launched+=($!)
   downlink_args=(--set "downlink.endpoint=tcp://downlink:$DM_DOWNLINK_PORT")
@@ -110,14 +128,14 @@ fi
 for (( k = 0; k < panels; k++ )); do
   ip netns exec "$(dm_ns "$rid" "p$k")" "$bin/panel-node" run --index "$k" --controller "tcp://controller:$DM_CONTROLLER_PORT" \
     --bind "tcp://$(dm_ip "$rid" "p$k"):$DM_PANEL_PORT" --advertise "tcp://panel-$k:$DM_PANEL_PORT" \
-    --controller-silence-ms 120000 > "$out/logs/panel-$k.log" 2>&1 &
+    --controller-silence-ms 120000 "${keys_args[@]}" > "$out/logs/panel-$k.log" 2>&1 &
   launched+=($!)
 done
 
 endpoint_args=(--set "scenario.panels=$panels"
   --set "chain.controller_bind=tcp://$controller_ip:$DM_CONTROLLER_PORT"
   --set "chain.controller_endpoint=tcp://controller:$DM_CONTROLLER_PORT"
-  --set "chain.panel_endpoints=tcp://panel-{k}:$DM_PANEL_PORT" "${downlink_args[@]}")
+  --set "chain.panel_endpoints=tcp://panel-{k}:$DM_PANEL_PORT" "${downlink_args[@]}" "${security_args[@]}")
 
 if [ "$check" -eq 1 ]; then
   config_args=()

@@ -2,7 +2,9 @@
 # netns-chain.sh: multi-host test on one machine — the J=8 chain across 10 network namespaces (controller, downlink,
 # 8 panels; host names, own addresses, a bridge) gives the in-process estimates bit for bit, `chain-controller
 # check` names a panel whose link is cut, a run id in use by a live run is refused, and a panel's link cut for
-# 800 ms mid-run (then healed) costs no step. Finally nothing of the test may be left: no namespace, no
+# 800 ms mid-run (then healed) costs no step. Every link runs CURVE, as deploy/ runs it by default (run-chain.sh
+# makes fresh keys per run; the check part makes its own and shows that a controller holding keys of another
+# deployment gets no answer); DMIMO_NETNS_CURVE=0 runs all of it in plain text (run-chain.sh --plain). Finally nothing of the test may be left: no namespace, no
 # /etc/netns or state entry, no process, no veth in the caller's namespace (a leak fails the test).
 # Needs root and `ip netns`; skips (exit 0) otherwise.
 #
@@ -24,6 +26,8 @@ common=(--set "filter.particles=$particles" --steps "$steps" --seed "$seed" --se
 tmp=$(mktemp -d)
 rid=$(dm_new_run_id)               # this test's own cluster (check); its run-chain.sh runs use ${rid}n and ${rid}l
 run_ids=("$rid" "${rid}n" "${rid}l")
+curve=${DMIMO_NETNS_CURVE:-1}
+plain_args=(); [ "$curve" = 1 ] || plain_args=(--plain)
 child=""
 cleanup() {  # every exit: stop a running run-chain.sh (it removes its cluster), then remove whatever is left
   local status=$? r
@@ -43,7 +47,7 @@ trap 'exit 129' HUP
 # handled at once (and passed on to it by cleanup).
 run_chain() {
   local log=$1 status=0; shift
-  bash deploy/netns/run-chain.sh --bin "$bin" "$@" > "$log" 2>&1 &
+  bash deploy/netns/run-chain.sh --bin "$bin" "${plain_args[@]}" "$@" > "$log" 2>&1 &
   child=$!
   wait "$child" || status=$?
   child=""
@@ -52,6 +56,27 @@ run_chain() {
 failures=0
 fail() { echo "netns-chain: FAIL: $*"; failures=$(( failures + 1 )); }
 pass() { echo "netns-chain: ok: $*"; }
+# security_of OUT PANELS: checks summary.json's security block of a run-chain.sh run — CURVE on (unless
+# DMIMO_NETNS_CURVE=0), the controller admitted at least one handshake per panel and refused none — and that the
+# run's key directory is gone; prints a short description, fails (status 1) with the reason.
+security_of() {
+  python3 - "$1/summary.json" "$2" "$curve" <<'PY'
+import json, os, sys
+summary, panels, curve = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3] == "1"
+sec = summary["security"]
+if not curve:
+    print("plain text" if not sec["curve"] else "CURVE on although --plain"); sys.exit(1 if sec["curve"] else 0)
+admitted, refused = sec["controller_handshakes_admitted"], sec["controller_handshakes_refused"]
+problems = []
+if not sec["curve"]: problems.append("security.curve is false")
+if admitted < panels: problems.append(f"controller admitted {admitted} CURVE handshakes for {panels} panels")
+if refused: problems.append(f"controller refused {refused} handshakes")
+if sec["keys_dir"] and os.path.exists(sec["keys_dir"]): problems.append(f"key directory {sec['keys_dir']} left behind")
+print(f"CURVE ({admitted} handshakes admitted, {refused} refused by the controller; the run's keys removed)"
+      + ("" if not problems else ": " + "; ".join(problems)))
+sys.exit(1 if problems else 0)
+PY
+}
 
 # 1. the chain across namespaces computes exactly what one process computes
 estimates_match_in_process() {
@@ -63,8 +88,10 @@ estimates_match_in_process() {
   local rows
   rows=$(( $(wc -l < "$tmp/netns/per_step.csv") - 1 ))
   [ "$rows" -eq "$steps" ] || { fail "$rows of $steps steps in per_step.csv"; return; }
+  local security
+  security=$(security_of "$tmp/netns" "$panels") || fail "security of the run across namespaces: $security"
   if cmp -s <(cut -d, -f1-10 "$tmp/inproc/per_step.csv") <(cut -d, -f1-10 "$tmp/netns/per_step.csv"); then
-    pass "J=$panels across $(( panels + 2 )) namespaces: $steps steps, estimates (first 10 columns of per_step.csv) identical to the in-process run"
+    pass "J=$panels across $(( panels + 2 )) namespaces, $security: $steps steps, estimates (first 10 columns of per_step.csv) identical to the in-process run"
   else
     fail "estimates differ from the in-process run: $(grep -E '^(steps:|chain-controller:)' "$tmp/netns.txt" | head -4 | tr '\n' ' ')"
     { diff <(cut -d, -f1-10 "$tmp/inproc/per_step.csv") <(cut -d, -f1-10 "$tmp/netns/per_step.csv") || true; } | head -5
@@ -78,26 +105,39 @@ estimates_match_in_process() {
 check_names_the_cut_panel() {
   if ! "$bin/chain-controller" check --help >/dev/null 2>&1; then fail "chain-controller has no check command"; return; fi
   dm_up "$rid" "$panels" >/dev/null 2>&1 || { fail "cluster set-up"; return; }
-  local k ctl; ctl=$(dm_ip "$rid" c)
+  local k ctl keys_args=() security_args=(); ctl=$(dm_ip "$rid" c)
+  if [ "$curve" = 1 ]; then  # this cluster's keys, and a second deployment's (a controller that must get no answer)
+    "$bin/chain-controller" keys --out "$tmp/keys" --panels "$panels" >/dev/null &&
+      "$bin/chain-controller" keys --out "$tmp/other-keys" --panels "$panels" >/dev/null || { fail "chain-controller keys"; dm_down "$rid"; return; }
+    keys_args=(--keys-dir "$tmp/keys")
+    security_args=(--set security.curve=true --set "security.keys_dir=$tmp/keys")
+  fi
   for (( k = 0; k < panels; k++ )); do
     ip netns exec "$(dm_ns "$rid" "p$k")" "$bin/panel-node" run --index "$k" --controller tcp://controller:5500 \
-      --bind "tcp://$(dm_ip "$rid" "p$k"):5550" > "$tmp/check-panel-$k.log" 2>&1 &
+      --bind "tcp://$(dm_ip "$rid" "p$k"):5550" "${keys_args[@]}" > "$tmp/check-panel-$k.log" 2>&1 &
   done
   for (( k = 0; k < panels; k++ )); do
     dm_wait_listening "$rid" "p$k" 5550 60 || { fail "panel $k does not listen after 60 s"; dm_down "$rid"; return; }
   done
   local args=(--set "scenario.panels=$panels" --set "chain.controller_bind=tcp://$ctl:5500"
-              --set "chain.controller_endpoint=tcp://controller:5500" --timeout-ms 1000)
+              --set "chain.controller_endpoint=tcp://controller:5500" --timeout-ms 1000 "${security_args[@]}")
   local line status
   check() { status=0; line=$(dm_exec "$rid" c "$bin/chain-controller" check "${args[@]}" "$@") || status=$?; }
   check --set "chain.panel_endpoints=tcp://panel-{k}:5550"
   echo "  all panels up: $line"
   if [ $status -eq 0 ]; then
-    pass "check: all $panels panels OK"
+    pass "check: all $panels panels OK$([ "$curve" = 1 ] && echo " over CURVE")"
   elif [[ "$line" == "check: FAIL panel 0 tcp://panel-0:5550 accepts TCP but sent no Pong"* ]]; then
     echo "netns-chain: note: panel-node does not answer Ping yet (the Pong hook is not in PanelNode): reachability only"
   else
     fail "check with every panel up: $line"
+  fi
+  if [ "$curve" = 1 ]; then  # keys of another deployment: no panel completes the handshake, so none answers
+    check --set "chain.panel_endpoints=tcp://panel-{k}:5550" --set "security.keys_dir=$tmp/other-keys"
+    echo "  controller with another deployment's keys: $line"
+    [[ $status -eq 1 && "$line" == "check: FAIL panel 0 tcp://panel-0:5550 accepts TCP but sent no Pong"*"(and 7 more: "* ]] \
+      && pass "a controller holding keys of another deployment gets no answer from any panel" \
+      || fail "check with another deployment's keys: $line"
   fi
   dm_cut "$rid" p5 blackhole
   check --set "chain.panel_endpoints=tcp://panel-{k}:5550"
@@ -146,6 +186,8 @@ link_cut_mid_run_loses_no_step() {
     --cut-at-step "$cut_at" --cut-for-ms "$cut_ms" --cut-mode "$mode" -- --set "filter.particles=$particles" \
     --set "scenario.trajectory_samples=$steps_cut" --steps "$steps_cut" --seed "$seed" || status=$?
   [ $status -eq 0 ] || { fail "link cut run exited $status: $(grep -v '^run:' "$tmp/linkcut.txt" | tail -2)"; return; }
+  local security
+  security=$(security_of "$out" "$panels") || fail "security of the link-cut run: $security"
   grep -q "^netns: cut panel $cut_panel" "$out/netns.txt" || { fail "the link was never cut"; return; }
   grep -q "^netns: healed panel $cut_panel" "$out/netns.txt" || { fail "the link was not healed before the run ended (run too short?)"; return; }
   sed -n 's/^netns: /  /p' "$out/netns.txt"
@@ -189,7 +231,7 @@ print(f"{inj} steps injected: {dlv} delivered, {deg} degraded ({len(with_cut)} s
 sys.exit(1 if problems else 0)
 PY
   ); then
-    pass "panel $cut_panel's link cut ($mode) for $cut_ms ms mid-run: $verdict"
+    pass "panel $cut_panel's link cut ($mode) for $cut_ms ms mid-run, $security: $verdict"
   else
     fail "link cut: $verdict"
   fi
