@@ -105,10 +105,7 @@ final class ForgingAttacker: Sendable {
         for secure in [false, true] {
             let signals = try SignalWatcher()
             let runID = UInt64.random(in: 1...UInt64.max)
-            var options = SessionOptions(panels: panels, runID: runID)
-            options.panelExecutable = try panelExecutable()
-            options.mode = experiment.method
-            options.configYAML = experiment.configYAML
+            var options = try filterSessionOptions(experiment, runID: runID)
             let logs = temporaryDirectory("curve-logs")
             options.logDirectory = logs
             if secure { options.security = try ring.security(for: controllerKeyName) }

@@ -30,11 +30,7 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
             "chain.step_deadline_ms=8000", "chain.readmit_after_ms=300"])
         let experiment = try Experiment(config: config)
         let signals = try SignalWatcher()
-        var options = SessionOptions(panels: 8, runID: UInt64.random(in: 1...UInt64.max))
-        options.panelExecutable = try panelExecutable()
-        options.mode = experiment.method
-        options.configYAML = experiment.configYAML
-        let session = try ChainSession(options: options, signals: signals)
+        let session = try ChainSession(options: try filterSessionOptions(experiment), signals: signals)
         defer { session.shutdown() }
         try session.start()
         let dir = temporaryDirectory("fault-\(c.fault.action.rawValue)")
@@ -80,11 +76,7 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
             "chain.hop_retries=1", "chain.step_deadline_ms=2500", "chain.readmit_after_ms=300"])
         let experiment = try Experiment(config: config)
         let signals = try SignalWatcher()
-        var options = SessionOptions(panels: 8, runID: UInt64.random(in: 1...UInt64.max))
-        options.panelExecutable = try panelExecutable()
-        options.mode = experiment.method
-        options.configYAML = experiment.configYAML
-        let session = try ChainSession(options: options, signals: signals)
+        let session = try ChainSession(options: try filterSessionOptions(experiment), signals: signals)
         defer { session.shutdown() }
         try session.start()
         let dir = temporaryDirectory("reissue")
