@@ -34,6 +34,8 @@ public struct SessionOptions: Sendable {
     public var configYAML = ""
     public var particles: UInt32 = 0
     public var maxSkip: UInt32 = 1
+    /// The controller's CURVE keys (nil: plain-text links). Spawned panels get the same key directory.
+    public var security: NodeSecurity?
 
     public init(panels: Int, runID: UInt64) {
         self.panels = panels
@@ -62,6 +64,8 @@ public final class ChainSession {
     let control: ZMQSocket
     let admin: ZMQSocket?
     let signals: SignalWatcher
+    /// The ZAP handler admitting only the configured keys (CURVE on).
+    let authenticator: CurveAuthenticator?
     public let children = ChildProcesses()
     var childPanel: [pid_t: Int] = [:]
     var dataLinks: [Int: ZMQSocket] = [:]
@@ -82,6 +86,18 @@ public final class ChainSession {
     var started = false
     /// Panels that said Hello again after start-up (restarted), oldest first; the runner consumes it.
     public var rejoined: [Int] = []
+    /// Whether a message of this run came from each panel since it was last configured (a configured panel sends
+    /// no Hello, so a Hello after one is a restart even from the same pid, e.g. pid 1 in a restarted container).
+    var heardConfigured: [Bool]
+
+    /// Whether a Hello that arrives after start-up means the panel restarted. A panel repeats Hello with every
+    /// heartbeat until its Configure arrives, so Hellos it sent before that can still come in after start-up: one
+    /// from the same process (pid and host) that has sent nothing as configured yet is such a late Hello. A new pid
+    /// or host, or a Hello after the panel was heard configured (it sends none then), is a restart.
+    public static func helloIsRestart(pid: UInt64, host: String, knownPID: UInt64, knownHost: String,
+                                      heardConfigured: Bool) -> Bool {
+        pid != knownPID || host != knownHost || heardConfigured
+    }
 
     public init(options: SessionOptions, signals: SignalWatcher) throws(RuntimeError) {
         precondition(options.panels >= 1)
@@ -92,9 +108,12 @@ public final class ChainSession {
         panelPIDs = Array(repeating: 0, count: options.panels)
         panelCounters = Array(repeating: NodeCounters(), count: options.panels)
         lastHeard = Array(repeating: 0, count: options.panels)
+        heardConfigured = Array(repeating: false, count: options.panels)
+        do { context = try ZMQContext() } catch { throw RuntimeError("controller: cannot create a ZeroMQ context: \(error)") }
+        authenticator = try options.security?.startAuthenticator(context)
         do {
-            context = try ZMQContext()
             control = try ZMQSocket(context, .router)
+            try options.security?.makeServer(control)
             try control.setRouterMandatory(true)
             try control.setRouterHandover(true)
             try control.setMaxMessageSize(Int64(maxMessageBytes))
@@ -209,7 +228,7 @@ public final class ChainSession {
         let child = try children.spawn(
             name: "panel \(k)", executable: options.panelExecutable,
             arguments: ["run", "--index", "\(k)", "--controller", controlEndpoint, "--bind", bind,
-                        "--parent-pid", "\(getpid())"],
+                        "--parent-pid", "\(getpid())"] + (options.security.map { ["--keys-dir", $0.directory] } ?? []),
             logPath: log)
         childPanel[child.pid] = k
         if options.panelEndpoints == nil && options.panelBind != nil && !bind.contains("*") { dataEndpoints[k] = bind }
@@ -226,6 +245,7 @@ public final class ChainSession {
                                   particles: options.particles, maxSkip: options.maxSkip)
         try sendControl(toPanel: k, Envelope(header: Header(type: .configure, runID: options.runID, sender: controllerSender),
                                              body: .configure(configure)))
+        heardConfigured[k] = false
     }
 
     /// Sends a message to panel `k` over the control plane.
@@ -255,6 +275,7 @@ public final class ChainSession {
                 try link.setRoutingID("controller")
                 try link.setReconnect(intervalMs: 100, maxMs: 2000)
                 try link.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+                try options.security?.makeClient(link, server: panelKeyName(k))
                 try link.connect(dataEndpoints[k])
             } catch {
                 throw RuntimeError("panel \(k): cannot connect to data endpoint \(dataEndpoints[k]): \(error)")
@@ -303,7 +324,10 @@ public final class ChainSession {
                 guard envelope.header.runID == options.runID || envelope.header.type == .hello else { dropped += 1; continue }
                 lastHeard[k] = monotonicNanos()
                 if case .heartbeat(let hb) = envelope.body { panelCounters[k] = hb.counters }
-                if started, case .hello(let hello) = envelope.body {
+                if envelope.header.type != .hello { heardConfigured[k] = true }
+                if started, case .hello(let hello) = envelope.body,
+                   Self.helloIsRestart(pid: hello.pid, host: hello.host, knownPID: panelPIDs[k], knownHost: panelHosts[k],
+                                       heardConfigured: heardConfigured[k]) {
                     // a panel that (re)started after the run began: it rejoins with fresh state
                     panelHosts[k] = hello.host
                     panelPIDs[k] = hello.pid
@@ -362,6 +386,12 @@ public final class ChainSession {
         dataLinks.removeAll()
         control.close()
         admin?.close()
+        authenticator?.stop()
+    }
+
+    /// CURVE handshakes the controller admitted and refused (nil: CURVE off).
+    public var curveHandshakes: (admitted: Int, refused: Int)? {
+        authenticator.map { ($0.accepted, $0.rejected) }
     }
 
     /// The panel a process id belongs to (spawn mode).

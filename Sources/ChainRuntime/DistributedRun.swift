@@ -81,6 +81,10 @@ final class DistributedRun {
         accumulator = RecordAccumulator(runs: experiment.runs, steps: experiment.steps, panels: experiment.panelCount)
     }
 
+    /// Heartbeat interval of the panels (panel-node --heartbeat-ms default), ns: a panel heard within three of
+    /// them is alive.
+    let heartbeatIntervalNs: UInt64 = 200_000_000
+
     func rttKey(_ run: UInt32, _ step: UInt32, _ panel: Int32) -> UInt64 {
         UInt64(run) << 44 | UInt64(step) << 12 | UInt64(UInt32(bitPattern: panel) & 0xFFF)
     }
@@ -124,7 +128,8 @@ final class DistributedRun {
             case .admin(let c, let from):
                 liveFault(c, from: from, run: run, step: step)
             case .data(let k, let envelope, let at):
-                if case .hopAck = envelope.body, envelope.header.run == UInt32(run), envelope.header.step == UInt32(step) {
+                // (run, step) = (-1, -1) while settling: compare as Int so a late message cannot trap
+                if case .hopAck = envelope.body, Int(envelope.header.run) == run, Int(envelope.header.step) == step {
                     onAck(k, at)
                 }
             case .control(let k, let reply):
@@ -133,7 +138,7 @@ final class DistributedRun {
                 case .linkReport(let link):
                     ackRtts[rttKey(reply.header.run, reply.header.step, link.toPanel)] = link.rttNs
                 case .stepResult(let r):
-                    if reply.header.run == UInt32(run) && reply.header.step == UInt32(step) && found == nil {
+                    if Int(reply.header.run) == run && Int(reply.header.step) == step && found == nil {
                         found = .result(r, reply.header.attempt, monotonicNanos())
                     } else {
                         duplicateResults += 1  // a late attempt of a step that already has its result
@@ -299,12 +304,26 @@ final class DistributedRun {
                     }
                 }
                 measurementWindow = (run, step, sentThrough)
-                var outcome: (StepResult, UInt64, UInt64)?  // result, start ns, receipt ns
+                var outcome: (StepResult, UInt64, UInt64, UInt32)?  // result, start ns, receipt ns, attempt
                 var reason = ""
                 var firstSendNs: UInt64 = 0
                 attempts: for attempt in 0..<liveness.maxAttempts {
-                    let route = liveRoute()
-                    if route.isEmpty { reason = "no live panel"; break }
+                    var route = liveRoute()
+                    if route.isEmpty {
+                        // every panel is out: wait (up to the step deadline) for one to be readmitted, rather than
+                        // giving up every remaining step in a few milliseconds
+                        let giveUp = monotonicNanos() + liveness.stepDeadlineNs
+                        while route.isEmpty && monotonicNanos() < giveUp {
+                            if case .interrupted? = try pump(run: run, step: step, timeoutMs: 20, onAck: { _, _ in }) {
+                                flushHops(keepLast: 0)
+                                files.flush()
+                                return RunSetOutcome(accumulator: accumulator, interrupted: true, reason: "interrupted",
+                                                     faults: faults, duplicateResults: duplicateResults, reissues: reissues)
+                            }
+                            route = liveRoute()
+                        }
+                        if route.isEmpty { reason = "no live panel within \(liveness.stepDeadlineNs / 1_000_000) ms"; break }
+                    }
                     if attempt > 0 { reissues += 1 }
                     var hop = 0
                     var skipped: [Int32] = []
@@ -349,8 +368,8 @@ final class DistributedRun {
                             files.flush()
                             return RunSetOutcome(accumulator: accumulator, interrupted: true, reason: "interrupted",
                                                  faults: faults, duplicateResults: duplicateResults, reissues: reissues)
-                        case .result(let r, _, let at):
-                            outcome = (r, sendNs, at)
+                        case .result(let r, let resultAttempt, let at):
+                            outcome = (r, sendNs, at, resultAttempt)
                             break attempts
                         case nil:
                             continue
@@ -359,7 +378,7 @@ final class DistributedRun {
                 }
                 let truth = experiment.world.agentPosition(step: step)
                 let visible = (0..<panels).map { experiment.world.losVisible(step: step, panel: $0) }
-                guard let (result, sendNs, receivedNs) = outcome else {
+                guard let (result, sendNs, receivedNs, resultAttempt) = outcome else {
                     // abandoned: reported with its reason; the next step starts from the same checkpoint
                     let record = StepRecord(run: run, step: step, truth: truth, estimate: SIMD4(.nan, .nan, .nan, .nan),
                                             contributing: [], skipped: [], existence: Array(repeating: .nan, count: panels),
@@ -373,7 +392,15 @@ final class DistributedRun {
                     continue
                 }
                 checkpoint = result.posterior
-                for k in result.skipped { suspect(Int(k), at: receivedNs, why: "skipped in step \(step)") }
+                for k in result.skipped {
+                    // In a re-issued attempt, a panel that already processed the step in an earlier attempt hands γ
+                    // on unchanged and lists itself as skipped: it is alive. Only a panel that has also been
+                    // silent on the control plane (heartbeats) for a while leaves the route.
+                    if resultAttempt > 0, elapsedNs(from: session.lastHeard[Int(k)], to: receivedNs) < 3 * heartbeatIntervalNs {
+                        continue
+                    }
+                    suspect(Int(k), at: receivedNs, why: "skipped in step \(step)")
+                }
                 observe(result: result, globalStep: globalStep, at: receivedNs)
                 var hops: [HopRecord] = []
                 var reportByPanel: [Int: Wire.PanelReport] = [:]

@@ -32,7 +32,9 @@ public final class DownlinkClient {
     public private(set) var errors: [Double] = []
     let downlinkProtocol: Downlink.DownlinkProtocol
 
-    public init(settings: DownlinkSection, endpoint: String, directory: URL, runID: UInt64) throws(RuntimeError) {
+    /// - Parameter security: the controller's CURVE keys (nil: plain text); the node must hold the `downlink` key.
+    public init(settings: DownlinkSection, endpoint: String, directory: URL, runID: UInt64,
+                security: NodeSecurity? = nil) throws(RuntimeError) {
         self.settings = settings
         self.runID = runID
         downlinkProtocol = settings.protocolName == "P2" ? .p2 : .p1
@@ -40,6 +42,7 @@ public final class DownlinkClient {
             context = try ZMQContext()
             socket = try ZMQSocket(context, .dealer)
             try socket.setRoutingID("controller")
+            try security?.makeClient(socket, server: downlinkKeyName)
             try socket.connect(endpoint)
         } catch { throw RuntimeError("downlink node \(endpoint): \(error)") }
         let url = directory.appendingPathComponent("downlink.csv")
@@ -115,16 +118,20 @@ public final class DownlinkClient {
 }
 
 /// The downlink node: answers each snapshot with the hybrid estimator's position and phase estimate.
-public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: Int32? = nil,
+/// - Parameter security: the node's CURVE keys (nil: plain text): only the ring's nodes can send snapshots.
+public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: Int32? = nil, security: NodeSecurity? = nil,
                           log: (String) -> Void) throws(RuntimeError) {
     let context: ZMQContext, socket: ZMQSocket
+    do { context = try ZMQContext() } catch { throw RuntimeError("dmimo-downlink: cannot create a ZeroMQ context: \(error)") }
+    let authenticator = try security?.startAuthenticator(context)
+    defer { authenticator?.stop() }
     do {
-        context = try ZMQContext()
         socket = try ZMQSocket(context, .router)
+        try security?.makeServer(socket)
         try socket.setMaxMessageSize(Int64(maxMessageBytes))
         try socket.bind(endpoint)
     } catch { throw RuntimeError("dmimo-downlink: cannot bind \(endpoint): \(error)") }
-    _ = context
+    defer { socket.close() }
     var counters = NodeCounters()
     var estimators: [String: HybridEstimator] = [:]
     log("serving on \(endpoint) (frame \(downlinkFrameName))")

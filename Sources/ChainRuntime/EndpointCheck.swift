@@ -234,7 +234,7 @@ func describe(_ status: EndpointStatus, protocolVersion: UInt32, software: Strin
     case .bindFailed(let why): "cannot be bound: \(why)"
     case .unreachable(let why): "is unreachable: \(why)"
     case .silent(let ms): "accepts TCP but sent no Pong within \(ms) ms (not a panel-node, a panel-node without "
-        + "the Ping reply, or one of another protocol version)"
+        + "the Ping reply, one of another protocol version, or CURVE keys that do not match on one side)"
     case .protocolMismatch(let v): "speaks protocol version \(v), this controller speaks \(protocolVersion)"
     case .softwareMismatch(let v): "runs dmimo \(v.isEmpty ? "(unknown)" : v), this controller runs \(software)"
     case .wrongNode(let k): "answered as panel \(k) (endpoints in the wrong order?)"
@@ -394,6 +394,8 @@ public struct EndpointCheckOptions: Sendable {
     public var software = dmimoVersion
     /// Check that the controller's control endpoint can be bound here (skip it while a controller runs).
     public var checkControllerBind = true
+    /// CURVE keys to ping the panels with (security.curve: the controller's keys); nil: plain text.
+    public var security: NodeSecurity?
 
     public init() {}
 }
@@ -493,6 +495,7 @@ func pingPanels(_ targets: [(panel: Int, endpoint: String)], options: EndpointCh
             let socket = try ZMQSocket(context, .dealer)
             try socket.setRoutingID("check-\(getpid())-\(target.panel)")
             try socket.setMaxMessageSize(1 << 20)
+            try options.security?.makeClient(socket, server: panelKeyName(target.panel))
             try socket.connect(target.endpoint)
             let sentNs = monotonicNanos()
             let ping = Envelope(header: Header(type: .ping, runID: expectedRun, sender: controllerSender),
@@ -502,8 +505,10 @@ func pingPanels(_ targets: [(panel: Int, endpoint: String)], options: EndpointCh
             } else {
                 statuses[target.panel] = .silent(timeoutMs: options.timeoutMs)
             }
-        } catch {
+        } catch let error as ZMQError {
             statuses[target.panel] = .unreachable("ZeroMQ: \(error.text)")
+        } catch {
+            statuses[target.panel] = .unreachable("\(error)")
         }
     }
     let deadline = monotonicNanos() + UInt64(options.timeoutMs) * 1_000_000

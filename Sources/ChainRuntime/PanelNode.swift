@@ -25,6 +25,8 @@ public struct PanelNodeOptions: Sendable {
     public var parentPID: Int32?
     /// Longest wait for a step's measurement batch once its γ has arrived, milliseconds.
     public var measurementWaitMs: Int = 2000
+    /// CURVE keys of this panel (nil: plain-text links).
+    public var security: NodeSecurity?
 
     public init(index: Int, controllerEndpoint: String, bindEndpoint: String, advertisedEndpoint: String? = nil) {
         self.index = index
@@ -70,6 +72,8 @@ public final class PanelNode {
     let control: ZMQSocket
     let data: ZMQSocket
     let signals: SignalWatcher
+    /// The ZAP handler admitting only the configured keys (CURVE on).
+    let authenticator: CurveAuthenticator?
     var successors: [Int: ZMQSocket] = [:]
     var configuration: Configure?
     var runID: UInt64 = 0
@@ -107,9 +111,11 @@ public final class PanelNode {
         self.signals = signals
         self.computationFactory = makeComputation
         let name = "panel \(options.index)"
+        do { context = try ZMQContext() } catch { throw RuntimeError("\(name): cannot create a ZeroMQ context: \(error)") }
+        authenticator = try options.security?.startAuthenticator(context)
         do {
-            context = try ZMQContext()
             data = try ZMQSocket(context, .router)
+            try options.security?.makeServer(data)
             try data.setRouterMandatory(true)
             // a predecessor that reconnects (after a stop or a cut link) reclaims its routing id
             try data.setRouterHandover(true)
@@ -124,6 +130,7 @@ public final class PanelNode {
         } catch {
             throw RuntimeError("\(name): cannot create sockets: \(error)")
         }
+        try options.security?.makeClient(control, server: controllerKeyName)
         do { try data.bind(options.bindEndpoint) } catch {
             throw RuntimeError("\(name): cannot bind data endpoint \(options.bindEndpoint): \(error.text)")
         }
@@ -139,6 +146,15 @@ public final class PanelNode {
 
     /// Runs until shut down by the controller or a signal. Returns the process exit status.
     public func run() -> Int32 {
+        let status = serveUntilExit()
+        if let authenticator {
+            log("CURVE: \(authenticator.accepted) handshakes admitted, \(authenticator.rejected) refused (key not configured)")
+            authenticator.stop()
+        }
+        return status
+    }
+
+    func serveUntilExit() -> Int32 {
         sendHello()
         var nextHeartbeat = monotonicNanos() + UInt64(options.heartbeatIntervalMs) * 1_000_000
         while true {
@@ -487,6 +503,7 @@ public final class PanelNode {
             try s.setSendHighWaterMark(16)
             try s.setReconnect(intervalMs: 100, maxMs: 2000)
             try s.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+            try options.security?.makeClient(s, server: panelKeyName(panel))
             try s.connect(endpoints[panel])
             successors[panel] = s
             return s

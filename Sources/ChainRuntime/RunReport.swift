@@ -21,6 +21,8 @@ public struct RunContext: Sendable {
     public var controllerPeakRSS: UInt64 = 0
     public var messagesDroppedByController: UInt64 = 0
     public var panelCounterTotals: [String: UInt64] = [:]
+    /// CURVE handshakes the controller admitted and refused (nil: CURVE off).
+    public var controllerCurveHandshakes: (admitted: Int, refused: Int)?
     /// The downlink node's summary, when one ran.
     public nonisolated(unsafe) var downlink: [String: Any]?
 
@@ -89,6 +91,13 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
             "note": "panel-to-panel hops only (eq. 10 counts J-1 transfers); one-way times need one host's clock or PTP",
         ] as [String: Any],
         "controller_dropped_messages": context.messagesDroppedByController,
+        "security": [
+            "curve": config.security.curve,
+            "keys_dir": config.security.curve ? config.security.keysDir : "",
+            "controller_handshakes_admitted": context.controllerCurveHandshakes?.admitted ?? 0,
+            "controller_handshakes_refused": context.controllerCurveHandshakes?.refused ?? 0,
+            "note": "each panel logs its own admitted/refused handshake counts at exit",
+        ] as [String: Any],
     ]
     if let s = stats {
         summary["rmse_m"] = s.rmseTimeAverage

@@ -16,6 +16,8 @@ extension ExperimentConfig {
             + "re-centred on the room centre (15, 15) m; the UE is the chain's agent."),
         ("fronthaul", "The modelled fronthaul link each hop is compared with (message-passing paper: 25 Gbit/s, "
             + "0.87 µs per transfer), and whether hops are padded to it."),
+        ("security", "CURVE security: encrypted links, and only nodes holding a configured key can join the chain "
+            + "(keys from `chain-controller keys --out DIR --panels J`)."),
     ]
 
     /// Every key, in file order. To add a key: one line here plus the stored property (with its default) in
@@ -153,6 +155,14 @@ extension ExperimentConfig {
               "Modelled line rate of a hop (paper: 25G Ethernet)."),
         .real("fronthaul.per_transfer_us", \.fronthaul.perTransferUs, 0...1_000_000, unit: "µs",
               "Modelled fixed latency of one transfer (paper: 174 cycles at 200 MHz = 0.87 µs)."),
+        // security
+        .flag("security.curve", \.security.curve,
+              "Encrypt every link with CURVE and admit only peers whose public key is in keys_dir/public.keys "
+              + "(costs the encryption time of each γ; on in deploy/)."),
+        .text("security.keys_dir", \.security.keysDir, allowed: "a directory path",
+              "Key directory made by `chain-controller keys` (public.keys + one <node>.key per node); relative "
+              + "paths are from the working directory. Spawned panels and the downlink node get the same directory.",
+              check: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }),
     ]
 
     /// Index of `keys` by name.

@@ -18,6 +18,7 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var chain = ChainSection()
     public var fronthaul = FronthaulSection()
     public var downlink = DownlinkSection()
+    public var security = SecuritySection()
     /// Scripted faults (top-level `faults:` list).
     public var faults: [FaultSpec] = []
 
@@ -173,6 +174,16 @@ public struct DownlinkSection: Sendable, Equatable {
     public var phaseOffsetDeg = 10.0
     /// Snapshots allowed in flight before steps stop sending new ones (the node is slower than the chain).
     public var maxInFlight = 4
+
+    public init() {}
+}
+
+/// CURVE security of the chain's links (ZeroMQ CURVE + a ZAP handler admitting only the configured keys).
+public struct SecuritySection: Sendable, Equatable {
+    /// Encrypt every link and admit only nodes holding a key of `keysDir`.
+    public var curve = false
+    /// The key directory made by `chain-controller keys` (relative paths: from the working directory).
+    public var keysDir = "keys"
 
     public init() {}
 }

@@ -65,13 +65,14 @@ public final class ZMQContext: @unchecked Sendable {
 
 /// The socket patterns the chain uses.
 public enum ZMQSocketType: Sendable {
-    case router, dealer, pair
+    case router, dealer, pair, rep
 
     var raw: Int32 {
         switch self {
         case .router: ZMQ_ROUTER
         case .dealer: ZMQ_DEALER
         case .pair: ZMQ_PAIR
+        case .rep: ZMQ_REP
         }
     }
 }
@@ -225,6 +226,9 @@ public final class ZMQSocket {
         try setInt(ZMQ_CURVE_SERVER, 1, "curve server")
         try setBytes(ZMQ_CURVE_SECRETKEY, Array(secretKey.utf8), "curve secret key")
     }
+
+    /// Sets the ZAP domain a CURVE server passes to the authenticator (``CurveAuthenticator``).
+    public func setZAPDomain(_ domain: String) throws(ZMQError) { try setBytes(ZMQ_ZAP_DOMAIN, Array(domain.utf8), "zap domain") }
 
     /// Makes this socket a CURVE client with its own key pair that talks to the server `serverPublicKey` (Z85).
     public func setCurveClient(publicKey: String, secretKey: String, serverPublicKey: String) throws(ZMQError) {

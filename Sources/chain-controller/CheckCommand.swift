@@ -12,7 +12,8 @@ struct CheckCommand: ParsableCommand {
         that the host of chain.controller_endpoint resolves, and for every panel data endpoint of \
         chain.panel_endpoints (host names or IP addresses) that its name resolves, that a TCP connection opens, and \
         that the panel answers a Ping with a Pong in this controller's wire protocol version and dmimo version, \
-        as the panel of that index (and, with --run-id, in that run). Each phase waits at most --timeout-ms. \
+        as the panel of that index (and, with --run-id, in that run). With security.curve the Pings go over CURVE \
+        with the controller's key: a panel holding other keys stays silent. Each phase waits at most --timeout-ms. \
         Prints one line, "check: OK …" or "check: FAIL <role> <endpoint> <what is wrong> (and N more: …)"; \
         exit status 0 when everything is fine, 1 when a problem was found.
         """)
@@ -49,6 +50,10 @@ struct CheckCommand: ParsableCommand {
         options.timeoutMs = timeoutMs
         if let runID { options.runExpectation = parseRunExpectation(runID)! }
         options.checkControllerBind = runID == nil
+        if config.security.curve {
+            do { options.security = try ChainKeyRing(directory: config.security.keysDir).security(for: controllerKeyName) }
+            catch { print("check: FAIL security.keys_dir: \(error)"); throw ExitCode(1) }
+        }
         let report = checkEndpoints(panels: endpoints, controllerBind: config.chain.controllerBind,
                                     controllerEndpoint: config.chain.controllerEndpoint, options: options)
         if verbose {

@@ -75,6 +75,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Folder for the panel processes' logs (default: <out>/logs).")
     var logDir: String?
 
+    @Option(help: ArgumentHelp(
+        "Run id stamped on every message of this run, 1...2^64-1 (default: random).",
+        discussion: "Nodes drop messages of other run ids; a fixed id lets logs of several hosts be matched."))
+    var runID: UInt64?
+
+    func validate() throws {
+        if runID == 0 { throw ValidationError("--run-id must be in 1...18446744073709551615, got 0") }
+    }
+
     func run() throws {
         tuneAllocatorForMessages()
         var extra: [String] = []
@@ -94,7 +103,10 @@ struct RunCommand: ParsableCommand {
             if inProcess {
                 outcome = runInProcess(experiment, files: files, signals: signals, progress: progress)
             } else {
-                var options = SessionOptions(panels: experiment.panelCount, runID: UInt64.random(in: 1...UInt64.max))
+                var options = SessionOptions(panels: experiment.panelCount, runID: runID ?? UInt64.random(in: 1...UInt64.max))
+                if config.security.curve {
+                    options.security = try ChainKeyRing(directory: config.security.keysDir).security(for: controllerKeyName)
+                }
                 options.spawn = !noSpawn
                 options.panelExecutable = panelBinary ?? siblingExecutable("panel-node")
                 if options.spawn && !FileManager.default.isExecutableFile(atPath: options.panelExecutable) {
@@ -128,11 +140,12 @@ struct RunCommand: ParsableCommand {
                             throw RuntimeError("dmimo-downlink executable not found at \(binary)")
                         }
                         _ = try session.children.spawn(name: "downlink node", executable: binary,
-                                                       arguments: ["serve", "--endpoint", endpoint, "--parent-pid", "\(getpid())"],
+                                                       arguments: ["serve", "--endpoint", endpoint, "--parent-pid", "\(getpid())"]
+                                                           + (options.security.map { ["--keys-dir", $0.directory] } ?? []),
                                                        logPath: logs + "/downlink.log")
                     }
                     downlink = try DownlinkClient(settings: config.downlink, endpoint: endpoint, directory: files.directory,
-                                                  runID: options.runID)
+                                                  runID: options.runID, security: options.security)
                 }
                 try session.start()
                 context.panelHosts = session.panelHosts
@@ -152,6 +165,7 @@ struct RunCommand: ParsableCommand {
                 context.downlink = downlink?.json
                 context.panelPeakRSS = session.panelCounters.map(\.peakRSSBytes)
                 context.messagesDroppedByController = session.dropped
+                context.controllerCurveHandshakes = session.curveHandshakes
                 let counters = session.panelCounters
                 context.panelCounterTotals = [
                     "received": counters.reduce(0) { $0 + $1.received },

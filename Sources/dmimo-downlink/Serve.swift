@@ -16,10 +16,19 @@ struct Serve: ParsableCommand {
     @Option(help: "Exit when the process with this pid (the controller that started this node) is gone.")
     var parentPid: Int32?
 
+    @Option(help: ArgumentHelp(
+        "CURVE key directory (made by `chain-controller keys`): encrypt the link and admit only the nodes of DIR/public.keys.",
+        discussion: "This node's key pair is read from DIR/downlink.key. Without this option the link is plain text.",
+        valueName: "dir"))
+    var keysDir: String?
+
     func run() throws {
         do {
             let signals = try SignalWatcher()
-            try serveDownlink(endpoint: endpoint, signals: signals, parentPID: parentPid) { printError("dmimo-downlink: \($0)") }
+            let security = try keysDir.map { dir throws(RuntimeError) in try ChainKeyRing(directory: dir).security(for: downlinkKeyName) }
+            try serveDownlink(endpoint: endpoint, signals: signals, parentPID: parentPid, security: security) {
+                printError("dmimo-downlink: \($0)")
+            }
         } catch {
             printError("dmimo-downlink: \(error)")
             throw ExitCode(2)

@@ -44,6 +44,12 @@ struct Run: ParsableCommand {
     @Option(help: "Heartbeat interval towards the controller, in milliseconds.")
     var heartbeatMs: Int = 200
 
+    @Option(help: ArgumentHelp(
+        "CURVE key directory (made by `chain-controller keys`): encrypt every link and admit only the nodes of DIR/public.keys.",
+        discussion: "This panel's key pair is read from DIR/panel-<index>.key. Without this option the links are plain text.",
+        valueName: "dir"))
+    var keysDir: String?
+
     func validate() throws {
         guard index >= 0 && index < 4096 else { throw ValidationError("--index must be in 0...4095, got \(index)") }
         guard heartbeatMs >= 10 && heartbeatMs <= 60_000 else {
@@ -61,6 +67,9 @@ struct Run: ParsableCommand {
             options.parentPID = parentPid
             options.controllerSilenceMs = controllerSilenceMs
             options.heartbeatIntervalMs = heartbeatMs
+            if let keysDir {
+                options.security = try ChainKeyRing(directory: keysDir).security(for: panelKeyName(index))
+            }
             let node = try PanelNode(options: options, signals: signals, makeComputation: makePanelComputation)
             let status = node.run()
             if status != 0 { throw ExitCode(status) }

@@ -31,11 +31,7 @@ func estimateColumns(_ directory: String) throws -> [String] {
         filesA.close()
 
         let signals = try SignalWatcher()
-        var options = SessionOptions(panels: 8, runID: 99)
-        options.panelExecutable = try panelExecutable()
-        options.mode = experiment.method
-        options.configYAML = experiment.configYAML
-        let session = try ChainSession(options: options, signals: signals)
+        let session = try ChainSession(options: try filterSessionOptions(experiment, runID: 99), signals: signals)
         defer { session.shutdown() }
         try session.start()
         let filesB = try ResultFiles(directory: distributedDir, panels: 8, withHops: true)

@@ -30,11 +30,7 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
             "chain.step_deadline_ms=8000", "chain.readmit_after_ms=300"])
         let experiment = try Experiment(config: config)
         let signals = try SignalWatcher()
-        var options = SessionOptions(panels: 8, runID: UInt64.random(in: 1...UInt64.max))
-        options.panelExecutable = try panelExecutable()
-        options.mode = experiment.method
-        options.configYAML = experiment.configYAML
-        let session = try ChainSession(options: options, signals: signals)
+        let session = try ChainSession(options: try filterSessionOptions(experiment), signals: signals)
         defer { session.shutdown() }
         try session.start()
         let dir = temporaryDirectory("fault-\(c.fault.action.rawValue)")
@@ -65,5 +61,39 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
         let stats = try #require(acc.statistics())
         #expect(stats.runsDiverged == 0)
         #expect(stats.rmseTimeAverage < 0.3)
+    }
+}
+
+@Suite(.serialized) struct ReissueProcessTests {
+    /// Three panels killed at once: the step's γ waits for two silent successors in turn, the step deadline
+    /// re-issues it over the live panels, and the panels that had already processed it hand γ on as "skipped".
+    /// Those panels are alive (heard on the control plane) and must stay in the route: from the next step on,
+    /// only the killed panels are missing.
+    @Test func aReissuedStepDoesNotEvictThePanelsThatPassedItOn() throws {
+        let killed = [1, 3, 5]
+        let config = try ExperimentConfig.load(yaml: "", overrides: [
+            "scenario.panels=8", "filter.particles=512", "run.steps=40", "chain.ack_timeout_ms=1000",
+            "chain.hop_retries=1", "chain.step_deadline_ms=2500", "chain.readmit_after_ms=300"])
+        let experiment = try Experiment(config: config)
+        let signals = try SignalWatcher()
+        let session = try ChainSession(options: try filterSessionOptions(experiment), signals: signals)
+        defer { session.shutdown() }
+        try session.start()
+        let dir = temporaryDirectory("reissue")
+        let files = try ResultFiles(directory: dir, panels: 8, withHops: true)
+        let outcome = try runDistributed(experiment, session: session, files: files,
+                                         liveness: LivenessSettings(config.chain),
+                                         faults: killed.map { FaultSpec(atStep: 10, action: .kill, panel: $0) },
+                                         progress: ProgressLine(label: "test"))
+        files.close()
+        let acc = outcome.accumulator
+        #expect(acc.injected == 40 && acc.abandoned == 0)
+        #expect(outcome.reissues >= 1, "the scenario should have needed a re-issue")
+        let rows = try String(contentsOfFile: dir + "/per_step.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        for row in rows where Int(row[1])! > 10 {
+            let skipped = row[10].split(separator: " ").compactMap { Int($0) }.sorted()
+            #expect(skipped == killed, "step \(row[1]): skipped \(skipped), expected only the killed panels \(killed)")
+        }
     }
 }

@@ -25,6 +25,15 @@ func makeSession(panels: Int, signals: SignalWatcher) throws -> ChainSession {
     return try ChainSession(options: options, signals: signals)
 }
 
+/// Session options that spawn `experiment`'s panel processes on this host, running its filter.
+func filterSessionOptions(_ experiment: Experiment, runID: UInt64 = UInt64.random(in: 1...UInt64.max)) throws -> SessionOptions {
+    var options = SessionOptions(panels: experiment.panelCount, runID: runID)
+    options.panelExecutable = try panelExecutable()
+    options.mode = experiment.method
+    options.configYAML = experiment.configYAML
+    return options
+}
+
 /// Process ids whose parent is `pid` (from /proc).
 func childProcesses(of pid: Int32) -> [Int32] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

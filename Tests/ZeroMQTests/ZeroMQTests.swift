@@ -151,6 +151,47 @@ import ZeroMQ
         #expect(try router.receiveFrames() == nil)  // the intruders' messages never arrive
     }
 
+    /// A client with a valid key pair that knows the server's public key gets in without a ZAP handler — and
+    /// is refused with one that admits only the configured keys.
+    @Test func authenticatorAdmitsOnlyConfiguredClientKeys() throws {
+        guard zmqHasCurve() else { return }
+        let server = try CurveKeyPair.generate(), member = try CurveKeyPair.generate(), outsider = try CurveKeyPair.generate()
+        for guarded in [false, true] {
+            let ctx = try ZMQContext()
+            let authenticator = guarded ? try CurveAuthenticator(context: ctx, allowedPublicKeys: [member.publicKey]) : nil
+            let router = try ZMQSocket(ctx, .router)
+            try router.setCurveServer(secretKey: server.secretKey)
+            try router.bind("tcp://127.0.0.1:*")
+            let endpoint = try router.lastEndpoint()
+            let stranger = try ZMQSocket(ctx, .dealer)
+            try stranger.setCurveClient(publicKey: outsider.publicKey, secretKey: outsider.secretKey,
+                                        serverPublicKey: server.publicKey)
+            try stranger.connect(endpoint)
+            _ = try stranger.send([6, 6, 6])
+            let good = try ZMQSocket(ctx, .dealer)
+            try good.setCurveClient(publicKey: member.publicKey, secretKey: member.secretKey, serverPublicKey: server.publicKey)
+            try good.connect(endpoint)
+            try good.send([1, 2], dontWait: false)
+            try router.setReceiveTimeout(milliseconds: 3000)
+            var payloads: [[UInt8]] = []
+            while let frames = try router.receiveFrames(), let last = frames.last {
+                payloads.append(last)
+                if payloads.contains([1, 2]) { try router.setReceiveTimeout(milliseconds: 500) }
+            }
+            #expect(payloads.contains([1, 2]))
+            // without a ZAP handler any key pair is in; with one, the stranger's bytes never arrive
+            #expect(payloads.contains([6, 6, 6]) == !guarded)
+            if let authenticator {
+                #expect(authenticator.accepted >= 1)
+                #expect(authenticator.rejected >= 1)
+                authenticator.stop()
+            }
+            stranger.close(); good.close(); router.close()
+        }
+        // a malformed key is refused up front
+        #expect(throws: ZMQError.self) { try CurveAuthenticator(context: try ZMQContext(), allowedPublicKeys: ["short"]) }
+    }
+
     @Test func errorsCarryErrnoText() {
         let e = ZMQError(code: EADDRINUSE, operation: "bind tcp://127.0.0.1:5550")
         #expect(e.description.contains("Address already in use"))

@@ -12,6 +12,9 @@
 #   measured  fronthaul.measured_link_us (receiver's receive stamp − sender's send stamp, one host clock)
 #   modelled  fronthaul.modelled_us;  ratio = measured p50 / modelled p50
 #   hop_all   link_us p50 (every hop, also controller→panel 0);  e2e latency_us p50/p99 (step start → result)
+# Every row runs in plain text (run-chain.sh --plain), like the bare TCP it is compared with, except the row
+# "netns veth+bridge, unshaped, CURVE": the unshaped namespaces again with CURVE (run-chain.sh's default), to show
+# what encryption costs per hop and end to end.
 # Needs root for the namespace rows (the loopback row runs anyway). Writes DIR/latency-report.txt and .csv.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +33,7 @@ while [ $# -gt 0 ]; do
     --burst) burst=$2; shift 2 ;;
     --rates) rates=$2; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "latency-report.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -71,14 +74,16 @@ run_case "loopback (J processes, one host)" "$out/loopback" \
   "$bin/chain-controller" run "${common[@]}" --out "$out/loopback"
 if why=$(dm_check_environment); then
   run_case "netns veth+bridge, unshaped" "$out/netns-raw" \
-    bash "$here/run-chain.sh" --bin "$bin" --panels "$panels" --out "$out/netns-raw" -- "${common[@]}"
+    bash "$here/run-chain.sh" --bin "$bin" --plain --panels "$panels" --out "$out/netns-raw" -- "${common[@]}"
   bare_tcp "$out/netns-raw" none ""
+  run_case "netns veth+bridge, unshaped, CURVE" "$out/netns-curve" \
+    bash "$here/run-chain.sh" --bin "$bin" --panels "$panels" --out "$out/netns-curve" -- "${common[@]}"
   for qdisc in $qdiscs; do
     for rate in $rates; do
       gbps=$(awk -v r="$rate" 'BEGIN{ if (r ~ /gbit$/) { sub(/gbit$/, "", r); print r } else { sub(/mbit$/, "", r); print r/1000 } }')
       shaping=(--qdisc "$qdisc" --rate "$rate"); [ -n "$burst" ] && shaping+=(--burst "$burst")
       run_case "netns $qdisc $rate" "$out/netns-$qdisc-$rate" \
-        bash "$here/run-chain.sh" --bin "$bin" --panels "$panels" --out "$out/netns-$qdisc-$rate" "${shaping[@]}" \
+        bash "$here/run-chain.sh" --bin "$bin" --plain --panels "$panels" --out "$out/netns-$qdisc-$rate" "${shaping[@]}" \
           -- "${common[@]}" --set "fronthaul.rate_gbps=$gbps"
       bare_tcp "$out/netns-$qdisc-$rate" "$qdisc" "$rate"
     done
@@ -112,9 +117,9 @@ for row in rows:
     table[-1].append(cfg)
 with open(f"{out}/latency-report.csv", "w", newline="") as h:
     w = csv.writer(h); w.writerow(head + ["config"]); w.writerows(table)
-print(f"{'setup':30} {'bytes':>6} {'meas p50':>9} {'p90':>8} {'p99':>8} {'model p50':>9} {'ratio':>6} {'tcp p50':>8} {'Gbit/s':>6} {'hop p50':>8} {'e2e p50':>9} {'e2e p99':>9} {'comp p50':>8} {'>model':>9}")
+print(f"{'setup':36} {'bytes':>6} {'meas p50':>9} {'p90':>8} {'p99':>8} {'model p50':>9} {'ratio':>6} {'tcp p50':>8} {'Gbit/s':>6} {'hop p50':>8} {'e2e p50':>9} {'e2e p99':>9} {'comp p50':>8} {'>model':>9}")
 for r in table:
-    print(f"{r[0]:30} {r[1]:6d} {r[2]:9.1f} {r[3]:8.1f} {r[4]:8.1f} {r[5]:9.2f} {r[6]:6.1f} {r[12]:8.1f} {r[13]:6.2f} {r[7]:8.1f} {r[8]:9.1f} {r[9]:9.1f} {r[10]:8.1f} {r[11]:>9}")
+    print(f"{r[0]:36} {r[1]:6d} {r[2]:9.1f} {r[3]:8.1f} {r[4]:8.1f} {r[5]:9.2f} {r[6]:6.1f} {r[12]:8.1f} {r[13]:6.2f} {r[7]:8.1f} {r[8]:9.1f} {r[9]:9.1f} {r[10]:8.1f} {r[11]:>9}")
 for r in table:
     print(f"  {r[0]}: {r[14]}")
 print("(µs; measured/modelled: panel->panel hops, p50 over hops of all steps; 'bytes' = median γ message size;")

@@ -30,12 +30,28 @@ dm_check_environment() {
   return 0
 }
 
-# dm_new_run_id: a short id unique enough for parallel runs on one host (pid + random).
-dm_new_run_id() { printf '%x%03x' "$$" "$(( (RANDOM << 3 ^ RANDOM) & 0xfff ))"; }
+# dm_new_run_id: a run id unique among the runs on this host: the hex pid of the calling script ($$, unique among
+# live processes, so two scripts running at once never draw the same id) and 16 random bits (several runs of one
+# script); an id whose namespaces or state still exist is never handed out. At most 11 characters.
+dm_new_run_id() {
+  local id tries
+  for (( tries = 0; tries < 100; tries++ )); do
+    id=$(printf '%x%04x' "$$" "$(( (RANDOM << 1 ^ RANDOM) & 0xffff ))")
+    [ -e "$(dm_state_dir "$id")" ] && continue
+    [ -n "$(dm_ns_of_run "$id")" ] && continue
+    echo "$id"; return 0
+  done
+  dm_log "no free run id"; return 1
+}
 
-# dm_validate_run_id RID: 1–10 characters of [a-z0-9] (namespace and interface names stay short).
+# dm_validate_run_id RID: 1–12 characters of [a-z0-9] (namespace names stay short).
 dm_validate_run_id() {
-  [[ "$1" =~ ^[a-z0-9]{1,10}$ ]] || { dm_log "run id '$1' must be 1-10 characters of [a-z0-9]"; return 1; }
+  [[ "$1" =~ ^[a-z0-9]{1,12}$ ]] || { dm_log "run id '$1' must be 1-12 characters of [a-z0-9]"; return 1; }
+}
+
+# dm_ns_of_run RID: the existing namespaces of run RID, one a line (exact names: dm<RID>-sw|c|d|p<k>).
+dm_ns_of_run() {
+  ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^dm$1-(sw|c|d|p[0-9]+)\$" || true
 }
 
 # dm_subnet RID: prints the /24 prefix "10.X.Y" of run RID.
@@ -75,12 +91,27 @@ dm_state_get() { # dm_state_get RID KEY
 }
 dm_state_set() { mkdir -p "$(dm_state_dir "$1")" && printf '%s\n' "$3" > "$(dm_state_dir "$1")/$2"; }
 
-# dm_up RID N [MTU]: builds the cluster (tearing down any leftover of the same RID first). Idempotent.
+# dm_claim RID: records this shell ($$) as the owner of run id RID; fails when a live process other than this
+# shell owns it (a parallel run with the same id: its cluster must not be touched).
+dm_claim() {
+  local rid=$1 owner
+  owner=$(dm_state_get "$rid" owner || true)
+  if [ -n "$owner" ] && [ "$owner" != "$$" ] && kill -0 "$owner" 2>/dev/null; then
+    dm_log "run id $rid is in use by the live process $owner; choose another"; return 1
+  fi
+  dm_state_set "$rid" owner "$$"
+}
+
+# dm_up RID N [MTU]: builds the cluster. Idempotent: a leftover of the same RID (a run that was SIGKILLed) is
+# removed first, but a run id owned by another live process is refused (dm_claim), so a run can never tear down
+# a parallel one.
 dm_up() {
   local rid=$1 n=$2 mtu=${3:-1500} net sw node ns port k hosts
   dm_validate_run_id "$rid" || return 1
   [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 240 ] || { dm_log "panels must be 1..240, got '$n'"; return 1; }
+  dm_claim "$rid" || return 1
   dm_down "$rid"
+  dm_claim "$rid" || return 1
   net=$(dm_subnet "$rid")
   sw=$(dm_ns "$rid" sw)
   dm_state_set "$rid" panels "$n" && dm_state_set "$rid" subnet "$net" && dm_state_set "$rid" mtu "$mtu" || return 1
@@ -109,34 +140,71 @@ dm_up() {
   dm_log "cluster $rid up: $(( n + 2 )) namespaces on bridge $sw/br0, subnet $net.0/24, mtu $mtu"
 }
 
-# dm_down RID: stops every process inside the cluster's namespaces (they were started by this cluster's
-# scripts), deletes the namespaces (which deletes their veth pairs) and the /etc/netns and state entries.
-# Safe to call any number of times, also for a cluster that was never (fully) built.
-dm_down() {
-  local rid=$1 ns pids pid
-  [ -n "$rid" ] || return 0
-  local names
-  names=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^dm$rid-(sw|c|d|p[0-9]+)$" || true)
-  for ns in $names; do
-    pids=$(ip netns pids "$ns" 2>/dev/null || true)
-    for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+# dm_self_pids: " pid pid … ": this shell, its parent shells and their ancestors up to init.
+dm_self_pids() {
+  local p=${BASHPID:-$$} out=" $$ " guard=0
+  while [ -n "$p" ] && [ "$p" -gt 1 ] && [ $guard -lt 64 ]; do
+    out+="$p "
+    p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null || true)
+    guard=$(( guard + 1 ))
   done
+  echo "$out"
+}
+
+# dm_ns_pids NS…: the processes inside the namespaces NS… (`ip netns pids`), one a line, never the calling shell
+# or one of its ancestors (should the caller itself run inside NS, it must not kill itself).
+dm_ns_pids() {
+  local ns pid self=${dm_self:-$(dm_self_pids)}
+  for ns in "$@"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
+      [[ "$self" == *" $pid "* ]] || echo "$pid"
+    done
+  done
+}
+
+# dm_wait_ns_empty SECONDS NS…: waits until no process is left in NS… (polls every 50 ms); fails on time-out.
+dm_wait_ns_empty() {
+  local deadline=$(( SECONDS + $1 )); shift
+  while [ -n "$(dm_ns_pids "$@")" ]; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.05
+  done
+}
+
+# dm_down RID: stops every process inside the cluster's namespaces (SIGTERM, SIGKILL after DM_DOWN_GRACE_S
+# seconds, default 5), waits until they are gone, deletes the namespaces (which deletes the bridge and the veth
+# pairs: nothing lives outside them) and the /etc/netns and state entries. Processes are found by namespace
+# (`ip netns pids`), never by name. Safe to call any number of times, under `set -e` or not, also for a cluster
+# that was never (fully) built; it never fails.
+dm_down() {
+  local rid=$1 pid ns names dm_self
+  [ -n "$rid" ] || return 0
+  names=$(dm_ns_of_run "$rid")
   if [ -n "$names" ]; then
-    local deadline=$(( SECONDS + 3 )) alive=1
-    while [ $alive -eq 1 ] && [ $SECONDS -lt $deadline ]; do
-      alive=0
-      for ns in $names; do [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && alive=1; done
-      [ $alive -eq 1 ] && sleep 0.1
-    done
-    for ns in $names; do
-      for pid in $(ip netns pids "$ns" 2>/dev/null || true); do kill -KILL "$pid" 2>/dev/null || true; done
-    done
+    dm_self=$(dm_self_pids)
+    # shellcheck disable=SC2086  # names: one word per namespace
+    for pid in $(dm_ns_pids $names); do kill -TERM "$pid" 2>/dev/null || true; done
+    # shellcheck disable=SC2086
+    if ! dm_wait_ns_empty "${DM_DOWN_GRACE_S:-5}" $names; then
+      for pid in $(dm_ns_pids $names); do kill -KILL "$pid" 2>/dev/null || true; done
+      dm_wait_ns_empty 5 $names || dm_log "cluster $rid: processes $(dm_ns_pids $names | tr '\n' ' ')outlived SIGKILL"
+    fi
+    for ns in $names; do ip netns del "$ns" 2>/dev/null || true; done
   fi
-  for ns in $names; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf /etc/netns/dm"$rid"-sw /etc/netns/dm"$rid"-c /etc/netns/dm"$rid"-d /etc/netns/dm"$rid"-p[0-9]* 2>/dev/null || true
-  rm -rf "$(dm_state_dir "$rid")"
+  rm -rf "$(dm_state_dir "$rid")" 2>/dev/null || true
   rmdir /etc/netns "$DM_STATE_ROOT" 2>/dev/null || true  # only when empty (no other cluster)
   return 0
+}
+
+# dm_wait_listening RID NODE PORT [TIMEOUT_S]: waits until a TCP socket listens on PORT inside NODE's namespace
+# (default time-out 30 s); fails on time-out.
+dm_wait_listening() {
+  local rid=$1 node=$2 port=$3 deadline=$(( SECONDS + ${4:-30} ))
+  until ip netns exec "$(dm_ns "$rid" "$node")" ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.05
+  done
 }
 
 # dm_exec RID NODE CMD…: runs CMD inside the node's namespace (exec: $! of a background call is CMD's pid).

@@ -3,7 +3,8 @@
 """Run a dmimo chain on several hosts over ssh, from an inventory (see deploy/inventory.example.yaml).
 
   dmimo-ssh.py [--inventory FILE] [--dry-run] install --tarball dist/dmimo-chain-<v>-linux-<arch>.tar.gz
-  dmimo-ssh.py [--inventory FILE] [--dry-run] launch [--name NAME] [--no-check] [--wait] [-- RUN OPTIONS…]
+  dmimo-ssh.py [--inventory FILE] [--dry-run] launch [--name NAME] [--no-check] [--wait]
+               [--keys DIR | --plain] [--chain-controller PATH] [-- RUN OPTIONS…]
   dmimo-ssh.py [--inventory FILE] [--dry-run] wait|status|stop [--name NAME]
   dmimo-ssh.py [--inventory FILE] [--dry-run] collect [--name NAME] [--dest DIR]
 
@@ -14,9 +15,18 @@ endpoints of the inventory. <work_dir>/latest points at the newest run on every 
 run-<UTC time> for launch and to "latest" otherwise. stop: SIGINT to the controller (its results stay valid),
 SIGTERM to panels and downlink node, each by the pid it was started with. --dry-run prints the exact commands,
 one a line, and runs none of them.
+
+CURVE (on unless --plain or security.curve: false in the inventory): the deployment's key directory on this
+machine (--keys, else the inventory's security.keys_dir) is made with `chain-controller keys` (--chain-controller,
+default the one on PATH) when it holds no public.keys yet, then each host gets public.keys and only the key
+files of its own nodes (controller.key, downlink.key, panel-<k>.key) in <work_dir>/<name>/keys/ (mode 0700, files
+0600); panels and downlink node run with --keys-dir there, the controller with security.curve=true and
+security.keys_dir there.
 """
 import argparse
 import datetime
+import os
+import shutil
 import shlex
 import subprocess
 import sys
@@ -40,6 +50,9 @@ class Inventory:
         self.install_dir = data.get("install_dir", "/opt/dmimo").rstrip("/")
         self.work_dir = data.get("work_dir", "/var/tmp/dmimo").rstrip("/")
         self.config = data.get("config")
+        security = data.get("security") or {}
+        self.curve = bool(security.get("curve", True))
+        self.keys_dir = str(security.get("keys_dir", "keys/" + os.path.splitext(os.path.basename(path))[0]))
         controller = data.get("controller") or {}
         if "host" not in controller:
             sys.exit(f"dmimo-ssh: {path}: controller.host is required")
@@ -78,6 +91,17 @@ class Inventory:
 
     def bin(self, name):
         return f"{self.install_dir}/bin/{name}"
+
+    def node_keys(self, host):
+        """The key files of the nodes that run on host (controller, downlink node, panels), in that order."""
+        names = (["controller"] if host == self.controller_host else []) \
+            + (["downlink"] if host == self.downlink_host else []) \
+            + [f"panel-{p['index']}" for p in self.panels if p["host"] == host]
+        return [f"{n}.key" for n in names]
+
+    def key_names(self):
+        """Every node that needs a key: controller, downlink node (if any), panels."""
+        return ["controller"] + (["downlink"] if self.downlink_host else []) + [f"panel-{p['index']}" for p in self.panels]
 
     def endpoint_settings(self):
         """The --set options that put the inventory's layout into the configuration."""
@@ -145,43 +169,76 @@ def cmd_install(runner, args):
                                          f"{shlex.quote(inv.bin('chain-controller'))} --version"))
 
 
+def local_keys(runner, args):
+    """The deployment's key directory on this machine: made with `chain-controller keys` if it has no public.keys
+    yet, else checked to hold a key of every node of the inventory."""
+    inv = runner.inv
+    keys = (args.keys or inv.keys_dir).rstrip("/")
+    if not os.path.exists(f"{keys}/public.keys"):
+        tool = args.chain_controller or shutil.which("chain-controller") or "chain-controller"
+        runner.note(f"no CURVE keys in {keys}: making them here")
+        runner.run([tool, "keys", "--out", keys, "--panels", str(len(inv.panels))])
+    if runner.dry_run:
+        return keys
+    with open(f"{keys}/public.keys") as f:
+        listed = {line.split()[0] for line in f if line.strip() and not line.startswith("#")}
+    missing = [n for n in inv.key_names() if n not in listed or not os.path.isfile(f"{keys}/{n}.key")]
+    if missing:
+        sys.exit(f"dmimo-ssh: {keys} has no key for {', '.join(missing)} (keys of another deployment? "
+                 f"chain-controller keys --out {keys} --panels {len(inv.panels)} --force makes new ones)")
+    return keys
+
+
 def cmd_launch(runner, args):
     inv = runner.inv
     name = args.name or "run-" + datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     rdir = run_dir(inv, name)
-    prepare = (f"mkdir -p {shlex.quote(rdir)} && ln -sfn {shlex.quote(name)} {shlex.quote(inv.work_dir + '/latest')}")
-    runner.note(f"run {name}: {len(inv.panels)} panels on {len(inv.hosts())} hosts; run folder {rdir} on every host")
+    curve = inv.curve and not args.plain
+    remote_keys = f"{rdir}/keys"
+    prepare = (f"mkdir -p {shlex.quote(rdir)} && ln -sfn {shlex.quote(name)} {shlex.quote(inv.work_dir + '/latest')}"
+               + (f" && mkdir -p -m 700 {shlex.quote(remote_keys)}" if curve else ""))
+    runner.note(f"run {name}: {len(inv.panels)} panels on {len(inv.hosts())} hosts; run folder {rdir} on every host; "
+                + ("CURVE" if curve else "plain text (no CURVE)"))
     for host in inv.hosts():
         runner.run(runner.ssh_argv(host, prepare))
+    keys_args, security_settings, lock = [], [], ""
+    if curve:  # each host: public.keys and its own nodes' key pairs, nothing else
+        keys = local_keys(runner, args)
+        for host in inv.hosts():
+            files = ["public.keys"] + inv.node_keys(host)
+            runner.run(runner.scp_argv([f"{keys}/{f}" for f in files], f"{inv.target(host)}:{remote_keys}/"))
+        keys_args = ["--keys-dir", remote_keys]
+        security_settings = ["--set", "security.curve=true", "--set", f"security.keys_dir={remote_keys}"]
+        lock = f"chmod 600 {shlex.quote(remote_keys)}/*.key || exit 1; "
     config_args = []
     if inv.config:
         runner.run(runner.scp_argv([inv.config], f"{inv.target(inv.controller_host)}:{rdir}/experiment.yaml"))
         config_args = ["--config", "experiment.yaml"]
     if inv.downlink_host:
-        start = background([inv.bin("dmimo-downlink"), "serve", "--endpoint", f"tcp://*:{inv.downlink_port}"],
+        start = background([inv.bin("dmimo-downlink"), "serve", "--endpoint", f"tcp://*:{inv.downlink_port}", *keys_args],
                            "downlink.log", "downlink.pid")
-        runner.run(runner.ssh_argv(inv.downlink_host, f"cd {shlex.quote(rdir)} || exit 1; {start}"))
+        runner.run(runner.ssh_argv(inv.downlink_host, f"cd {shlex.quote(rdir)} || exit 1; {lock}{start}"))
     for host in dict.fromkeys(p["host"] for p in inv.panels):
         starts = []
         for p in (p for p in inv.panels if p["host"] == host):
             argv = [inv.bin("panel-node"), "run", "--index", str(p["index"]), "--controller", inv.controller_endpoint,
                     "--bind", f"tcp://*:{p['port']}", "--advertise", inv.endpoint(p),
-                    "--controller-silence-ms", str(args.controller_silence_ms)]
+                    "--controller-silence-ms", str(args.controller_silence_ms), *keys_args]
             starts.append(background(argv, f"panel-{p['index']}.log", f"panel-{p['index']}.pid"))
-        runner.run(runner.ssh_argv(host, f"cd {shlex.quote(rdir)} || exit 1; " + "; ".join(starts)))
+        runner.run(runner.ssh_argv(host, f"cd {shlex.quote(rdir)} || exit 1; {lock}" + "; ".join(starts)))
     runner.sleep(args.settle_s)
     controller = inv.controller_host
     if not args.no_check:
-        check = [inv.bin("chain-controller"), "check", *config_args, *inv.endpoint_settings()]
-        result = runner.run(runner.ssh_argv(controller, f"cd {shlex.quote(rdir)} && {shlex.join(check)}"), check=False)
+        check = [inv.bin("chain-controller"), "check", *config_args, *inv.endpoint_settings(), *security_settings]
+        result = runner.run(runner.ssh_argv(controller, f"cd {shlex.quote(rdir)} && {lock}{shlex.join(check)}"), check=False)
         if result.returncode != 0:
             print("dmimo-ssh: the check failed (line above); stopping what was started", file=sys.stderr)
             args.name = name
             cmd_stop(runner, args)
             sys.exit(1)
-    run = [inv.bin("chain-controller"), "run", "--no-spawn", *config_args, *inv.endpoint_settings(),
+    run = [inv.bin("chain-controller"), "run", "--no-spawn", *config_args, *inv.endpoint_settings(), *security_settings,
            "--out", "results", *args.run_options]
-    runner.run(runner.ssh_argv(controller, f"cd {shlex.quote(rdir)} || exit 1; {background(run, 'controller.log', 'controller.pid')}"))
+    runner.run(runner.ssh_argv(controller, f"cd {shlex.quote(rdir)} || exit 1; {lock}{background(run, 'controller.log', 'controller.pid')}"))
     runner.note(f"started; follow: ssh {inv.target(controller)} tail -f {rdir}/controller.log; "
                 f"then: dmimo-ssh.py collect --name {name}")
     if args.wait:
@@ -254,6 +311,10 @@ def main(argv=None):
     p.add_argument("--poll-s", type=float, default=5.0)
     p.add_argument("--controller-silence-ms", type=int, default=600_000,
                    help="panels exit when the controller is silent this long (ms)")
+    p.add_argument("--keys", help="the deployment's CURVE key directory here (default: the inventory's security.keys_dir); "
+                                  "made with `chain-controller keys` if it holds no public.keys")
+    p.add_argument("--plain", action="store_true", help="no CURVE: plain-text links, no keys (e.g. latency comparisons)")
+    p.add_argument("--chain-controller", help="chain-controller on this machine that makes missing keys (default: on PATH)")
     p.add_argument("run_options", nargs=argparse.REMAINDER, help="-- then options for `chain-controller run`")
     for command, text in [("wait", "wait for the controller, print its summary"), ("status", "which processes run"),
                           ("stop", "stop the run's processes by their pid files")]:

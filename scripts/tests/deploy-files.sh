@@ -2,7 +2,10 @@
 # deploy-files.sh: the deployment files work — systemd units pass `systemd-analyze verify`, the Kubernetes
 # manifests parse and name the right image and commands, the ssh launcher's --dry-run prints the exact commands
 # for the 3-host example inventory, and (as root, with `ip netns`) the launcher runs a whole J=8 experiment on 3
-# namespace "hosts" through ssh/scp stand-ins, with the in-process estimates bit for bit.
+# namespace "hosts" through ssh/scp stand-ins, with the in-process estimates bit for bit. CURVE is wired in
+# everywhere: units load their node's key as a credential and pass --keys-dir, the k8s pods mount their key
+# Secret read-only (key-secrets.sh puts each secret key only in its pods' Secret), the controller configs set
+# security.curve: true, and the launcher copies each host only public.keys and its own nodes' keys.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 failures=0
@@ -22,6 +25,21 @@ if command -v systemd-analyze >/dev/null; then
 else
   echo "deploy-files: SKIP systemd-analyze verify: systemd-analyze is not installed"
 fi
+ok=1
+for pair in "panel-node@.service panel-%i.key" "dmimo-downlink.service downlink.key" "chain-controller.service controller.key"; do
+  unit=deploy/systemd/${pair% *} key=${pair#* }
+  grep -qx "LoadCredential=public.keys:/etc/dmimo/keys/public.keys" "$unit" && grep -qx "LoadCredential=$key:/etc/dmimo/keys/$key" "$unit" \
+    || { ok=0; echo "  $unit does not load public.keys and $key"; }
+  [ "$(grep -c '^LoadCredential=' "$unit")" -eq 2 ] || { ok=0; echo "  $unit loads other credentials than public.keys and $key"; }
+done
+grep -q '^ExecStart=.*panel-node run .*--keys-dir %d' deploy/systemd/panel-node@.service || { ok=0; echo "  panel unit: no --keys-dir %d"; }
+grep -q '^ExecStart=.*dmimo-downlink serve .*--keys-dir %d' deploy/systemd/dmimo-downlink.service || { ok=0; echo "  downlink unit: no --keys-dir %d"; }
+[ "$(grep -c '^ExecStart.*chain-controller \(check\|run\) .*--set security.keys_dir=%d' deploy/systemd/chain-controller.service)" -eq 2 ] \
+  || { ok=0; echo "  controller unit: check and run do not both set security.keys_dir=%d"; }
+python3 -c 'import sys, yaml; sys.exit(yaml.safe_load(open("deploy/systemd/experiment.yaml.example"))["security"]["curve"] is not True)' \
+  || { ok=0; echo "  experiment.yaml.example does not set security.curve: true"; }
+[ $ok -eq 1 ] && pass "systemd: every unit loads public.keys and only its own node's key (LoadCredential) and passes --keys-dir %d; experiment.yaml.example sets security.curve: true" \
+  || fail "systemd key wiring"
 
 # 2. Kubernetes manifests: YAML, kinds, image, commands, ports, index mapping
 if out=$(python3 - <<'PY' 2>&1
@@ -58,18 +76,48 @@ expect("/opt/dmimo/bin/chain-controller check" in check["args"][0], "init contai
 expect(docs[("Service", "chain-controller")]["spec"]["ports"][0]["port"] == 5500, "controller Service port")
 dl = containers("Deployment", "dmimo-downlink")[0]
 expect(dl["image"] == image and dl["command"] == ["/opt/dmimo/bin/dmimo-downlink"]
-       and dl["args"] == ["serve", "--endpoint", "tcp://*:5600"], "downlink command")
+       and dl["args"] == ["serve", "--endpoint", "tcp://*:5600", "--keys-dir", "/etc/dmimo-keys"], "downlink command")
+# CURVE: each pod mounts its Secret read-only at /etc/dmimo-keys and uses it as its key directory
+def keys_mounted(kind, name, secret, containers_):
+    spec = docs[(kind, name)]["spec"]["template"]["spec"]
+    vols = {v["name"]: v for v in spec["volumes"]}
+    expect(vols.get("keys", {}).get("secret", {}).get("secretName") == secret, f"{name}: keys volume is not Secret {secret}")
+    expect(vols.get("keys", {}).get("secret", {}).get("defaultMode") == 0o400, f"{name}: key files not mode 0400")
+    expect(spec["securityContext"].get("fsGroup") == spec["securityContext"]["runAsUser"], f"{name}: no fsGroup (keys unreadable)")
+    for c in containers_:
+        mounts = [m for m in c.get("volumeMounts", []) if m["name"] == "keys"]
+        expect(len(mounts) == 1 and mounts[0]["mountPath"] == "/etc/dmimo-keys" and mounts[0].get("readOnly") is True,
+               f"{name}/{c['name']}: keys not mounted read-only at /etc/dmimo-keys")
+keys_mounted("StatefulSet", "panel", "dmimo-keys-panels", [panel])
+expect("--keys-dir /etc/dmimo-keys" in script, "panel-node has no --keys-dir")
+keys_mounted("Deployment", "dmimo-downlink", "dmimo-keys-downlink", [dl])
+keys_mounted("Job", "chain-controller", "dmimo-keys-controller", [ctl, check])
+experiment = yaml.safe_load(docs[("ConfigMap", "dmimo-experiment")]["data"]["experiment.yaml"])
+expect(experiment.get("security") == {"curve": True, "keys_dir": "/etc/dmimo-keys"},
+       f"controller config security: {experiment.get('security')}")
 expect(set(docs[("Kustomization", "kustomization")]["resources"]) == {"panels.yaml", "downlink.yaml", "controller.yaml"},
        "kustomization resources")
 if errors:
     print("; ".join(errors)); sys.exit(1)
 print(f"{len(docs)} Kubernetes documents parse; image {image}; panel-<k> runs panel-node --index k; "
-      "Job runs check then run --no-spawn; downlink serves tcp://*:5600")
+      "Job runs check then run --no-spawn; downlink serves tcp://*:5600; CURVE: security.curve true, "
+      "each pod mounts its key Secret read-only at /etc/dmimo-keys (--keys-dir / keys_dir)")
 PY
 ); then pass "$out"; else fail "k8s: $out"; fi
 
-# 3. ssh launcher --dry-run on the 3-host example inventory
-dry=$(python3 deploy/ssh/dmimo-ssh.py --inventory deploy/inventory.example.yaml --dry-run launch --name demo -- --steps 100)
+# Kubernetes key Secrets: key-secrets.sh --print puts each secret key only into the Secret of the pods that use it
+if "$bin/chain-controller" keys --out "$tmp/k8s-keys" --panels 3 > /dev/null; then
+  secrets=$(bash deploy/k8s/key-secrets.sh "$tmp/k8s-keys" --print)
+  want="dmimo-keys-controller:public.keys,controller.key dmimo-keys-downlink:public.keys,downlink.key dmimo-keys-panels:public.keys,panel-0.key,panel-1.key,panel-2.key"
+  got=$(awk -v dir="$tmp/k8s-keys/" '{ files = ""; for (i = 1; i <= NF; i++) if ($i ~ /^--from-file=/) { f = substr($i, 13); sub(dir, "", f); files = files (files ? "," : "") f }
+                                      print $5 ":" files }' <<<"$secrets" | tr '\n' ' ' | sed 's/ $//')
+  [ "$got" = "$want" ] && pass "k8s key-secrets.sh: $got" || fail "k8s key-secrets.sh: got '$got', expected '$want'"$'\n'"$secrets"
+else
+  fail "chain-controller keys"
+fi
+
+# 3. ssh launcher --dry-run on the 3-host example inventory (keys to be made in a directory that does not exist)
+dry=$(python3 deploy/ssh/dmimo-ssh.py --inventory deploy/inventory.example.yaml --dry-run launch --name demo --keys "$tmp/lab-keys" --chain-controller chain-controller -- --steps 100)
 ssh_lines=$(grep -c '^ssh ' <<<"$dry" || true)
 hosts=$(grep '^ssh ' <<<"$dry" | awk '{print $6}' | sort -u | tr '\n' ' ')
 ok=1
@@ -82,7 +130,21 @@ grep -q "chain.panel_endpoints=tcp://rack-a.lab:5550,tcp://rack-a.lab:5551,tcp:/
   || { ok=0; echo "  endpoint list missing"; }
 grep -q "chain-controller check --config experiment.yaml" <<<"$dry" && grep -q "chain-controller run --no-spawn --config experiment.yaml" <<<"$dry" \
   && grep -q -- "--steps 100 > controller.log" <<<"$dry" || { ok=0; echo "  controller check/run missing"; }
-[ $ok -eq 1 ] && pass "ssh --dry-run: 8 ssh commands on 3 hosts, 8 panels, check and run with the inventory's endpoints" \
+# CURVE: keys made here once, each host gets public.keys and only its own nodes' key files, every node uses them
+grep -qx "chain-controller keys --out $tmp/lab-keys --panels 8" <<<"$dry" || { ok=0; echo "  keys are not made"; }
+scps=$(grep '^scp .*:/var/tmp/dmimo/demo/keys/$' <<<"$dry" | awk -v dir="$tmp/lab-keys/" '{ files = ""; for (i = 6; i < NF; i++) { f = $i; sub(dir, "", f); files = files (files ? "," : "") f }
+                                                                                     print $NF "=" files }' | tr '\n' ' ')
+want="dmimo@ctl.lab:/var/tmp/dmimo/demo/keys/=public.keys,controller.key,downlink.key dmimo@rack-a.lab:/var/tmp/dmimo/demo/keys/=public.keys,panel-0.key,panel-1.key,panel-2.key,panel-3.key dmimo@rack-b.lab:/var/tmp/dmimo/demo/keys/=public.keys,panel-4.key,panel-5.key,panel-6.key,panel-7.key "
+[ "$scps" = "$want" ] || { ok=0; echo "  keys copied: $scps"; }
+[ "$(grep -o -- '--keys-dir /var/tmp/dmimo/demo/keys' <<<"$dry" | wc -l)" -eq 9 ] || { ok=0; echo "  not every panel and the downlink node get --keys-dir"; }
+[ "$(grep -c -- '--set security.curve=true --set security.keys_dir=/var/tmp/dmimo/demo/keys' <<<"$dry")" -eq 2 ] \
+  || { ok=0; echo "  check and run do not both use CURVE"; }
+[ "$(grep -c "mkdir -p -m 700 /var/tmp/dmimo/demo/keys" <<<"$dry")" -eq 3 ] || { ok=0; echo "  key directories not made 0700"; }
+[ "$(grep '^ssh ' <<<"$dry" | grep -v "mkdir -p /var" | grep -c "chmod 600 /var/tmp/dmimo/demo/keys/\*.key || exit 1; ")" -eq 5 ] \
+  || { ok=0; echo "  key files not made 0600 before a node starts"; }
+plain=$(python3 deploy/ssh/dmimo-ssh.py --inventory deploy/inventory.example.yaml --dry-run launch --name demo --plain -- --steps 100)
+grep -q -- 'keys' <<<"$plain" && { ok=0; echo "  --plain still uses keys"; }
+[ $ok -eq 1 ] && pass "ssh --dry-run: 8 ssh commands on 3 hosts, 8 panels, check and run with the inventory's endpoints; CURVE keys made once, each host gets public.keys and only its own nodes' keys (0600), --plain uses none" \
   || fail "ssh --dry-run output:"$'\n'"$dry"
 
 # 4. the ssh launcher end to end on namespace hosts (ssh and scp replaced by `ip netns exec` and cp)
@@ -121,11 +183,12 @@ SH
   } > "$tmp/inventory.yaml"
   launcher() { PATH="$tmp/shim:$PATH" DM_SHIM_RID=$rid python3 deploy/ssh/dmimo-ssh.py --inventory "$tmp/inventory.yaml" "$@"; }
   status=0
-  launcher launch --name e2e --wait --poll-s 0.3 -- --steps 60 > "$tmp/launch.txt" 2>&1 || status=$?
+  keys=(--keys "$tmp/e2e-keys" --chain-controller "$bin/chain-controller")
+  launcher launch --name e2e "${keys[@]}" --wait --poll-s 0.3 -- --steps 60 > "$tmp/launch.txt" 2>&1 || status=$?
   if [ $status -ne 0 ] && grep -q "sent no Pong" "$tmp/launch.txt"; then
     echo "deploy-files: note: panel-node does not answer Ping yet (Pong hook not in PanelNode): launching with --no-check"
     status=0
-    launcher launch --name e2e2 --no-check --wait --poll-s 0.3 -- --steps 60 > "$tmp/launch.txt" 2>&1 || status=$?
+    launcher launch --name e2e2 "${keys[@]}" --no-check --wait --poll-s 0.3 -- --steps 60 > "$tmp/launch.txt" 2>&1 || status=$?
   fi
   name=$(readlink "$tmp/work/latest" || echo none)
   launcher collect --name "$name" --dest "$tmp/collected" > "$tmp/collect.txt" 2>&1 || true
@@ -134,8 +197,11 @@ SH
     --out "$tmp/inproc" > /dev/null 2>&1
   if [ $status -ne 0 ] || [ ! -f "$tmp/collected/$name/results/per_step.csv" ]; then
     fail "ssh launcher across namespaces (exit $status): $(tail -5 "$tmp/launch.txt")"
+  elif ! python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["security"]; sys.exit(not (s["curve"] and s["controller_handshakes_admitted"] >= 8))' \
+       "$tmp/collected/$name/results/summary.json"; then
+    fail "ssh launcher run did not use CURVE: $(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["security"])' "$tmp/collected/$name/results/summary.json")"
   elif cmp -s <(cut -d, -f1-10 "$tmp/inproc/per_step.csv") <(cut -d, -f1-10 "$tmp/collected/$name/results/per_step.csv"); then
-    pass "ssh launcher: launch/wait/collect/stop of J=8 on 3 namespace hosts (4+4 panels), 60 steps identical to in-process; logs collected from $(ls "$tmp/collected/$name/logs" | wc -l) hosts"
+    pass "ssh launcher: launch/wait/collect/stop of J=8 on 3 namespace hosts (4+4 panels) over CURVE, 60 steps identical to in-process; logs collected from $(ls "$tmp/collected/$name/logs" | wc -l) hosts"
   else
     fail "ssh launcher run differs from the in-process estimates"
   fi
