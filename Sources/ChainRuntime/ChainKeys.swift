@@ -62,14 +62,11 @@ public struct ChainKeyRing: Sendable {
             throw RuntimeError("cannot read \(path) (make the keys with `chain-controller keys --out \(directory)`)")
         }
         var keys: [String: String] = [:]
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        for (number, fields) in ChainKeyRing.fieldLines(text) {
             guard fields.count == 2, curveKeyBytes(fields[1]) != nil else {
-                throw RuntimeError("\(path):\(number + 1): expected '<node> <public key of 40 Z85 characters>'")
+                throw RuntimeError("\(path):\(number): expected '<node> <public key of 40 Z85 characters>'")
             }
-            guard keys[fields[0]] == nil else { throw RuntimeError("\(path):\(number + 1): node \(fields[0]) listed twice") }
+            guard keys[fields[0]] == nil else { throw RuntimeError("\(path):\(number): node \(fields[0]) listed twice") }
             keys[fields[0]] = fields[1]
         }
         guard !keys.isEmpty else { throw RuntimeError("\(path) lists no keys") }
@@ -91,12 +88,7 @@ public struct ChainKeyRing: Sendable {
             throw RuntimeError("cannot read the key pair of \(name) at \(path)")
         }
         var fields: [String: String] = [:]
-        for raw in text.split(separator: "\n") {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            if parts.count == 2 { fields[parts[0]] = parts[1] }
-        }
+        for (_, parts) in ChainKeyRing.fieldLines(text) where parts.count == 2 { fields[parts[0]] = parts[1] }
         guard let secret = fields["secret"], curveKeyBytes(secret) != nil else {
             throw RuntimeError("\(path): no 'secret <40 Z85 characters>' line")
         }
@@ -114,6 +106,15 @@ public struct ChainKeyRing: Sendable {
     /// The CURVE settings of node `name`.
     public func security(for name: String) throws(RuntimeError) -> NodeSecurity {
         NodeSecurity(name: name, own: try keyPair(of: name), ring: self)
+    }
+
+    /// The non-blank, non-comment lines of a key file as (1-based line number, whitespace-separated fields).
+    private static func fieldLines(_ text: String) -> [(Int, [String])] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, raw in
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { return nil }
+            return (index + 1, line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init))
+        }
     }
 
     private static func write(_ text: String, to path: String, mode: Int) throws(RuntimeError) {

@@ -315,10 +315,7 @@ final class DistributedRun {
                         let giveUp = monotonicNanos() + liveness.stepDeadlineNs
                         while route.isEmpty && monotonicNanos() < giveUp {
                             if case .interrupted? = try pump(run: run, step: step, timeoutMs: 20, onAck: { _, _ in }) {
-                                flushHops(keepLast: 0)
-                                files.flush()
-                                return RunSetOutcome(accumulator: accumulator, interrupted: true, reason: "interrupted",
-                                                     faults: faults, duplicateResults: duplicateResults, reissues: reissues)
+                                return interruptedOutcome()
                             }
                             route = liveRoute()
                         }
@@ -364,10 +361,7 @@ final class DistributedRun {
                         }
                         switch event {
                         case .interrupted:
-                            flushHops(keepLast: 0)
-                            files.flush()
-                            return RunSetOutcome(accumulator: accumulator, interrupted: true, reason: "interrupted",
-                                                 faults: faults, duplicateResults: duplicateResults, reissues: reissues)
+                            return interruptedOutcome()
                         case .result(let r, let resultAttempt, let at):
                             outcome = (r, sendNs, at, resultAttempt)
                             break attempts
@@ -445,6 +439,14 @@ final class DistributedRun {
         files.flush()
         return RunSetOutcome(accumulator: accumulator, interrupted: false, faults: faults,
                              duplicateResults: duplicateResults, reissues: reissues)
+    }
+
+    /// SIGINT/SIGTERM: the completed steps' hop rows and results are flushed, and the run set ends here.
+    func interruptedOutcome() -> RunSetOutcome {
+        flushHops(keepLast: 0)
+        files.flush()
+        return RunSetOutcome(accumulator: accumulator, interrupted: true, reason: "interrupted",
+                             faults: faults, duplicateResults: duplicateResults, reissues: reissues)
     }
 
     /// Membership and fault events go to the controller's log (stderr), with the step they were seen at.
