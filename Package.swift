@@ -15,6 +15,9 @@ let localizationSettings: [SwiftSetting] = strict + (Context.environment["DMIMO_
 #else
 let localizationSettings: [SwiftSetting] = strict
 #endif
+/// Downlink's hot loops use the same switch: four Float64 lanes in one AVX2 register (DoubleLanes.swift), bit-identical
+/// to the SSE2 pairs of a baseline build.
+let downlinkSettings = localizationSettings
 
 let package = Package(
     name: "dmimo-chain",
@@ -45,7 +48,7 @@ let package = Package(
         .target(name: "Scenario"),
         .target(name: "Localization", dependencies: ["Scenario"], swiftSettings: localizationSettings),
         .target(name: "Downlink", dependencies: ["Scenario", .product(name: "Numerics", package: "swift-numerics")],
-                swiftSettings: strict),
+                swiftSettings: downlinkSettings),
 
         // MARK: configuration (YAML) and runtime
         .target(name: "Config", dependencies: ["Scenario", .product(name: "Yams", package: "Yams")]),

@@ -121,13 +121,15 @@ public final class DownlinkCostEvaluator {
     let energy: UnsafeMutablePointer<Double>                                         // M (P1: ||z_m||²)
     let matRe: UnsafeMutablePointer<Double>, matIm: UnsafeMutablePointer<Double>    // M·M (packed: column-major, ld)
     let gramCount: Int
-    /// P2 with N = 4: Gram blocks packed per pair of column APs (SIMD2 lanes), the array response in structure of
+    /// P2 with N = 4: Gram blocks packed per four column APs (`D4` lanes), the array response in structure of
     /// arrays over APs, and a column-major matrix (entry (i, j) at j·ld + i) for the lane-wise Cholesky.
     let packed: Bool
     let ld: Int
     let rowStart: UnsafeMutablePointer<Int>
     let gramPacked: UnsafeMutablePointer<Double>
-    // [a·(M+1) + m], a = 1..3; a = 0 (v = 1, unused) is the staging row of the packed fill
+    // [a·laneStride + m], a = 1..3 (laneStride = M rounded up to 4; lanes m ≥ M stay zero); a = 0 (v = 1, unused) is
+    // the staging row of the packed fill
+    let laneStride: Int
     let laneVRe: UnsafeMutablePointer<Double>, laneVIm: UnsafeMutablePointer<Double>
 
     /// - Parameters:
@@ -137,7 +139,7 @@ public final class DownlinkCostEvaluator {
         try self.init(model: model, samples: samples, vectorised: Self.vectorisedByDefault)
     }
 
-    /// Whether evaluators use the two-lane (SIMD2) P2 path by default: in optimised builds only. Both paths give the
+    /// Whether evaluators use the four-lane (`D4`) P2 path by default: in optimised builds only. Both paths give the
     /// same results bit for bit (tested); unoptimised builds run SIMD types through unspecialised generic code, several
     /// times slower than the scalar path.
     #if DEBUG
@@ -146,8 +148,9 @@ public final class DownlinkCostEvaluator {
     public static let vectorisedByDefault = true
     #endif
 
-    /// - Parameter vectorised: P2 with N = 4 antennas: fill the Gram matrix and factorise it two APs at a time
-    ///   (SIMD2 lanes, column-major storage); the same arithmetic per entry as the scalar path.
+    /// - Parameter vectorised: P2 with N = 4 antennas: fill the Gram matrix four APs at a time (`D4` lanes) and
+    ///   factorise it two rows at a time (SIMD2 lanes, column-major storage); the same arithmetic per entry as the
+    ///   scalar path.
     public init(model: DownlinkCostModel, samples: [Complex<Double>], vectorised: Bool) throws(DownlinkError) {
         guard samples.count == model.sampleCount else {
             throw .sampleCountMismatch(expected: model.sampleCount, got: samples.count)
@@ -180,21 +183,23 @@ public final class DownlinkCostEvaluator {
         packed = vectorised && model.protocol == .p2 && antennaCount == 4
         ld = apCount + apCount % 2
         matRe = allocate(ld * apCount); matIm = allocate(ld * apCount)
-        // Packed Gram: lane pair q = (row AP i, column APs j, j + 1), slots of row i start at rowStart[i] (even);
-        // entry e of the N × N block at [64q + 4e + lane] (re) and [64q + 4e + 2 + lane] (im). Padding lanes are zero.
+        // Packed Gram: lane quad q = (row AP i, column APs j ..< j + 4), slots of row i start at rowStart[i] (a multiple
+        // of 4); entry e of the N × N block at [128q + 8e + lane] (re) and [128q + 8e + 4 + lane] (im). Padding lanes
+        // are zero.
         rowStart = UnsafeMutablePointer<Int>.allocate(capacity: apCount + 1)
         var slots = 0
-        for i in 0..<apCount { rowStart[i] = slots; slots += (i + 2) / 2 * 2 }
+        for i in 0..<apCount { rowStart[i] = slots; slots += (i + 4) / 4 * 4 }
         rowStart[apCount] = slots
         gramPacked = allocate(packed ? slots * 32 : 0)
-        laneVRe = allocate(packed ? 4 * (apCount + 1) : 0); laneVIm = allocate(packed ? 4 * (apCount + 1) : 0)
+        laneStride = (apCount + 3) / 4 * 4
+        laneVRe = allocate(packed ? 4 * laneStride : 0); laneVIm = allocate(packed ? 4 * laneStride : 0)
         if packed {
             for i in 0..<apCount {
                 for j in 0...i {
                     let block = (i * (i + 1) / 2 + j) * 16, slot = rowStart[i] + j
                     for e in 0..<16 {
-                        gramPacked[slot / 2 * 64 + 4 * e + slot % 2] = model.gramRe[block + e]
-                        gramPacked[slot / 2 * 64 + 4 * e + 2 + slot % 2] = model.gramIm[block + e]
+                        gramPacked[slot / 4 * 128 + 8 * e + slot % 4] = model.gramRe[block + e]
+                        gramPacked[slot / 4 * 128 + 8 * e + 4 + slot % 4] = model.gramIm[block + e]
                     }
                 }
             }
@@ -349,7 +354,7 @@ public final class DownlinkCostEvaluator {
             }
             bRe[m] = sRe; bIm[m] = sIm
             if packed {
-                let stride = apCount + 1
+                let stride = laneStride
                 for a in 1..<4 { laneVRe[a * stride + m] = vRe[v0 + a]; laneVIm[a * stride + m] = vIm[v0 + a] }
             }
             if coherent { (rhoRe[m], rhoIm[m]) = cosSin(twoPiOverLambda * d) }
@@ -398,37 +403,36 @@ public final class DownlinkCostEvaluator {
         }
     }
 
-    /// `fillNonCoherentGram4` for two column APs j at a time (SIMD2 lanes over the packed Gram blocks), into the
+    /// `fillNonCoherentGram4` for four column APs j at a time (`D4` lanes over the packed Gram blocks), into the
     /// column-major matrix: every entry gets the same operations in the same order, so A is the same bit for bit.
     @inline(__always)
     func fillNonCoherentGramPacked() {
-        typealias V = SIMD2<Double>
-        @inline(__always) func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> V {
-            UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
-        }
         // locals: stores through raw pointers could alias the class's stored properties, which would be reloaded
-        let apCount = self.apCount, ld = self.ld, stride = apCount + 1
+        let apCount = self.apCount, ld = self.ld, stride = laneStride
         let vRe = self.vRe, vIm = self.vIm, laneVRe = self.laneVRe, laneVIm = self.laneVIm
         let gramPacked = self.gramPacked, rowStart = self.rowStart, matRe = self.matRe, matIm = self.matIm
         let rowRe = laneVRe, rowIm = laneVIm                 // row i of A staged in lane 0 of the v arrays
         for i in 0..<apCount {
             let vi = i * 4
-            let u1r = V(repeating: vRe[vi + 1]), u1i = V(repeating: vIm[vi + 1])
-            let u2r = V(repeating: vRe[vi + 2]), u2i = V(repeating: vIm[vi + 2])
-            let u3r = V(repeating: vRe[vi + 3]), u3i = V(repeating: vIm[vi + 3])
-            let lanes = (i + 2) / 2 * 2
+            let u1r = D4(vRe[vi + 1]), u1i = D4(vIm[vi + 1])
+            let u2r = D4(vRe[vi + 2]), u2i = D4(vIm[vi + 2])
+            let u3r = D4(vRe[vi + 3]), u3i = D4(vIm[vi + 3])
+            let lanes = (i + 4) / 4 * 4
             var j = 0
             while j < lanes {
                 let g = gramPacked + (rowStart[i] + j) * 32
-                let x1r = load(laneVRe, stride + j), x1i = load(laneVIm, stride + j)
-                let x2r = load(laneVRe, 2 * stride + j), x2i = load(laneVIm, 2 * stride + j)
-                let x3r = load(laneVRe, 3 * stride + j), x3i = load(laneVIm, 3 * stride + j)
-                @inline(__always) func row(_ o: Int) -> (V, V) {
-                    let e = 4 * o
-                    var tRe = load(g, e), tIm = load(g, e + 2)
-                    tRe += load(g, e + 4) * x1r - load(g, e + 6) * x1i; tIm += load(g, e + 4) * x1i + load(g, e + 6) * x1r
-                    tRe += load(g, e + 8) * x2r - load(g, e + 10) * x2i; tIm += load(g, e + 8) * x2i + load(g, e + 10) * x2r
-                    tRe += load(g, e + 12) * x3r - load(g, e + 14) * x3i; tIm += load(g, e + 12) * x3i + load(g, e + 14) * x3r
+                let x1r = D4.load(laneVRe + stride + j), x1i = D4.load(laneVIm + stride + j)
+                let x2r = D4.load(laneVRe + 2 * stride + j), x2i = D4.load(laneVIm + 2 * stride + j)
+                let x3r = D4.load(laneVRe + 3 * stride + j), x3i = D4.load(laneVIm + 3 * stride + j)
+                @inline(__always) func row(_ o: Int) -> (D4, D4) {
+                    let e = 8 * o
+                    var tRe = D4.load(g + e), tIm = D4.load(g + e + 4)
+                    let g1r = D4.load(g + e + 8), g1i = D4.load(g + e + 12)
+                    tRe += g1r * x1r - g1i * x1i; tIm += g1r * x1i + g1i * x1r
+                    let g2r = D4.load(g + e + 16), g2i = D4.load(g + e + 20)
+                    tRe += g2r * x2r - g2i * x2i; tIm += g2r * x2i + g2i * x2r
+                    let g3r = D4.load(g + e + 24), g3i = D4.load(g + e + 28)
+                    tRe += g3r * x3r - g3i * x3i; tIm += g3r * x3i + g3i * x3r
                     return (tRe, tIm)
                 }
                 var (sRe, sIm) = row(0)
@@ -438,9 +442,9 @@ public final class DownlinkCostEvaluator {
                 sRe += u2r * t2r + u2i * t2i; sIm += u2r * t2i - u2i * t2r
                 let (t3r, t3i) = row(12)
                 sRe += u3r * t3r + u3i * t3i; sIm += u3r * t3i - u3i * t3r
-                UnsafeMutableRawPointer(rowRe + j).storeBytes(of: sRe, as: V.self)
-                UnsafeMutableRawPointer(rowIm + j).storeBytes(of: sIm, as: V.self)
-                j += 2
+                sRe.store(rowRe + j)
+                sIm.store(rowIm + j)
+                j += 4
             }
             for j in 0...i { matRe[j * ld + i] = rowRe[j]; matIm[j * ld + i] = rowIm[j] }
         }

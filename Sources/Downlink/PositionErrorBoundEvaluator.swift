@@ -84,7 +84,9 @@ public final class PositionErrorBoundEvaluator {
     let arenaBase: UnsafeMutableRawPointer
     /// How P2 pair products are formed (see `P2Products`).
     public let p2Products: P2Products
-    /// P2 direct sums: K rounded up to even (the pulse rows are zero-padded to it).
+    /// P2 direct sums: the last K mod 4 pulses' steering and focusing phasors with zero lanes (4 × 4 values).
+    let tailStage: UnsafeMutablePointer<Double>
+    /// P2 direct sums: K rounded up to a multiple of 4 (the pulse rows are zero-padded to it).
     let paddedK: Int
     /// P2 direct sums: x_m[k] = c_m z_m[k] at [m·paddedK + k] (rows m < M; row M and the pulses k ≥ K stay zero).
     let pulseXRe: UnsafeMutablePointer<Double>, pulseXIm: UnsafeMutablePointer<Double>
@@ -134,7 +136,7 @@ public final class PositionErrorBoundEvaluator {
         let p2 = `protocol` == .p2
         let gramBlocks = p2 && p2Products == .precoderGram
         let direct = p2 && p2Products == .directSums
-        let kPadded = (kCount + 1) / 2 * 2
+        let kPadded = (kCount + 3) / 4 * 4
         let gramCount = gramBlocks ? slots * n * n : 0, packedCount = gramBlocks && n == 4 ? slots * 32 : 0
         // Only what the protocol and the P2 method use: the Gram path's v, xy/yx/yy products and row scratch are not
         // needed by direct sums, and the σ/δ rows only by the complex (non-coherent free) tail.
@@ -146,10 +148,10 @@ public final class PositionErrorBoundEvaluator {
                                           pulseCount, pulseCount, pulseSumCount, pulseSumCount, pulseHeadCount, pulseHeadCount,
                                           arrayResponseCount, arrayResponseCount, m + 1, m + 1, m, 2 * (m + 1), 2 * (m + 1), 2 * (m + 1)]
                                           + [products, products] + [Int](repeating: gramProducts, count: 6)
-                                          + [2 * (m + 1), 2 * (m + 1), m, rowScratchCount]
+                                          + [2 * (m + 1), 2 * (m + 1), m, rowScratchCount, direct ? 16 : 0]
                                           + (p2 ? [] : [kPadded, kPadded]))
         arenaBase = arena.base
-        func allocate(_ count: Int) -> UnsafeMutablePointer<Double> { arena.take(count) }
+        func allocate(_ count: Int, zeroed: Bool = true) -> UnsafeMutablePointer<Double> { arena.take(count, zeroed: zeroed) }
         apX = allocate(m); apY = allocate(m); cosO = allocate(m); sinO = allocate(m)
         for i in 0..<m {
             apX[i] = network.apX[i]; apY[i] = network.apY[i]
@@ -217,9 +219,12 @@ public final class PositionErrorBoundEvaluator {
         gramRe = allocate(gramBlocks ? pairSlots * n * n : 0); gramIm = allocate(gramBlocks ? pairSlots * n * n : 0)
         gramPacked = allocate(gramBlocks && n == 4 ? pairSlots * 32 : 0)
         paddedK = kPadded
-        pulseXRe = allocate(direct ? (m + 1) * paddedK : 0); pulseXIm = allocate(direct ? (m + 1) * paddedK : 0)
-        pulseSumScratch = allocate(pulseSumCount); pulseDifferenceScratch = allocate(pulseSumCount)
-        pulseHeadRe = allocate(direct ? 3 * paddedK : 0); pulseHeadIm = allocate(direct ? 3 * paddedK : 0)
+        // pulse rows m < M, σ/δ rows and head rows are written before they are read in every call; row M stays zero
+        pulseXRe = allocate(direct ? (m + 1) * paddedK : 0, zeroed: false)
+        pulseXIm = allocate(direct ? (m + 1) * paddedK : 0, zeroed: false)
+        if direct { (pulseXRe + m * paddedK).initialize(repeating: 0, count: paddedK); (pulseXIm + m * paddedK).initialize(repeating: 0, count: paddedK) }
+        pulseSumScratch = allocate(pulseSumCount, zeroed: false); pulseDifferenceScratch = allocate(pulseSumCount, zeroed: false)
+        pulseHeadRe = allocate(direct ? 3 * paddedK : 0, zeroed: false); pulseHeadIm = allocate(direct ? 3 * paddedK : 0, zeroed: false)
         if gramBlocks {
             let model = DownlinkCostModel(network: network, protocol: .p2)
             for i in 0..<m {
@@ -246,6 +251,7 @@ public final class PositionErrorBoundEvaluator {
         headProjectionRe = allocate(2 * (m + 1)); headProjectionIm = allocate(2 * (m + 1))
         deltaScratch = allocate(m)
         rowScratch = allocate(rowScratchCount)
+        tailStage = allocate(direct ? 16 : 0)
         solver = PositionSchurSolver(tailCapacity: `protocol` == .p2 ? m + 1 : 0,
                                      diagonalCapacity: `protocol` == .p1 ? 2 * m + 1 : 0, parameterCount: parameterCount)
     }
@@ -669,18 +675,18 @@ public final class PositionErrorBoundEvaluator {
         UnsafeMutableRawPointer(p + i).storeBytes(of: value, as: SIMD2<Double>.self)
     }
 
-    /// Fills `pulseXRe/Im` (x_m[k]) and `pulseHeadRe/Im` (rows h_x, h_y and, coherent, μ), two pulses at a time
-    /// (SIMD2 lanes), and the per-AP head coefficients. `hasAr`/`hasAd`: whether ar (structured) / ad (coherent) can
-    /// be non-zero (specialised copies skip the zero terms).
+    /// Fills `pulseXRe/Im` (x_m[k]) and `pulseHeadRe/Im` (rows h_x, h_y and, coherent, μ), four pulses at a time
+    /// (`D4` lanes), and the per-AP head coefficients. `hasAr`/`hasAd`: whether ar (structured) / ad (coherent) can
+    /// be non-zero (the zero terms are skipped).
     @inline(__always)
     func p2DirectPulses(at u: Point2, phaseOffset: Double, hasAr: Bool, hasAd: Bool) {
-        typealias V = SIMD2<Double>
         let m = apCount, n = antennaCount, kc = kCount, kp = paddedK, cs = m + 1
-        let xRe = pulseXRe, xIm = pulseXIm, hRe = pulseHeadRe, hIm = pulseHeadIm
+        let xRe = pulseXRe, xIm = pulseXIm, hRe = pulseHeadRe, hIm = pulseHeadIm, stage = tailStage
         let hasMu = coherent
-        for i in 0..<((hasMu ? 3 : 2) * kp) { hRe[i] = 0; hIm[i] = 0 }
+        hRe.update(repeating: 0, count: (hasMu ? 3 : 2) * kp); hIm.update(repeating: 0, count: (hasMu ? 3 : 2) * kp)
         let unitScale = 1 / Double(n).squareRoot()
         let pi = Double.pi
+        let fullQuads = kc / 4 * 4
         network.steerRe.withUnsafeBufferPointer { steerReBuffer in
         network.steerIm.withUnsafeBufferPointer { steerImBuffer in
         network.focusRe.withUnsafeBufferPointer { focusReBuffer in
@@ -695,34 +701,33 @@ public final class PositionErrorBoundEvaluator {
                 headCoefficients(ap: i, dx: dx, dy: dy, distance: d, cosine: cosine)
                 // exp(jπ s_m) and c_m = exp(j(δφ − 2π d_m/λ))
                 let (arrayCos, arraySin) = cosSin(pi * sine), (carrierCos, carrierSin) = cosSin(phaseOffset - waveNumber * d)
-                let cRe = V(repeating: carrierCos * unitScale), cIm = V(repeating: carrierSin * unitScale)
-                let uRe = V(repeating: arrayCos), uIm = V(repeating: arraySin)
-                let arX = V(repeating: coefAr[i]), adX = V(repeating: coefAd[i])
-                let arY = V(repeating: coefAr[cs + i]), adY = V(repeating: coefAd[cs + i])
+                let cRe = D4(carrierCos * unitScale), cIm = D4(carrierSin * unitScale)
+                let uRe = D4(arrayCos), uIm = D4(arraySin)
+                let arX = D4(coefAr[i]), adX = D4(coefAd[i]), arY = D4(coefAr[cs + i]), adY = D4(coefAd[cs + i])
                 // y = jπ ψ′T enters h only through bs·y: fold π into bs
-                let pbX = V(repeating: pi * coefBs[i]), pbY = V(repeating: pi * coefBs[cs + i])
-                let alpha = V(repeating: amplitude[i])
+                let pbX = D4(pi * coefBs[i]), pbY = D4(pi * coefBs[cs + i])
+                let alpha = D4(amplitude[i])
                 let row = i * kc, out = i * kp
-                @inline(__always) func pulse(_ k: Int, _ sr: V, _ si: V, _ fr0: V, _ fi0: V) {
+                @inline(__always) func pulse(_ k: Int, _ sr: D4, _ si: D4, _ fr0: D4, _ fi0: D4) {
                     // w = u·steer; G = Σ w^a, T = Σ a w^a (a = 0..<N)
                     let wr = uRe * sr - uIm * si, wi = uRe * si + uIm * sr
-                    var gr: V, gi: V, tr: V, ti: V
+                    var gr: D4, gi: D4, tr: D4, ti: D4
                     if n == 4 {
-                        let w2r = wr * wr - wi * wi, w2i = 2 * wr * wi
+                        let w2r = wr * wr - wi * wi, w2i = D4(2) * wr * wi
                         let w3r = w2r * wr - w2i * wi, w3i = w2r * wi + w2i * wr
                         let s23r = w2r + w3r, s23i = w2i + w3i
-                        gr = 1 + wr + s23r; gi = wi + s23i
+                        gr = D4(1) + wr + s23r; gi = wi + s23i
                         tr = wr + s23r + s23r + w3r; ti = wi + s23i + s23i + w3i
                     } else {
-                        gr = V(repeating: 1); gi = V(repeating: 0); tr = V(repeating: 0); ti = V(repeating: 0)
-                        var pr = V(repeating: 1), pim = V(repeating: 0)
+                        gr = D4(1); gi = .zero; tr = .zero; ti = .zero
+                        var pr = D4(1), pim = D4.zero
                         var a = 1
                         while a < n {
                             let t = pr * wr - pim * wi
                             pim = pr * wi + pim * wr
                             pr = t
                             gr += pr; gi += pim
-                            let weight = V(repeating: Double(a))
+                            let weight = D4(Double(a))
                             tr += weight * pr; ti += weight * pim
                             a += 1
                         }
@@ -731,27 +736,33 @@ public final class PositionErrorBoundEvaluator {
                     let fr = fr0 * cRe - fi0 * cIm, fi = fr0 * cIm + fi0 * cRe
                     let xr = fr * gr - fi * gi, xi = fr * gi + fi * gr
                     let qr = fr * tr - fi * ti, qi = fr * ti + fi * tr
-                    Self.store(xRe, out + k, xr); Self.store(xIm, out + k, xi)
+                    xr.store(xRe + out + k); xi.store(xIm + out + k)
                     // h += (ar − j ad) x + bs y, with bs y = π bs (−qi, qr)
-                    var hxr = Self.load(hRe, k) - pbX * qi, hxi = Self.load(hIm, k) + pbX * qr
-                    var hyr = Self.load(hRe, kp + k) - pbY * qi, hyi = Self.load(hIm, kp + k) + pbY * qr
+                    var hxr = D4.load(hRe + k) - pbX * qi, hxi = D4.load(hIm + k) + pbX * qr
+                    var hyr = D4.load(hRe + kp + k) - pbY * qi, hyi = D4.load(hIm + kp + k) + pbY * qr
                     if hasAr { hxr += arX * xr; hxi += arX * xi; hyr += arY * xr; hyi += arY * xi }
                     if hasAd { hxr += adX * xi; hxi -= adX * xr; hyr += adY * xi; hyi -= adY * xr }
-                    Self.store(hRe, k, hxr); Self.store(hIm, k, hxi)
-                    Self.store(hRe, kp + k, hyr); Self.store(hIm, kp + k, hyi)
+                    hxr.store(hRe + k); hxi.store(hIm + k)
+                    hyr.store(hRe + kp + k); hyi.store(hIm + kp + k)
                     if hasMu {
-                        Self.store(hRe, 2 * kp + k, Self.load(hRe, 2 * kp + k) + alpha * xr)
-                        Self.store(hIm, 2 * kp + k, Self.load(hIm, 2 * kp + k) + alpha * xi)
+                        (D4.load(hRe + 2 * kp + k) + alpha * xr).store(hRe + 2 * kp + k)
+                        (D4.load(hIm + 2 * kp + k) + alpha * xi).store(hIm + 2 * kp + k)
                     }
                 }
                 var k = 0
-                while k + 1 < kc {
-                    pulse(k, Self.load(steerRe, row + k), Self.load(steerIm, row + k),
-                          Self.load(focusRe, row + k), Self.load(focusIm, row + k))
-                    k += 2
+                while k < fullQuads {
+                    pulse(k, D4.load(steerRe + row + k), D4.load(steerIm + row + k),
+                          D4.load(focusRe + row + k), D4.load(focusIm + row + k))
+                    k += 4
                 }
-                if k < kc {   // odd K: the last pulse in lane 0; lane 1 (the padding pulse) has ψ = 0, so x = y = 0
-                    pulse(k, V(steerRe[row + k], 0), V(steerIm[row + k], 0), V(focusRe[row + k], 0), V(focusIm[row + k], 0))
+                if k < kc {
+                    // the last K mod 4 pulses, staged with zero lanes: the padding pulses have ψ = 0, so x = y = 0
+                    stage.update(repeating: 0, count: 16)
+                    for r in 0..<(kc - k) {
+                        stage[r] = steerRe[row + k + r]; stage[4 + r] = steerIm[row + k + r]
+                        stage[8 + r] = focusRe[row + k + r]; stage[12 + r] = focusIm[row + k + r]
+                    }
+                    pulse(k, D4.load(stage), D4.load(stage + 4), D4.load(stage + 8), D4.load(stage + 12))
                 }
             }
         }}}}
@@ -759,44 +770,49 @@ public final class PositionErrorBoundEvaluator {
 
     /// xᴴx_ij = Σ_k conj(x_i[k]) x_j[k] for j ≤ i into the pair slots (row M of the pulse arrays is zero padding).
     /// `imaginary`: the complex products (complex tail), by three real products per term (below); otherwise only
-    /// Re xᴴx_ij = Σ_k Re x_i Re x_j + Im x_i Im x_j, in 2 × 2 blocks of (i, j).
+    /// Re xᴴx_ij = Σ_k Re x_i Re x_j + Im x_i Im x_j, in 2 × 2 blocks of (i, j). Four pulses per `D4`.
     func p2DirectPairProducts(imaginary: Bool) {
-        typealias V = SIMD2<Double>
         let m = apCount, kp = paddedK
         let xRe = pulseXRe, xIm = pulseXIm
         if imaginary {
             // conj(a) b = P1 + P2 + j(P3 + P1 − P2), P1 = Re a Re b, P2 = Im a Im b, P3 = (Re a + Im a)(Im b − Re b);
-            // the sums σ = Re x + Im x and δ = Im x − Re x per row first. Blocks of two rows i × one row j.
+            // the sums σ = Re x + Im x and δ = Im x − Re x per row first. Blocks of two rows i × two rows j.
             let sigma = pulseSumScratch, delta = pulseDifferenceScratch
             var k = 0
-            while k < m * kp {
-                let r = Self.load(xRe, k), q = Self.load(xIm, k)
-                Self.store(sigma, k, r + q); Self.store(delta, k, q - r)
-                k += 2
+            while k < (m + 1) * kp {
+                let r = D4.load(xRe + k), q = D4.load(xIm + k)
+                (r + q).store(sigma + k); (q - r).store(delta + k)
+                k += 4
             }
             var ib = 0
             while ib < m {
                 let a0 = ib * kp, a1 = a0 + kp
                 let s0 = rowStart[ib], s1 = rowStart[ib + 1 < m ? ib + 1 : ib]
-                for j in 0...min(ib + 1, m - 1) {
-                    let b = j * kp
-                    var p10 = V(repeating: 0), p20 = V(repeating: 0), p30 = V(repeating: 0)
-                    var p11 = V(repeating: 0), p21 = V(repeating: 0), p31 = V(repeating: 0)
+                var jb = 0
+                while jb <= ib {
+                    let b0 = jb * kp, b1 = b0 + kp
+                    var p100 = D4.zero, p200 = D4.zero, p300 = D4.zero, p101 = D4.zero, p201 = D4.zero, p301 = D4.zero
+                    var p110 = D4.zero, p210 = D4.zero, p310 = D4.zero, p111 = D4.zero, p211 = D4.zero, p311 = D4.zero
                     var k = 0
                     while k < kp {
-                        let br = Self.load(xRe, b + k), bi = Self.load(xIm, b + k), bd = Self.load(delta, b + k)
-                        p10 += Self.load(xRe, a0 + k) * br; p20 += Self.load(xIm, a0 + k) * bi; p30 += Self.load(sigma, a0 + k) * bd
-                        p11 += Self.load(xRe, a1 + k) * br; p21 += Self.load(xIm, a1 + k) * bi; p31 += Self.load(sigma, a1 + k) * bd
-                        k += 2
+                        let br0 = D4.load(xRe + b0 + k), bi0 = D4.load(xIm + b0 + k), bd0 = D4.load(delta + b0 + k)
+                        let br1 = D4.load(xRe + b1 + k), bi1 = D4.load(xIm + b1 + k), bd1 = D4.load(delta + b1 + k)
+                        let ar0 = D4.load(xRe + a0 + k), ai0 = D4.load(xIm + a0 + k), as0 = D4.load(sigma + a0 + k)
+                        let ar1 = D4.load(xRe + a1 + k), ai1 = D4.load(xIm + a1 + k), as1 = D4.load(sigma + a1 + k)
+                        p100 += ar0 * br0; p200 += ai0 * bi0; p300 += as0 * bd0
+                        p101 += ar0 * br1; p201 += ai0 * bi1; p301 += as0 * bd1
+                        p110 += ar1 * br0; p210 += ai1 * bi0; p310 += as1 * bd0
+                        p111 += ar1 * br1; p211 += ai1 * bi1; p311 += as1 * bd1
+                        k += 4
                     }
-                    if j <= ib {
-                        let q1 = p10.sum(), q2 = p20.sum()
-                        xxRe[s0 + j] = q1 + q2; xxIm[s0 + j] = p30.sum() + q1 - q2
+                    @inline(__always) func put(_ slot: Int, _ p1: D4, _ p2: D4, _ p3: D4) {
+                        let q1 = p1.sum, q2 = p2.sum
+                        xxRe[slot] = q1 + q2; xxIm[slot] = p3.sum + q1 - q2
                     }
-                    if ib + 1 < m {
-                        let q1 = p11.sum(), q2 = p21.sum()
-                        xxRe[s1 + j] = q1 + q2; xxIm[s1 + j] = p31.sum() + q1 - q2
-                    }
+                    put(s0 + jb, p100, p200, p300)
+                    if jb + 1 <= ib { put(s0 + jb + 1, p101, p201, p301) }
+                    if ib + 1 < m { put(s1 + jb, p110, p210, p310); put(s1 + jb + 1, p111, p211, p311) }
+                    jb += 2
                 }
                 ib += 2
             }
@@ -808,20 +824,20 @@ public final class PositionErrorBoundEvaluator {
             while jb <= ib {
                 let a0 = ib * kp, a1 = a0 + kp, b0 = jb * kp, b1 = b0 + kp
                 let s0 = rowStart[ib] + jb, s1 = rowStart[ib + 1 < m ? ib + 1 : ib] + jb
-                var r00 = V(repeating: 0), r01 = V(repeating: 0), r10 = V(repeating: 0), r11 = V(repeating: 0)
+                var r00 = D4.zero, r01 = D4.zero, r10 = D4.zero, r11 = D4.zero
                 var k = 0
                 while k < kp {
-                    let ar0 = Self.load(xRe, a0 + k), ai0 = Self.load(xIm, a0 + k)
-                    let ar1 = Self.load(xRe, a1 + k), ai1 = Self.load(xIm, a1 + k)
-                    let br0 = Self.load(xRe, b0 + k), bi0 = Self.load(xIm, b0 + k)
-                    let br1 = Self.load(xRe, b1 + k), bi1 = Self.load(xIm, b1 + k)
+                    let ar0 = D4.load(xRe + a0 + k), ai0 = D4.load(xIm + a0 + k)
+                    let ar1 = D4.load(xRe + a1 + k), ai1 = D4.load(xIm + a1 + k)
+                    let br0 = D4.load(xRe + b0 + k), bi0 = D4.load(xIm + b0 + k)
+                    let br1 = D4.load(xRe + b1 + k), bi1 = D4.load(xIm + b1 + k)
                     r00 += ar0 * br0 + ai0 * bi0; r01 += ar0 * br1 + ai0 * bi1
                     r10 += ar1 * br0 + ai1 * bi0; r11 += ar1 * br1 + ai1 * bi1
-                    k += 2
+                    k += 4
                 }
-                xxRe[s0] = r00.sum()
-                if jb + 1 <= ib { xxRe[s0 + 1] = r01.sum() }
-                if ib + 1 < m { xxRe[s1] = r10.sum(); xxRe[s1 + 1] = r11.sum() }
+                xxRe[s0] = r00.sum
+                if jb + 1 <= ib { xxRe[s0 + 1] = r01.sum }
+                if ib + 1 < m { xxRe[s1] = r10.sum; xxRe[s1 + 1] = r11.sum }
                 jb += 2
             }
             ib += 2
@@ -831,41 +847,40 @@ public final class PositionErrorBoundEvaluator {
     /// X_h[i] = Σ_k conj(x_i[k]) h_h[k] into `headProjectionRe/Im`, the head block Re{h_hᴴ h_h′} into the solver and,
     /// coherent, the δφ row Im{μᴴ x_i} into `deltaScratch`; returns ||μ||² (coherent) or nil.
     func p2DirectProjections() -> Double? {
-        typealias V = SIMD2<Double>
         let m = apCount, kp = paddedK, cs = m + 1
         let xRe = pulseXRe, xIm = pulseXIm, hRe = pulseHeadRe, hIm = pulseHeadIm
         let pRe = headProjectionRe, pIm = headProjectionIm
         for i in 0..<m {
             let a = i * kp
-            var xr = V(repeating: 0), xi = V(repeating: 0), yr = V(repeating: 0), yi = V(repeating: 0), mi = V(repeating: 0)
+            var xr = D4.zero, xi = D4.zero, yr = D4.zero, yi = D4.zero, mi = D4.zero
             var k = 0
             while k < kp {
-                let ar = Self.load(xRe, a + k), ai = Self.load(xIm, a + k)
-                let hxr = Self.load(hRe, k), hxi = Self.load(hIm, k), hyr = Self.load(hRe, kp + k), hyi = Self.load(hIm, kp + k)
+                let ar = D4.load(xRe + a + k), ai = D4.load(xIm + a + k)
+                let hxr = D4.load(hRe + k), hxi = D4.load(hIm + k), hyr = D4.load(hRe + kp + k), hyi = D4.load(hIm + kp + k)
                 xr += ar * hxr + ai * hxi; xi += ar * hxi - ai * hxr
                 yr += ar * hyr + ai * hyi; yi += ar * hyi - ai * hyr
                 if coherent {
                     // Im{μᴴ x_i} = Σ Re μ Im x − Im μ Re x
-                    mi += Self.load(hRe, 2 * kp + k) * ai - Self.load(hIm, 2 * kp + k) * ar
+                    mi += D4.load(hRe + 2 * kp + k) * ai - D4.load(hIm + 2 * kp + k) * ar
                 }
-                k += 2
+                k += 4
             }
-            pRe[i] = xr.sum(); pIm[i] = xi.sum(); pRe[cs + i] = yr.sum(); pIm[cs + i] = yi.sum()
-            if coherent { deltaScratch[i] = mi.sum() }
+            pRe[i] = xr.sum; pIm[i] = xi.sum; pRe[cs + i] = yr.sum; pIm[cs + i] = yi.sum
+            if coherent { deltaScratch[i] = mi.sum }
         }
-        var hxx = V(repeating: 0), hxy = V(repeating: 0), hyy = V(repeating: 0), mm = V(repeating: 0)
+        var hxx = D4.zero, hxy = D4.zero, hyy = D4.zero, mm = D4.zero
         var k = 0
         while k < kp {
-            let hxr = Self.load(hRe, k), hxi = Self.load(hIm, k), hyr = Self.load(hRe, kp + k), hyi = Self.load(hIm, kp + k)
+            let hxr = D4.load(hRe + k), hxi = D4.load(hIm + k), hyr = D4.load(hRe + kp + k), hyi = D4.load(hIm + kp + k)
             hxx += hxr * hxr + hxi * hxi; hxy += hxr * hyr + hxi * hyi; hyy += hyr * hyr + hyi * hyi
             if coherent {
-                let mr = Self.load(hRe, 2 * kp + k), mim = Self.load(hIm, 2 * kp + k)
+                let mr = D4.load(hRe + 2 * kp + k), mim = D4.load(hIm + 2 * kp + k)
                 mm += mr * mr + mim * mim
             }
-            k += 2
+            k += 4
         }
-        solver.headXX = hxx.sum(); solver.headXY = hxy.sum(); solver.headYY = hyy.sum()
-        return coherent ? mm.sum() : nil
+        solver.headXX = hxx.sum; solver.headXY = hxy.sum; solver.headYY = hyy.sum
+        return coherent ? mm.sum : nil
     }
 
     /// P2: tail block and coupling from the pair products xᴴx (`xxRe`, `xxIm`, stored pair slots) and the head
@@ -949,10 +964,11 @@ public final class PositionErrorBoundEvaluator {
 /// of DOWNLINK.md §6 decided from the Cholesky factorisation (see `PositionErrorBoundEvaluator`). Parameters are
 /// ordered (tail, head): the n nuisance parameters first, then u = (x, y). Scratch only; not thread-safe.
 ///
-/// Dense tails use a bordered matrix, column-major with an even leading dimension `rows` ≥ n + 3: entry (row r,
-/// column c), r ≥ c, at c·rows + r; rows 0..<n are the tail, rows n and n + 1 the coupling F_{t,x}, F_{t,y} (complex
-/// C_{t,h} for Hermitian tails), the rest zero padding. The factorisation works on aligned pairs of rows (SIMD2
-/// lanes starting at even rows, so that loads never straddle two recent stores). Factorising the tail columns of the
+/// Dense tails use a bordered matrix, column-major with a leading dimension `rows` (n + 2 rounded up to a multiple of
+/// 4): entry (row r, column c), r ≥ c, at c·rows + r; rows 0..<n are the tail, rows n and n + 1 the coupling F_{t,x},
+/// F_{t,y} (complex C_{t,h} for Hermitian tails), the rest zero padding; entries above the diagonal are zero after the
+/// factorisation. The factorisation works on aligned groups of four rows (`D4` lanes starting at multiples of 4, so
+/// that loads never straddle two recent stores). Factorising the tail columns of the
 /// bordered matrix gives L_T and, in the head rows, Wᵀ (Wᴴ) with W = L_T⁻¹ C, so S = H − Wᵀ W (H − Re{Wᴴ W}).
 final class PositionSchurSolver {
     typealias V = SIMD2<Double>
@@ -968,12 +984,12 @@ final class PositionSchurSolver {
     var headXX = 0.0, headXY = 0.0, headYY = 0.0
     /// Real dimension p of the whole Fisher information (λ_max ≤ p for the equilibrated matrix).
     var parameterCount: Int
-    /// Tail size n of the current dense problem and the leading dimension (n + 3 rounded up to even).
+    /// Tail size n of the current dense problem and the leading dimension (n + 2 rounded up to a multiple of 4).
     private(set) var count = 0, rows = 4
 
     /// - Parameters: `tailCapacity`: largest dense tail n; `diagonalCapacity`: largest diagonal tail.
     init(tailCapacity: Int, diagonalCapacity: Int, parameterCount: Int) {
-        let size = (tailCapacity + 4) * (tailCapacity + 2), bound = max(tailCapacity, diagonalCapacity) + 2
+        let size = (tailCapacity + 5) * (tailCapacity + 2), bound = max(tailCapacity, diagonalCapacity) + 2
         var arena = DoubleArena(regions: [size, size, tailCapacity + 3, diagonalCapacity, 2 * diagonalCapacity, bound, bound])
         arenaBase = arena.base
         func allocate(_ count: Int) -> UnsafeMutablePointer<Double> { arena.take(count) }
@@ -992,7 +1008,7 @@ final class PositionSchurSolver {
     /// Starts a dense problem with n tail parameters: sets the layout and clears the padding row.
     func begin(tailCount n: Int) {
         count = n
-        rows = (n + 4) / 2 * 2
+        rows = (n + 5) / 4 * 4
         for c in 0..<(n + 2) {
             for r in (n + 2)..<rows { matrixRe[c * rows + r] = 0; matrixIm[c * rows + r] = 0 }
         }
@@ -1104,23 +1120,18 @@ final class PositionSchurSolver {
             for p in 0..<j { let l = a[p * ld + j]; pivot -= l * l }
             guard pivot > Self.singularPivot else { return .singular }
             let ljj = pivot.squareRoot()
-            let inverse = V(repeating: 1 / ljj)
-            var i = j + 1 - (j + 1) % 2           // even start; an odd j + 1 recomputes row j, restored below
-            while i + 2 < end {                   // four rows (two lanes) per step share the broadcast of L_jp
-                var sum0 = load(column, i), sum1 = load(column, i + 2)
-                for p in 0..<j {
-                    let l = V(repeating: a[p * ld + j])
-                    sum0 -= load(a, p * ld + i) * l
-                    sum1 -= load(a, p * ld + i + 2) * l
-                }
-                store(column, i, sum0 * inverse); store(column, i + 2, sum1 * inverse)
+            let inverse = D4(1 / ljj)
+            // rows i ≥ j + 1 four at a time from a multiple of 4 (loads then never straddle two earlier stores); the
+            // rows from there to j (above the diagonal, and the diagonal) are recomputed, then cleared / restored
+            let first = (j + 1) & ~3
+            var i = first
+            while i < end {
+                var sum = D4.load(column + i)
+                for p in 0..<j { sum -= D4.load(a + p * ld + i) * D4(a[p * ld + j]) }
+                (sum * inverse).store(column + i)
                 i += 4
             }
-            if i < end {
-                var sum = load(column, i)
-                for p in 0..<j { sum -= load(a, p * ld + i) * V(repeating: a[p * ld + j]) }
-                store(column, i, sum * inverse)
-            }
+            for r in first..<max(first, j) { column[r] = 0 }
             column[j] = ljj
         }
         var s00 = 1.0, s01 = headXY * scale[n] * scale[n + 1], s11 = 1.0
@@ -1145,35 +1156,22 @@ final class PositionSchurSolver {
             for p in 0..<j { let lr = re[p * ld + j], li = im[p * ld + j]; pivot -= lr * lr + li * li }
             guard pivot > Self.singularPivot else { return .singular }
             let ljj = pivot.squareRoot()
-            let inverse = V(repeating: 1 / ljj)
-            var i = j + 1 - (j + 1) % 2           // even start; an odd j + 1 recomputes row j, restored below
-            while i + 2 < end {                   // four rows (two lanes) per step share the broadcast of L_jp
+            let inverse = D4(1 / ljj)
+            let first = (j + 1) & ~3              // as in solveRealTail
+            var i = first
+            while i < end {
                 // A_ij − Σ_p L_ip conj(L_jp)
-                var sumRe0 = load(columnRe, i), sumIm0 = load(columnIm, i)
-                var sumRe1 = load(columnRe, i + 2), sumIm1 = load(columnIm, i + 2)
+                var sumRe = D4.load(columnRe + i), sumIm = D4.load(columnIm + i)
                 for p in 0..<j {
-                    let jr = V(repeating: re[p * ld + j]), ji = V(repeating: im[p * ld + j])
-                    let lr0 = load(re, p * ld + i), li0 = load(im, p * ld + i)
-                    sumRe0 -= lr0 * jr + li0 * ji
-                    sumIm0 -= li0 * jr - lr0 * ji
-                    let lr1 = load(re, p * ld + i + 2), li1 = load(im, p * ld + i + 2)
-                    sumRe1 -= lr1 * jr + li1 * ji
-                    sumIm1 -= li1 * jr - lr1 * ji
-                }
-                store(columnRe, i, sumRe0 * inverse); store(columnIm, i, sumIm0 * inverse)
-                store(columnRe, i + 2, sumRe1 * inverse); store(columnIm, i + 2, sumIm1 * inverse)
-                i += 4
-            }
-            if i < end {
-                var sumRe = load(columnRe, i), sumIm = load(columnIm, i)
-                for p in 0..<j {
-                    let lr = load(re, p * ld + i), li = load(im, p * ld + i)
-                    let jr = V(repeating: re[p * ld + j]), ji = V(repeating: im[p * ld + j])
+                    let jr = D4(re[p * ld + j]), ji = D4(im[p * ld + j])
+                    let lr = D4.load(re + p * ld + i), li = D4.load(im + p * ld + i)
                     sumRe -= lr * jr + li * ji
                     sumIm -= li * jr - lr * ji
                 }
-                store(columnRe, i, sumRe * inverse); store(columnIm, i, sumIm * inverse)
+                (sumRe * inverse).store(columnRe + i); (sumIm * inverse).store(columnIm + i)
+                i += 4
             }
+            for r in first..<max(first, j) { columnRe[r] = 0; columnIm[r] = 0 }
             columnRe[j] = ljj; columnIm[j] = 0
         }
         var s00 = 1.0, s01 = headXY * scale[n] * scale[n + 1], s11 = 1.0
@@ -1225,8 +1223,9 @@ final class PositionSchurSolver {
     }
 }
 
-/// One zero-initialised allocation carved into `Double` regions, each rounded up to an even count (≥ 2) so that every
-/// region starts 16-byte aligned. The owner deallocates `base`.
+/// One allocation carved into `Double` regions, each rounded up to an even count (≥ 2) so that every region starts
+/// 16-byte aligned; a region is zero unless taken with `zeroed: false` (for buffers every call overwrites before
+/// reading: zeroing the P2 pulse rows was a measurable part of a one-shot PEB). The owner deallocates `base`.
 struct DoubleArena {
     let base: UnsafeMutableRawPointer
     let capacity: Int
@@ -1237,15 +1236,16 @@ struct DoubleArena {
     /// Room for regions of the given counts (taken in any order).
     init(regions: [Int]) {
         capacity = regions.reduce(0) { $0 + Self.regionSize($1) }
-        base = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Double>.stride, alignment: 16)
-        base.initializeMemory(as: Double.self, repeating: 0, count: capacity)
+        base = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Double>.stride, alignment: 32)
     }
 
-    /// The next region of `count` doubles (zero).
-    mutating func take(_ count: Int) -> UnsafeMutablePointer<Double> {
+    /// The next region of `count` doubles, zero unless `zeroed` is false (then uninitialised).
+    mutating func take(_ count: Int, zeroed: Bool = true) -> UnsafeMutablePointer<Double> {
         let size = Self.regionSize(count)
         precondition(used + size <= capacity, "DoubleArena: more regions taken than reserved")
         defer { used += size }
-        return (base + used * MemoryLayout<Double>.stride).assumingMemoryBound(to: Double.self)
+        let region = (base + used * MemoryLayout<Double>.stride).bindMemory(to: Double.self, capacity: size)
+        if zeroed { region.initialize(repeating: 0, count: size) }
+        return region
     }
 }

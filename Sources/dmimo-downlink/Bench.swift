@@ -33,7 +33,8 @@ struct Bench: ParsableCommand {
             Headline: the one-shot DownlinkFisher.positionErrorBound(setup), from the network and the position only \
             (P2: direct sums over the pulses, no precomputed Gram blocks), as the numpy reference builds the dense \
             Jacobian and inverts the Fisher information per point. Also shown: a PositionErrorBoundEvaluator reused \
-            across points (the sweep path; the P2 Gram blocks precomputed once).
+            across points (the sweep path; the P2 Gram blocks precomputed once) and, for P2, a reused evaluator with the \
+            one-shot's direct sums (the difference to the one-shot row is the cost of building the evaluator).
 
             coarse grid pass (ms): the 41 × 41 cost grid of stage 1, per protocol and processing.
 
@@ -72,9 +73,22 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Option(help: "Sections to time, comma-separated: hybrid (estimates), coarse (grid passes), peb (PEB points). Default: all three; rows of skipped sections are left out.")
+    var only: String?
+
+    /// The sections `--only` selects (all when absent).
+    var sections: Set<String> {
+        guard let only else { return ["hybrid", "coarse", "peb"] }
+        return Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+    }
+
     func validate() throws {
         guard estimates >= 1, repeats >= 1, pebBatch >= 1 else { throw ValidationError("--estimates, --repeats and --peb-batch must be >= 1") }
         guard target > 0 else { throw ValidationError("--target must be > 0") }
+        let unknown = sections.subtracting(["hybrid", "coarse", "peb"])
+        guard unknown.isEmpty, !sections.isEmpty else {
+            throw ValidationError("--only takes a comma-separated list of hybrid, coarse, peb (got \(only ?? ""))")
+        }
     }
 
     struct Timings: Codable {
@@ -87,6 +101,9 @@ struct Bench: ParsableCommand {
         var peb_s: [String: Double]
         /// PEB per point by the one-shot `DownlinkFisher.positionErrorBound(setup)` (the headline).
         var peb_one_shot_s: [String: Double]? = nil
+        /// P2 only: PEB per point by a reused evaluator with direct sums over the pulses (the one-shot method without
+        /// building the evaluator).
+        var peb_direct_reused_s: [String: Double]? = nil
         var clock: String? = nil
         /// Swift only: building the default `DownlinkNetwork` (s), outside every other timing.
         var network_build_s: Double? = nil
@@ -119,10 +136,12 @@ struct Bench: ParsableCommand {
         let power = watts(fromDBm: 0)
         var estimateTimes: [String: Double] = [:], oneShotTimes: [String: Double] = [:]
         var coarseTimes: [String: Double] = [:], pebTimes: [String: Double] = [:], pebOneShotTimes: [String: Double] = [:]
+        var pebDirectTimes: [String: Double] = [:]
         var sink = 0.0   // keeps results alive
         let clock = Stopwatch(cpu: cpuTime)
         let clockName = cpuTime ? "process CPU time" : "wall clock"
 
+        let sections = self.sections
         for proto in DownlinkProtocol.allCases {
             let estimator = try HybridEstimator(network: network, protocol: proto)
             let snapshots = (0..<estimates).map {
@@ -131,7 +150,7 @@ struct Bench: ParsableCommand {
             }
             sink += try estimator.estimate(samples: snapshots[0]).position.x   // warm-up
             var times: [Double] = [], oneShot: [Double] = []
-            for y in snapshots {
+            for y in snapshots where sections.contains("hybrid") {
                 var start = clock.now()
                 let estimate = try estimator.estimate(samples: y)
                 times.append(clock.now() - start)
@@ -140,35 +159,46 @@ struct Bench: ParsableCommand {
                 sink += try estimateDownlink(samples: y, network: network, protocol: proto).position.x
                 oneShot.append(clock.now() - start)
             }
-            estimateTimes[proto.rawValue] = median(times)
-            oneShotTimes[proto.rawValue] = median(oneShot)
+            if sections.contains("hybrid") {
+                estimateTimes[proto.rawValue] = median(times)
+                oneShotTimes[proto.rawValue] = median(oneShot)
+            }
 
             let evaluator = try DownlinkCostEvaluator(model: estimator.model, samples: snapshots[0])
             for processing in DownlinkProcessing.allCases {
                 var passes: [Double] = []
-                for _ in 0..<repeats {
+                for _ in 0..<repeats where sections.contains("coarse") {
                     let start = clock.now()
                     let result = HybridEstimator.gridSearch(evaluator: evaluator, processing: processing, centre: .zero, grid: .coarse)
                     passes.append(clock.now() - start)
                     sink += result.minimum
                 }
-                coarseTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(passes)
+                if sections.contains("coarse") { coarseTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(passes) }
 
                 // PEB: the one-shot call builds everything per point; the evaluator is built once per (network,
                 // protocol, processing), as a sweep does.
                 let setup = FisherSetup(network: network, protocol: proto, processing: processing, user: user, perAPPower: power)
                 let evaluator = PositionErrorBoundEvaluator(setup)
-                var batches: [Double] = [], oneShotBatches: [Double] = []
-                for _ in 0..<repeats {
+                let directEvaluator = PositionErrorBoundEvaluator(setup, p2Products: .directSums)
+                var batches: [Double] = [], oneShotBatches: [Double] = [], directBatches: [Double] = []
+                for _ in 0..<repeats where sections.contains("peb") {
                     var start = clock.now()
                     for _ in 0..<pebBatch { sink += DownlinkFisher.positionErrorBound(setup).value }
                     oneShotBatches.append((clock.now() - start) / Double(pebBatch))
                     start = clock.now()
                     for _ in 0..<pebBatch { sink += evaluator.positionErrorBound(at: user, phaseOffset: phase) }
                     batches.append((clock.now() - start) / Double(pebBatch))
+                    if proto == .p2 {
+                        start = clock.now()
+                        for _ in 0..<pebBatch { sink += directEvaluator.positionErrorBound(at: user, phaseOffset: phase) }
+                        directBatches.append((clock.now() - start) / Double(pebBatch))
+                    }
                 }
-                pebTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(batches)
-                pebOneShotTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(oneShotBatches)
+                if sections.contains("peb") {
+                    pebTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(batches)
+                    pebOneShotTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(oneShotBatches)
+                    if proto == .p2 { pebDirectTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(directBatches) }
+                }
             }
         }
         // The network itself (built once outside every other timing): AP and illumination geometry and the per-pulse
@@ -183,7 +213,7 @@ struct Bench: ParsableCommand {
         if sink == 42.4242 { print("") }   // never true; defeats dead-code elimination
 
         let swift = Timings(estimate_s: estimateTimes, estimate_with_model_build_s: oneShotTimes, coarse_pass_s: coarseTimes, peb_s: pebTimes,
-                            peb_one_shot_s: pebOneShotTimes, clock: clockName, network_build_s: networkBuild)
+                            peb_one_shot_s: pebOneShotTimes, peb_direct_reused_s: pebDirectTimes, clock: clockName, network_build_s: networkBuild)
         var base: Timings? = nil
         if let path = baseline {
             guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read --baseline \(path)") }
@@ -214,6 +244,10 @@ struct Bench: ParsableCommand {
         for proto in ["P1", "P2"] {
             for (key, label) in processingNames {
                 add("PEB \(proto) \(label), evaluator reused", headline: false, pebTimes["\(proto)_\(key)"], base?.peb_s["\(proto)_\(key)"])
+                if proto == "P2" {
+                    add("PEB \(proto) \(label), direct sums, evaluator reused", headline: false, pebDirectTimes["\(proto)_\(key)"],
+                        base?.peb_s["\(proto)_\(key)"])
+                }
             }
         }
         for proto in ["P1", "P2"] {
