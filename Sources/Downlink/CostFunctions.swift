@@ -117,7 +117,8 @@ public final class DownlinkCostEvaluator {
     // scratch
     let vRe: UnsafeMutablePointer<Double>, vIm: UnsafeMutablePointer<Double>        // M·N
     let bRe: UnsafeMutablePointer<Double>, bIm: UnsafeMutablePointer<Double>        // M
-    let rhoRe: UnsafeMutablePointer<Double>, rhoIm: UnsafeMutablePointer<Double>    // M
+    let rhoRe: UnsafeMutablePointer<Double>, rhoIm: UnsafeMutablePointer<Double>    // M (padded to 4)
+    let arrayCos: UnsafeMutablePointer<Double>, arraySin: UnsafeMutablePointer<Double>  // exp(jπ s_m), M (padded to 4)
     let energy: UnsafeMutablePointer<Double>                                         // M (P1: ||z_m||²)
     let matRe: UnsafeMutablePointer<Double>, matIm: UnsafeMutablePointer<Double>    // M·M (packed: column-major, ld)
     let gramCount: Int
@@ -166,7 +167,10 @@ public final class DownlinkCostEvaluator {
             p.initialize(repeating: 0, count: max(count, 1))
             return p
         }
-        apX = allocate(apCount); apY = allocate(apCount); cosO = allocate(apCount); sinO = allocate(apCount)
+        // per-AP arrays padded to a multiple of 4 for the four-lane geometry in `prepare` (padding lanes are ignored)
+        let paddedAPs = (apCount + 3) / 4 * 4
+        apX = allocate(paddedAPs); apY = allocate(paddedAPs); cosO = allocate(paddedAPs); sinO = allocate(paddedAPs)
+        arrayCos = allocate(paddedAPs); arraySin = allocate(paddedAPs)
         for m in 0..<apCount {
             apX[m] = network.apX[m]; apY[m] = network.apY[m]
             cosO[m] = network.apOrientationCos[m]; sinO[m] = network.apOrientationSin[m]
@@ -178,10 +182,10 @@ public final class DownlinkCostEvaluator {
         projRe = allocate(columns); projIm = allocate(columns)
         vRe = allocate(columns); vIm = allocate(columns)
         bRe = allocate(apCount); bIm = allocate(apCount)
-        rhoRe = allocate(apCount); rhoIm = allocate(apCount)
+        rhoRe = allocate(paddedAPs); rhoIm = allocate(paddedAPs)
         energy = allocate(apCount)
         packed = vectorised && model.protocol == .p2 && antennaCount == 4
-        ld = apCount + apCount % 2
+        ld = (apCount + 3) / 4 * 4
         matRe = allocate(ld * apCount); matIm = allocate(ld * apCount)
         // Packed Gram: lane quad q = (row AP i, column APs j ..< j + 4), slots of row i start at rowStart[i] (a multiple
         // of 4); entry e of the N × N block at [128q + 8e + lane] (re) and [128q + 8e + 4 + lane] (im). Padding lanes
@@ -231,7 +235,7 @@ public final class DownlinkCostEvaluator {
     }
 
     deinit {
-        for p in [apX, apY, cosO, sinO, gramRe, gramIm, projRe, projIm, vRe, vIm, bRe, bIm, rhoRe, rhoIm, energy, matRe, matIm,
+        for p in [apX, apY, cosO, sinO, arrayCos, arraySin, gramRe, gramIm, projRe, projIm, vRe, vIm, bRe, bIm, rhoRe, rhoIm, energy, matRe, matIm,
                   gramPacked, laneVRe, laneVIm] {
             p.deallocate()
         }
@@ -334,11 +338,24 @@ public final class DownlinkCostEvaluator {
     @inline(__always)
     func prepare(at u: Point2, coherent: Bool) {
         let n = antennaCount
+        // distance, array phasor exp(jπ s_m) and carrier phasor of four APs at a time (`cosSin4`: the scalar
+        // `cosSin` bit for bit; the geometry has the scalar expressions' operations and order)
+        let ux = D4(u.x), uy = D4(u.y), sign = D4(arraySign), halfTurns = D4(Double.pi), waveNumber = D4(twoPiOverLambda)
+        var quad = 0
+        while quad < apCount {
+            let dx = ux - D4.load(apX + quad), dy = uy - D4.load(apY + quad)
+            let d = (dx * dx + dy * dy).squareRoot
+            let sine = sign * (dy * D4.load(cosO + quad) - dx * D4.load(sinO + quad)) / d
+            let (c, s) = cosSin4(halfTurns * sine)
+            c.store(arrayCos + quad); s.store(arraySin + quad)
+            if coherent {
+                let (rc, rs) = cosSin4(waveNumber * d)
+                rc.store(rhoRe + quad); rs.store(rhoIm + quad)
+            }
+            quad += 4
+        }
         for m in 0..<apCount {
-            let dx = u.x - apX[m], dy = u.y - apY[m]
-            let d = (dx * dx + dy * dy).squareRoot()
-            let sine = arraySign * (dy * cosO[m] - dx * sinO[m]) / d
-            let (wRe, wIm) = cosSin(Double.pi * sine)          // exp(jπ s_m)
+            let wRe = arrayCos[m], wIm = arraySin[m]
             let v0 = m * n
             var pRe = 1.0, pIm = 0.0
             var sRe = 0.0, sIm = 0.0
@@ -357,7 +374,6 @@ public final class DownlinkCostEvaluator {
                 let stride = laneStride
                 for a in 1..<4 { laneVRe[a * stride + m] = vRe[v0 + a]; laneVIm[a * stride + m] = vIm[v0 + a] }
             }
-            if coherent { (rhoRe[m], rhoIm[m]) = cosSin(twoPiOverLambda * d) }
             if model.protocol == .p1 {
                 // e_m = Re Σ_{a,b} conj(v_a) G_ab v_b
                 let g0 = m * n * n

@@ -116,14 +116,13 @@ public enum SmallLinearAlgebra {
 
     // MARK: column-major variants (rows processed two at a time, the same arithmetic per entry)
 
-    /// `choleskyDroppingDependent` on a column-major lower triangle: entry (i, j), i ≥ j, at j·ld + i, with `ld` even and
-    /// ≥ n, rows n..<ld of every column zero (padding). Every entry gets the same operations in the same order as in
-    /// the row-major routine, so the factor is the same bit for bit; rows are computed in pairs (SIMD2 lanes starting
-    /// at even rows). Returns the number of dropped columns.
-    @inlinable
+    /// `choleskyDroppingDependent` on a column-major lower triangle: entry (i, j), i ≥ j, at j·ld + i, with `ld` a
+    /// multiple of 4 and ≥ n, rows n..<ld of every column zero (padding). Every entry gets the same operations in the
+    /// same order as in the row-major routine, so the factor is the same bit for bit; rows are computed four at a time
+    /// (`D4` lanes starting at multiples of 4, so that loads never straddle two recent stores; the entries above the
+    /// diagonal that this recomputes are left zero). Returns the number of dropped columns.
     @discardableResult
-    public static func choleskyDroppingDependent(columnMajor a: UnsafeMutablePointer<Double>, n: Int, ld: Int) -> Int {
-        typealias V = SIMD2<Double>
+    static func choleskyDroppingDependent(columnMajor a: UnsafeMutablePointer<Double>, n: Int, ld: Int) -> Int {
         var dropped = 0
         for j in 0..<n {
             let column = a + j * ld
@@ -136,27 +135,16 @@ public enum SmallLinearAlgebra {
                 continue
             }
             let ljj = pivot.squareRoot()
-            let inverse = V(repeating: 1 / ljj)
-            var i = j + 1 - (j + 1) % 2            // even start; an odd j + 1 recomputes row j, restored below
-            while i + 2 < n {                       // four rows per step share the broadcast of L_jp
-                var s0 = UnsafeRawPointer(column + i).loadUnaligned(as: V.self)
-                var s1 = UnsafeRawPointer(column + i + 2).loadUnaligned(as: V.self)
-                for p in 0..<j {
-                    let l = V(repeating: a[p * ld + j])
-                    s0 -= UnsafeRawPointer(a + p * ld + i).loadUnaligned(as: V.self) * l
-                    s1 -= UnsafeRawPointer(a + p * ld + i + 2).loadUnaligned(as: V.self) * l
-                }
-                UnsafeMutableRawPointer(column + i).storeBytes(of: s0 * inverse, as: V.self)
-                UnsafeMutableRawPointer(column + i + 2).storeBytes(of: s1 * inverse, as: V.self)
+            let inverse = D4(1 / ljj)
+            let first = (j + 1) & ~3
+            var i = first
+            while i < n {
+                var sum = D4.load(column + i)
+                for p in 0..<j { sum -= D4.load(a + p * ld + i) * D4(a[p * ld + j]) }
+                (sum * inverse).store(column + i)
                 i += 4
             }
-            if i < n {
-                var s = UnsafeRawPointer(column + i).loadUnaligned(as: V.self)
-                for p in 0..<j {
-                    s -= UnsafeRawPointer(a + p * ld + i).loadUnaligned(as: V.self) * V(repeating: a[p * ld + j])
-                }
-                UnsafeMutableRawPointer(column + i).storeBytes(of: s * inverse, as: V.self)
-            }
+            for r in first..<max(first, j) { column[r] = 0 }
             column[j] = ljj
         }
         return dropped
@@ -177,13 +165,11 @@ public enum SmallLinearAlgebra {
         }
     }
 
-    /// `hermitianCholeskyDroppingDependent` on a column-major lower triangle (layout and padding as in
+    /// `hermitianCholeskyDroppingDependent` on a column-major lower triangle (layout, padding and lanes as in
     /// `choleskyDroppingDependent(columnMajor:n:ld:)`); the same factor bit for bit.
-    @inlinable
     @discardableResult
-    public static func hermitianCholeskyDroppingDependent(columnMajorRe aRe: UnsafeMutablePointer<Double>,
-                                                          _ aIm: UnsafeMutablePointer<Double>, n: Int, ld: Int) -> Int {
-        typealias V = SIMD2<Double>
+    static func hermitianCholeskyDroppingDependent(columnMajorRe aRe: UnsafeMutablePointer<Double>,
+                                                   _ aIm: UnsafeMutablePointer<Double>, n: Int, ld: Int) -> Int {
         var dropped = 0
         for j in 0..<n {
             let cRe = aRe + j * ld, cIm = aIm + j * ld
@@ -196,38 +182,22 @@ public enum SmallLinearAlgebra {
                 continue
             }
             let ljj = pivot.squareRoot()
-            let inverse = V(repeating: 1 / ljj)
-            var i = j + 1 - (j + 1) % 2            // even start; an odd j + 1 recomputes row j, restored below
-            @inline(__always) func load(_ p: UnsafeMutablePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-            while i + 2 < n {                       // four rows per step share the broadcast of L_jp
+            let inverse = D4(1 / ljj)
+            let first = (j + 1) & ~3
+            var i = first
+            while i < n {
                 // s = A_ij − Σ_p L_ip conj(L_jp)
-                var sRe0 = load(cRe + i), sIm0 = load(cIm + i), sRe1 = load(cRe + i + 2), sIm1 = load(cIm + i + 2)
+                var sRe = D4.load(cRe + i), sIm = D4.load(cIm + i)
                 for p in 0..<j {
-                    let rJ = V(repeating: aRe[p * ld + j]), iJ = V(repeating: aIm[p * ld + j])
-                    let rI0 = load(aRe + p * ld + i), iI0 = load(aIm + p * ld + i)
-                    sRe0 -= rI0 * rJ + iI0 * iJ
-                    sIm0 -= iI0 * rJ - rI0 * iJ
-                    let rI1 = load(aRe + p * ld + i + 2), iI1 = load(aIm + p * ld + i + 2)
-                    sRe1 -= rI1 * rJ + iI1 * iJ
-                    sIm1 -= iI1 * rJ - rI1 * iJ
-                }
-                UnsafeMutableRawPointer(cRe + i).storeBytes(of: sRe0 * inverse, as: V.self)
-                UnsafeMutableRawPointer(cIm + i).storeBytes(of: sIm0 * inverse, as: V.self)
-                UnsafeMutableRawPointer(cRe + i + 2).storeBytes(of: sRe1 * inverse, as: V.self)
-                UnsafeMutableRawPointer(cIm + i + 2).storeBytes(of: sIm1 * inverse, as: V.self)
-                i += 4
-            }
-            if i < n {
-                var sRe = load(cRe + i), sIm = load(cIm + i)
-                for p in 0..<j {
-                    let rI = load(aRe + p * ld + i), iI = load(aIm + p * ld + i)
-                    let rJ = V(repeating: aRe[p * ld + j]), iJ = V(repeating: aIm[p * ld + j])
+                    let rJ = D4(aRe[p * ld + j]), iJ = D4(aIm[p * ld + j])
+                    let rI = D4.load(aRe + p * ld + i), iI = D4.load(aIm + p * ld + i)
                     sRe -= rI * rJ + iI * iJ
                     sIm -= iI * rJ - rI * iJ
                 }
-                UnsafeMutableRawPointer(cRe + i).storeBytes(of: sRe * inverse, as: V.self)
-                UnsafeMutableRawPointer(cIm + i).storeBytes(of: sIm * inverse, as: V.self)
+                (sRe * inverse).store(cRe + i); (sIm * inverse).store(cIm + i)
+                i += 4
             }
+            for r in first..<max(first, j) { cRe[r] = 0; cIm[r] = 0 }
             cRe[j] = ljj; cIm[j] = 0
         }
         return dropped

@@ -63,6 +63,9 @@ public final class PositionErrorBoundEvaluator {
     // per-call scratch: per AP
     let vRe: UnsafeMutablePointer<Double>, vIm: UnsafeMutablePointer<Double>      // v_{m,n} = exp(jπ n s_m), [n·(M+1) + m]
     let rotRe: UnsafeMutablePointer<Double>, rotIm: UnsafeMutablePointer<Double>  // c_m = exp(j(δφ − 2π d_m/λ))
+    // P2 direct sums: exp(jπ s_m) and c_m per AP (M rounded up to 4; AP arrays padded likewise, padding ignored)
+    let arrayCos: UnsafeMutablePointer<Double>, arraySin: UnsafeMutablePointer<Double>
+    let carrierCos: UnsafeMutablePointer<Double>, carrierSin: UnsafeMutablePointer<Double>
     let amplitude: UnsafeMutablePointer<Double>                                    // α_m
     // head coefficients per AP and position axis h (index h·(M+1) + m; entry M is a zero pad lane):
     // column h = Σ_m (ar − j·ad) x_m + bs·y_m
@@ -144,7 +147,8 @@ public final class PositionErrorBoundEvaluator {
         let pulseSumCount = direct && !coherent && !structured ? (m + 1) * kPadded : 0
         let products = p2 ? slots : 0, gramProducts = gramBlocks ? slots : 0
         let arrayResponseCount = gramBlocks ? n * (m + 1) : 0, rowScratchCount = gramBlocks ? 16 * ((m + 2) / 2 * 2) : 0
-        var arena = DoubleArena(regions: [m, m, m, m, m * lags, m * lags, lags, lags, lags, lags, gramCount, gramCount, packedCount,
+        let paddedAPs = (m + 3) / 4 * 4, phasorCount = direct ? paddedAPs : 0
+        var arena = DoubleArena(regions: [paddedAPs, paddedAPs, paddedAPs, paddedAPs, phasorCount, phasorCount, phasorCount, phasorCount, m * lags, m * lags, lags, lags, lags, lags, gramCount, gramCount, packedCount,
                                           pulseCount, pulseCount, pulseSumCount, pulseSumCount, pulseHeadCount, pulseHeadCount,
                                           arrayResponseCount, arrayResponseCount, m + 1, m + 1, m, 2 * (m + 1), 2 * (m + 1), 2 * (m + 1)]
                                           + [products, products] + [Int](repeating: gramProducts, count: 6)
@@ -152,7 +156,9 @@ public final class PositionErrorBoundEvaluator {
                                           + (p2 ? [] : [kPadded, kPadded]))
         arenaBase = arena.base
         func allocate(_ count: Int, zeroed: Bool = true) -> UnsafeMutablePointer<Double> { arena.take(count, zeroed: zeroed) }
-        apX = allocate(m); apY = allocate(m); cosO = allocate(m); sinO = allocate(m)
+        apX = allocate(paddedAPs); apY = allocate(paddedAPs); cosO = allocate(paddedAPs); sinO = allocate(paddedAPs)
+        arrayCos = allocate(phasorCount, zeroed: false); arraySin = allocate(phasorCount, zeroed: false)
+        carrierCos = allocate(phasorCount, zeroed: false); carrierSin = allocate(phasorCount, zeroed: false)
         for i in 0..<m {
             apX[i] = network.apX[i]; apY[i] = network.apY[i]
             cosO[i] = network.apOrientationCos[i]; sinO[i] = network.apOrientationSin[i]
@@ -693,16 +699,24 @@ public final class PositionErrorBoundEvaluator {
         network.focusIm.withUnsafeBufferPointer { focusImBuffer in
             let steerRe = steerReBuffer.baseAddress!, steerIm = steerImBuffer.baseAddress!
             let focusRe = focusReBuffer.baseAddress!, focusIm = focusImBuffer.baseAddress!
+            // exp(jπ s_m) and c_m = exp(j(δφ − 2π d_m/λ)) of four APs at a time (the scalar expressions, bit for bit)
+            let ux = D4(u.x), uy = D4(u.y), sign = D4(arraySign), halfTurns = D4(pi), k = D4(waveNumber), offset = D4(phaseOffset)
+            var quad = 0
+            while quad < m {
+                let dx = ux - D4.load(apX + quad), dy = uy - D4.load(apY + quad)
+                let d = (dx * dx + dy * dy).squareRoot
+                let sine = sign * (dy * D4.load(cosO + quad) - dx * D4.load(sinO + quad)) / d
+                let (ac, `as`) = cosSin4(halfTurns * sine), (cc, cs) = cosSin4(offset - k * d)
+                ac.store(arrayCos + quad); `as`.store(arraySin + quad); cc.store(carrierCos + quad); cs.store(carrierSin + quad)
+                quad += 4
+            }
             for i in 0..<m {
                 let dx = u.x - apX[i], dy = u.y - apY[i]
                 let d = (dx * dx + dy * dy).squareRoot()
-                let sine = arraySign * (dy * cosO[i] - dx * sinO[i]) / d
                 let cosine = (dx * cosO[i] + dy * sinO[i]) / d
                 headCoefficients(ap: i, dx: dx, dy: dy, distance: d, cosine: cosine)
-                // exp(jπ s_m) and c_m = exp(j(δφ − 2π d_m/λ))
-                let (arrayCos, arraySin) = cosSin(pi * sine), (carrierCos, carrierSin) = cosSin(phaseOffset - waveNumber * d)
-                let cRe = D4(carrierCos * unitScale), cIm = D4(carrierSin * unitScale)
-                let uRe = D4(arrayCos), uIm = D4(arraySin)
+                let cRe = D4(carrierCos[i] * unitScale), cIm = D4(carrierSin[i] * unitScale)
+                let uRe = D4(arrayCos[i]), uIm = D4(arraySin[i])
                 let arX = D4(coefAr[i]), adX = D4(coefAd[i]), arY = D4(coefAr[cs + i]), adY = D4(coefAd[cs + i])
                 // y = jπ ψ′T enters h only through bs·y: fold π into bs
                 let pbX = D4(pi * coefBs[i]), pbY = D4(pi * coefBs[cs + i])

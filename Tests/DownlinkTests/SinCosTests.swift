@@ -28,4 +28,30 @@ import Testing
         #expect(abs(cosSin(5e-9).sin - Foundation.sin(5e-9)) <= 1e-24)
         #expect(cosSin(0).cos == 1 && cosSin(0).sin == 0)
     }
+
+    /// The four-lane version gives the scalar function's results bit for bit in every lane (the vectorised cost
+    /// evaluator relies on it), including the quadrant boundaries and signed zeros.
+    @Test func fourLanesEqualScalarBitForBit() {
+        var stream = RandomStream(seed: 4_243, step: 0, panel: noPanel, purpose: .downlinkSearch)
+        var arguments: [Double] = [0, -0.0, 1e-300, -1e-300, 5e-9, -5e-9]
+        for q in -8...8 {
+            let boundary = (Double(q) + 0.5) * Double.pi / 2
+            arguments += [boundary, boundary.nextUp, boundary.nextDown, Double(q) * Double.pi / 2]
+        }
+        for _ in 0..<20_000 { arguments.append(-Double.pi + 2 * Double.pi * stream.nextUniform()) }
+        for _ in 0..<20_000 { arguments.append(-1e4 + 2e4 * stream.nextUniform()) }
+        while arguments.count % 4 != 0 { arguments.append(1) }
+        var mismatches = 0
+        arguments.withUnsafeBufferPointer { buffer in
+            for start in stride(from: 0, to: buffer.count, by: 4) {
+                let (c4, s4) = cosSin4(D4.load(buffer.baseAddress! + start))
+                let c = c4.simd, s = s4.simd
+                for lane in 0..<4 {
+                    let (cs, ss) = cosSin(buffer[start + lane])
+                    if c[lane].bitPattern != cs.bitPattern || s[lane].bitPattern != ss.bitPattern { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0, "\(mismatches) of \(arguments.count) angles differ")
+    }
 }
