@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds loca-run with each lane backend of the Localization module (AVX2, SSE2, portable Swift SIMD) and checks
-# that a short chain run gives bit-identical per-step estimates with all three. Release builds; a few minutes.
+# Builds loca-run and dmimo-downlink with each lane backend of the Localization and Downlink modules (AVX2, SSE2,
+# portable Swift SIMD) and checks that a short chain run, a downlink RMSE-vs-power study (hybrid estimates and PEBs)
+# and one-shot PEBs give bit-identical results with all three. Release builds; ~15 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lock=/tmp/dmimo-build.lock
@@ -8,7 +9,13 @@ out=$(mktemp -d)
 run() {  # name, scratch path, extra swiftc flags...
     local name=$1 scratch=$2; shift 2
     flock "$lock" swift build -c release --product loca-run --scratch-path "$scratch" "$@" >/dev/null
+    flock "$lock" swift build -c release --product dmimo-downlink --scratch-path "$scratch" "$@" >/dev/null
     "$scratch/release/loca-run" synth --particles 1024 --runs 2 --steps 80 --steps-csv "$out/$name.csv" >/dev/null
+    "$scratch/release/dmimo-downlink" study rmse-vs-power --runs 8 --quiet --out "$out/$name-downlink.csv" >/dev/null
+    for protocol in P1 P2; do for processing in coherent noncoherent; do
+        "$scratch/release/dmimo-downlink" peb --protocol $protocol --processing $processing --ue 1.3,-2.2 --json
+    done; done >> "$out/$name-downlink.csv"
+    grep -v '^#' "$out/$name-downlink.csv" >> "$out/$name.csv"   # comment lines name the binary's path
     echo "$name: $(md5sum < "$out/$name.csv" | cut -c1-32)"
 }
 (unset DMIMO_BASELINE_X86; run avx2 .build-simd-avx2)

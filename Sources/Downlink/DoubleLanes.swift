@@ -8,9 +8,10 @@
 // - `-D DMIMO_AVX2` (with `-target-cpu haswell` or newer; Package.swift sets both in release builds on x86-64): one
 //   256-bit register;
 // - other x86-64 builds (debug, or DMIMO_BASELINE_X86=1): two 128-bit SSE2 halves;
-// - other architectures: Swift SIMD4<Double>.
+// - `-D DMIMO_PORTABLE_SIMD` or another architecture: Swift SIMD4<Double> (used to test that path).
+// scripts/check-simd-backends.sh builds all three and compares downlink estimates and bounds bit for bit.
 
-#if arch(x86_64) && DMIMO_AVX2
+#if arch(x86_64) && DMIMO_AVX2 && !DMIMO_PORTABLE_SIMD
 import _Builtin_intrinsics.intel
 
 /// Four Float64 lanes in one AVX register.
@@ -37,7 +38,7 @@ struct D4 {
     }
 }
 
-#elseif arch(x86_64)
+#elseif arch(x86_64) && !DMIMO_PORTABLE_SIMD
 import _Builtin_intrinsics.intel
 
 /// Four Float64 lanes in two SSE2 registers.

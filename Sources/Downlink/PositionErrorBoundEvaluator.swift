@@ -131,8 +131,8 @@ public final class PositionErrorBoundEvaluator {
         waveNumber = 2 * Double.pi / network.wavelength
         arraySign = network.arraySign
         let m = apCount, n = antennaCount
-        // Every buffer is a region of one zero-initialised allocation (a one-shot evaluation builds an evaluator per
-        // point; separate allocations were a measurable part of its time).
+        // Every buffer is a region of one allocation (a one-shot evaluation builds an evaluator per point; separate
+        // allocations were a measurable part of its time).
         let lags = max(n - 1, 0)
         var slots = 0
         for i in 0..<m { slots += (i + 2) / 2 * 2 }
@@ -148,12 +148,15 @@ public final class PositionErrorBoundEvaluator {
         let products = p2 ? slots : 0, gramProducts = gramBlocks ? slots : 0
         let arrayResponseCount = gramBlocks ? n * (m + 1) : 0, rowScratchCount = gramBlocks ? 16 * ((m + 2) / 2 * 2) : 0
         let paddedAPs = (m + 3) / 4 * 4, phasorCount = direct ? paddedAPs : 0
-        var arena = DoubleArena(regions: [paddedAPs, paddedAPs, paddedAPs, paddedAPs, phasorCount, phasorCount, phasorCount, phasorCount, m * lags, m * lags, lags, lags, lags, lags, gramCount, gramCount, packedCount,
-                                          pulseCount, pulseCount, pulseSumCount, pulseSumCount, pulseHeadCount, pulseHeadCount,
-                                          arrayResponseCount, arrayResponseCount, m + 1, m + 1, m, 2 * (m + 1), 2 * (m + 1), 2 * (m + 1)]
-                                          + [products, products] + [Int](repeating: gramProducts, count: 6)
-                                          + [2 * (m + 1), 2 * (m + 1), m, rowScratchCount, direct ? 16 : 0]
-                                          + (p2 ? [] : [kPadded, kPadded]))
+        var arena = DoubleArena(regions: [
+            paddedAPs, paddedAPs, paddedAPs, paddedAPs, phasorCount, phasorCount, phasorCount, phasorCount,
+            m * lags, m * lags, lags, lags, lags, lags, gramCount, gramCount, packedCount,
+            pulseCount, pulseCount, pulseSumCount, pulseSumCount, pulseHeadCount, pulseHeadCount,
+            arrayResponseCount, arrayResponseCount, m + 1, m + 1, m, 2 * (m + 1), 2 * (m + 1), 2 * (m + 1),
+            products, products, gramProducts, gramProducts, gramProducts, gramProducts, gramProducts, gramProducts,
+            2 * (m + 1), 2 * (m + 1), m, rowScratchCount, direct ? 16 : 0, p2 ? 0 : kPadded, p2 ? 0 : kPadded,
+            m + 1,   // rowStart (Int)
+        ])
         arenaBase = arena.base
         func allocate(_ count: Int, zeroed: Bool = true) -> UnsafeMutablePointer<Double> { arena.take(count, zeroed: zeroed) }
         apX = allocate(paddedAPs); apY = allocate(paddedAPs); cosO = allocate(paddedAPs); sinO = allocate(paddedAPs)
@@ -217,7 +220,7 @@ public final class PositionErrorBoundEvaluator {
         }
 
         // P2 Gram blocks, padded to an even number of pairs per row.
-        rowStart = UnsafeMutablePointer<Int>.allocate(capacity: m + 1)
+        rowStart = UnsafeMutableRawPointer(allocate(m + 1, zeroed: false)).bindMemory(to: Int.self, capacity: m + 1)
         var start = 0
         for i in 0..<m { rowStart[i] = start; start += (i + 2) / 2 * 2 }
         rowStart[m] = start
@@ -269,8 +272,7 @@ public final class PositionErrorBoundEvaluator {
     }
 
     deinit {
-        arenaBase.deallocate()
-        rowStart.deallocate()
+        arenaBase.deallocate()   // rowStart is a region of the arena
     }
 
     /// PEB = √([F⁻¹]₁₁ + [F⁻¹]₂₂) (m) at UE position `user` (m) with phase offset `phaseOffset` δφ (rad);
@@ -1250,7 +1252,7 @@ struct DoubleArena {
     /// Room for regions of the given counts (taken in any order).
     init(regions: [Int]) {
         capacity = regions.reduce(0) { $0 + Self.regionSize($1) }
-        base = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Double>.stride, alignment: 32)
+        base = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Double>.stride, alignment: 16)
     }
 
     /// The next region of `count` doubles, zero unless `zeroed` is false (then uninitialised).
