@@ -286,13 +286,24 @@ public final class DownlinkCostEvaluator {
             // R_ij = Re{ρ_i conj(ρ_j) A_ij} (lower triangle), b̃_i = ρ_i b_i.
             for i in 0..<apCount {
                 if packed {
-                    // column-major: row i of the lower triangle is strided; the same arithmetic as below
-                    let ri = rhoRe[i], qi = rhoIm[i]
-                    for j in 0...i {
-                        let pRe = ri * rhoRe[j] + qi * rhoIm[j]
-                        let pIm = qi * rhoRe[j] - ri * rhoIm[j]
-                        matRe[j * ld + i] = pRe * matRe[j * ld + i] - pIm * matIm[j * ld + i]
+                    // column-major: column i (rows r ≥ i) is contiguous, four rows at a time; the same arithmetic per
+                    // entry as below (with the roles of the indices swapped: entry (r, i), r ≥ i)
+                    let rj = rhoRe[i], qj = rhoIm[i], column = i * ld
+                    @inline(__always) func entry(_ r: Int) {
+                        let pRe = rhoRe[r] * rj + rhoIm[r] * qj
+                        let pIm = rhoIm[r] * rj - rhoRe[r] * qj
+                        matRe[column + r] = pRe * matRe[column + r] - pIm * matIm[column + r]
                     }
+                    var r = i
+                    while r < apCount && r % 4 != 0 { entry(r); r += 1 }
+                    let rjV = D4(rj), qjV = D4(qj)
+                    while r + 4 <= apCount {
+                        let rr = D4.load(rhoRe + r), qr = D4.load(rhoIm + r)
+                        let pRe = rr * rjV + qr * qjV, pIm = qr * rjV - rr * qjV
+                        (pRe * D4.load(matRe + column + r) - pIm * D4.load(matIm + column + r)).store(matRe + column + r)
+                        r += 4
+                    }
+                    while r < apCount { entry(r); r += 1 }
                 } else {
                     for j in 0...i {
                         let pRe = rhoRe[i] * rhoRe[j] + rhoIm[i] * rhoIm[j]

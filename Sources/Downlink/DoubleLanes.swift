@@ -2,9 +2,10 @@
 //
 // Why not SIMD4<Double> directly: in Swift 6.3 its `+`, `-`, `*` are element-wise loops that LLVM re-vectorizes,
 // on x86-64 into two 128-bit halves even with `-target-cpu haswell` (checked with `swiftc -S`); the intrinsics are
-// vector instructions by construction. Every operation is one IEEE-754 operation per lane and there is no fused
-// multiply-add, so the three implementations give the same results bit for bit, and so does scalar code that does
-// the same operations in the same order (VectorisedCostTests).
+// vector instructions by construction. Every operation is one IEEE-754 operation per lane (`multiplyAdd` is one fused
+// operation in every implementation), so the three implementations give the same results bit for bit, and so does
+// scalar code that does the same operations in the same order (VectorisedCostTests; the cost evaluator does not use
+// `multiplyAdd`, its scalar twin has none; the PEB kernels do).
 // - `-D DMIMO_AVX2` (with `-target-cpu haswell` or newer; Package.swift sets both in release builds on x86-64): one
 //   256-bit register;
 // - other x86-64 builds (debug, or DMIMO_BASELINE_X86=1): two 128-bit SSE2 halves;
@@ -27,6 +28,10 @@ struct D4 {
     @_transparent static func - (a: D4, b: D4) -> D4 { D4(_mm256_sub_pd(a.v, b.v)) }
     @_transparent static func * (a: D4, b: D4) -> D4 { D4(_mm256_mul_pd(a.v, b.v)) }
     @_transparent static func / (a: D4, b: D4) -> D4 { D4(_mm256_div_pd(a.v, b.v)) }
+    /// a·b + c, rounded once (FMA).
+    @_transparent static func multiplyAdd(_ a: D4, _ b: D4, _ c: D4) -> D4 { D4(_mm256_fmadd_pd(a.v, b.v, c.v)) }
+    /// c − a·b, rounded once (FMA).
+    @_transparent static func negativeMultiplyAdd(_ a: D4, _ b: D4, _ c: D4) -> D4 { D4(_mm256_fnmadd_pd(a.v, b.v, c.v)) }
     /// Correctly rounded square root.
     @_transparent var squareRoot: D4 { D4(_mm256_sqrt_pd(v)) }
     @_transparent var simd: SIMD4<Double> { v }
@@ -54,6 +59,14 @@ struct D4 {
     @_transparent static func - (a: D4, b: D4) -> D4 { D4(_mm_sub_pd(a.lo, b.lo), _mm_sub_pd(a.hi, b.hi)) }
     @_transparent static func * (a: D4, b: D4) -> D4 { D4(_mm_mul_pd(a.lo, b.lo), _mm_mul_pd(a.hi, b.hi)) }
     @_transparent static func / (a: D4, b: D4) -> D4 { D4(_mm_div_pd(a.lo, b.lo), _mm_div_pd(a.hi, b.hi)) }
+    /// a·b + c, rounded once (without FMA instructions: the C library's `fma` per lane, correct but slow).
+    @_transparent static func multiplyAdd(_ a: D4, _ b: D4, _ c: D4) -> D4 {
+        D4(c.lo.addingProduct(a.lo, b.lo), c.hi.addingProduct(a.hi, b.hi))
+    }
+    /// c − a·b, rounded once.
+    @_transparent static func negativeMultiplyAdd(_ a: D4, _ b: D4, _ c: D4) -> D4 {
+        D4(c.lo.addingProduct(-a.lo, b.lo), c.hi.addingProduct(-a.hi, b.hi))
+    }
     /// Correctly rounded square root.
     @_transparent var squareRoot: D4 { D4(_mm_sqrt_pd(lo), _mm_sqrt_pd(hi)) }
     @_transparent var simd: SIMD4<Double> { SIMD4(lowHalf: lo, highHalf: hi) }
@@ -80,6 +93,10 @@ struct D4 {
     @_transparent static func - (a: D4, b: D4) -> D4 { D4(a.v - b.v) }
     @_transparent static func * (a: D4, b: D4) -> D4 { D4(a.v * b.v) }
     @_transparent static func / (a: D4, b: D4) -> D4 { D4(a.v / b.v) }
+    /// a·b + c, rounded once.
+    @_transparent static func multiplyAdd(_ a: D4, _ b: D4, _ c: D4) -> D4 { D4(c.v.addingProduct(a.v, b.v)) }
+    /// c − a·b, rounded once.
+    @_transparent static func negativeMultiplyAdd(_ a: D4, _ b: D4, _ c: D4) -> D4 { D4(c.v.addingProduct(-a.v, b.v)) }
     /// Correctly rounded square root.
     @_transparent var squareRoot: D4 { D4(v.squareRoot()) }
     @_transparent var simd: SIMD4<Double> { v }

@@ -150,18 +150,29 @@ public enum SmallLinearAlgebra {
         return dropped
     }
 
-    /// `forwardSolve` with L from `choleskyDroppingDependent(columnMajor:n:ld:)` (the same arithmetic).
-    @inlinable
-    public static func forwardSolve(columnMajor l: UnsafePointer<Double>, n: Int, ld: Int,
-                                    _ bRe: UnsafeMutablePointer<Double>, _ bIm: UnsafeMutablePointer<Double>) {
-        for j in 0..<n {
-            let ljj = l[j * ld + j]
-            if ljj == 0 { bRe[j] = 0; bIm[j] = 0; continue }
-            var sRe = bRe[j], sIm = bIm[j]
-            for p in 0..<j { let lj = l[p * ld + j]; sRe -= lj * bRe[p]; sIm -= lj * bIm[p] }
-            let inverse = 1 / ljj
-            bRe[j] = sRe * inverse
-            bIm[j] = sIm * inverse
+    /// `forwardSolve` with L from `choleskyDroppingDependent(columnMajor:n:ld:)`, column by column as
+    /// `complexForwardSolve(columnMajorRe:_:n:ld:_:_:)` (the same solution; the same room needed in `bRe`, `bIm`).
+    static func forwardSolve(columnMajor l: UnsafePointer<Double>, n: Int, ld: Int,
+                             _ bRe: UnsafeMutablePointer<Double>, _ bIm: UnsafeMutablePointer<Double>) {
+        for p in 0..<n {
+            let lpp = l[p * ld + p]
+            if lpp == 0 { bRe[p] = 0; bIm[p] = 0; continue }
+            let inverse = 1 / lpp
+            let xRe = bRe[p] * inverse, xIm = bIm[p] * inverse
+            bRe[p] = xRe; bIm[p] = xIm
+            let column = l + p * ld
+            var j = p + 1
+            while j < n && j % 4 != 0 {
+                bRe[j] -= column[j] * xRe; bIm[j] -= column[j] * xIm
+                j += 1
+            }
+            let vRe = D4(xRe), vIm = D4(xIm)
+            while j < n {
+                let lj = D4.load(column + j)
+                (D4.load(bRe + j) - lj * vRe).store(bRe + j)
+                (D4.load(bIm + j) - lj * vIm).store(bIm + j)
+                j += 4
+            }
         }
     }
 
@@ -203,22 +214,33 @@ public enum SmallLinearAlgebra {
         return dropped
     }
 
-    /// `complexForwardSolve` with L from `hermitianCholeskyDroppingDependent(columnMajorRe:_:n:ld:)` (the same arithmetic).
-    @inlinable
-    public static func complexForwardSolve(columnMajorRe lRe: UnsafePointer<Double>, _ lIm: UnsafePointer<Double>, n: Int, ld: Int,
-                                           _ bRe: UnsafeMutablePointer<Double>, _ bIm: UnsafeMutablePointer<Double>) {
-        for j in 0..<n {
-            let ljj = lRe[j * ld + j]
-            if ljj == 0 { bRe[j] = 0; bIm[j] = 0; continue }
-            var sRe = bRe[j], sIm = bIm[j]
-            for p in 0..<j {
-                let r = lRe[p * ld + j], q = lIm[p * ld + j]
-                sRe -= r * bRe[p] - q * bIm[p]
-                sIm -= r * bIm[p] + q * bRe[p]
+    /// `complexForwardSolve` with L from `hermitianCholeskyDroppingDependent(columnMajorRe:_:n:ld:)`, column by column:
+    /// once b_p is final, b_j −= L_jp b_p for every j > p (four rows at a time along the column). Each b_j gets the same
+    /// operations in the same order (p ascending) as in the row-wise routine, so the solution is the same (up to the
+    /// sign of an exact zero). `bRe`, `bIm` need room for n rounded up to a multiple of 4 (the extra entries are
+    /// scratch).
+    static func complexForwardSolve(columnMajorRe lRe: UnsafePointer<Double>, _ lIm: UnsafePointer<Double>, n: Int, ld: Int,
+                                    _ bRe: UnsafeMutablePointer<Double>, _ bIm: UnsafeMutablePointer<Double>) {
+        for p in 0..<n {
+            let lpp = lRe[p * ld + p]
+            if lpp == 0 { bRe[p] = 0; bIm[p] = 0; continue }
+            let inverse = 1 / lpp
+            let xRe = bRe[p] * inverse, xIm = bIm[p] * inverse
+            bRe[p] = xRe; bIm[p] = xIm
+            let cRe = lRe + p * ld, cIm = lIm + p * ld
+            var j = p + 1
+            while j < n && j % 4 != 0 {
+                bRe[j] -= cRe[j] * xRe - cIm[j] * xIm
+                bIm[j] -= cRe[j] * xIm + cIm[j] * xRe
+                j += 1
             }
-            let inverse = 1 / ljj
-            bRe[j] = sRe * inverse
-            bIm[j] = sIm * inverse
+            let vRe = D4(xRe), vIm = D4(xIm)
+            while j < n {
+                let r = D4.load(cRe + j), q = D4.load(cIm + j)
+                (D4.load(bRe + j) - (r * vRe - q * vIm)).store(bRe + j)
+                (D4.load(bIm + j) - (r * vIm + q * vRe)).store(bIm + j)
+                j += 4
+            }
         }
     }
 

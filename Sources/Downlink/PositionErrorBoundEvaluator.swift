@@ -726,11 +726,11 @@ public final class PositionErrorBoundEvaluator {
                 let row = i * kc, out = i * kp
                 @inline(__always) func pulse(_ k: Int, _ sr: D4, _ si: D4, _ fr0: D4, _ fi0: D4) {
                     // w = u·steer; G = Σ w^a, T = Σ a w^a (a = 0..<N)
-                    let wr = uRe * sr - uIm * si, wi = uRe * si + uIm * sr
+                    let wr = fnma(uIm, si, uRe * sr), wi = fma(uRe, si, uIm * sr)
                     var gr: D4, gi: D4, tr: D4, ti: D4
                     if n == 4 {
-                        let w2r = wr * wr - wi * wi, w2i = D4(2) * wr * wi
-                        let w3r = w2r * wr - w2i * wi, w3i = w2r * wi + w2i * wr
+                        let w2r = fnma(wi, wi, wr * wr), w2i = D4(2) * wr * wi
+                        let w3r = fnma(w2i, wi, w2r * wr), w3i = fma(w2r, wi, w2i * wr)
                         let s23r = w2r + w3r, s23i = w2i + w3i
                         gr = D4(1) + wr + s23r; gi = wi + s23i
                         tr = wr + s23r + s23r + w3r; ti = wi + s23i + s23i + w3i
@@ -749,20 +749,20 @@ public final class PositionErrorBoundEvaluator {
                         }
                     }
                     // ψ′ = c ψ/√N; x = ψ′ G; y/π = j ψ′ T = (−Im ψ′T, Re ψ′T)
-                    let fr = fr0 * cRe - fi0 * cIm, fi = fr0 * cIm + fi0 * cRe
-                    let xr = fr * gr - fi * gi, xi = fr * gi + fi * gr
-                    let qr = fr * tr - fi * ti, qi = fr * ti + fi * tr
+                    let fr = fnma(fi0, cIm, fr0 * cRe), fi = fma(fr0, cIm, fi0 * cRe)
+                    let xr = fnma(fi, gi, fr * gr), xi = fma(fr, gi, fi * gr)
+                    let qr = fnma(fi, ti, fr * tr), qi = fma(fr, ti, fi * tr)
                     xr.store(xRe + out + k); xi.store(xIm + out + k)
                     // h += (ar − j ad) x + bs y, with bs y = π bs (−qi, qr)
-                    var hxr = D4.load(hRe + k) - pbX * qi, hxi = D4.load(hIm + k) + pbX * qr
-                    var hyr = D4.load(hRe + kp + k) - pbY * qi, hyi = D4.load(hIm + kp + k) + pbY * qr
-                    if hasAr { hxr += arX * xr; hxi += arX * xi; hyr += arY * xr; hyi += arY * xi }
-                    if hasAd { hxr += adX * xi; hxi -= adX * xr; hyr += adY * xi; hyi -= adY * xr }
+                    var hxr = fnma(pbX, qi, D4.load(hRe + k)), hxi = fma(pbX, qr, D4.load(hIm + k))
+                    var hyr = fnma(pbY, qi, D4.load(hRe + kp + k)), hyi = fma(pbY, qr, D4.load(hIm + kp + k))
+                    if hasAr { hxr = fma(arX, xr, hxr); hxi = fma(arX, xi, hxi); hyr = fma(arY, xr, hyr); hyi = fma(arY, xi, hyi) }
+                    if hasAd { hxr = fma(adX, xi, hxr); hxi = fnma(adX, xr, hxi); hyr = fma(adY, xi, hyr); hyi = fnma(adY, xr, hyi) }
                     hxr.store(hRe + k); hxi.store(hIm + k)
                     hyr.store(hRe + kp + k); hyi.store(hIm + kp + k)
                     if hasMu {
-                        (D4.load(hRe + 2 * kp + k) + alpha * xr).store(hRe + 2 * kp + k)
-                        (D4.load(hIm + 2 * kp + k) + alpha * xi).store(hIm + 2 * kp + k)
+                        fma(alpha, xr, D4.load(hRe + 2 * kp + k)).store(hRe + 2 * kp + k)
+                        fma(alpha, xi, D4.load(hIm + 2 * kp + k)).store(hIm + 2 * kp + k)
                     }
                 }
                 var k = 0
@@ -815,10 +815,10 @@ public final class PositionErrorBoundEvaluator {
                         let br1 = D4.load(xRe + b1 + k), bi1 = D4.load(xIm + b1 + k), bd1 = D4.load(delta + b1 + k)
                         let ar0 = D4.load(xRe + a0 + k), ai0 = D4.load(xIm + a0 + k), as0 = D4.load(sigma + a0 + k)
                         let ar1 = D4.load(xRe + a1 + k), ai1 = D4.load(xIm + a1 + k), as1 = D4.load(sigma + a1 + k)
-                        p100 += ar0 * br0; p200 += ai0 * bi0; p300 += as0 * bd0
-                        p101 += ar0 * br1; p201 += ai0 * bi1; p301 += as0 * bd1
-                        p110 += ar1 * br0; p210 += ai1 * bi0; p310 += as1 * bd0
-                        p111 += ar1 * br1; p211 += ai1 * bi1; p311 += as1 * bd1
+                        p100 = fma(ar0, br0, p100); p200 = fma(ai0, bi0, p200); p300 = fma(as0, bd0, p300)
+                        p101 = fma(ar0, br1, p101); p201 = fma(ai0, bi1, p201); p301 = fma(as0, bd1, p301)
+                        p110 = fma(ar1, br0, p110); p210 = fma(ai1, bi0, p210); p310 = fma(as1, bd0, p310)
+                        p111 = fma(ar1, br1, p111); p211 = fma(ai1, bi1, p211); p311 = fma(as1, bd1, p311)
                         k += 4
                     }
                     @inline(__always) func put(_ slot: Int, _ p1: D4, _ p2: D4, _ p3: D4) {
@@ -847,8 +847,8 @@ public final class PositionErrorBoundEvaluator {
                     let ar1 = D4.load(xRe + a1 + k), ai1 = D4.load(xIm + a1 + k)
                     let br0 = D4.load(xRe + b0 + k), bi0 = D4.load(xIm + b0 + k)
                     let br1 = D4.load(xRe + b1 + k), bi1 = D4.load(xIm + b1 + k)
-                    r00 += ar0 * br0 + ai0 * bi0; r01 += ar0 * br1 + ai0 * bi1
-                    r10 += ar1 * br0 + ai1 * bi0; r11 += ar1 * br1 + ai1 * bi1
+                    r00 = fma(ar0, br0, fma(ai0, bi0, r00)); r01 = fma(ar0, br1, fma(ai0, bi1, r01))
+                    r10 = fma(ar1, br0, fma(ai1, bi0, r10)); r11 = fma(ar1, br1, fma(ai1, bi1, r11))
                     k += 4
                 }
                 xxRe[s0] = r00.sum
@@ -873,11 +873,11 @@ public final class PositionErrorBoundEvaluator {
             while k < kp {
                 let ar = D4.load(xRe + a + k), ai = D4.load(xIm + a + k)
                 let hxr = D4.load(hRe + k), hxi = D4.load(hIm + k), hyr = D4.load(hRe + kp + k), hyi = D4.load(hIm + kp + k)
-                xr += ar * hxr + ai * hxi; xi += ar * hxi - ai * hxr
-                yr += ar * hyr + ai * hyi; yi += ar * hyi - ai * hyr
+                xr = fma(ar, hxr, fma(ai, hxi, xr)); xi = fma(ar, hxi, fnma(ai, hxr, xi))
+                yr = fma(ar, hyr, fma(ai, hyi, yr)); yi = fma(ar, hyi, fnma(ai, hyr, yi))
                 if coherent {
                     // Im{μᴴ x_i} = Σ Re μ Im x − Im μ Re x
-                    mi += D4.load(hRe + 2 * kp + k) * ai - D4.load(hIm + 2 * kp + k) * ar
+                    mi = fma(D4.load(hRe + 2 * kp + k), ai, fnma(D4.load(hIm + 2 * kp + k), ar, mi))
                 }
                 k += 4
             }
@@ -888,10 +888,10 @@ public final class PositionErrorBoundEvaluator {
         var k = 0
         while k < kp {
             let hxr = D4.load(hRe + k), hxi = D4.load(hIm + k), hyr = D4.load(hRe + kp + k), hyi = D4.load(hIm + kp + k)
-            hxx += hxr * hxr + hxi * hxi; hxy += hxr * hyr + hxi * hyi; hyy += hyr * hyr + hyi * hyi
+            hxx = fma(hxr, hxr, fma(hxi, hxi, hxx)); hxy = fma(hxr, hyr, fma(hxi, hyi, hxy)); hyy = fma(hyr, hyr, fma(hyi, hyi, hyy))
             if coherent {
                 let mr = D4.load(hRe + 2 * kp + k), mim = D4.load(hIm + 2 * kp + k)
-                mm += mr * mr + mim * mim
+                mm = fma(mr, mr, fma(mim, mim, mm))
             }
             k += 4
         }
@@ -1143,7 +1143,7 @@ final class PositionSchurSolver {
             var i = first
             while i < end {
                 var sum = D4.load(column + i)
-                for p in 0..<j { sum -= D4.load(a + p * ld + i) * D4(a[p * ld + j]) }
+                for p in 0..<j { sum = fnma(D4.load(a + p * ld + i), D4(a[p * ld + j]), sum) }
                 (sum * inverse).store(column + i)
                 i += 4
             }
@@ -1181,8 +1181,8 @@ final class PositionSchurSolver {
                 for p in 0..<j {
                     let jr = D4(re[p * ld + j]), ji = D4(im[p * ld + j])
                     let lr = D4.load(re + p * ld + i), li = D4.load(im + p * ld + i)
-                    sumRe -= lr * jr + li * ji
-                    sumIm -= li * jr - lr * ji
+                    sumRe = fnma(lr, jr, fnma(li, ji, sumRe))
+                    sumIm = fma(lr, ji, fnma(li, jr, sumIm))
                 }
                 (sumRe * inverse).store(columnRe + i); (sumIm * inverse).store(columnIm + i)
                 i += 4
@@ -1238,6 +1238,10 @@ final class PositionSchurSolver {
         return forward * backward
     }
 }
+
+/// a·b + c and c − a·b with one rounding (`D4.multiplyAdd`): the PEB kernels' accumulations.
+@_transparent private func fma(_ a: D4, _ b: D4, _ c: D4) -> D4 { D4.multiplyAdd(a, b, c) }
+@_transparent private func fnma(_ a: D4, _ b: D4, _ c: D4) -> D4 { D4.negativeMultiplyAdd(a, b, c) }
 
 /// One allocation carved into `Double` regions, each rounded up to an even count (≥ 2) so that every region starts
 /// 16-byte aligned; a region is zero unless taken with `zeroed: false` (for buffers every call overwrites before
