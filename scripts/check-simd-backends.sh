@@ -3,6 +3,7 @@
 # portable Swift SIMD) and checks that a short chain run, a downlink RMSE-vs-power study (hybrid estimates and PEBs)
 # and one-shot PEBs give bit-identical results with all three. Release builds; ~15 minutes on 2 cores.
 set -euo pipefail
+trap 'echo "check-simd-backends: 0 passed, 1 failed (line $LINENO: $BASH_COMMAND exited with $?)" >&2' ERR
 cd "$(dirname "$0")/.."
 lock=/tmp/dmimo-build.lock
 out=$(mktemp -d)

@@ -149,9 +149,8 @@ public final class DownlinkCostEvaluator {
     public static let vectorisedByDefault = true
     #endif
 
-    /// - Parameter vectorised: P2 with N = 4 antennas: fill the Gram matrix four APs at a time (`D4` lanes) and
-    ///   factorise it two rows at a time (SIMD2 lanes, column-major storage); the same arithmetic per entry as the
-    ///   scalar path.
+    /// - Parameter vectorised: P2 with N = 4 antennas: fill the Gram matrix, factorise it and solve four APs (rows) at
+    ///   a time (`D4` lanes, column-major storage); the same arithmetic per entry as the scalar path.
     public init(model: DownlinkCostModel, samples: [Complex<Double>], vectorised: Bool) throws(DownlinkError) {
         guard samples.count == model.sampleCount else {
             throw .sampleCountMismatch(expected: model.sampleCount, got: samples.count)
