@@ -350,16 +350,15 @@ public final class DownlinkCostEvaluator {
         let n = antennaCount
         // distance, array phasor exp(jπ s_m) and carrier phasor of four APs at a time (`cosSin4`: the scalar
         // `cosSin` bit for bit; the geometry has the scalar expressions' operations and order)
-        let ux = D4(u.x), uy = D4(u.y), sign = D4(arraySign), halfTurns = D4(Double.pi), waveNumber = D4(twoPiOverLambda)
+        let halfTurns = D4(Double.pi), waveNumber = D4(twoPiOverLambda)
         var quad = 0
         while quad < apCount {
-            let dx = ux - D4.load(apX + quad), dy = uy - D4.load(apY + quad)
-            let d = (dx * dx + dy * dy).squareRoot
-            let sine = sign * (dy * D4.load(cosO + quad) - dx * D4.load(sinO + quad)) / d
-            let (c, s) = cosSin4(halfTurns * sine)
+            let geometry = APGeometry4(user: u, apX: apX + quad, apY: apY + quad, orientationCos: cosO + quad,
+                                       orientationSin: sinO + quad, arraySign: arraySign)
+            let (c, s) = cosSin4(halfTurns * geometry.sine)
             c.store(arrayCos + quad); s.store(arraySin + quad)
             if coherent {
-                let (rc, rs) = cosSin4(waveNumber * d)
+                let (rc, rs) = cosSin4(waveNumber * geometry.distance)
                 rc.store(rhoRe + quad); rs.store(rhoIm + quad)
             }
             quad += 4

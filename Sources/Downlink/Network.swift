@@ -280,6 +280,23 @@ public struct APGeometry: Sendable {
     }
 }
 
+/// `APGeometry` of one point seen from four APs (lanes m ..< m + 4 of the per-AP arrays: positions, orientation
+/// cosines and sines; every array needs those four entries), with the scalar expressions' operations in the same order,
+/// so each lane is bit for bit what `DownlinkNetwork.geometry` computes.
+struct APGeometry4 {
+    /// Δ = u − p_m (m), d_m (m), s_m = arraySign·sin θ_m, cos θ_m.
+    let dx: D4, dy: D4, distance: D4, sine: D4, cosine: D4
+    @inline(__always)
+    init(user u: Point2, apX: UnsafePointer<Double>, apY: UnsafePointer<Double>, orientationCos: UnsafePointer<Double>,
+         orientationSin: UnsafePointer<Double>, arraySign: Double) {
+        dx = D4(u.x) - D4.load(apX); dy = D4(u.y) - D4.load(apY)
+        distance = (dx * dx + dy * dy).squareRoot
+        let c = D4.load(orientationCos), s = D4.load(orientationSin)
+        sine = D4(arraySign) * (dy * c - dx * s) / distance
+        cosine = (dx * c + dy * s) / distance
+    }
+}
+
 /// √n if n is a perfect square, else nil.
 public func exactSquareRoot(_ n: Int) -> Int? {
     guard n >= 0 else { return nil }

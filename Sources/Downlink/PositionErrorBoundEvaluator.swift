@@ -66,6 +66,8 @@ public final class PositionErrorBoundEvaluator {
     // P2 direct sums: exp(jπ s_m) and c_m per AP (M rounded up to 4; AP arrays padded likewise, padding ignored)
     let arrayCos: UnsafeMutablePointer<Double>, arraySin: UnsafeMutablePointer<Double>
     let carrierCos: UnsafeMutablePointer<Double>, carrierSin: UnsafeMutablePointer<Double>
+    /// P2 direct sums: Δx, Δy, d_m, cos θ_m per AP, rows of `apStride` (M rounded up to 4) entries.
+    let apGeometry: UnsafeMutablePointer<Double>, apStride: Int
     let amplitude: UnsafeMutablePointer<Double>                                    // α_m
     // head coefficients per AP and position axis h (index h·(M+1) + m; entry M is a zero pad lane):
     // column h = Σ_m (ar − j·ad) x_m + bs·y_m
@@ -149,7 +151,7 @@ public final class PositionErrorBoundEvaluator {
         let arrayResponseCount = gramBlocks ? n * (m + 1) : 0, rowScratchCount = gramBlocks ? 16 * ((m + 2) / 2 * 2) : 0
         let paddedAPs = (m + 3) / 4 * 4, phasorCount = direct ? paddedAPs : 0
         var arena = DoubleArena(regions: [
-            paddedAPs, paddedAPs, paddedAPs, paddedAPs, phasorCount, phasorCount, phasorCount, phasorCount,
+            paddedAPs, paddedAPs, paddedAPs, paddedAPs, phasorCount, phasorCount, phasorCount, phasorCount, 4 * phasorCount,
             m * lags, m * lags, lags, lags, lags, lags, gramCount, gramCount, packedCount,
             pulseCount, pulseCount, pulseSumCount, pulseSumCount, pulseHeadCount, pulseHeadCount,
             arrayResponseCount, arrayResponseCount, m + 1, m + 1, m, 2 * (m + 1), 2 * (m + 1), 2 * (m + 1),
@@ -162,6 +164,8 @@ public final class PositionErrorBoundEvaluator {
         apX = allocate(paddedAPs); apY = allocate(paddedAPs); cosO = allocate(paddedAPs); sinO = allocate(paddedAPs)
         arrayCos = allocate(phasorCount, zeroed: false); arraySin = allocate(phasorCount, zeroed: false)
         carrierCos = allocate(phasorCount, zeroed: false); carrierSin = allocate(phasorCount, zeroed: false)
+        apStride = paddedAPs
+        apGeometry = allocate(4 * phasorCount, zeroed: false)
         for i in 0..<m {
             apX[i] = network.apX[i]; apY[i] = network.apY[i]
             cosO[i] = network.apOrientationCos[i]; sinO[i] = network.apOrientationSin[i]
@@ -702,21 +706,21 @@ public final class PositionErrorBoundEvaluator {
             let steerRe = steerReBuffer.baseAddress!, steerIm = steerImBuffer.baseAddress!
             let focusRe = focusReBuffer.baseAddress!, focusIm = focusImBuffer.baseAddress!
             // exp(jπ s_m) and c_m = exp(j(δφ − 2π d_m/λ)) of four APs at a time (the scalar expressions, bit for bit)
-            let ux = D4(u.x), uy = D4(u.y), sign = D4(arraySign), halfTurns = D4(pi), k = D4(waveNumber), offset = D4(phaseOffset)
+            // and the geometry the head coefficients need (Δ, d, cos θ) into `apGeometry`
+            let halfTurns = D4(pi), k = D4(waveNumber), offset = D4(phaseOffset), stride = apStride
             var quad = 0
             while quad < m {
-                let dx = ux - D4.load(apX + quad), dy = uy - D4.load(apY + quad)
-                let d = (dx * dx + dy * dy).squareRoot
-                let sine = sign * (dy * D4.load(cosO + quad) - dx * D4.load(sinO + quad)) / d
-                let (ac, `as`) = cosSin4(halfTurns * sine), (cc, cs) = cosSin4(offset - k * d)
+                let geometry = APGeometry4(user: u, apX: apX + quad, apY: apY + quad, orientationCos: cosO + quad,
+                                           orientationSin: sinO + quad, arraySign: arraySign)
+                let (ac, `as`) = cosSin4(halfTurns * geometry.sine), (cc, cs) = cosSin4(offset - k * geometry.distance)
                 ac.store(arrayCos + quad); `as`.store(arraySin + quad); cc.store(carrierCos + quad); cs.store(carrierSin + quad)
+                geometry.dx.store(apGeometry + quad); geometry.dy.store(apGeometry + stride + quad)
+                geometry.distance.store(apGeometry + 2 * stride + quad); geometry.cosine.store(apGeometry + 3 * stride + quad)
                 quad += 4
             }
             for i in 0..<m {
-                let dx = u.x - apX[i], dy = u.y - apY[i]
-                let d = (dx * dx + dy * dy).squareRoot()
-                let cosine = (dx * cosO[i] + dy * sinO[i]) / d
-                headCoefficients(ap: i, dx: dx, dy: dy, distance: d, cosine: cosine)
+                headCoefficients(ap: i, dx: apGeometry[i], dy: apGeometry[stride + i], distance: apGeometry[2 * stride + i],
+                                 cosine: apGeometry[3 * stride + i])
                 let cRe = D4(carrierCos[i] * unitScale), cIm = D4(carrierSin[i] * unitScale)
                 let uRe = D4(arrayCos[i]), uIm = D4(arraySin[i])
                 let arX = D4(coefAr[i]), adX = D4(coefAd[i]), arY = D4(coefAr[cs + i]), adY = D4(coefAd[cs + i])
