@@ -104,18 +104,31 @@ public final class PositionErrorBoundEvaluator {
     /// How the P2 evaluator forms the inner products of the per-AP model vectors x_m, y_m and the head columns.
     public enum P2Products: Sendable {
         /// Precompute the Gram blocks Φ_mᴴ Φ_j of the precoder basis once (O(M² N² K) at construction); every point is
-        /// then O(M² N²), independent of K. Best when one evaluator serves many points (sweeps).
+        /// then O(M² N²), independent of K. Pays off for many points with many pulses.
         case precoderGram
         /// No precomputation: every point forms x_m[k] and the head columns over the K pulses and sums the products
-        /// directly (O(M² K) per point). Best for a single point (`DownlinkFisher.positionErrorBound(setup)`).
+        /// directly (O(M² K) per point, four pulses per lane group). Always best for a single point
+        /// (`DownlinkFisher.positionErrorBound(setup)`), and per point up to a few N² pulses.
         case directSums
+
+        /// The faster method per point for a reused evaluator: direct sums up to K < 4 N² pulses (coherent) or
+        /// K < 2.5 N² (non-coherent, complex pair products), the precoder Gram blocks beyond. Measured crossover at
+        /// M = 20, N = 4 (`dmimo-downlink bench --only peb --illumination-points K`, K = 25…144): coherent 7.9 vs 12.1 µs
+        /// at K = 25, 11.6 vs 13.5 at 49, 13.4 vs 13.4 at 64; non-coherent 11.8 vs 13.5 at 36, 14.9 vs 13.2 at 49.
+        public static func preferred(antennaCount n: Int, illuminationCount k: Int, processing: DownlinkProcessing) -> P2Products {
+            let pulses = Double(k), blockSize = Double(n * n)
+            return pulses < (processing == .coherent ? 4 : 2.5) * blockSize ? .directSums : .precoderGram
+        }
     }
 
     /// - Parameters:
     ///   - perAPPower: P (W); `noiseVariance`: σ² (W).
+    ///   - p2Products: how P2 forms its inner products; nil: `P2Products.preferred` for this network and processing.
     public init(network: DownlinkNetwork, protocol: DownlinkProtocol, processing: DownlinkProcessing, perAPPower: Double,
                 noiseVariance: Double = DownlinkConstants.noiseVariance, amplitudeModel: AmplitudeModel = .free,
-                p2Products: P2Products = .precoderGram) {
+                p2Products: P2Products? = nil) {
+        let p2Products = p2Products ?? .preferred(antennaCount: network.antennaCount,
+                                                  illuminationCount: network.illuminationCount, processing: processing)
         self.network = network
         self.p2Products = p2Products
         self.protocol = `protocol`
@@ -270,7 +283,7 @@ public final class PositionErrorBoundEvaluator {
     }
 
     /// Convenience: the evaluator of a Fisher setup's network, protocol, processing, power, noise and amplitude model.
-    public convenience init(_ setup: FisherSetup, p2Products: P2Products = .precoderGram) {
+    public convenience init(_ setup: FisherSetup, p2Products: P2Products? = nil) {
         self.init(network: setup.network, protocol: setup.protocol, processing: setup.processing, perAPPower: setup.perAPPower,
                   noiseVariance: setup.noiseVariance, amplitudeModel: setup.amplitudeModel, p2Products: p2Products)
     }

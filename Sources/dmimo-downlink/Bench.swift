@@ -33,8 +33,9 @@ struct Bench: ParsableCommand {
             Headline: the one-shot DownlinkFisher.positionErrorBound(setup), from the network and the position only \
             (P2: direct sums over the pulses, no precomputed Gram blocks), as the numpy reference builds the dense \
             Jacobian and inverts the Fisher information per point. Also shown: a PositionErrorBoundEvaluator reused \
-            across points (the sweep path; the P2 Gram blocks precomputed once) and, for P2, a reused evaluator with the \
-            one-shot's direct sums (the difference to the one-shot row is the cost of building the evaluator).
+            across points (the sweep path; for P2 both methods: the precoder Gram blocks precomputed once, and the \
+            one-shot's direct sums, whose difference to the one-shot row is the cost of building the evaluator; sweeps \
+            use the faster one for K, PositionErrorBoundEvaluator.P2Products.preferred).
 
             coarse grid pass (ms): the 41 × 41 cost grid of stage 1, per protocol and processing.
 
@@ -73,6 +74,10 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Option(name: .customLong("illumination-points"),
+            help: "Number of illumination points K (a perfect square >= 20, the AP count: the P2 hybrid estimator needs K >= M). The numpy reference (--baseline) is for the default K = 36 only.")
+    var illuminationPoints: Int = DownlinkConstants.illuminationPoints
+
     @Option(help: "Sections to time, comma-separated: hybrid (estimates), coarse (grid passes), peb (PEB points). Default: all three; rows of skipped sections are left out.")
     var only: String?
 
@@ -85,6 +90,12 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard estimates >= 1, repeats >= 1, pebBatch >= 1 else { throw ValidationError("--estimates, --repeats and --peb-batch must be >= 1") }
         guard target > 0 else { throw ValidationError("--target must be > 0") }
+        guard illuminationPoints >= 20, exactSquareRoot(illuminationPoints) != nil else {
+            throw ValidationError("--illumination-points must be a perfect square >= 20 (25, 36, 49, ...); got \(illuminationPoints)")
+        }
+        guard baseline == nil || illuminationPoints == DownlinkConstants.illuminationPoints else {
+            throw ValidationError("--baseline: the numpy reference times the default network (K = \(DownlinkConstants.illuminationPoints)); drop --illumination-points or --baseline")
+        }
         let unknown = sections.subtracting(["hybrid", "coarse", "peb"])
         guard unknown.isEmpty, !sections.isEmpty else {
             throw ValidationError("--only takes a comma-separated list of hybrid, coarse, peb (got \(only ?? ""))")
@@ -131,7 +142,9 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let network = try DownlinkNetwork()
+        var networkOptions = DownlinkNetworkOptions()
+        networkOptions.illuminationPoints = illuminationPoints
+        let network = try DownlinkNetwork(options: networkOptions)
         let user = DownlinkConstants.userPosition, phase = DownlinkConstants.phaseOffset
         let power = watts(fromDBm: 0)
         var estimateTimes: [String: Double] = [:], oneShotTimes: [String: Double] = [:]
@@ -178,7 +191,7 @@ struct Bench: ParsableCommand {
                 // PEB: the one-shot call builds everything per point; the evaluator is built once per (network,
                 // protocol, processing), as a sweep does.
                 let setup = FisherSetup(network: network, protocol: proto, processing: processing, user: user, perAPPower: power)
-                let evaluator = PositionErrorBoundEvaluator(setup)
+                let evaluator = PositionErrorBoundEvaluator(setup, p2Products: .precoderGram)
                 let directEvaluator = PositionErrorBoundEvaluator(setup, p2Products: .directSums)
                 var batches: [Double] = [], oneShotBatches: [Double] = [], directBatches: [Double] = []
                 for _ in 0..<repeats where sections.contains("peb") {
@@ -206,7 +219,7 @@ struct Bench: ParsableCommand {
         var networkBatches: [Double] = []
         for _ in 0..<repeats {
             let start = clock.now()
-            for _ in 0..<pebBatch { sink += try DownlinkNetwork().focusRe[1] }
+            for _ in 0..<pebBatch { sink += try DownlinkNetwork(options: networkOptions).focusRe[1] }
             networkBatches.append((clock.now() - start) / Double(pebBatch))
         }
         let networkBuild = median(networkBatches)
@@ -243,7 +256,7 @@ struct Bench: ParsableCommand {
         }
         for proto in ["P1", "P2"] {
             for (key, label) in processingNames {
-                add("PEB \(proto) \(label), evaluator reused", headline: false, pebTimes["\(proto)_\(key)"], base?.peb_s["\(proto)_\(key)"])
+                add("PEB \(proto) \(label), evaluator reused" + (proto == "P2" ? ", Gram blocks" : ""), headline: false, pebTimes["\(proto)_\(key)"], base?.peb_s["\(proto)_\(key)"])
                 if proto == "P2" {
                     add("PEB \(proto) \(label), direct sums, evaluator reused", headline: false, pebDirectTimes["\(proto)_\(key)"],
                         base?.peb_s["\(proto)_\(key)"])
@@ -266,7 +279,7 @@ struct Bench: ParsableCommand {
                                  build: build, clock: clockName))
             return
         }
-        print("dmimo-downlink bench (\(build), \(clockName)): M = 20, N = 4, K = 36, 0 dBm, u = (1, 1) m; medians, one thread")
+        print("dmimo-downlink bench (\(build), \(clockName)): M = 20, N = 4, K = \(illuminationPoints), 0 dBm, u = (1, 1) m; medians, one thread")
         if let base {
             let baseClock = base.clock ?? "unknown clock"
             print("numpy reference: \(baseline!) (\(baseClock), BLAS threads \(base.blas_threads ?? "not recorded"))"

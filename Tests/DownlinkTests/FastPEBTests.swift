@@ -37,7 +37,7 @@ func randomUsers(count: Int, step: Int) -> [Point2] {
         for (networkIndex, (name, network)) in networks.enumerated() {
             let power = watts(fromDBm: -7.5 + 5 * Double(networkIndex))
             let evaluator = PositionErrorBoundEvaluator(network: network, protocol: proto, processing: processing, perAPPower: power,
-                                                        amplitudeModel: amplitudeModel)
+                                                        amplitudeModel: amplitudeModel, p2Products: .precoderGram)
             let direct = PositionErrorBoundEvaluator(network: network, protocol: proto, processing: processing, perAPPower: power,
                                                      amplitudeModel: amplitudeModel, p2Products: .directSums)
             for (pointIndex, user) in randomUsers(count: 12, step: 10 * index + networkIndex).enumerated() {
@@ -68,7 +68,8 @@ func randomUsers(count: Int, step: Int) -> [Point2] {
             for processing in DownlinkProcessing.allCases {
                 for amplitudeModel in AmplitudeModel.allCases {
                     let evaluator = PositionErrorBoundEvaluator(network: network, protocol: .p2, processing: processing,
-                                                                perAPPower: watts(fromDBm: 0), amplitudeModel: amplitudeModel)
+                                                                perAPPower: watts(fromDBm: 0), amplitudeModel: amplitudeModel,
+                                                                p2Products: .precoderGram)
                     for user in randomUsers(count: 4, step: 100 + k) {
                         let setup = FisherSetup(network: network, protocol: .p2, processing: processing, user: user,
                                                 perAPPower: watts(fromDBm: 0), amplitudeModel: amplitudeModel)
