@@ -184,7 +184,7 @@ public final class DownlinkCostEvaluator {
         rhoRe = allocate(paddedAPs); rhoIm = allocate(paddedAPs)
         energy = allocate(apCount)
         packed = vectorised && model.protocol == .p2 && antennaCount == 4
-        ld = (apCount + 3) / 4 * 4
+        ld = paddedAPs
         matRe = allocate(ld * apCount); matIm = allocate(ld * apCount)
         // Packed Gram: lane quad q = (row AP i, column APs j ..< j + 4), slots of row i start at rowStart[i] (a multiple
         // of 4); entry e of the N × N block at [128q + 8e + lane] (re) and [128q + 8e + 4 + lane] (im). Padding lanes
@@ -194,7 +194,7 @@ public final class DownlinkCostEvaluator {
         for i in 0..<apCount { rowStart[i] = slots; slots += (i + 4) / 4 * 4 }
         rowStart[apCount] = slots
         gramPacked = allocate(packed ? slots * 32 : 0)
-        laneStride = (apCount + 3) / 4 * 4
+        laneStride = paddedAPs
         laneVRe = allocate(packed ? 4 * laneStride : 0); laneVIm = allocate(packed ? 4 * laneStride : 0)
         if packed {
             for i in 0..<apCount {
