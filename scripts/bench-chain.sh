@@ -12,7 +12,7 @@ for J in 4 12 24; do
   for N in 1024 4096; do
     "$bin/chain-controller" run --set scenario.panels=$J --set filter.particles=$N --steps "$steps" \
       --out "$out/J$J-N$N" "$@" >/dev/null 2>"$out/J$J-N$N.err" || { echo "J=$J N_p=$N failed: $(tail -1 "$out/J$J-N$N.err")"; continue; }
-    python3 - "$out/J$J-N$N/summary.json" "$J" "$N" <<'PY'
+    scripts/python - "$out/J$J-N$N/summary.json" "$J" "$N" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 lat, comp, link = s["latency_us"], s["compute_us"], s["link_us"]

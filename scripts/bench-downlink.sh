@@ -14,10 +14,10 @@ mkdir -p "$out"
 flock /tmp/dmimo-build.lock swift build -c release -Xswiftc -enable-testing --product dmimo-downlink >/dev/null
 for round in $(seq 1 "$rounds"); do
     echo "round $round of $rounds: numpy reference, then Swift..." >&2
-    OPENBLAS_NUM_THREADS=1 python3 scripts/downlink_numpy_reference.py --out "$out/numpy-$round.json" >/dev/null
+    OPENBLAS_NUM_THREADS=1 scripts/python scripts/downlink_numpy_reference.py --out "$out/numpy-$round.json" >/dev/null
     .build/release/dmimo-downlink bench --baseline "$out/numpy-$round.json" --json "$@" > "$out/swift-$round.json"
 done
-python3 - "$out" "$rounds" <<'PY'
+scripts/python - "$out" "$rounds" <<'PY'
 import csv, json, statistics, sys
 out, rounds = sys.argv[1], int(sys.argv[2])
 rows = {}

@@ -12,7 +12,7 @@ shared=${DMIMO_SHARED:-$(cd .. && pwd)/shared}
 sizes=${SIZES:-"1024 4096 16384"}
 out=$(mktemp -d)
 flock /tmp/dmimo-build.lock swift build -c release --product panel-bench >/dev/null
-(cd "$out" && python3 "$shared/ref/perf/gen_input.py" >/dev/null)
+(cd "$out" && "$OLDPWD/scripts/python" "$shared/ref/perf/gen_input.py" >/dev/null)
 # The C baseline is built (and timed once) by its own run.sh; then Swift and C are timed alternately, size by
 # size, for three rounds, so that both see the same machine load; each reports its best median of the rounds.
 echo "building and running the C baseline (run.sh)..." >&2
@@ -26,8 +26,8 @@ for round in 1 2 3; do
     done; done
 done
 echo "running the numpy reference..." >&2
-python3 scripts/bench-numpy.py "$out/in_M6.bin" --sizes "$sizes" > "$out/numpy.txt"
-python3 - "$out" <<'PY'
+scripts/python scripts/bench-numpy.py "$out/in_M6.bin" --sizes "$sizes" > "$out/numpy.txt"
+scripts/python - "$out" <<'PY'
 import re, sys
 out = sys.argv[1]
 swift, c, numpy = {}, {}, {}

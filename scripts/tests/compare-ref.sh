@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(swift build -c release -Xswiftc -enable-testing --show-bin-path)
-python3 scripts/compare-ref.py short --swift-bin "$bin/loca-run"
+scripts/python scripts/compare-ref.py short --swift-bin "$bin/loca-run"

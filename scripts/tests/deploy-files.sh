@@ -36,13 +36,13 @@ grep -q '^ExecStart=.*panel-node run .*--keys-dir %d' deploy/systemd/panel-node@
 grep -q '^ExecStart=.*dmimo-downlink serve .*--keys-dir %d' deploy/systemd/dmimo-downlink.service || { ok=0; echo "  downlink unit: no --keys-dir %d"; }
 [ "$(grep -c '^ExecStart.*chain-controller \(check\|run\) .*--set security.keys_dir=%d' deploy/systemd/chain-controller.service)" -eq 2 ] \
   || { ok=0; echo "  controller unit: check and run do not both set security.keys_dir=%d"; }
-python3 -c 'import sys, yaml; sys.exit(yaml.safe_load(open("deploy/systemd/experiment.yaml.example"))["security"]["curve"] is not True)' \
+scripts/python -c 'import sys, yaml; sys.exit(yaml.safe_load(open("deploy/systemd/experiment.yaml.example"))["security"]["curve"] is not True)' \
   || { ok=0; echo "  experiment.yaml.example does not set security.curve: true"; }
 [ $ok -eq 1 ] && pass "systemd: every unit loads public.keys and only its own node's key (LoadCredential) and passes --keys-dir %d; experiment.yaml.example sets security.curve: true" \
   || fail "systemd key wiring"
 
 # 2. Kubernetes manifests: YAML, kinds, image, commands, ports, index mapping
-if out=$(python3 - <<'PY' 2>&1
+if out=$(scripts/python - <<'PY' 2>&1
 import sys, yaml
 docs = {}
 for f in ["panels", "controller", "downlink", "kustomization"]:
@@ -117,7 +117,7 @@ else
 fi
 
 # 3. ssh launcher --dry-run on the 3-host example inventory (keys to be made in a directory that does not exist)
-dry=$(python3 deploy/ssh/dmimo-ssh.py --inventory deploy/inventory.example.yaml --dry-run launch --name demo --keys "$tmp/lab-keys" --chain-controller chain-controller -- --steps 100)
+dry=$(scripts/python deploy/ssh/dmimo-ssh.py --inventory deploy/inventory.example.yaml --dry-run launch --name demo --keys "$tmp/lab-keys" --chain-controller chain-controller -- --steps 100)
 ssh_lines=$(grep -c '^ssh ' <<<"$dry" || true)
 hosts=$(grep '^ssh ' <<<"$dry" | awk '{print $6}' | sort -u | tr '\n' ' ')
 ok=1
@@ -142,7 +142,7 @@ want="dmimo@ctl.lab:/var/tmp/dmimo/demo/keys/=public.keys,controller.key,downlin
 [ "$(grep -c "mkdir -p -m 700 /var/tmp/dmimo/demo/keys" <<<"$dry")" -eq 3 ] || { ok=0; echo "  key directories not made 0700"; }
 [ "$(grep '^ssh ' <<<"$dry" | grep -v "mkdir -p /var" | grep -c "chmod 600 /var/tmp/dmimo/demo/keys/\*.key || exit 1; ")" -eq 5 ] \
   || { ok=0; echo "  key files not made 0600 before a node starts"; }
-plain=$(python3 deploy/ssh/dmimo-ssh.py --inventory deploy/inventory.example.yaml --dry-run launch --name demo --plain -- --steps 100)
+plain=$(scripts/python deploy/ssh/dmimo-ssh.py --inventory deploy/inventory.example.yaml --dry-run launch --name demo --plain -- --steps 100)
 grep -q -- 'keys' <<<"$plain" && { ok=0; echo "  --plain still uses keys"; }
 [ $ok -eq 1 ] && pass "ssh --dry-run: 8 ssh commands on 3 hosts, 8 panels, check and run with the inventory's endpoints; CURVE keys made once, each host gets public.keys and only its own nodes' keys (0600), --plain uses none" \
   || fail "ssh --dry-run output:"$'\n'"$dry"
@@ -181,7 +181,7 @@ SH
     printf 'controller: {host: controller, port: 5500}\ndownlink: {host: downlink, port: 5600}\npanels:\n'
     for k in 0 1 2 3 4 5 6 7; do printf '  - {index: %d, host: panel-%d, port: %d}\n' "$k" $(( k / 4 )) $(( 5550 + k % 4 )); done
   } > "$tmp/inventory.yaml"
-  launcher() { PATH="$tmp/shim:$PATH" DM_SHIM_RID=$rid python3 deploy/ssh/dmimo-ssh.py --inventory "$tmp/inventory.yaml" "$@"; }
+  launcher() { PATH="$tmp/shim:$PATH" DM_SHIM_RID=$rid scripts/python deploy/ssh/dmimo-ssh.py --inventory "$tmp/inventory.yaml" "$@"; }
   status=0
   keys=(--keys "$tmp/e2e-keys" --chain-controller "$bin/chain-controller")
   launcher launch --name e2e "${keys[@]}" --wait --poll-s 0.3 -- --steps 60 > "$tmp/launch.txt" 2>&1 || status=$?
@@ -197,9 +197,9 @@ SH
     --out "$tmp/inproc" > /dev/null 2>&1
   if [ $status -ne 0 ] || [ ! -f "$tmp/collected/$name/results/per_step.csv" ]; then
     fail "ssh launcher across namespaces (exit $status): $(tail -5 "$tmp/launch.txt")"
-  elif ! python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["security"]; sys.exit(not (s["curve"] and s["controller_handshakes_admitted"] >= 8))' \
+  elif ! scripts/python -c 'import json, sys; s = json.load(open(sys.argv[1]))["security"]; sys.exit(not (s["curve"] and s["controller_handshakes_admitted"] >= 8))' \
        "$tmp/collected/$name/results/summary.json"; then
-    fail "ssh launcher run did not use CURVE: $(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["security"])' "$tmp/collected/$name/results/summary.json")"
+    fail "ssh launcher run did not use CURVE: $(scripts/python -c 'import json, sys; print(json.load(open(sys.argv[1]))["security"])' "$tmp/collected/$name/results/summary.json")"
   elif cmp -s <(cut -d, -f1-10 "$tmp/inproc/per_step.csv") <(cut -d, -f1-10 "$tmp/collected/$name/results/per_step.csv"); then
     pass "ssh launcher: launch/wait/collect/stop of J=8 on 3 namespace hosts (4+4 panels) over CURVE, 60 steps identical to in-process; logs collected from $(ls "$tmp/collected/$name/logs" | wc -l) hosts"
   else

@@ -60,7 +60,7 @@ pass() { echo "netns-chain: ok: $*"; }
 # DMIMO_NETNS_CURVE=0), the controller admitted at least one handshake per panel and refused none — and that the
 # run's key directory is gone; prints a short description, fails (status 1) with the reason.
 security_of() {
-  python3 - "$1/summary.json" "$2" "$curve" <<'PY'
+  scripts/python - "$1/summary.json" "$2" "$curve" <<'PY'
 import json, os, sys
 summary, panels, curve = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3] == "1"
 sec = summary["security"]
@@ -96,7 +96,7 @@ estimates_match_in_process() {
     fail "estimates differ from the in-process run: $(grep -E '^(steps:|chain-controller:)' "$tmp/netns.txt" | head -4 | tr '\n' ' ')"
     { diff <(cut -d, -f1-10 "$tmp/inproc/per_step.csv") <(cut -d, -f1-10 "$tmp/netns/per_step.csv") || true; } | head -5
   fi
-  python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["panel_endpoints"][0] != "tcp://panel-0:5550")' "$tmp/netns/manifest.json" || fail "manifest does not list the host-name endpoints"
+  scripts/python -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["panel_endpoints"][0] != "tcp://panel-0:5550")' "$tmp/netns/manifest.json" || fail "manifest does not list the host-name endpoints"
   local left; left=$(dm_ns_of_run "${rid}n" | wc -l)
   [ "$left" -eq 0 ] || fail "$left namespaces left behind by run-chain.sh"
 }
@@ -194,7 +194,7 @@ link_cut_mid_run_loses_no_step() {
   grep -E "panel $cut_panel (left|back in) the route" "$tmp/linkcut.txt" | sed 's/^/  /' || true
   local verdict written_at_cut
   written_at_cut=$(sed -n "s/^netns: cut panel $cut_panel .*(\([0-9]*\) steps written)\$/\1/p" "$out/netns.txt")
-  if verdict=$(python3 - "$out" "$steps_cut" "$cut_panel" "${written_at_cut:-0}" <<'PY'
+  if verdict=$(scripts/python - "$out" "$steps_cut" "$cut_panel" "${written_at_cut:-0}" <<'PY'
 import csv, json, sys
 out, steps, cut, written_at_cut = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 summary = json.load(open(f"{out}/summary.json"))
