@@ -78,13 +78,14 @@ let package = Package(
         .executableTarget(name: "panel-bench", dependencies: ["Localization", "Scenario", "CMallocCounter"],
                           swiftSettings: strict),
 
-        // MARK: tests (unit tests per module; ProcessTests start real processes)
+        // MARK: tests (unit tests per module; ProcessTests start real processes; fixtures in Tests/Fixtures)
+        .target(name: "TestFixtures", path: "Tests/TestFixtures"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario"]),
-        .testTarget(name: "DownlinkTests", dependencies: ["Downlink", "Scenario"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TestFixtures"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "TestFixtures"]),
+        .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario", "TestFixtures"]),
+        .testTarget(name: "DownlinkTests", dependencies: ["Downlink", "Scenario", "TestFixtures"]),
         .testTarget(name: "ProcessTests", dependencies: ["ChainRuntime", "Config"]),
         .testTarget(name: "EndpointCheckTests", dependencies: ["ChainRuntime", "Wire", "ZeroMQ"]),
     ]

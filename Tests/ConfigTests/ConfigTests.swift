@@ -4,16 +4,11 @@ import Testing
 import Yams
 @testable import Config
 import Scenario
+import TestFixtures
 
 private let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-private var sharedRoot: URL {
-    if let override = ProcessInfo.processInfo.environment["DMIMO_SHARED"], !override.isEmpty {
-        return URL(fileURLWithPath: override)
-    }
-    return repositoryRoot.appendingPathComponent("../shared").standardizedFileURL
-}
 
 private func message(_ body: () throws -> Void) -> String? {
     do { try body(); return nil } catch { return "\(error)" }
@@ -53,11 +48,10 @@ private func message(_ body: () throws -> Void) -> String? {
         }
     }
 
-    /// The filter and model constants of vectors/loca_scenario.json (`constants`, `constants.filter`, named as
+    /// The filter and model constants of Tests/Fixtures/loca_scenario.json (`constants`, `constants.filter`, named as
     /// in the reference's default_filter_params) are the config defaults.
     @Test func defaultsMatchTheGoldenConstants() throws {
-        let data = try Data(contentsOf: sharedRoot.appendingPathComponent("vectors/loca_scenario.json"))
-        let golden = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let golden = try Fixtures.jsonObject("loca_scenario.json")
         let constants = try #require(golden["constants"] as? [String: Any])
         let filter = try #require(constants["filter"] as? [String: Any])
         let config = ExperimentConfig()

@@ -26,16 +26,16 @@ func relative(_ a: Double, _ b: Double) -> Double {
 @Suite struct ReferenceValueTests {
     /// §1: λ and σ².
     @Test func constants() throws {
-        let lambda = try #require(SpecReference.matches("λ = c/f0 = (\(SpecReference.numberPattern)) m", in: SpecReference.text).first)
+        let lambda = try #require(SpecReference.matches("λ = c/f0 = (\(SpecReference.numberPattern)) m", in: try SpecReference.text).first)
         #expect(SpecReference.agrees(DownlinkConstants.wavelength, lambda[0]))
-        let noise = try #require(SpecReference.matches("σ² = (\(SpecReference.numberPattern)) W \\(", in: SpecReference.text).first)
+        let noise = try #require(SpecReference.matches("σ² = (\(SpecReference.numberPattern)) W \\(", in: try SpecReference.text).first)
         #expect(SpecReference.agrees(DownlinkConstants.noiseVariance, noise[0]))
     }
 
     /// §2: AP positions (table) and orientations (degree list).
     @Test func geometry() throws {
         let network = makeNetwork()
-        let row = try #require(SpecReference.table(after: "**AP positions** p_m").first)
+        let row = try #require(try SpecReference.table(after: "**AP positions** p_m").first)
         let printed = row.dropFirst().joined(separator: " ")
         let pairs = SpecReference.matches("\\((\(SpecReference.numberPattern)),(\(SpecReference.numberPattern))\\)", in: printed)
         #expect(pairs.count == 20)
@@ -43,7 +43,7 @@ func relative(_ a: Double, _ b: Double) -> Double {
             #expect(network.apX[m] == SpecReference.number(pair[0]))
             #expect(network.apY[m] == SpecReference.number(pair[1]))
         }
-        let list = try #require(SpecReference.paragraph(startingWith: "Values in degrees:"))
+        let list = try #require(try SpecReference.paragraph(startingWith: "Values in degrees:"))
         let degrees = SpecReference.matches("(\(SpecReference.numberPattern))[,.]", in: String(list.dropFirst("Values in degrees:".count)))
             .map { $0[0] }.prefix(20)
         #expect(degrees.count == 20)
@@ -62,7 +62,7 @@ func relative(_ a: Double, _ b: Double) -> Double {
         let power = watts(fromDBm: 0)
         let x = DownlinkSignalModel.coherentModel(network: network, user: Point2(1, 1), perAPPower: power)
         let z = DownlinkSignalModel.nonCoherentModel(network: network, user: Point2(1, 1), perAPPower: power)
-        let paragraph = try #require(SpecReference.paragraph(startingWith: "Sample values (u = (1,1)"))
+        let paragraph = try #require(try SpecReference.paragraph(startingWith: "Sample values (u = (1,1)"))
         let n = SpecReference.numberPattern
         func complexValue(_ name: String) throws -> (String, String, Double) {
             let escaped = NSRegularExpression.escapedPattern(for: name)
@@ -95,7 +95,7 @@ func relative(_ a: Double, _ b: Double) -> Double {
     /// §7: PEB at u = (1, 1) vs per-AP power, all four columns.
     @Test func pebVersusPower() throws {
         let network = makeNetwork()
-        let rows = SpecReference.table(after: "**PEB at u = (1, 1) m vs per-AP power**")
+        let rows = try SpecReference.table(after: "**PEB at u = (1, 1) m vs per-AP power**")
         #expect(rows.count == 3)
         for row in rows {
             let power = try #require(SpecReference.number(row[0]))
@@ -110,7 +110,7 @@ func relative(_ a: Double, _ b: Double) -> Double {
     /// §7: PEB vs x at y = 1 m, 0 dBm.
     @Test func pebVersusX() throws {
         let network = makeNetwork()
-        let rows = SpecReference.table(after: "**PEB vs x at y = 1 m, P = 0 dBm**")
+        let rows = try SpecReference.table(after: "**PEB vs x at y = 1 m, P = 0 dBm**")
         #expect(rows.count == 6)
         for row in rows {
             let x = try #require(SpecReference.number(row[0]))
@@ -128,7 +128,7 @@ func relative(_ a: Double, _ b: Double) -> Double {
         let network = makeNetwork()
         let lambda = network.wavelength
         let points = [Point2(1.01, 0.99), Point2(1 + lambda / 8, 1)]
-        let rows = SpecReference.table(after: "**Noiseless cost values.**")
+        let rows = try SpecReference.table(after: "**Noiseless cost values.**")
         #expect(rows.count == 4)
         let n = SpecReference.numberPattern
         for row in rows {
@@ -161,7 +161,7 @@ func relative(_ a: Double, _ b: Double) -> Double {
     /// §7: average coherent PEB over the 20 × 20 cell-centred grid vs K, fixed per-AP power and fixed energy.
     @Test(arguments: [4, 9, 16, 36, 64])
     func averagePEBVersusK(k: Int) throws {
-        let rows = SpecReference.table(after: "**Average PEB over the illumination region vs K**")
+        let rows = try SpecReference.table(after: "**Average PEB over the illumination region vs K**")
         let row = try #require(rows.first { $0[0] == String(k) })
         let network = makeNetwork { $0.illuminationPoints = k }
         for (column, proto) in [(1, DownlinkProtocol.p1), (2, .p2)] {
@@ -176,7 +176,7 @@ func relative(_ a: Double, _ b: Double) -> Double {
     /// §7: non-coherent averages (prose under the K table).
     @Test(arguments: [4, 9, 16, 36, 64])
     func averageNonCoherentPEBVersusK(k: Int) throws {
-        let paragraph = try #require(SpecReference.paragraph(startingWith: "Non-coherent averages (0 dBm):"))
+        let paragraph = try #require(try SpecReference.paragraph(startingWith: "Non-coherent averages (0 dBm):"))
         let n = SpecReference.numberPattern
         let network = makeNetwork { $0.illuminationPoints = k }
         let p1 = try #require(SpecReference.matches("P1 ((?:\(n), )+\(n)) for K = ((?:[0-9]+, )+[0-9]+);", in: paragraph).first)
@@ -209,7 +209,7 @@ func relative(_ a: Double, _ b: Double) -> Double {
         #expect(abs(estimate.phaseOffset - DownlinkConstants.phaseOffset) < 1e-6)
         if proto == .p1 {
             let printed = try #require(SpecReference.matches("û_g = \\((\(SpecReference.numberPattern)), (\(SpecReference.numberPattern))\\) for P1",
-                                                             in: SpecReference.text).first)
+                                                             in: try SpecReference.text).first)
             #expect(SpecReference.agrees(estimate.fine.minimiser.x, printed[0]), "\(estimate.fine.minimiser)")
             #expect(SpecReference.agrees(estimate.fine.minimiser.y, printed[1]), "\(estimate.fine.minimiser)")
         }

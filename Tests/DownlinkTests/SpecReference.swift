@@ -1,27 +1,16 @@
-// SpecReference: reads the reference values of DOWNLINK.md (§2, §3, §5, §7, §8) from the spec file itself.
+// SpecReference: reads the downlink reference values (MODEL.md §DL.1–§DL.8) as printed, from Tests/Fixtures.
 import Foundation
+import TestFixtures
 
-/// The spec file, found relative to this repository (`<repo>/../shared/spec/DOWNLINK.md`) or under `$DMIMO_SHARED`.
+/// The reference values in their printed form (`Tests/Fixtures/downlink_reference.md`): the tests compare to the
+/// printed digits, so the fixture keeps them as printed.
 enum SpecReference {
-    static let sharedDirectory: URL = {
-        if let override = ProcessInfo.processInfo.environment["DMIMO_SHARED"], !override.isEmpty {
-            return URL(fileURLWithPath: override)
-        }
-        // Tests/DownlinkTests/SpecReference.swift → repository root → ../shared
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return repository.deletingLastPathComponent().appendingPathComponent("shared")
-    }()
+    private static let loaded = Result { try Fixtures.text("downlink_reference.md") }
 
-    static let text: String = {
-        let url = sharedDirectory.appendingPathComponent("spec/DOWNLINK.md")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            fatalError("cannot read \(url.path); set DMIMO_SHARED to the shared directory")
-        }
-        return text
-    }()
+    /// The fixture's text; a missing fixture is an error naming the file (a test failure, not a crash).
+    static var text: String { get throws { try loaded.get() } }
 
-    static var lines: [String] { text.components(separatedBy: "\n") }
+    static var lines: [String] { get throws { try text.components(separatedBy: "\n") } }
 
     /// Parses a spec number: Unicode minus, "e−6" exponents, "∞", a leading "+".
     static func number(_ raw: String) -> Double? {
@@ -49,8 +38,8 @@ enum SpecReference {
 
     /// The markdown table that follows the first line containing `heading`: rows of trimmed cells, without the
     /// header row and the separator.
-    static func table(after heading: String) -> [[String]] {
-        let all = lines
+    static func table(after heading: String) throws -> [[String]] {
+        let all = try lines
         guard let start = all.firstIndex(where: { $0.contains(heading) }) else { return [] }
         var rows: [[String]] = []
         var index = start
@@ -67,11 +56,11 @@ enum SpecReference {
     }
 
     /// The first line containing `marker`.
-    static func line(containing marker: String) -> String? { lines.first { $0.contains(marker) } }
+    static func line(containing marker: String) throws -> String? { try lines.first { $0.contains(marker) } }
 
     /// The text from the first occurrence of `marker` to the next blank line.
-    static func paragraph(startingWith marker: String) -> String? {
-        let all = lines
+    static func paragraph(startingWith marker: String) throws -> String? {
+        let all = try lines
         guard let start = all.firstIndex(where: { $0.contains(marker) }) else { return nil }
         var out: [String] = []
         var index = start
@@ -95,7 +84,7 @@ enum SpecReference {
     /// A value the spec should print but does not.
     struct Missing: Error, CustomStringConvertible {
         var name: String
-        var description: String { "DOWNLINK.md does not print \(name) where expected" }
+        var description: String { "Tests/Fixtures/downlink_reference.md does not print \(name) where expected" }
     }
 
     /// A spec-format number pattern: −5.449012e−2, 0.4055, 8.494, ∞.

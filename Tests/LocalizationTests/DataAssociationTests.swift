@@ -110,10 +110,10 @@ private func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
     }
 
     /// The iteration cap is honoured and reported as not converged.
-    @Test func iterationCap() {
-        let problem = MPCReferenceFixture.associationCases.first { $0.iterations == 1000 }.map {
-            AssociationProblem(featureCount: $0.features, measurementCount: $0.measurements, logInputs: $0.logInputs)
-        }!
+    @Test func iterationCap() throws {
+        let capped = try #require(try MPCReferenceFixture.load().associationCases.first { $0.iterations == 1000 })
+        let problem = AssociationProblem(featureCount: capped.features, measurementCount: capped.measurements,
+                                         logInputs: capped.logInputs)
         let solution = problem.solve(tolerance: 1e-6, maxIterations: 1000)
         #expect(solution.iterations == 1000 && !solution.converged)
         let short = problem.solve(tolerance: 1e-6, maxIterations: 3)
@@ -121,9 +121,10 @@ private func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
     }
 
     /// The reference's log ν, iteration counts and marginals (tolerance 1e−6, cap 1000) on 242 cases, K, M ≤ 6.
-    @Test func matchesNumpyReference() {
+    @Test func matchesNumpyReference() throws {
+        let cases = try MPCReferenceFixture.load().associationCases
         var worstMessage = 0.0, worstMarginal = 0.0, iterationMismatches = 0
-        for c in MPCReferenceFixture.associationCases {
+        for c in cases {
             let problem = AssociationProblem(featureCount: c.features, measurementCount: c.measurements,
                                              logInputs: c.logInputs)
             let solution = problem.solve(tolerance: 1e-6, maxIterations: 1000)
@@ -137,7 +138,7 @@ private func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
             }
         }
         print("BP vs numpy reference: max |Δ log ν|/max(1,|log ν|) = \(worstMessage), max |Δp| = \(worstMarginal), "
-              + "iteration-count mismatches \(iterationMismatches)/\(MPCReferenceFixture.associationCases.count)")
+              + "iteration-count mismatches \(iterationMismatches)/\(cases.count)")
         #expect(worstMessage < 1e-9)
         #expect(worstMarginal < 1e-9)
         #expect(iterationMismatches == 0)

@@ -1,4 +1,4 @@
-// GoldenVectorTests: log β, systematic resampling and latency against vectors/loca_scenario.json (spec §G).
+// GoldenVectorTests: log β, systematic resampling and latency against Tests/Fixtures/loca_scenario.json.
 import Foundation
 import Scenario
 import Testing
@@ -38,7 +38,7 @@ struct LogBetaCase {
     }
 
     static func all() throws -> [LogBetaCase] {
-        try (SharedFiles.scenarioVectors()["log_beta"] as! [[String: Any]]).map(LogBetaCase.init)
+        try (GoldenVectors.load()["log_beta"] as! [[String: Any]]).map(LogBetaCase.init)
     }
 }
 
@@ -110,7 +110,7 @@ func closeLog(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool { abs(a - b
     }
 
     @Test func systematicResamplingMatchesVectors() throws {
-        let cases = try SharedFiles.scenarioVectors()["systematic_resampling"] as! [[String: Any]]
+        let cases = try GoldenVectors.load()["systematic_resampling"] as! [[String: Any]]
         #expect(cases.count == 4)
         for c in cases {
             let w = doubles(c["w"]), offset = double(c["U"])
@@ -122,7 +122,7 @@ func closeLog(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool { abs(a - b
     }
 
     @Test func latencyMatchesVectors() throws {
-        let section = try SharedFiles.scenarioVectors()["latency"] as! [String: Any]
+        let section = try GoldenVectors.load()["latency"] as! [String: Any]
         let m = Int(double(section["M"]))
         let model = LatencyModel()
         #expect(model.clockHz == double(section["f_clk_hz"]))

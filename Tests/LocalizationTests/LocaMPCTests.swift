@@ -64,9 +64,9 @@ private func wrapped(_ a: Double) -> Double { LocaLoSReference.wrapAngle(a) }
     /// plus 1e−6 × the largest term that ℓ sums (z_u², the three squared residuals: ℓ ≈ 3 can be the difference
     /// of terms near 240, each rounded to Float32), plus the ratio's sensitivity to a 2e−5 m distance and a
     /// 2e−6 rad angle error (Float32 resolution of coordinates up to 60 m, the virtual anchors' range).
-    @Test func logRatiosMatchNumpyReference() {
+    @Test func logRatiosMatchNumpyReference() throws {
         var worstExcess = 0.0, worstGeometry = 0.0
-        for c in MPCReferenceFixture.ratioCases {
+        for c in try MPCReferenceFixture.load().ratioCases {
             var radio = RadioParameters()
             radio.bandwidthHz = c.bandwidth
             let position = SIMD2(c.panel[0], c.panel[1])

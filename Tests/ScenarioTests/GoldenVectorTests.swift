@@ -1,4 +1,4 @@
-// Golden vectors (vectors/loca_scenario.json): constants, walls, panels and VAs, trajectory, paths, noise std.
+// Golden vectors (Tests/Fixtures/loca_scenario.json): constants, walls, panels and VAs, trajectory, paths, noise std.
 import Foundation
 import Testing
 @testable import Scenario
@@ -9,7 +9,7 @@ private let tolerance = 1e-9
 
 @Suite struct GoldenVectorTests {
     let golden: [String: Any]
-    init() throws { golden = try SharedFiles.goldenVectors() }
+    init() throws { golden = try GoldenVectors.load() }
 
     @Test func constants() throws {
         let c = golden["constants"] as! [String: Any]
