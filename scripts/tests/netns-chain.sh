@@ -6,14 +6,14 @@
 # makes fresh keys per run; the check part makes its own and shows that a controller holding keys of another
 # deployment gets no answer); DMIMO_NETNS_CURVE=0 runs all of it in plain text (run-chain.sh --plain). Finally nothing of the test may be left: no namespace, no
 # /etc/netns or state entry, no process, no veth in the caller's namespace (a leak fails the test).
-# Needs root and `ip netns`; skips (exit 0) otherwise.
+# Needs root and `ip netns`; skips (exit 77, counted as skipped) otherwise.
 #
 # DMIMO_NETNS_LINKCUT=0 leaves out the link-cut run (default 1). DMIMO_NETNS_CUT_MODE=down|blackhole: how the link
 # is cut (default down: the panel's bridge port goes down).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
-skip() { echo "netns-chain: SKIP: $*"; exit 0; }
+skip() { echo "netns-chain: SKIP: $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "not root (network namespaces need root)"
 # shellcheck source=../../deploy/netns/netns-lib.sh
 . deploy/netns/netns-lib.sh
