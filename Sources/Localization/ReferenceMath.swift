@@ -2,7 +2,7 @@
 //
 // These are straight transcriptions of spec/LOCA.md §B.1 and §B.4 in Double with the platform libm. They are
 // the yardstick for the Float32 SIMD hot path (tests compare the two) and reproduce the golden vectors of
-// vectors/loca_scenario.json to the spec's tolerance. They are not used by the panel update.
+// Tests/Fixtures/loca_scenario.json to the spec's tolerance. They are not used by the panel update.
 import Scenario
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-// mpc-sweep: Loca-LoS vs Loca-MPC on the paper's scenario (the ref/bp/README.md comparison table) and per-panel compute time.
+// mpc-sweep: Loca-LoS vs Loca-MPC on the paper's scenario (the numpy reference's comparison table) and per-panel compute time.
 //
 // Usage (build with -c release; numbers from a debug build are meaningless):
 //   mpc-sweep sweep  [runs=2] [steps=526] [J list=2,4,12] [B_w MHz list=40,400] [N_p=1024] [first seed=2025]

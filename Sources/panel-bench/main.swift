@@ -3,12 +3,12 @@
 //   panel-bench INPUT [--sizes "1024 4096 16384"] [--measurements "3 6"] [--updates 2000] [--warmup 200]
 //               [--repeats 3] [--first-of-route]
 //
-// INPUT is the fixed input of the C baseline (shared/ref/perf/gen_input.py, in_M6.bin): panel position, true
+// INPUT is the fixed input of the C baseline (Tests/Fixtures/panel_input_M6.bin, see its README): panel position, true
 // agent state and 6 measurements of one J = 24, 400 MHz panel at step 60; M = 3 uses its first 3 rows. As in
 // the C baseline, the agent particles start in a 5 cm cloud around the truth and every update feeds its γ out
 // back in (same measurements, a new step key each time); later-panel mode (regularization) unless
 // --first-of-route. Per size: `repeats` runs of `warmup` + `updates` updates; the run with the lowest median
-// is reported (as shared/ref/perf/run.sh does). Allocations are counted by the malloc interposer linked into
+// is reported (as the C baseline's run.sh does). Allocations are counted by the malloc interposer linked into
 // this executable (CMallocCounter), over the timed updates.
 import CMallocCounter
 import Foundation
