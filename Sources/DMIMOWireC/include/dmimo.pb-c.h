@@ -343,7 +343,7 @@ struct  Dmimo__StepStart
   int32_t *route;
   Dmimo__Particles *prior;
   /*
-   * FNV-1a 64 of the particle bytes (probe and integrity checks)
+   * four-lane FNV-style hash of the particle words, mixed (Wire.particleChecksum; docs/WIRE.md)
    */
   uint64_t checksum;
   /*
