@@ -56,7 +56,7 @@ let package = Package(
         // MARK: configuration (YAML) and runtime
         .target(name: "Config", dependencies: ["Scenario", .product(name: "Yams", package: "Yams")]),
         .target(name: "ChainRuntime", dependencies: [
-            "ZeroMQ", "Wire", "Scenario", "Localization", "Config", "Downlink",
+            "ChainProtocol", "ZeroMQ", "Wire", "Scenario", "Localization", "Config", "Downlink",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
 
