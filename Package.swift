@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "ChainProtocol"),
 
         // MARK: configuration (YAML) and runtime
-        .target(name: "Config", dependencies: ["Scenario", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Config", dependencies: ["Scenario", "Localization", .product(name: "Yams", package: "Yams")]),
         .target(name: "ChainRuntime", dependencies: [
             "ChainProtocol", "ZeroMQ", "Wire", "Scenario", "Localization", "Config", "Downlink",
             .product(name: "Histogram", package: "hdrhistogram-swift"),

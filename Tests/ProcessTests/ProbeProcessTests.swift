@@ -29,7 +29,7 @@ func makeSession(panels: Int, signals: SignalWatcher) throws -> ChainSession {
 func filterSessionOptions(_ experiment: Experiment, runID: UInt64 = UInt64.random(in: 1...UInt64.max)) throws -> SessionOptions {
     var options = SessionOptions(panels: experiment.panelCount, runID: runID)
     options.panelExecutable = try panelExecutable()
-    options.mode = experiment.method
+    options.mode = experiment.method.rawValue
     options.configYAML = experiment.configYAML
     return options
 }
