@@ -216,10 +216,8 @@ final class DistributedRun {
                 session.children.reap()
                 do { try session.spawnPanel(k) } catch { printError("chain-controller: restart of panel \(k) failed: \(error)") }
             }))
-        case .partition: try control(.partition)
-        case .slow: try control(.slow)
-        case .corrupt: try control(.corrupt)
-        case .duplicate: try control(.duplicate)
+        case .partition, .slow, .corrupt, .duplicate:
+            try control(ControlAction(spec.action))
         }
         faults.append(record)
         record.note = ""
@@ -227,17 +225,7 @@ final class DistributedRun {
 
     /// A fault issued live with `chain-controller fault`: injected now, at the current step.
     func liveFault(_ c: Control, from: [UInt8], run: Int, step: Int) {
-        let action: FaultAction? = switch c.action {
-        case .kill: .kill
-        case .stop: .stop
-        case .restart: .restart
-        case .partition: .partition
-        case .slow: .slow
-        case .corrupt: .corrupt
-        case .duplicate: .duplicate
-        default: nil
-        }
-        guard let action, run >= 0, step >= 0 else {
+        guard let action = FaultAction(c.action), run >= 0, step >= 0 else {
             session.reply(admin: from, "not a fault action, or no step running", ok: false)
             return
         }

@@ -1,7 +1,10 @@
-// RunRefusalProcessTests: `chain-controller run` refuses what it cannot run before any process starts, in both modes.
+// RunRefusalProcessTests: `chain-controller run` refuses what it cannot run before any process starts, in both modes;
+// fault actions map one to one onto the wire's control actions.
 import ChainRuntime
+import Config
 import Foundation
 import Testing
+import Wire
 
 /// `chain-controller run` as a user runs it, with a configuration it must refuse.
 @Suite(.serialized) struct RunRefusalProcessTests {
@@ -58,5 +61,14 @@ import Testing
         #expect(result.status != 0)
         #expect(result.stderr.contains("--in-process") && result.stderr.contains("downlink.enabled"), "\(result.stderr)")
         #expect(!result.wroteResults)
+    }
+}
+
+/// The one mapping between configured fault actions and the wire's control actions.
+@Suite struct FaultActionMappingTests {
+    @Test func everyFaultActionCrossesTheWireAndComesBack() {
+        for action in FaultAction.allCases { #expect(FaultAction(ControlAction(action)) == action) }
+        #expect(Set(FaultAction.allCases.map { ControlAction($0) }).count == FaultAction.allCases.count)
+        for notAFault: ControlAction in [.shutdown, .heal, .unspecified] { #expect(FaultAction(notAFault) == nil) }
     }
 }
