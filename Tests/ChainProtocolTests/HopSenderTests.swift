@@ -16,15 +16,15 @@ import Testing
         guard case .transmit(let flight, "γ") = first else { Issue.record("expected a transmit, got \(first)"); return }
         #expect(flight.receiver == 1 && flight.resends == 0)
         hops.sent(flight.id, at: 10, bytes: 64)
-        let v1 = hops.onTick(now: 109)
-        #expect(v1.isEmpty)          // the deadline runs from the send time: 10 + 100
+        let beforeDeadline = hops.onTick(now: 109)
+        #expect(beforeDeadline.isEmpty)          // the deadline runs from the send time: 10 + 100
         let resend = hops.onTick(now: 110)
         #expect(resend.count == 1)
         guard case .transmit(let again, "γ")? = resend.first else { Issue.record("expected a resend, got \(resend)"); return }
         #expect(again.receiver == 1 && again.resends == 1 && again.skipped.isEmpty)
         hops.sent(again.id, at: 110)
-        let v2 = hops.onTick(now: 209)
-        #expect(v2.isEmpty)
+        let beforeSecondDeadline = hops.onTick(now: 209)
+        #expect(beforeSecondDeadline.isEmpty)
         let skip = hops.onTick(now: 210)
         #expect(skip.count == 2)
         #expect(skip.first == .skip(receiver: 1, hop: HopID(step: step, hop: 1)))
@@ -58,15 +58,15 @@ import Testing
         var hops = sender()
         _ = hops.send("γ", step: step, route: route, hop: 1, skipped: [], now: 0)
         hops.sent(HopID(step: step, hop: 1), at: 5)
-        let v3 = hops.acknowledged(HopID(step: step, hop: 1), by: 2)
-        #expect(v3 == nil)
-        let v4 = hops.acknowledged(HopID(step: StepID(run: 0, step: 8), hop: 1), by: 1)
-        #expect(v4 == nil)
+        let fromAnotherPanel = hops.acknowledged(HopID(step: step, hop: 1), by: 2)
+        #expect(fromAnotherPanel == nil)
+        let ofAnotherStep = hops.acknowledged(HopID(step: StepID(run: 0, step: 8), hop: 1), by: 1)
+        #expect(ofAnotherStep == nil)
         let acked = hops.acknowledged(HopID(step: step, hop: 1), by: 1)
         #expect(acked?.sentNs == 5)
         #expect(hops.isEmpty)
-        let v5 = hops.onTick(now: 1_000)
-        #expect(v5.isEmpty)
+        let afterAck = hops.onTick(now: 1_000)
+        #expect(afterAck.isEmpty)
     }
 
     @Test func theNextDeadlineIsTheEarliestOfTheHopsInFlight() {

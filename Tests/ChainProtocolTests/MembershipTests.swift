@@ -5,20 +5,20 @@ import Testing
 @Suite struct MembershipTests {
     @Test func aSilentPanelIsSuspectedThenReadmittedAfterBeingHeardLongEnough() {
         var members = Membership(panels: 4, readmitAfterNs: 500)
-        let v1 = members.suspect(2, at: 1_000)
-        #expect(v1 == .left(panel: 2))
+        let left = members.suspect(2, at: 1_000)
+        #expect(left == .left(panel: 2))
         #expect(members.liveRoute == [0, 1, 3] && members.suspectedCount == 1)
-        let v2 = members.suspect(2, at: 1_100)
-        #expect(v2 == nil)                      // already out
-        let v3 = members.heard(2, at: 1_100, processRunning: true)
-        #expect(v3 == nil)  // starts the clock
-        let v4 = members.heard(2, at: 1_599, processRunning: true)
-        #expect(v4 == nil)
-        let v5 = members.heard(2, at: 1_600, processRunning: true)
-        #expect(v5 == .readmitted(panel: 2, heardForNs: 500))
+        let leftAgain = members.suspect(2, at: 1_100)
+        #expect(leftAgain == nil)                      // already out
+        let firstHeard = members.heard(2, at: 1_100, processRunning: true)
+        #expect(firstHeard == nil)  // starts the clock
+        let tooSoon = members.heard(2, at: 1_599, processRunning: true)
+        #expect(tooSoon == nil)
+        let readmitted = members.heard(2, at: 1_600, processRunning: true)
+        #expect(readmitted == .readmitted(panel: 2, heardForNs: 500))
         #expect(members.liveRoute == [0, 1, 2, 3] && !members.isSuspected(2))
-        let v6 = members.heard(2, at: 1_700, processRunning: true)
-        #expect(v6 == nil)  // in the route: nothing to do
+        let alreadyIn = members.heard(2, at: 1_700, processRunning: true)
+        #expect(alreadyIn == nil)  // in the route: nothing to do
     }
 
     @Test func aSuspicionAgainRestartsTheReadmissionClock() {
@@ -26,20 +26,20 @@ import Testing
         _ = members.suspect(1, at: 0)
         _ = members.heard(1, at: 100, processRunning: true)
         _ = members.suspect(1, at: 400)
-        let v7 = members.heard(1, at: 600, processRunning: true)
-        #expect(v7 == nil)  // clock restarts at 600
-        let v8 = members.heard(1, at: 1_099, processRunning: true)
-        #expect(v8 == nil)
-        let v9 = members.heard(1, at: 1_100, processRunning: true)
-        #expect(v9 == .readmitted(panel: 1, heardForNs: 500))
+        let heardAgain = members.heard(1, at: 600, processRunning: true)
+        #expect(heardAgain == nil)  // clock restarts at 600
+        let stillTooSoon = members.heard(1, at: 1_099, processRunning: true)
+        #expect(stillTooSoon == nil)
+        let readmittedLater = members.heard(1, at: 1_100, processRunning: true)
+        #expect(readmittedLater == .readmitted(panel: 1, heardForNs: 500))
     }
 
     @Test func messagesOfAPanelWhoseProcessIsGoneDoNotReadmitIt() {
         var members = Membership(panels: 2, readmitAfterNs: 10)
         _ = members.suspect(0, at: 0)
         for t: UInt64 in stride(from: 1, to: 100, by: 5) {
-            let v10 = members.heard(0, at: t, processRunning: false)
-            #expect(v10 == nil)
+            let fromDeadProcess = members.heard(0, at: t, processRunning: false)
+            #expect(fromDeadProcess == nil)
         }
         #expect(members.liveRoute == [1])
     }
@@ -58,20 +58,20 @@ import Testing
         var panels = PanelIncarnations(panels: 3)
         panels.greeted(1, pid: 100, host: "a")
         panels.configured(1)
-        let late1 = panels.helloAfterStart(1, pid: 100, host: "a")
-        #expect(!late1)  // a Hello sent before the Configure arrived
-        let v11 = panels.helloAfterStart(1, pid: 101, host: "a")
-        #expect(v11)   // a new process
+        let lateHello = panels.helloAfterStart(1, pid: 100, host: "a")
+        #expect(!lateHello)  // a Hello sent before the Configure arrived
+        let newProcess = panels.helloAfterStart(1, pid: 101, host: "a")
+        #expect(newProcess)   // a new process
         #expect(panels.pids[1] == 101)
         panels.configured(1)
-        let late2 = panels.helloAfterStart(1, pid: 101, host: "a")
-        #expect(!late2)
-        let v12 = panels.helloAfterStart(1, pid: 101, host: "b")
-        #expect(v12)   // same pid on another host
+        let lateHelloAgain = panels.helloAfterStart(1, pid: 101, host: "a")
+        #expect(!lateHelloAgain)
+        let otherHost = panels.helloAfterStart(1, pid: 101, host: "b")
+        #expect(otherHost)   // same pid on another host
         panels.configured(1)
         panels.heardAsConfigured(1)
-        let v13 = panels.helloAfterStart(1, pid: 101, host: "b")
-        #expect(v13)   // same process, but it was configured: restarted
+        let configuredProcess = panels.helloAfterStart(1, pid: 101, host: "b")
+        #expect(configuredProcess)   // same process, but it was configured: restarted
     }
 
     @Test func everyStepEndsDeliveredDegradedOrAbandoned() {

@@ -30,47 +30,47 @@ import Testing
 
     @Test func theSameAttemptTwiceIsDroppedAsADuplicate() {
         var inbound = panel()
-        let v1 = inbound.onGamma(gamma(step: 5), payload: "γ", now: 0)
-        #expect(v1 == .process(
+        let first = inbound.onGamma(gamma(step: 5), payload: "γ", now: 0)
+        #expect(first == .process(
             ProcessOrder(resetState: true, isFirstOfRoute: false), "γ"))
-        let v2 = inbound.onGamma(gamma(step: 5), payload: "γ", now: 1)
-        #expect(v2 == .drop(.duplicate))
+        let again = inbound.onGamma(gamma(step: 5), payload: "γ", now: 1)
+        #expect(again == .drop(.duplicate))
     }
 
     @Test func aReissuedAttemptIsHandedOnOnceThenDropped() {
         var inbound = panel()
         _ = inbound.onGamma(gamma(step: 5), payload: "γ", now: 0)
-        let v3 = inbound.onGamma(gamma(step: 5, attempt: 1), payload: "γ1", now: 1)
-        #expect(v3 == .handOn("γ1"))
-        let v4 = inbound.onGamma(gamma(step: 5, attempt: 1), payload: "γ1", now: 2)
-        #expect(v4 == .drop(.duplicate))
-        let v5 = inbound.onGamma(gamma(step: 5, attempt: 2), payload: "γ2", now: 3)
-        #expect(v5 == .handOn("γ2"))
+        let reissue = inbound.onGamma(gamma(step: 5, attempt: 1), payload: "γ1", now: 1)
+        #expect(reissue == .handOn("γ1"))
+        let reissueAgain = inbound.onGamma(gamma(step: 5, attempt: 1), payload: "γ1", now: 2)
+        #expect(reissueAgain == .drop(.duplicate))
+        let secondReissue = inbound.onGamma(gamma(step: 5, attempt: 2), payload: "γ2", now: 3)
+        #expect(secondReissue == .handOn("γ2"))
     }
 
     @Test func aStepOlderThanTheNewestProcessedIsStale() {
         var inbound = panel()
         _ = inbound.onGamma(gamma(step: 5), payload: "γ", now: 0)
-        let v6 = inbound.onGamma(gamma(step: 3), payload: "γ", now: 1)
-        #expect(v6 == .drop(.stale))
+        let older = inbound.onGamma(gamma(step: 3), payload: "γ", now: 1)
+        #expect(older == .drop(.stale))
         // a later run is newer than every step of an earlier one
         guard case .process = inbound.onGamma(gamma(step: 0, run: 1), payload: "γ", now: 2) else {
             Issue.record("a step of the next run must be processed"); return
         }
-        let v7 = inbound.onGamma(gamma(step: 9, run: 0), payload: "γ", now: 3)
-        #expect(v7 == .drop(.stale))
+        let olderRun = inbound.onGamma(gamma(step: 9, run: 0), payload: "γ", now: 3)
+        #expect(olderRun == .drop(.stale))
     }
 
     @Test func aGammaNotAddressedToThisPanelIsMalformed() {
         var inbound = panel()
-        let v8 = inbound.onGamma(gamma(step: 1, hop: 2), payload: "γ", now: 0)
-        #expect(v8 == .drop(.malformed))
-        let v9 = inbound.onGamma(gamma(step: 1, hop: 3), payload: "γ", now: 0)
-        #expect(v9 == .drop(.malformed))
+        let otherPanel = inbound.onGamma(gamma(step: 1, hop: 2), payload: "γ", now: 0)
+        #expect(otherPanel == .drop(.malformed))
+        let pastRoute = inbound.onGamma(gamma(step: 1, hop: 3), payload: "γ", now: 0)
+        #expect(pastRoute == .drop(.malformed))
         var unusable = gamma(step: 1)
         unusable.wellFormed = false
-        let v10 = inbound.onGamma(unusable, payload: "γ", now: 0)
-        #expect(v10 == .drop(.malformed))
+        let unusableVerdict = inbound.onGamma(unusable, payload: "γ", now: 0)
+        #expect(unusableVerdict == .drop(.malformed))
         // none of them counts as processed
         guard case .process = inbound.onGamma(gamma(step: 1), payload: "γ", now: 0) else {
             Issue.record("the well-formed γ must be processed"); return
@@ -79,66 +79,66 @@ import Testing
 
     @Test func aGammaBeforeItsMeasurementsIsHeldThenProcessedWhenTheyArrive() {
         var inbound = panel()
-        let v11 = inbound.onGamma(gamma(step: 4, ready: false), payload: "γ4", now: 100)
-        #expect(v11 == .hold)
+        let early = inbound.onGamma(gamma(step: 4, ready: false), payload: "γ4", now: 100)
+        #expect(early == .hold)
         #expect(inbound.isHolding && inbound.heldStep == StepID(run: 0, step: 4) && inbound.holdDeadlineNs == 1_100)
-        let v12 = inbound.measurementsArrived(for: StepID(run: 0, step: 5))
-        #expect(v12 == nil)
-        let v13 = inbound.onTick(now: 1_099)
-        #expect(v13 == nil)
-        let v14 = inbound.measurementsArrived(for: StepID(run: 0, step: 4))
-        #expect(v14 == .process(
+        let otherBatch = inbound.measurementsArrived(for: StepID(run: 0, step: 5))
+        #expect(otherBatch == nil)
+        let beforeWaitEnds = inbound.onTick(now: 1_099)
+        #expect(beforeWaitEnds == nil)
+        let released = inbound.measurementsArrived(for: StepID(run: 0, step: 4))
+        #expect(released == .process(
             ProcessOrder(resetState: true, isFirstOfRoute: false), "γ4"))
         #expect(!inbound.isHolding)
-        let v15 = inbound.onGamma(gamma(step: 4), payload: "γ4", now: 200)
-        #expect(v15 == .drop(.duplicate))
+        let afterRelease = inbound.onGamma(gamma(step: 4), payload: "γ4", now: 200)
+        #expect(afterRelease == .drop(.duplicate))
     }
 
     @Test func aHeldGammaIsProcessedWithoutMeasurementsWhenTheWaitEnds() {
         var inbound = panel(waitNs: 500)
-        let v16 = inbound.onGamma(gamma(step: 0, ready: false), payload: "γ", now: 0)
-        #expect(v16 == .hold)
-        let v17 = inbound.onTick(now: 499)
-        #expect(v17 == nil)
-        let v18 = inbound.onTick(now: 500)
-        #expect(v18 == .process(
+        let early = inbound.onGamma(gamma(step: 0, ready: false), payload: "γ", now: 0)
+        #expect(early == .hold)
+        let beforeWaitEnds = inbound.onTick(now: 499)
+        #expect(beforeWaitEnds == nil)
+        let released = inbound.onTick(now: 500)
+        #expect(released == .process(
             ProcessOrder(resetState: false, isFirstOfRoute: false, measurementsMissing: true), "γ"))
-        let v19 = inbound.onTick(now: 600)
-        #expect(v19 == nil)
+        let nothingHeld = inbound.onTick(now: 600)
+        #expect(nothingHeld == nil)
     }
 
     @Test func aPanelThatMissedThePreviousStepStartsFromFreshState() {
         var inbound = panel()
-        let v20 = inbound.onGamma(gamma(step: 0), payload: "γ", now: 0)
-        #expect(v20 == .process(
+        let step0 = inbound.onGamma(gamma(step: 0), payload: "γ", now: 0)
+        #expect(step0 == .process(
             ProcessOrder(resetState: false, isFirstOfRoute: false), "γ"))
-        let v21 = inbound.onGamma(gamma(step: 1), payload: "γ", now: 0)
-        #expect(v21 == .process(
+        let step1 = inbound.onGamma(gamma(step: 1), payload: "γ", now: 0)
+        #expect(step1 == .process(
             ProcessOrder(resetState: false, isFirstOfRoute: false), "γ"))
-        let v22 = inbound.onGamma(gamma(step: 3), payload: "γ", now: 0)
-        #expect(v22 == .process(
+        let step3 = inbound.onGamma(gamma(step: 3), payload: "γ", now: 0)
+        #expect(step3 == .process(
             ProcessOrder(resetState: true, isFirstOfRoute: false), "γ"))
     }
 
     @Test func theFirstPanelNotSkippedAppliesTheMotionModel() {
         var inbound = panel()
-        let v23 = inbound.onGamma(gamma(step: 0, skipped: [0]), payload: "γ", now: 0)
-        #expect(v23 == .process(
+        let afterSkipped = inbound.onGamma(gamma(step: 0, skipped: [0]), payload: "γ", now: 0)
+        #expect(afterSkipped == .process(
             ProcessOrder(resetState: false, isFirstOfRoute: true), "γ"))
-        let v24 = inbound.onGamma(gamma(step: 1, route: [1, 2], hop: 0), payload: "γ", now: 0)
-        #expect(v24 == .process(
+        let firstOfShorterRoute = inbound.onGamma(gamma(step: 1, route: [1, 2], hop: 0), payload: "γ", now: 0)
+        #expect(firstOfShorterRoute == .process(
             ProcessOrder(resetState: false, isFirstOfRoute: true), "γ"))
     }
 
     @Test func aNewConfigurationForgetsProcessedStepsAndTheHeldGamma() {
         var inbound = panel()
         _ = inbound.onGamma(gamma(step: 5), payload: "γ", now: 0)
-        let v25 = inbound.onGamma(gamma(step: 6, ready: false), payload: "γ6", now: 0)
-        #expect(v25 == .hold)
+        let held = inbound.onGamma(gamma(step: 6, ready: false), payload: "γ6", now: 0)
+        #expect(held == .hold)
         inbound.configure(runID: runID + 1)
         #expect(!inbound.isHolding && inbound.latestProcessed == nil)
-        let v26 = inbound.onGamma(gamma(step: 5), payload: "γ", now: 0)
-        #expect(v26 == .process(
+        let sameStepAgain = inbound.onGamma(gamma(step: 5), payload: "γ", now: 0)
+        #expect(sameStepAgain == .process(
             ProcessOrder(resetState: true, isFirstOfRoute: false), "γ"))
     }
 
@@ -146,9 +146,9 @@ import Testing
         var inbound = PanelInbound<String>(panel: 1, measurementWaitNs: 0, memory: 2)
         inbound.configure(runID: runID)
         for s: UInt32 in 0..<3 { _ = inbound.onGamma(gamma(step: s), payload: "γ", now: 0) }
-        let v27 = inbound.onGamma(gamma(step: 2), payload: "γ", now: 0)
-        #expect(v27 == .drop(.duplicate))
-        let v28 = inbound.onGamma(gamma(step: 0), payload: "γ", now: 0)
-        #expect(v28 == .drop(.stale))  // forgotten, but old
+        let remembered = inbound.onGamma(gamma(step: 2), payload: "γ", now: 0)
+        #expect(remembered == .drop(.duplicate))
+        let forgotten = inbound.onGamma(gamma(step: 0), payload: "γ", now: 0)
+        #expect(forgotten == .drop(.stale))  // forgotten, but old
     }
 }
