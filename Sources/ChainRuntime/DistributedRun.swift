@@ -54,7 +54,8 @@ final class DistributedRun {
     let afterStep: ((StepRecord) -> Void)?
     var accumulator: RecordAccumulator
     var pendingHops: [(record: StepRecord, run: Int, step: Int)] = []
-    var ackRtts: [UInt64: UInt64] = [:]
+    /// Acknowledgement round trips of the hops into each (step, receiving panel), ns, until their step is written.
+    var ackRtts: [AckKey: UInt64] = [:]
     /// Which panels the routes hold: suspected ones are left out until heard again for long enough.
     var membership: Membership
     var faults: [FaultRecord] = []
@@ -83,8 +84,15 @@ final class DistributedRun {
     /// them is alive.
     let heartbeatIntervalNs: UInt64 = 200_000_000
 
-    func rttKey(_ run: UInt32, _ step: UInt32, _ panel: Int32) -> UInt64 {
-        UInt64(run) << 44 | UInt64(step) << 12 | UInt64(UInt32(bitPattern: panel) & 0xFFF)
+    /// The hop of a step into one panel.
+    struct AckKey: Hashable {
+        var step: StepID
+        /// The receiving panel.
+        var panel: Int32
+    }
+
+    func rttKey(_ run: UInt32, _ step: UInt32, _ panel: Int32) -> AckKey {
+        AckKey(step: StepID(run: run, step: step), panel: panel)
     }
 
     func flushHops(keepLast: Int) {
