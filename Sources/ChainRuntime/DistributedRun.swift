@@ -289,59 +289,44 @@ final class DistributedRun {
                     }
                 }
                 measurementWindow = (run, step, sentThrough)
-                var outcome: (StepResult, UInt64, UInt64, UInt32)?  // result, start ns, receipt ns, attempt
-                var reason = ""
-                var firstSendNs: UInt64 = 0
-                attempts: for attempt in 0..<liveness.maxAttempts {
-                    var route = liveRoute()
-                    if route.isEmpty {
-                        // every panel is out: wait (up to the step deadline) for one to be readmitted, rather than
-                        // giving up every remaining step in a few milliseconds
-                        let giveUp = monotonicNanos() + liveness.stepDeadlineNs
-                        while route.isEmpty && monotonicNanos() < giveUp {
-                            if case .interrupted? = try pump(run: run, step: step, timeoutMs: 20, onAck: { _, _, _ in }) {
-                                return interruptedOutcome()
-                            }
-                            route = liveRoute()
+                var outcome: (StepResult, UInt64, UInt64, UInt32)?  // result, last send ns, receipt ns, attempt
+                let stepID = StepID(run: UInt32(run), step: UInt32(step))
+                var attempts = StepAttempts(step: stepID, settings: stepSettings)
+                stepping: while true {
+                    let now = monotonicNanos()
+                    for directive in attempts.onTick(now: now, liveRoute: liveRoute()) {
+                        switch directive {
+                        case .sendStart(let flight, let attempt):
+                            attempts.sent(flight.id, at: try sendStart(run: run, step: step, attempt: Int(attempt),
+                                                                       route: flight.route, hop: flight.hop,
+                                                                       skipped: flight.skipped, prior: checkpoint))
+                        case .suspect(let panel):
+                            // the first panel is silent: skip it, like any sender does
+                            suspect(Int(panel), at: now, why: "no acknowledgement of step \(step)")
+                        case .abandon:
+                            break stepping
                         }
-                        if route.isEmpty { reason = "no live panel within \(liveness.stepDeadlineNs / 1_000_000) ms"; break }
                     }
-                    if attempt > 0 { reissues += 1 }
-                    let stepID = StepID(run: UInt32(run), step: UInt32(step))
-                    var firstHop = HopSender<UInt32>(settings: hopSettings)
-                    var sendNs: UInt64 = 0
-                    let startNs = monotonicNanos()
-                    let start = firstHop.send(UInt32(attempt), step: stepID, route: route, hop: 0, skipped: [], now: startNs)
-                    _ = try executeFirstHop([start], &firstHop, run: run, step: step, prior: checkpoint, now: startNs,
-                                            sendNs: &sendNs)
-                    if attempt == 0 { firstSendNs = sendNs }
-                    let stepDeadline = sendNs + liveness.stepDeadlineNs
-                    while true {
-                        let now = monotonicNanos()
-                        if now >= stepDeadline { reason = "no result within \(liveness.stepDeadlineNs / 1_000_000) ms"; continue attempts }
-                        guard try executeFirstHop(firstHop.onTick(now: now), &firstHop, run: run, step: step,
-                                                  prior: checkpoint, now: now, sendNs: &sendNs) else {
-                            reason = "every panel of the route is silent"
-                            continue attempts
+                    if attempts.startsNextAttempt { continue }
+                    let waitMs = attempts.nextWakeNs.map { Int(($0 - min($0, monotonicNanos())) / 1_000_000) + 1 } ?? 20
+                    let event = try pump(run: run, step: step, timeoutMs: waitMs) { k, hop, at in
+                        if let acked = attempts.acknowledged(HopID(step: stepID, hop: hop), by: Int32(k)) {
+                            ackRtts[rttKey(UInt32(run), UInt32(step), Int32(k))] = elapsedNs(from: acked.sentNs, to: at)
                         }
-                        let until = firstHop.nextDeadlineNs.map { min($0, stepDeadline) } ?? stepDeadline
-                        let waitMs = Int((until - min(until, monotonicNanos())) / 1_000_000) + 1
-                        let event = try pump(run: run, step: step, timeoutMs: waitMs) { k, hop, at in
-                            if let acked = firstHop.acknowledged(HopID(step: stepID, hop: hop), by: Int32(k)) {
-                                ackRtts[rttKey(UInt32(run), UInt32(step), Int32(k))] = elapsedNs(from: acked.sentNs, to: at)
-                            }
-                        }
-                        switch event {
-                        case .interrupted:
-                            return interruptedOutcome()
-                        case .result(let r, let resultAttempt, let at):
-                            outcome = (r, sendNs, at, resultAttempt)
-                            break attempts
-                        case nil:
-                            continue
-                        }
+                    }
+                    switch event {
+                    case .interrupted:
+                        return interruptedOutcome()
+                    case .result(let r, let resultAttempt, let at) where !attempts.isWaitingForRoute:
+                        outcome = (r, attempts.lastSendNs, at, resultAttempt)
+                        break stepping
+                    case .result, nil:
+                        continue  // (as before: a late result that arrives while no panel is live is not taken)
                     }
                 }
+                reissues += attempts.reissues
+                let reason = attempts.reason
+                let firstSendNs = attempts.firstSendNs
                 let truth = experiment.world.agentPosition(step: step)
                 let visible = (0..<panels).map { experiment.world.losVisible(step: step, panel: $0) }
                 guard let (result, sendNs, receivedNs, resultAttempt) = outcome else {
@@ -423,30 +408,10 @@ final class DistributedRun {
     func log(_ text: String) { membershipLog.append(text); printError("chain-controller: " + text) }
     var membershipLog: [String] = []
 
-    /// Acknowledgement deadline and resends of the first hop.
-    var hopSettings: HopSettings { HopSettings(ackTimeoutNs: liveness.ackTimeoutNs, retries: liveness.hopRetries) }
-
-    /// Executes the first hop's directives: (re)sends the step's start, suspects a silent first panel.
-    /// - Parameters:
-    ///   - now: when the directives were made, ns (the time a skipped panel is suspected at).
-    ///   - sendNs: set to the time of the last transmission, ns.
-    /// - Returns: false when every panel of the route was skipped.
-    func executeFirstHop(_ directives: [HopDirective<UInt32>], _ hops: inout HopSender<UInt32>, run: Int, step: Int,
-                         prior: ParticleArrays, now: UInt64, sendNs: inout UInt64) throws(RuntimeError) -> Bool {
-        for directive in directives {
-            switch directive {
-            case .transmit(let flight, let attempt):
-                sendNs = try sendStart(run: run, step: step, attempt: Int(attempt), route: flight.route, hop: flight.hop,
-                                       skipped: flight.skipped, prior: prior)
-                hops.sent(flight.id, at: sendNs)
-            case .skip(let receiver, _):
-                // the first panel is silent: skip it, like any sender does
-                suspect(Int(receiver), at: now, why: "no acknowledgement of step \(step)")
-            case .routeExhausted:
-                return false
-            }
-        }
-        return true
+    /// Attempts, step deadline and first-hop reliability of every step.
+    var stepSettings: StepSettings {
+        StepSettings(maxAttempts: liveness.maxAttempts, stepDeadlineNs: liveness.stepDeadlineNs,
+                     firstHop: HopSettings(ackTimeoutNs: liveness.ackTimeoutNs, retries: liveness.hopRetries))
     }
 
     func sendStart(run: Int, step: Int, attempt: Int, route: [Int32], hop: Int, skipped: [Int32],
