@@ -7,7 +7,7 @@ public struct HopSettings: Sendable, Equatable {
     /// Resends to the same receiver before it is skipped (0: skip after the first timeout).
     public var retries: Int
 
-    public init(ackTimeoutNs: UInt64, retries: Int) {
+    @inlinable public init(ackTimeoutNs: UInt64, retries: Int) {
         self.ackTimeoutNs = ackTimeoutNs
         self.retries = retries
     }
@@ -31,14 +31,14 @@ public struct HopFlight: Sendable, Equatable {
     /// Encoded size of the last transmission, bytes.
     public var bytes = 0
 
-    public init(step: StepID, route: [Int32], hop: Int, skipped: [Int32], sentNs: UInt64, deadlineNs: UInt64) {
+    @inlinable public init(step: StepID, route: [Int32], hop: Int, skipped: [Int32], sentNs: UInt64, deadlineNs: UInt64) {
         self.step = step; self.route = route; self.hop = hop; self.skipped = skipped
         self.sentNs = sentNs; self.deadlineNs = deadlineNs
     }
 
-    public var id: HopID { HopID(step: step, hop: hop) }
+    @inlinable public var id: HopID { HopID(step: step, hop: hop) }
     /// The panel this hop is sent to.
-    public var receiver: Int32 { route[hop] }
+    @inlinable public var receiver: Int32 { route[hop] }
 }
 
 /// What a ``HopSender`` asks its shell to do.
@@ -62,26 +62,38 @@ extension HopDirective: Equatable where Payload: Equatable {}
 /// acknowledgement; then its receiver is skipped and the same payload goes to the next panel of the route, with
 /// fresh tries; after the last panel, the route is exhausted. An acknowledgement ends the hop; it counts only if it
 /// names the hop (step and position) and comes from the panel the hop was sent to.
+///
+/// It runs on every hop and every turn of a panel's loop: its methods are inlinable, so the shell gets them
+/// specialized for its payload (unspecialized, one hop cost about 13 µs).
 public struct HopSender<Payload: Sendable>: Sendable {
-    struct Entry: Sendable {
-        var flight: HopFlight
-        var payload: Payload
+    @usableFromInline struct Entry: Sendable {
+        @usableFromInline var flight: HopFlight
+        @usableFromInline var payload: Payload
+
+        @inlinable init(flight: HopFlight, payload: Payload) {
+            self.flight = flight
+            self.payload = payload
+        }
     }
 
     public let settings: HopSettings
-    var entries: [HopID: Entry] = [:]
+    @usableFromInline var entries: [HopID: Entry] = [:]
 
-    public init(settings: HopSettings) { self.settings = settings }
+    @inlinable public init(settings: HopSettings) { self.settings = settings }
 
     /// Hops waiting for their acknowledgement.
-    public var count: Int { entries.count }
-    public var isEmpty: Bool { entries.isEmpty }
+    @inlinable public var count: Int { entries.count }
+    @inlinable public var isEmpty: Bool { entries.isEmpty }
 
     /// The earliest deadline of a hop in flight, ns (nil: nothing in flight).
-    public var nextDeadlineNs: UInt64? { entries.values.map(\.flight.deadlineNs).min() }
+    @inlinable public var nextDeadlineNs: UInt64? {
+        var soonest: UInt64?
+        for entry in entries.values where entry.flight.deadlineNs < soonest ?? .max { soonest = entry.flight.deadlineNs }
+        return soonest
+    }
 
     /// The hop in flight with this identifier.
-    public func flight(_ id: HopID) -> HopFlight? { entries[id]?.flight }
+    @inlinable public func flight(_ id: HopID) -> HopFlight? { entries[id]?.flight }
 
     /// Starts a hop: `payload` for the panel at position `hop` of `route` (replacing a hop in flight with the same
     /// identifier).
@@ -89,7 +101,7 @@ public struct HopSender<Payload: Sendable>: Sendable {
     ///   - skipped: panels already skipped on this step's way.
     ///   - now: the sender's monotonic clock, ns.
     /// - Returns: the `.transmit` to execute.
-    public mutating func send(_ payload: Payload, step: StepID, route: [Int32], hop: Int, skipped: [Int32],
+    @inlinable public mutating func send(_ payload: Payload, step: StepID, route: [Int32], hop: Int, skipped: [Int32],
                               now: UInt64) -> HopDirective<Payload> {
         precondition(hop >= 0 && hop < route.count, "hop \(hop) outside a route of \(route.count) panels")
         let flight = HopFlight(step: step, route: route, hop: hop, skipped: skipped, sentNs: now,
@@ -99,28 +111,29 @@ public struct HopSender<Payload: Sendable>: Sendable {
     }
 
     /// The shell put hop `id` on the wire at `ns` (`bytes` long): its acknowledgement deadline runs from then.
-    public mutating func sent(_ id: HopID, at ns: UInt64, bytes: Int = 0) {
-        guard entries[id] != nil else { return }
-        entries[id]!.flight.sentNs = ns
-        entries[id]!.flight.deadlineNs = ns &+ settings.ackTimeoutNs
-        entries[id]!.flight.bytes = bytes
+    @inlinable public mutating func sent(_ id: HopID, at ns: UInt64, bytes: Int = 0) {
+        guard let index = entries.index(forKey: id) else { return }
+        entries.values[index].flight.sentNs = ns
+        entries.values[index].flight.deadlineNs = ns &+ settings.ackTimeoutNs
+        entries.values[index].flight.bytes = bytes
     }
 
     /// An acknowledgement of hop `id` from panel `receiver`.
     /// - Returns: the acknowledged hop (its `sentNs` gives the round trip), or nil if none such is in flight.
-    public mutating func acknowledged(_ id: HopID, by receiver: Int32) -> HopFlight? {
+    @inlinable public mutating func acknowledged(_ id: HopID, by receiver: Int32) -> HopFlight? {
         guard let entry = entries[id], entry.flight.receiver == receiver else { return nil }
         entries.removeValue(forKey: id)
         return entry.flight
     }
 
     /// Forgets every hop in flight (a new run, or a cut link that lost them).
-    public mutating func removeAll() { entries.removeAll() }
+    @inlinable public mutating func removeAll() { entries.removeAll() }
 
     /// Resends the hops whose deadline has passed, or skips their receiver.
     /// - Parameter now: the sender's monotonic clock, ns.
     /// - Returns: the directives, in order of the hops' deadlines.
-    public mutating func onTick(now: UInt64) -> [HopDirective<Payload>] {
+    @inlinable public mutating func onTick(now: UInt64) -> [HopDirective<Payload>] {
+        guard let soonest = nextDeadlineNs, soonest <= now else { return [] }
         let overdue = entries.values.filter { $0.flight.deadlineNs <= now }
             .sorted { ($0.flight.deadlineNs, $0.flight.step, $0.flight.hop) < ($1.flight.deadlineNs, $1.flight.step, $1.flight.hop) }
         var directives: [HopDirective<Payload>] = []

@@ -8,12 +8,12 @@ public struct StepID: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Step within the run (0-based).
     public var step: UInt32
 
-    public init(run: UInt32, step: UInt32) {
+    @inlinable public init(run: UInt32, step: UInt32) {
         self.run = run
         self.step = step
     }
 
-    public static func < (a: StepID, b: StepID) -> Bool { (a.run, a.step) < (b.run, b.step) }
+    @inlinable public static func < (a: StepID, b: StepID) -> Bool { (a.run, a.step) < (b.run, b.step) }
 
     /// Whether `self` comes after `earlier` in the same run with at least one step between them.
     public func skipsSteps(after earlier: StepID) -> Bool { earlier.run == run && earlier.step + 1 < step }
@@ -27,7 +27,7 @@ public struct HopID: Hashable, Sendable, CustomStringConvertible {
     /// Position of the receiving panel in the step's route (0 = the first panel, sent by the controller).
     public var hop: Int
 
-    public init(step: StepID, hop: Int) {
+    @inlinable public init(step: StepID, hop: Int) {
         self.step = step
         self.hop = hop
     }
