@@ -115,7 +115,7 @@ public final class ChainSession {
             try control.setRouterMandatory(true)
             try control.setRouterHandover(true)
             try control.setMaxMessageSize(Int64(maxMessageBytes))
-            try control.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+            try control.setChainHeartbeat()
             try control.setSendHighWaterMark(100_000)
             try control.setReceiveHighWaterMark(100_000)
         } catch {
@@ -270,8 +270,8 @@ public final class ChainSession {
             do {
                 link = try ZMQSocket(context, .dealer)
                 try link.setRoutingID("controller")
-                try link.setReconnect(intervalMs: 100, maxMs: 2000)
-                try link.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+                try link.setChainReconnect()
+                try link.setChainHeartbeat()
                 try options.security?.makeClient(link, server: panelKeyName(k))
                 try link.connect(dataEndpoints[k])
             } catch {

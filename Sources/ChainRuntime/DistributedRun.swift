@@ -82,7 +82,7 @@ final class DistributedRun {
 
     /// Heartbeat interval of the panels (panel-node --heartbeat-ms default), ns: a panel heard within three of
     /// them is alive.
-    let heartbeatIntervalNs: UInt64 = 200_000_000
+    let heartbeatIntervalNs = UInt64(LinkSettings.panelHeartbeatIntervalMs) * 1_000_000
 
     /// The hop of a step into one panel.
     struct AckKey: Hashable {

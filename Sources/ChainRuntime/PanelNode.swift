@@ -19,7 +19,7 @@ public struct PanelNodeOptions: Sendable {
     /// The endpoint others should connect to for γ, if it differs from the bound one (multi-host).
     public var advertisedEndpoint: String?
     /// Heartbeat interval towards the controller, milliseconds.
-    public var heartbeatIntervalMs: Int = 200
+    public var heartbeatIntervalMs = LinkSettings.panelHeartbeatIntervalMs
     /// Exit when the controller has been silent for this long, milliseconds (0 = never).
     public var controllerSilenceMs: Int = 0
     /// Exit when this process (the controller that spawned us) is gone.
@@ -121,11 +121,11 @@ public final class PanelNode {
             try data.setRouterHandover(true)
             try data.setReceiveHighWaterMark(64)
             try data.setMaxMessageSize(Int64(maxMessageBytes))
-            try data.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+            try data.setChainHeartbeat()
             control = try ZMQSocket(context, .dealer)
             try control.setRoutingID("panel-\(options.index)")
-            try control.setReconnect(intervalMs: 100, maxMs: 2000)
-            try control.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+            try control.setChainReconnect()
+            try control.setChainHeartbeat()
             try control.setMaxMessageSize(Int64(maxMessageBytes))
         } catch {
             throw RuntimeError("\(name): cannot create sockets: \(error)")
@@ -498,8 +498,8 @@ public final class PanelNode {
             let s = try ZMQSocket(context, .dealer)
             try s.setRoutingID("panel-\(options.index)")
             try s.setSendHighWaterMark(16)
-            try s.setReconnect(intervalMs: 100, maxMs: 2000)
-            try s.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+            try s.setChainReconnect()
+            try s.setChainHeartbeat()
             try options.security?.makeClient(s, server: panelKeyName(panel))
             try s.connect(endpoints[panel])
             successors[panel] = s
