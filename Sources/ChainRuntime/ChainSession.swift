@@ -31,7 +31,7 @@ public struct SessionOptions: Sendable {
     /// Where `chain-controller fault` reaches this controller (nil: no live faults).
     public var adminEndpoint: String?
     /// The Configure message body sent to every panel (data endpoints are filled in by the session).
-    public var mode = "probe"
+    public var mode = PanelMode.probe
     public var configYAML = ""
     public var particles: UInt32 = 0
     public var maxSkip: UInt32 = 1
@@ -238,7 +238,7 @@ public final class ChainSession {
 
     /// Sends panel `k` the Configure message (data endpoints, mode, configuration).
     public func configure(panel k: Int) throws(RuntimeError) {
-        let configure = Configure(dataEndpoints: dataEndpoints, mode: options.mode, configYAML: options.configYAML,
+        let configure = Configure(dataEndpoints: dataEndpoints, mode: options.mode.wireName, configYAML: options.configYAML,
                                   particles: options.particles, maxSkip: options.maxSkip)
         try sendControl(toPanel: k, Envelope(header: Header(type: .configure, runID: options.runID, sender: controllerSender),
                                              body: .configure(configure)))

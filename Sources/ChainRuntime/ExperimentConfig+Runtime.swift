@@ -54,10 +54,15 @@ extension Experiment {
 /// Builds the panel computation named by the controller's Configure message: the probe, or the filter of the
 /// configuration it carries.
 public func makePanelComputation(_ configure: Configure, panel: Int) throws -> any PanelComputation {
-    if configure.mode == "probe" { return ProbeComputation() }
-    guard let method = PanelFilterMethod(rawValue: configure.mode) else {
-        let known = ["probe"] + PanelFilterMethod.allCases.map(\.rawValue)
-        throw RuntimeError("panel \(panel): unknown mode '\(configure.mode)' (known: \(known.joined(separator: ", ")))")
+    let method: PanelFilterMethod
+    switch PanelMode(wireName: configure.mode) {
+    case .probe?:
+        return ProbeComputation()
+    case .filter(let filterMethod)?:
+        method = filterMethod
+    case nil:
+        throw RuntimeError("panel \(panel): unknown mode '\(configure.mode)' "
+                           + "(known: \(PanelMode.allWireNames.joined(separator: ", ")))")
     }
     let config: ExperimentConfig
     do { config = try ExperimentConfig.load(yaml: configure.configYAML) } catch {

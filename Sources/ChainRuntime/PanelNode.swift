@@ -267,7 +267,7 @@ public final class PanelNode {
                 inbound.configure(runID: envelope.header.runID)
                 released.removeAll()
                 fronthaul = nil
-                if configure.mode != "probe", let config = try? ExperimentConfig.load(yaml: configure.configYAML) {
+                if PanelMode(wireName: configure.mode) != .probe, let config = try? ExperimentConfig.load(yaml: configure.configYAML) {
                     if config.fronthaul.mode == .emulate { fronthaul = config.fronthaul }
                     hopSettings = HopSettings(ackTimeoutNs: UInt64(config.chain.ackTimeoutMs) * 1_000_000,
                                               retries: config.chain.hopRetries)

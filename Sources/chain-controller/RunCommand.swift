@@ -121,7 +121,7 @@ struct RunCommand: ParsableCommand {
                 }
                 options.startupTimeoutMs = config.chain.startupTimeoutMs
                 options.adminEndpoint = "ipc://" + URL(fileURLWithPath: outDir).standardizedFileURL.path + "/admin.ipc"
-                options.mode = experiment.method.rawValue
+                options.mode = .filter(experiment.method)
                 options.configYAML = experiment.configYAML
                 options.particles = UInt32(experiment.filter.particleCount)
                 let logs = logDir ?? outDir + "/logs"
