@@ -50,10 +50,13 @@ let package = Package(
         .target(name: "Downlink", dependencies: ["Scenario", .product(name: "Numerics", package: "swift-numerics")],
                 swiftSettings: downlinkSettings),
 
+        // MARK: the chain's protocol rules as pure state machines (events in, directives out; no I/O)
+        .target(name: "ChainProtocol"),
+
         // MARK: configuration (YAML) and runtime
-        .target(name: "Config", dependencies: ["Scenario", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Config", dependencies: ["Scenario", "Localization", .product(name: "Yams", package: "Yams")]),
         .target(name: "ChainRuntime", dependencies: [
-            "ZeroMQ", "Wire", "Scenario", "Localization", "Config", "Downlink",
+            "ChainProtocol", "ZeroMQ", "Wire", "Scenario", "Localization", "Config", "Downlink",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
 
@@ -81,6 +84,7 @@ let package = Package(
         // MARK: tests (unit tests per module; ProcessTests start real processes; fixtures in Tests/Fixtures)
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "ChainProtocolTests", dependencies: ["ChainProtocol"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TestFixtures"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestFixtures"]),

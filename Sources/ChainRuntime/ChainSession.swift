@@ -1,4 +1,5 @@
 // ChainSession: the controller's side of a chain — control socket, panel processes, handshake, data sends, events.
+import ChainProtocol
 import Wire
 import ZeroMQ
 #if canImport(Glibc)
@@ -30,7 +31,7 @@ public struct SessionOptions: Sendable {
     /// Where `chain-controller fault` reaches this controller (nil: no live faults).
     public var adminEndpoint: String?
     /// The Configure message body sent to every panel (data endpoints are filled in by the session).
-    public var mode = "probe"
+    public var mode = PanelMode.probe
     public var configYAML = ""
     public var particles: UInt32 = 0
     public var maxSkip: UInt32 = 1
@@ -71,9 +72,12 @@ public final class ChainSession {
     var dataLinks: [Int: ZMQSocket] = [:]
     /// Data endpoint of every panel, index k.
     public private(set) var dataEndpoints: [String]
+    /// The process behind each panel: tells a late Hello from a restarted panel.
+    var incarnations: PanelIncarnations
     /// Host each panel reported.
-    public private(set) var panelHosts: [String]
-    public private(set) var panelPIDs: [UInt64]
+    public var panelHosts: [String] { incarnations.hosts }
+    /// Process id each panel reported.
+    public var panelPIDs: [UInt64] { incarnations.pids }
     /// Last heartbeat counters of every panel.
     public private(set) var panelCounters: [NodeCounters]
     /// Monotonic time of the last message from each panel.
@@ -86,17 +90,13 @@ public final class ChainSession {
     var started = false
     /// Panels that said Hello again after start-up (restarted), oldest first; the runner consumes it.
     public var rejoined: [Int] = []
-    /// Whether a message of this run came from each panel since it was last configured (a configured panel sends
-    /// no Hello, so a Hello after one is a restart even from the same pid, e.g. pid 1 in a restarted container).
-    var heardConfigured: [Bool]
 
-    /// Whether a Hello that arrives after start-up means the panel restarted. A panel repeats Hello with every
-    /// heartbeat until its Configure arrives, so Hellos it sent before that can still come in after start-up: one
-    /// from the same process (pid and host) that has sent nothing as configured yet is such a late Hello. A new pid
-    /// or host, or a Hello after the panel was heard configured (it sends none then), is a restart.
+    /// Whether a Hello that arrives after start-up means the panel restarted (``PanelIncarnations``): a new pid or
+    /// host, or a Hello after the panel was heard configured (e.g. pid 1 in a restarted container).
     public static func helloIsRestart(pid: UInt64, host: String, knownPID: UInt64, knownHost: String,
                                       heardConfigured: Bool) -> Bool {
-        pid != knownPID || host != knownHost || heardConfigured
+        PanelIncarnations.helloIsRestart(pid: pid, host: host, knownPID: knownPID, knownHost: knownHost,
+                                         heardConfigured: heardConfigured)
     }
 
     public init(options: SessionOptions, signals: SignalWatcher) throws(RuntimeError) {
@@ -104,11 +104,9 @@ public final class ChainSession {
         self.options = options
         self.signals = signals
         dataEndpoints = options.panelEndpoints ?? Array(repeating: "", count: options.panels)
-        panelHosts = Array(repeating: "", count: options.panels)
-        panelPIDs = Array(repeating: 0, count: options.panels)
+        incarnations = PanelIncarnations(panels: options.panels)
         panelCounters = Array(repeating: NodeCounters(), count: options.panels)
         lastHeard = Array(repeating: 0, count: options.panels)
-        heardConfigured = Array(repeating: false, count: options.panels)
         do { context = try ZMQContext() } catch { throw RuntimeError("controller: cannot create a ZeroMQ context: \(error)") }
         authenticator = try options.security?.startAuthenticator(context)
         do {
@@ -117,7 +115,7 @@ public final class ChainSession {
             try control.setRouterMandatory(true)
             try control.setRouterHandover(true)
             try control.setMaxMessageSize(Int64(maxMessageBytes))
-            try control.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+            try control.setChainHeartbeat()
             try control.setSendHighWaterMark(100_000)
             try control.setReceiveHighWaterMark(100_000)
         } catch {
@@ -170,8 +168,7 @@ public final class ChainSession {
                     if case .hello(let hello) = envelope.body {
                         greeted.insert(k)
                         if options.panelEndpoints == nil, dataEndpoints[k].isEmpty { dataEndpoints[k] = hello.dataEndpoint }
-                        panelHosts[k] = hello.host
-                        panelPIDs[k] = hello.pid
+                        incarnations.greeted(k, pid: hello.pid, host: hello.host)
                         if hello.version != dmimoVersion {
                             throw RuntimeError("panel \(k) at \(dataEndpoints[k]) runs version \(hello.version), controller \(dmimoVersion)")
                         }
@@ -241,11 +238,11 @@ public final class ChainSession {
 
     /// Sends panel `k` the Configure message (data endpoints, mode, configuration).
     public func configure(panel k: Int) throws(RuntimeError) {
-        let configure = Configure(dataEndpoints: dataEndpoints, mode: options.mode, configYAML: options.configYAML,
+        let configure = Configure(dataEndpoints: dataEndpoints, mode: options.mode.wireName, configYAML: options.configYAML,
                                   particles: options.particles, maxSkip: options.maxSkip)
         try sendControl(toPanel: k, Envelope(header: Header(type: .configure, runID: options.runID, sender: controllerSender),
                                              body: .configure(configure)))
-        heardConfigured[k] = false
+        incarnations.configured(k)
     }
 
     /// Sends a message to panel `k` over the control plane.
@@ -273,8 +270,8 @@ public final class ChainSession {
             do {
                 link = try ZMQSocket(context, .dealer)
                 try link.setRoutingID("controller")
-                try link.setReconnect(intervalMs: 100, maxMs: 2000)
-                try link.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+                try link.setChainReconnect()
+                try link.setChainHeartbeat()
                 try options.security?.makeClient(link, server: panelKeyName(k))
                 try link.connect(dataEndpoints[k])
             } catch {
@@ -324,13 +321,10 @@ public final class ChainSession {
                 guard envelope.header.runID == options.runID || envelope.header.type == .hello else { dropped += 1; continue }
                 lastHeard[k] = monotonicNanos()
                 if case .heartbeat(let hb) = envelope.body { panelCounters[k] = hb.counters }
-                if envelope.header.type != .hello { heardConfigured[k] = true }
+                if envelope.header.type != .hello { incarnations.heardAsConfigured(k) }
                 if started, case .hello(let hello) = envelope.body,
-                   Self.helloIsRestart(pid: hello.pid, host: hello.host, knownPID: panelPIDs[k], knownHost: panelHosts[k],
-                                       heardConfigured: heardConfigured[k]) {
+                   incarnations.helloAfterStart(k, pid: hello.pid, host: hello.host) {
                     // a panel that (re)started after the run began: it rejoins with fresh state
-                    panelHosts[k] = hello.host
-                    panelPIDs[k] = hello.pid
                     if hello.version == dmimoVersion { try? configure(panel: k) }
                     rejoined.append(k)
                 }

@@ -1,5 +1,6 @@
 // DistributedRun: the controller's step loop over J panel processes — measurements ahead, γ through the live
 // route, acknowledgements, skips, re-issue from the checkpoint, membership, scripted faults, one result per step.
+import ChainProtocol
 import Config
 import Localization
 import Scenario
@@ -53,10 +54,10 @@ final class DistributedRun {
     let afterStep: ((StepRecord) -> Void)?
     var accumulator: RecordAccumulator
     var pendingHops: [(record: StepRecord, run: Int, step: Int)] = []
-    var ackRtts: [UInt64: UInt64] = [:]
-    /// Panels left out of the routes since (ns), until their heartbeats have been back long enough.
-    var suspectedSince: [Int: UInt64] = [:]
-    var heardAgainSince: [Int: UInt64] = [:]
+    /// Acknowledgement round trips of the hops into each (step, receiving panel), ns, until their step is written.
+    var ackRtts: [AckKey: UInt64] = [:]
+    /// Which panels the routes hold: suspected ones are left out until heard again for long enough.
+    var membership: Membership
     var faults: [FaultRecord] = []
     var scheduled: [FaultSpec]
     /// Timers: (time ns, action).
@@ -67,10 +68,7 @@ final class DistributedRun {
     var events: [String] = []
 
     func suspect(_ k: Int, at ns: UInt64, why: String) {
-        guard suspectedSince[k] == nil else { heardAgainSince[k] = nil; return }
-        suspectedSince[k] = ns
-        heardAgainSince[k] = nil
-        events.append("panel \(k) left the route: \(why)")
+        if membership.suspect(k, at: ns) != nil { events.append("panel \(k) left the route: \(why)") }
     }
 
     init(experiment: Experiment, session: ChainSession, files: ResultFiles, fronthaul: FronthaulSection,
@@ -79,14 +77,22 @@ final class DistributedRun {
         self.liveness = liveness; self.progress = progress; self.afterStep = afterStep
         self.scheduled = faults
         accumulator = RecordAccumulator(runs: experiment.runs, steps: experiment.steps, panels: experiment.panelCount)
+        membership = Membership(panels: experiment.panelCount, readmitAfterNs: liveness.readmitAfterNs)
     }
 
     /// Heartbeat interval of the panels (panel-node --heartbeat-ms default), ns: a panel heard within three of
     /// them is alive.
-    let heartbeatIntervalNs: UInt64 = 200_000_000
+    let heartbeatIntervalNs = UInt64(LinkSettings.panelHeartbeatIntervalMs) * 1_000_000
 
-    func rttKey(_ run: UInt32, _ step: UInt32, _ panel: Int32) -> UInt64 {
-        UInt64(run) << 44 | UInt64(step) << 12 | UInt64(UInt32(bitPattern: panel) & 0xFFF)
+    /// The hop of a step into one panel.
+    struct AckKey: Hashable {
+        var step: StepID
+        /// The receiving panel.
+        var panel: Int32
+    }
+
+    func rttKey(_ run: UInt32, _ step: UInt32, _ panel: Int32) -> AckKey {
+        AckKey(step: StepID(run: run, step: step), panel: panel)
     }
 
     func flushHops(keepLast: Int) {
@@ -103,16 +109,15 @@ final class DistributedRun {
     }
 
     /// The panels of the next step's route: every panel not under suspicion, in chain order.
-    func liveRoute() -> [Int32] {
-        (0..<experiment.panelCount).filter { suspectedSince[$0] == nil }.map(Int32.init)
-    }
+    func liveRoute() -> [Int32] { membership.liveRoute }
 
     // MARK: events
 
     enum StepEvent { case result(StepResult, UInt32, UInt64), interrupted }
 
     /// Handles everything on the sockets for up to `timeoutMs`; returns a result of (run, step) if one arrived.
-    func pump(run: Int, step: Int, timeoutMs: Int, onAck: (Int, UInt64) -> Void) throws(RuntimeError) -> StepEvent? {
+    /// - Parameter onAck: an acknowledgement of (run, step) from (panel, hop position, arrival ns).
+    func pump(run: Int, step: Int, timeoutMs: Int, onAck: (Int, Int, UInt64) -> Void) throws(RuntimeError) -> StepEvent? {
         runTimers()
         var found: StepEvent?
         for event in try session.poll(timeoutMs: timeoutMs) {
@@ -129,8 +134,8 @@ final class DistributedRun {
                 liveFault(c, from: from, run: run, step: step)
             case .data(let k, let envelope, let at):
                 // (run, step) = (-1, -1) while settling: compare as Int so a late message cannot trap
-                if case .hopAck = envelope.body, Int(envelope.header.run) == run, Int(envelope.header.step) == step {
-                    onAck(k, at)
+                if case .hopAck(let ack) = envelope.body, Int(envelope.header.run) == run, Int(envelope.header.step) == step {
+                    onAck(k, Int(ack.hop), at)
                 }
             case .control(let k, let reply):
                 noteAlive(k)
@@ -158,18 +163,10 @@ final class DistributedRun {
 
     /// A message from panel k: if it was suspected and has been heard continuously long enough, readmit it.
     func noteAlive(_ k: Int) {
-        guard let since = suspectedSince[k] else { return }
-        if getenv("DMIMO_DEBUG") != nil { printError("noteAlive \(k) since \(since) heard \(String(describing: heardAgainSince[k])) now \(monotonicNanos())") }
-        let now = monotonicNanos()
-        guard session.child(ofPanel: k) != nil || !session.options.spawn else { return }
-        if let first = heardAgainSince[k] {
-            if now - first >= liveness.readmitAfterNs && first > since {
-                suspectedSince[k] = nil
-                heardAgainSince[k] = nil
-                events.append("panel \(k) back in the route (heard for \((now - first) / 1_000_000) ms)")
-            }
-        } else if now > since {
-            heardAgainSince[k] = now
+        guard membership.isSuspected(k) else { return }
+        let running = session.child(ofPanel: k) != nil || !session.options.spawn
+        if case .readmitted(_, let heardNs)? = membership.heard(k, at: monotonicNanos(), processRunning: running) {
+            events.append("panel \(k) back in the route (heard for \(heardNs / 1_000_000) ms)")
         }
     }
 
@@ -227,10 +224,8 @@ final class DistributedRun {
                 session.children.reap()
                 do { try session.spawnPanel(k) } catch { printError("chain-controller: restart of panel \(k) failed: \(error)") }
             }))
-        case .partition: try control(.partition)
-        case .slow: try control(.slow)
-        case .corrupt: try control(.corrupt)
-        case .duplicate: try control(.duplicate)
+        case .partition, .slow, .corrupt, .duplicate:
+            try control(ControlAction(spec.action))
         }
         faults.append(record)
         record.note = ""
@@ -238,17 +233,7 @@ final class DistributedRun {
 
     /// A fault issued live with `chain-controller fault`: injected now, at the current step.
     func liveFault(_ c: Control, from: [UInt8], run: Int, step: Int) {
-        let action: FaultAction? = switch c.action {
-        case .kill: .kill
-        case .stop: .stop
-        case .restart: .restart
-        case .partition: .partition
-        case .slow: .slow
-        case .corrupt: .corrupt
-        case .duplicate: .duplicate
-        default: nil
-        }
-        guard let action, run >= 0, step >= 0 else {
+        guard let action = FaultAction(c.action), run >= 0, step >= 0 else {
             session.reply(admin: from, "not a fault action, or no step running", ok: false)
             return
         }
@@ -304,72 +289,44 @@ final class DistributedRun {
                     }
                 }
                 measurementWindow = (run, step, sentThrough)
-                var outcome: (StepResult, UInt64, UInt64, UInt32)?  // result, start ns, receipt ns, attempt
-                var reason = ""
-                var firstSendNs: UInt64 = 0
-                attempts: for attempt in 0..<liveness.maxAttempts {
-                    var route = liveRoute()
-                    if route.isEmpty {
-                        // every panel is out: wait (up to the step deadline) for one to be readmitted, rather than
-                        // giving up every remaining step in a few milliseconds
-                        let giveUp = monotonicNanos() + liveness.stepDeadlineNs
-                        while route.isEmpty && monotonicNanos() < giveUp {
-                            if case .interrupted? = try pump(run: run, step: step, timeoutMs: 20, onAck: { _, _ in }) {
-                                return interruptedOutcome()
-                            }
-                            route = liveRoute()
+                var outcome: (StepResult, UInt64, UInt64, UInt32)?  // result, last send ns, receipt ns, attempt
+                let stepID = StepID(run: UInt32(run), step: UInt32(step))
+                var attempts = StepAttempts(step: stepID, settings: stepSettings)
+                stepping: while true {
+                    let now = monotonicNanos()
+                    for directive in attempts.onTick(now: now, liveRoute: liveRoute()) {
+                        switch directive {
+                        case .sendStart(let flight, let attempt):
+                            attempts.sent(flight.id, at: try sendStart(run: run, step: step, attempt: Int(attempt),
+                                                                       route: flight.route, hop: flight.hop,
+                                                                       skipped: flight.skipped, prior: checkpoint))
+                        case .suspect(let panel):
+                            // the first panel is silent: skip it, like any sender does
+                            suspect(Int(panel), at: now, why: "no acknowledgement of step \(step)")
+                        case .abandon:
+                            break stepping
                         }
-                        if route.isEmpty { reason = "no live panel within \(liveness.stepDeadlineNs / 1_000_000) ms"; break }
                     }
-                    if attempt > 0 { reissues += 1 }
-                    var hop = 0
-                    var skipped: [Int32] = []
-                    var sendNs = try sendStart(run: run, step: step, attempt: attempt, route: route, hop: hop,
-                                               skipped: skipped, prior: checkpoint)
-                    if attempt == 0 { firstSendNs = sendNs }
-                    var acked = false
-                    var resends = 0
-                    var ackDeadline = sendNs + liveness.ackTimeoutNs
-                    let stepDeadline = sendNs + liveness.stepDeadlineNs
-                    while true {
-                        let now = monotonicNanos()
-                        if now >= stepDeadline { reason = "no result within \(liveness.stepDeadlineNs / 1_000_000) ms"; continue attempts }
-                        if !acked && now >= ackDeadline {
-                            if resends < liveness.hopRetries {
-                                resends += 1
-                                sendNs = try sendStart(run: run, step: step, attempt: attempt, route: route, hop: hop,
-                                                       skipped: skipped, prior: checkpoint)
-                            } else {
-                                // the first panel is silent: skip it, like any sender does
-                                skipped.append(route[hop])
-                                suspect(Int(route[hop]), at: now, why: "no acknowledgement of step \(step)")
-                                hop += 1
-                                resends = 0
-                                if hop >= route.count { reason = "every panel of the route is silent"; continue attempts }
-                                sendNs = try sendStart(run: run, step: step, attempt: attempt, route: route, hop: hop,
-                                                       skipped: skipped, prior: checkpoint)
-                            }
-                            ackDeadline = sendNs + liveness.ackTimeoutNs
+                    if attempts.startsNextAttempt { continue }
+                    let waitMs = attempts.nextWakeNs.map { Int(($0 - min($0, monotonicNanos())) / 1_000_000) + 1 } ?? 20
+                    let event = try pump(run: run, step: step, timeoutMs: waitMs) { k, hop, at in
+                        if let acked = attempts.acknowledged(HopID(step: stepID, hop: hop), by: Int32(k)) {
+                            ackRtts[rttKey(UInt32(run), UInt32(step), Int32(k))] = elapsedNs(from: acked.sentNs, to: at)
                         }
-                        let until = acked ? stepDeadline : min(ackDeadline, stepDeadline)
-                        let waitMs = Int((until - min(until, monotonicNanos())) / 1_000_000) + 1
-                        let event = try pump(run: run, step: step, timeoutMs: waitMs) { k, at in
-                            if k == Int(route[hop]) {
-                                acked = true
-                                ackRtts[rttKey(UInt32(run), UInt32(step), Int32(k))] = elapsedNs(from: sendNs, to: at)
-                            }
-                        }
-                        switch event {
-                        case .interrupted:
-                            return interruptedOutcome()
-                        case .result(let r, let resultAttempt, let at):
-                            outcome = (r, sendNs, at, resultAttempt)
-                            break attempts
-                        case nil:
-                            continue
-                        }
+                    }
+                    switch event {
+                    case .interrupted:
+                        return interruptedOutcome()
+                    case .result(let r, let resultAttempt, let at) where !attempts.isWaitingForRoute:
+                        outcome = (r, attempts.lastSendNs, at, resultAttempt)
+                        break stepping
+                    case .result, nil:
+                        continue  // (as before: a late result that arrives while no panel is live is not taken)
                     }
                 }
+                reissues += attempts.reissues
+                let reason = attempts.reason
+                let firstSendNs = attempts.firstSendNs
                 let truth = experiment.world.agentPosition(step: step)
                 let visible = (0..<panels).map { experiment.world.losVisible(step: step, panel: $0) }
                 guard let (result, sendNs, receivedNs, resultAttempt) = outcome else {
@@ -377,7 +334,8 @@ final class DistributedRun {
                     let record = StepRecord(run: run, step: step, truth: truth, estimate: SIMD4(.nan, .nan, .nan, .nan),
                                             contributing: [], skipped: [], existence: Array(repeating: .nan, count: panels),
                                             losDetected: Array(repeating: false, count: panels), losVisible: visible,
-                                            latencyNs: elapsedNs(from: firstSendNs, to: monotonicNanos()), outcome: .abandoned, hops: [],
+                                            latencyNs: elapsedNs(from: firstSendNs, to: monotonicNanos()),
+                                            outcome: Outcome(StepEnding(contributed: nil, skipped: [], panels: panels)), hops: [],
                                             startNs: firstSendNs)
                     printError("chain-controller: run \(run) step \(step) abandoned: \(reason)")
                     accumulator.add(record)
@@ -386,14 +344,11 @@ final class DistributedRun {
                     continue
                 }
                 checkpoint = result.posterior
-                for k in result.skipped {
-                    // In a re-issued attempt, a panel that already processed the step in an earlier attempt hands γ
-                    // on unchanged and lists itself as skipped: it is alive. Only a panel that has also been
-                    // silent on the control plane (heartbeats) for a while leaves the route.
-                    if resultAttempt > 0, elapsedNs(from: session.lastHeard[Int(k)], to: receivedNs) < 3 * heartbeatIntervalNs {
-                        continue
-                    }
-                    suspect(Int(k), at: receivedNs, why: "skipped in step \(step)")
+                // a panel that handed a re-issued attempt on as skipped, and is heard, stays in the route
+                for k in Membership.panelsToSuspect(skipped: result.skipped, attempt: resultAttempt,
+                                                    lastHeardNs: session.lastHeard, receivedNs: receivedNs,
+                                                    aliveWithinNs: 3 * heartbeatIntervalNs) {
+                    suspect(k, at: receivedNs, why: "skipped in step \(step)")
                 }
                 observe(result: result, globalStep: globalStep, at: receivedNs)
                 var hops: [HopRecord] = []
@@ -419,7 +374,7 @@ final class DistributedRun {
                     losDetected: (0..<panels).map { reportByPanel[$0]?.losDetected ?? false },
                     losVisible: visible,
                     latencyNs: elapsedNs(from: firstSendNs, to: receivedNs),
-                    outcome: result.skipped.isEmpty && result.contributed.count == panels ? .delivered : .degraded,
+                    outcome: Outcome(StepEnding(contributed: result.contributed, skipped: result.skipped, panels: panels)),
                     hops: hops, startNs: firstSendNs)
                 accumulator.add(record)
                 pendingHops.append((record, run, step))
@@ -429,12 +384,12 @@ final class DistributedRun {
                 events.removeAll()
                 progress.update(globalStep + 1, experiment.runs * experiment.steps,
                                 extra: "steps (run \(run + 1)/\(experiment.runs), RMSE so far \(fixed(accumulator.rmseSoFar * 100, 2)) cm"
-                                    + (suspectedSince.isEmpty ? ")" : ", \(suspectedSince.count) panel(s) out)"))
+                                    + (membership.suspectedCount == 0 ? ")" : ", \(membership.suspectedCount) panel(s) out)"))
             }
         }
         // the last acknowledgement reports trail the last result
         let settle = monotonicNanos() + 100_000_000
-        while monotonicNanos() < settle { _ = try pump(run: -1, step: -1, timeoutMs: 20) { _, _ in } }
+        while monotonicNanos() < settle { _ = try pump(run: -1, step: -1, timeoutMs: 20) { _, _, _ in } }
         flushHops(keepLast: 0)
         files.flush()
         return RunSetOutcome(accumulator: accumulator, interrupted: false, faults: faults,
@@ -452,6 +407,12 @@ final class DistributedRun {
     /// Membership and fault events go to the controller's log (stderr), with the step they were seen at.
     func log(_ text: String) { membershipLog.append(text); printError("chain-controller: " + text) }
     var membershipLog: [String] = []
+
+    /// Attempts, step deadline and first-hop reliability of every step.
+    var stepSettings: StepSettings {
+        StepSettings(maxAttempts: liveness.maxAttempts, stepDeadlineNs: liveness.stepDeadlineNs,
+                     firstHop: HopSettings(ackTimeoutNs: liveness.ackTimeoutNs, retries: liveness.hopRetries))
+    }
 
     func sendStart(run: Int, step: Int, attempt: Int, route: [Int32], hop: Int, skipped: [Int32],
                    prior: ParticleArrays) throws(RuntimeError) -> UInt64 {

@@ -14,10 +14,11 @@ public struct Experiment: Sendable {
     public var steps: Int
     /// The resolved configuration, as written to config.yaml and sent to the panels.
     public var configYAML: String
-    public var method: String
+    /// The filter the panels run.
+    public var method: PanelFilterMethod
 
     public init(world: World, filter: FilterParameters, baseSeed: UInt64, runs: Int, steps: Int,
-                configYAML: String, method: String) {
+                configYAML: String, method: PanelFilterMethod) {
         self.world = world; self.filter = filter; self.baseSeed = baseSeed; self.runs = runs
         self.steps = steps; self.configYAML = configYAML; self.method = method
     }
@@ -28,7 +29,7 @@ public struct Experiment: Sendable {
     public var setup: ChainSetup {
         ChainSetup(panelPositions: world.panels.map(\.position), radio: world.radio, filter: filter,
                    priorCentre: world.trajectory.priorCentre, priorVelocity: world.trajectory.priorVelocity,
-                   method: method == "loca-mpc" ? .locaMPC : .locaLoS, room: world.room)
+                   method: method, room: world.room)
     }
 
     /// The seed of run `run`: the run set seed + run.

@@ -1,4 +1,5 @@
 // FilterComputation: the Loca-LoS panel update inside a panel process, fed by measurement batches sent ahead.
+import ChainProtocol
 import Localization
 import Scenario
 import Wire
@@ -9,7 +10,7 @@ public struct FilterComputation: PanelComputation {
     var filter: AnyPanelFilter
     let baseSeed: UInt64
     /// Measurement batches by (run, step), delivered ahead of γ.
-    var batches: [UInt64: PanelMeasurements] = [:]
+    var batches: [StepID: PanelMeasurements] = [:]
     var activeRun: UInt32?
 
     /// - Parameters:
@@ -21,7 +22,7 @@ public struct FilterComputation: PanelComputation {
         self.baseSeed = baseSeed
     }
 
-    static func key(_ run: UInt32, _ step: UInt32) -> UInt64 { UInt64(run) << 32 | UInt64(step) }
+    static func key(_ run: UInt32, _ step: UInt32) -> StepID { StepID(run: run, step: step) }
 
     public mutating func store(_ batch: MeasurementBatch, run: UInt32, step: UInt32) {
         batches[Self.key(run, step)] = PanelMeasurements(distance: batch.distance, aoa: batch.aoa,
@@ -37,7 +38,7 @@ public struct FilterComputation: PanelComputation {
         if reset || activeRun != run {
             filter.reset(seed: seed, step: Int(step))
             activeRun = run
-            batches = batches.filter { $0.key >> 32 == UInt64(run) }
+            batches = batches.filter { $0.key.run == run }
         }
         guard particles.count == filter.model.filter.particleCount else {
             return PanelOutput(checksumError: true)

@@ -1,4 +1,5 @@
 // PanelNode: the panel-node process — receive γ, acknowledge, compute, forward to the next panel or the controller.
+import ChainProtocol
 import Config
 import Scenario
 import Wire
@@ -18,7 +19,7 @@ public struct PanelNodeOptions: Sendable {
     /// The endpoint others should connect to for γ, if it differs from the bound one (multi-host).
     public var advertisedEndpoint: String?
     /// Heartbeat interval towards the controller, milliseconds.
-    public var heartbeatIntervalMs: Int = 200
+    public var heartbeatIntervalMs = LinkSettings.panelHeartbeatIntervalMs
     /// Exit when the controller has been silent for this long, milliseconds (0 = never).
     public var controllerSilenceMs: Int = 0
     /// Exit when this process (the controller that spawned us) is gone.
@@ -42,14 +43,18 @@ public func panelRoutingID(_ index: Int) -> [UInt8] { Array("panel-\(index)".utf
 /// Software version printed by `--version` and sent in Hello.
 public let dmimoVersion = "0.1.0"
 
-/// A hop this panel sent and keeps until its receiver acknowledges it.
-struct PendingHop {
-    var envelope: Envelope
-    var to: Int
-    var sendNs: UInt64
-    var deadlineNs: UInt64
-    var resends: Int
-    var bytes: Int
+/// A γ as it arrived at this panel: header, payload and arrival stamps.
+struct ArrivedGamma: Sendable {
+    var gamma: Gamma
+    var header: Header
+    /// Arrival time to record (after fronthaul emulation), ns.
+    var recvNs: UInt64
+    /// Encoded size of the message, bytes.
+    var payloadBytes: Int
+    /// Arrival time as read from the socket, ns.
+    var rawRecvNs: UInt64
+
+    var step: StepID { StepID(run: header.run, step: header.step) }
 }
 
 /// Faults injected into this panel by the controller (fault injection is part of the product).
@@ -76,23 +81,18 @@ public final class PanelNode {
     let authenticator: CurveAuthenticator?
     var successors: [Int: ZMQSocket] = [:]
     var configuration: Configure?
-    var runID: UInt64 = 0
     var computation: (any PanelComputation)?
     public private(set) var counters = NodeCounters()
-    /// (run, step) already processed: each is processed at most once.
-    var processed = Set<UInt64>()
-    var processedOrder: [UInt64] = []
-    /// Highest attempt seen for each processed (run, step).
-    var processedAttempt: [UInt64: UInt32] = [:]
+    /// The inbound rules: run id, duplicates, re-issued attempts, stale steps, the γ held for its measurements.
+    var inbound: PanelInbound<ArrivedGamma>
+    /// γ released by its measurement batch while the control plane was drained, processed right after.
+    var released: [GammaVerdict<ArrivedGamma>] = []
     /// The estimate of the last step this panel processed (used when its successor was the silent last panel).
     var lastEstimate: SIMD4<Double>?
-    /// Hops sent and not yet acknowledged, by (run, step, hop): kept until acknowledged, resent, then skipped.
-    var pendingHops: [UInt64: PendingHop] = [:]
-    /// Latest (run, step) processed: older steps arriving late are stale.
-    var latestProcessed: UInt64?
-    /// Liveness settings from the configuration.
-    var ackTimeoutNs: UInt64 = 100_000_000
-    var hopRetries = 1
+    /// Acknowledgement deadline and resends of a hop (from the configuration's `chain` section).
+    var hopSettings = HopSettings(ackTimeoutNs: 100_000_000, retries: 1)
+    /// Hops sent and not yet acknowledged: kept until acknowledged, resent, then their receiver skipped.
+    var hops: HopSender<Envelope>
     /// Injected faults.
     var faults = PanelFaults()
     var encodeBuffer: [UInt8] = []
@@ -100,8 +100,6 @@ public final class PanelNode {
     let computationFactory: (Configure, Int) throws -> any PanelComputation
     /// The modelled fronthaul when hops are emulated (nil: raw links).
     var fronthaul: FronthaulSection?
-    /// Exit status requested while busy (a shutdown that arrived while waiting for measurements).
-    var pendingExit: Int32?
 
     /// Binds the data socket and connects to the controller.
     /// - Parameter makeComputation: builds the panel's computation from the controller's Configure message.
@@ -110,6 +108,8 @@ public final class PanelNode {
         self.options = options
         self.signals = signals
         self.computationFactory = makeComputation
+        inbound = PanelInbound(panel: Int32(options.index), measurementWaitNs: UInt64(options.measurementWaitMs) * 1_000_000)
+        hops = HopSender(settings: hopSettings)
         let name = "panel \(options.index)"
         do { context = try ZMQContext() } catch { throw RuntimeError("\(name): cannot create a ZeroMQ context: \(error)") }
         authenticator = try options.security?.startAuthenticator(context)
@@ -121,11 +121,11 @@ public final class PanelNode {
             try data.setRouterHandover(true)
             try data.setReceiveHighWaterMark(64)
             try data.setMaxMessageSize(Int64(maxMessageBytes))
-            try data.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+            try data.setChainHeartbeat()
             control = try ZMQSocket(context, .dealer)
             try control.setRoutingID("panel-\(options.index)")
-            try control.setReconnect(intervalMs: 100, maxMs: 2000)
-            try control.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+            try control.setChainReconnect()
+            try control.setChainHeartbeat()
             try control.setMaxMessageSize(Int64(maxMessageBytes))
         } catch {
             throw RuntimeError("\(name): cannot create sockets: \(error)")
@@ -143,6 +143,9 @@ public final class PanelNode {
     public var dataEndpoint: String {
         options.advertisedEndpoint ?? ((try? data.lastEndpoint()) ?? options.bindEndpoint)
     }
+
+    /// Run id of the configuration this panel works for (0: not configured).
+    var runID: UInt64 { inbound.runID ?? 0 }
 
     /// Runs until shut down by the controller or a signal. Returns the process exit status.
     public func run() -> Int32 {
@@ -179,14 +182,18 @@ public final class PanelNode {
                 if monotonicNanos() >= faults.partitionedUntilNs { discardQueuedTraffic() }
                 continue
             }
-            checkPendingHops(now: now)
+            execute(hops.onTick(now: now))
+            if let verdict = inbound.onTick(now: now) { execute(verdict) }
+            // while a γ waits for its measurements, no further γ is read
+            let readsData = !inbound.isHolding
             let successorList = successors.sorted { $0.key < $1.key }
-            let sockets = [control, data] + successorList.map(\.value)
+            let sockets = [control] + (readsData ? [data] : []) + successorList.map(\.value)
+            let firstSuccessor = readsData ? 2 : 1
             let ready: (sockets: [Bool], fileDescriptors: [Bool])
             do {
                 var waitNs = nextHeartbeat - min(nextHeartbeat, monotonicNanos())
-                if let soonest = pendingHops.values.map(\.deadlineNs).min() {
-                    waitNs = min(waitNs, soonest - min(soonest, monotonicNanos()))
+                for deadline in [hops.nextDeadlineNs, inbound.holdDeadlineNs].compactMap({ $0 }) {
+                    waitNs = min(waitNs, deadline - min(deadline, monotonicNanos()))
                 }
                 let waitMs = Int(waitNs / 1_000_000) + 1
                 ready = try zmqPoll(sockets, fileDescriptors: [signals.fileDescriptor], timeoutMs: waitMs)
@@ -198,10 +205,14 @@ public final class PanelNode {
                 let caught = signals.pending()
                 if caught.contains(SIGTERM) || caught.contains(SIGINT) || caught.contains(SIGHUP) { return 0 }
             }
-            if ready.sockets[0], let status = drainControl() { return status }
-            if ready.sockets[1] { drainData() }
-            if let status = pendingExit { return status }
-            for (i, entry) in successorList.enumerated() where ready.sockets[2 + i] {
+            if ready.sockets[0] {
+                if let status = drainControl() { return status }
+                let verdicts = released
+                released.removeAll()
+                for verdict in verdicts { execute(verdict) }
+            }
+            if readsData && ready.sockets[1] { drainData() }
+            for (i, entry) in successorList.enumerated() where ready.sockets[firstSuccessor + i] {
                 drainAcks(from: entry.value, panel: entry.key)
             }
         }
@@ -253,16 +264,15 @@ public final class PanelNode {
                     return 2
                 }
                 configuration = configure
-                runID = envelope.header.runID
+                inbound.configure(runID: envelope.header.runID)
+                released.removeAll()
                 fronthaul = nil
-                if configure.mode != "probe", let config = try? ExperimentConfig.load(yaml: configure.configYAML) {
+                if PanelMode(wireName: configure.mode) != .probe, let config = try? ExperimentConfig.load(yaml: configure.configYAML) {
                     if config.fronthaul.mode == .emulate { fronthaul = config.fronthaul }
-                    ackTimeoutNs = UInt64(config.chain.ackTimeoutMs) * 1_000_000
-                    hopRetries = config.chain.hopRetries
+                    hopSettings = HopSettings(ackTimeoutNs: UInt64(config.chain.ackTimeoutMs) * 1_000_000,
+                                              retries: config.chain.hopRetries)
                 }
-                latestProcessed = nil
-                pendingHops.removeAll()
-                processed.removeAll(); processedOrder.removeAll()
+                hops = HopSender(settings: hopSettings)
                 for s in successors.values { s.close() }
                 successors.removeAll()
                 // connect to the next panels of the chain now, so no step pays for the TCP and ZMTP handshakes
@@ -271,8 +281,10 @@ public final class PanelNode {
                     _ = successor((options.index + offset) % panels)
                 }
             case .measurements(let batch):
-                guard envelope.header.runID == runID else { counters.droppedWrongRun += 1; continue }
+                guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
                 computation?.store(batch, run: envelope.header.run, step: envelope.header.step)
+                let step = StepID(run: envelope.header.run, step: envelope.header.step)
+                if let verdict = inbound.measurementsArrived(for: step) { released.append(verdict) }
             case .control(let c):
                 let now = monotonicNanos()
                 switch c.action {
@@ -302,8 +314,9 @@ public final class PanelNode {
 
     // MARK: data plane
 
+    /// Reads γ (and pings) until the socket is empty or a γ is held for its measurements.
     func drainData() {
-        while true {
+        while !inbound.isHolding {
             let identity: ZMQMessage?
             do { identity = try data.receive(dontWait: true) } catch { log("data receive: \(error)"); return }
             guard let identity else { return }
@@ -327,17 +340,19 @@ public final class PanelNode {
                 answerPing(sender, ping)
                 continue
             }
-            guard configuration != nil, envelope.header.runID == runID else { counters.droppedWrongRun += 1; continue }
+            guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
             switch envelope.body {
             case .stepStart(let start):
                 acknowledge(sender, envelope.header, hop: start.hop, recvNs: recvNs)
                 let gamma = Gamma(route: start.route, hop: start.hop, particles: start.prior, skipped: start.skipped,
                                   checksum: start.checksum, reset: start.reset)
-                handle(gamma, header: envelope.header, recvNs: recvNs, payloadBytes: payload.count, rawRecvNs: recvNs)
+                receive(ArrivedGamma(gamma: gamma, header: envelope.header, recvNs: recvNs, payloadBytes: payload.count,
+                                     rawRecvNs: recvNs))
             case .gamma(let gamma):
                 acknowledge(sender, envelope.header, hop: gamma.hop, recvNs: recvNs)
                 let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payload.count)
-                handle(gamma, header: envelope.header, recvNs: arrival, payloadBytes: payload.count, rawRecvNs: recvNs)
+                receive(ArrivedGamma(gamma: gamma, header: envelope.header, recvNs: arrival, payloadBytes: payload.count,
+                                     rawRecvNs: recvNs))
             default:
                 counters.droppedMalformed += 1
             }
@@ -357,7 +372,7 @@ public final class PanelNode {
         for socket in [data, control] + Array(successors.values) {
             while let message = try? socket.receive(dontWait: true) { _ = consume message }
         }
-        pendingHops.removeAll()
+        hops.removeAll()
     }
 
     func acknowledge(_ sender: [UInt8], _ header: Header, hop: UInt32, recvNs: UInt64) {
@@ -367,11 +382,6 @@ public final class PanelNode {
         do { _ = try data.send(frames: [sender, WireCodec.encode(ack)]) } catch {
             // the sender went away; it will time out and skip us
         }
-    }
-
-    static func stepKey(run: UInt32, step: UInt32) -> UInt64 { UInt64(run) << 32 | UInt64(step) }
-    static func hopKey(run: UInt32, step: UInt32, hop: UInt32) -> UInt64 {
-        UInt64(run) << 40 ^ UInt64(step) << 12 ^ UInt64(hop)
     }
 
     /// Fronthaul emulation: holds a panel-to-panel hop until the modelled link time (8·bytes/rate + per-transfer
@@ -386,55 +396,57 @@ public final class PanelNode {
         return target
     }
 
-    func handle(_ incoming: Gamma, header: Header, recvNs: UInt64, payloadBytes: Int, rawRecvNs: UInt64) {
-        let key = Self.stepKey(run: header.run, step: header.step)
-        guard Int(incoming.hop) < incoming.route.count, incoming.route[Int(incoming.hop)] == Int32(options.index),
-              incoming.particles.isConsistent, computation != nil else {
-            counters.droppedMalformed += 1
-            return
-        }
-        if processed.contains(key) {
+    /// Applies the inbound rules to an arriving γ and executes the verdict.
+    func receive(_ arrived: ArrivedGamma) {
+        let gamma = arrived.gamma
+        let inboundGamma = InboundGamma(
+            step: arrived.step, attempt: arrived.header.attempt, route: gamma.route, hop: Int(gamma.hop),
+            skipped: gamma.skipped, reset: gamma.reset,
+            wellFormed: gamma.particles.isConsistent && computation != nil,
+            measurementsReady: computation?.isReady(run: arrived.header.run, step: arrived.header.step) ?? true)
+        execute(inbound.onGamma(inboundGamma, payload: arrived, now: monotonicNanos()))
+    }
+
+    /// Executes an inbound verdict: count a dropped γ, hand a re-issued one on, or run the panel update.
+    func execute(_ verdict: GammaVerdict<ArrivedGamma>) {
+        switch verdict {
+        case .drop(.malformed): counters.droppedMalformed += 1
+        case .drop(.duplicate): counters.duplicates += 1
+        case .drop(.stale): counters.droppedStale += 1
+        case .hold: break
+        case .handOn(let arrived):
+            // a re-issued attempt of a step this panel already processed: γ goes on unchanged, listed as skipped
             counters.duplicates += 1
-            // A re-issued attempt of a step this panel already processed: hand γ on unchanged (its state has
-            // already taken this step's measurements), listed as skipped. The same attempt twice: drop it.
-            if header.attempt > processedAttempt[key, default: 0] {
-                processedAttempt[key] = header.attempt
-                var passed = incoming
-                passed.skipped.append(Int32(options.index))
-                forward(passed, header: header, output: PanelOutput(), timing: HopTiming(panel: Int32(options.index),
-                        recvNs: recvNs, computeDoneNs: recvNs, linkBytes: UInt32(payloadBytes), rawRecvNs: rawRecvNs))
-            }
-            return
+            var passed = arrived.gamma
+            passed.skipped.append(Int32(options.index))
+            forward(passed, header: arrived.header, output: PanelOutput(), timing: HopTiming(
+                panel: Int32(options.index), recvNs: arrived.recvNs, computeDoneNs: arrived.recvNs,
+                linkBytes: UInt32(arrived.payloadBytes), rawRecvNs: arrived.rawRecvNs))
+        case .process(let order, let arrived):
+            process(arrived, order)
         }
-        if let latest = latestProcessed, key < latest { counters.droppedStale += 1; return }
-        processed.insert(key)
-        processedAttempt[key] = header.attempt
-        processedOrder.append(key)
-        if processedOrder.count > 4096 {
-            let old = processedOrder.removeFirst()
-            processed.remove(old)
-            processedAttempt.removeValue(forKey: old)
-        }
-        // A panel that missed the previous step of this run (stopped, cut off, restarted) rejoins with fresh state.
-        let missedPrevious = latestProcessed.map { $0 >> 32 == key >> 32 && $0 + 1 < key } ?? (header.step > 0)
-        latestProcessed = key
-        if computation?.isReady(run: header.run, step: header.step) == false {
-            waitForMeasurements(run: header.run, step: header.step)
+    }
+
+    /// Runs the panel update on γ and forwards it.
+    func process(_ arrived: ArrivedGamma, _ order: ProcessOrder) {
+        let header = arrived.header
+        if order.measurementsMissing {
+            counters.missingMeasurements += 1
+            log("no measurements for run \(header.run) step \(header.step) within \(options.measurementWaitMs) ms; updating without")
         }
         // move the computation out while it works, so its buffers are never shared (no copy-on-write)
         guard var computation = self.computation.take() else { return }
-        var gamma = incoming
-        // the first panel that processes a step applies the motion model, whoever was skipped before it
-        let firstOfRoute = incoming.route[..<Int(incoming.hop)].allSatisfy { incoming.skipped.contains($0) }
+        var gamma = arrived.gamma
         let output = computation.process(particles: &gamma.particles, run: header.run, step: header.step,
-                                         isFirstOfRoute: firstOfRoute, reset: incoming.reset || missedPrevious,
-                                         checksum: incoming.checksum)
+                                         isFirstOfRoute: order.isFirstOfRoute, reset: order.resetState,
+                                         checksum: gamma.checksum)
         self.computation = computation
         if output.checksumError { counters.checksumErrors += 1 }
         if let report = output.report { gamma.reports.append(report) }
-        let timing = HopTiming(panel: Int32(options.index), recvNs: recvNs, computeDoneNs: monotonicNanos(),
-                               padNs: elapsedNs(from: rawRecvNs, to: recvNs), measurements: output.measurements,
-                               linkBytes: UInt32(payloadBytes), rawRecvNs: rawRecvNs)
+        let timing = HopTiming(panel: Int32(options.index), recvNs: arrived.recvNs, computeDoneNs: monotonicNanos(),
+                               padNs: elapsedNs(from: arrived.rawRecvNs, to: arrived.recvNs),
+                               measurements: output.measurements, linkBytes: UInt32(arrived.payloadBytes),
+                               rawRecvNs: arrived.rawRecvNs)
         forward(gamma, header: header, output: output, timing: timing)
     }
 
@@ -451,13 +463,14 @@ public final class PanelNode {
         let nextHop = Int(gamma.hop) + 1
         if output.estimate != nil { lastEstimate = output.estimate }
         if nextHop < gamma.route.count {
-            let next = Int(gamma.route[nextHop])
             gamma.hop = UInt32(nextHop)
             gamma.checksum = output.checksumError ? 0 : particleChecksum(gamma.particles)
             timing.sendNs = monotonicNanos()
             gamma.timings.append(timing)
             outHeader.type = .gamma
-            send(Envelope(header: outHeader, body: .gamma(gamma)), toPanel: next, hop: UInt32(nextHop))
+            execute([hops.send(Envelope(header: outHeader, body: .gamma(gamma)),
+                               step: StepID(run: header.run, step: header.step), route: gamma.route, hop: nextHop,
+                               skipped: gamma.skipped, now: monotonicNanos())])
         } else {
             timing.sendNs = monotonicNanos()
             gamma.timings.append(timing)
@@ -478,22 +491,6 @@ public final class PanelNode {
         counters.forwarded += 1
     }
 
-    /// Waits (bounded) on the control socket for the measurement batch of (run, step), which is sent ahead of γ
-    /// on another connection and may still be in flight.
-    func waitForMeasurements(run: UInt32, step: UInt32) {
-        let deadline = monotonicNanos() + UInt64(options.measurementWaitMs) * 1_000_000
-        while computation?.isReady(run: run, step: step) == false {
-            let now = monotonicNanos()
-            guard now < deadline else {
-                counters.missingMeasurements += 1
-                log("no measurements for run \(run) step \(step) within \(options.measurementWaitMs) ms; updating without")
-                return
-            }
-            guard let ready = try? zmqPoll([control], timeoutMs: Int((deadline - now) / 1_000_000) + 1), ready[0] else { continue }
-            if let status = drainControl() { pendingExit = status; return }
-        }
-    }
-
     func successor(_ panel: Int) -> ZMQSocket? {
         if let s = successors[panel] { return s }
         guard let endpoints = configuration?.dataEndpoints, panel >= 0, panel < endpoints.count else { return nil }
@@ -501,8 +498,8 @@ public final class PanelNode {
             let s = try ZMQSocket(context, .dealer)
             try s.setRoutingID("panel-\(options.index)")
             try s.setSendHighWaterMark(16)
-            try s.setReconnect(intervalMs: 100, maxMs: 2000)
-            try s.setHeartbeat(intervalMs: 200, timeoutMs: 600, ttlMs: 600)
+            try s.setChainReconnect()
+            try s.setChainHeartbeat()
             try options.security?.makeClient(s, server: panelKeyName(panel))
             try s.connect(endpoints[panel])
             successors[panel] = s
@@ -513,63 +510,50 @@ public final class PanelNode {
         }
     }
 
-    func send(_ envelope: Envelope, toPanel next: Int, hop: UInt32) {
-        let header = envelope.header
-        let key = Self.hopKey(run: header.run, step: header.step, hop: hop)
-        let now = monotonicNanos()
-        pendingHops[key] = PendingHop(envelope: envelope, to: next, sendNs: now, deadlineNs: now + ackTimeoutNs,
-                                      resends: 0, bytes: 0)
-        transmit(key)
+    /// Executes the hop sender's directives: transmit (again), log a skipped successor, or end the step here.
+    func execute(_ directives: [HopDirective<Envelope>]) {
+        for directive in directives {
+            switch directive {
+            case .transmit(let flight, let envelope):
+                transmit(flight, envelope)
+            case .skip(let receiver, let hop):
+                log("panel \(receiver) silent for run \(hop.step.run) step \(hop.step.step); skipping it")
+            case .routeExhausted(let flight, let envelope):
+                // the silent panel was the last one: this panel's own estimate is the step's estimate
+                guard case .gamma(var gamma) = envelope.body else { continue }
+                gamma.skipped = flight.skipped
+                sendResult(gamma, header: envelope.header, estimate: lastEstimate)
+            }
+        }
     }
 
-    /// Puts a pending hop on the wire (again).
-    func transmit(_ key: UInt64) {
-        guard let hop = pendingHops[key], let socket = successor(hop.to) else { return }
-        WireCodec.encode(hop.envelope, into: &encodeBuffer)
+    /// Puts a hop on the wire (again), γ carrying the flight's position and skipped panels.
+    func transmit(_ flight: HopFlight, _ original: Envelope) {
+        guard let socket = successor(Int(flight.receiver)) else { return }
+        var envelope = original
+        if case .gamma(var gamma) = envelope.body, gamma.hop != UInt32(flight.hop) || gamma.skipped != flight.skipped {
+            // the hop goes past a skipped receiver
+            gamma.hop = UInt32(flight.hop)
+            gamma.skipped = flight.skipped
+            envelope.body = .gamma(gamma)
+        }
+        WireCodec.encode(envelope, into: &encodeBuffer)
         var bytes = encodeBuffer
         if faults.corruptNext {
             faults.corruptNext = false
-            var garbage = RandomStream(seed: UInt64(hop.envelope.header.step), step: Int(hop.envelope.header.run),
+            var garbage = RandomStream(seed: UInt64(envelope.header.step), step: Int(envelope.header.run),
                                        panel: UInt32(options.index), purpose: .faults)
             for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: garbage.nextUInt32()) }
         }
         let copies = faults.duplicateNext ? 2 : 1
         faults.duplicateNext = false
-        let sendNs = monotonicNanos()
-        pendingHops[key]?.sendNs = sendNs
-        pendingHops[key]?.deadlineNs = sendNs + ackTimeoutNs
-        pendingHops[key]?.bytes = bytes.count
+        hops.sent(flight.id, at: monotonicNanos(), bytes: bytes.count)
         for _ in 0..<copies {
             do {
                 if try socket.send(bytes, dontWait: true) { counters.forwarded += 1 }
                 // not queued (peer gone, queue full): the deadline will resend or skip
             } catch {
-                log("send to panel \(hop.to) failed: \(error)")
-            }
-        }
-    }
-
-    /// Resends hops whose acknowledgement is overdue, then skips their silent receiver.
-    func checkPendingHops(now: UInt64) {
-        for (key, hop) in pendingHops where hop.deadlineNs <= now {
-            if hop.resends < hopRetries {
-                pendingHops[key]?.resends += 1
-                transmit(key)
-                continue
-            }
-            pendingHops.removeValue(forKey: key)
-            guard case .gamma(var gamma) = hop.envelope.body else { continue }
-            log("panel \(hop.to) silent for run \(hop.envelope.header.run) step \(hop.envelope.header.step); skipping it")
-            gamma.skipped.append(Int32(hop.to))
-            let nextHop = Int(gamma.hop) + 1
-            if nextHop < gamma.route.count {
-                gamma.hop = UInt32(nextHop)
-                var envelope = hop.envelope
-                envelope.body = .gamma(gamma)
-                send(envelope, toPanel: Int(gamma.route[nextHop]), hop: UInt32(nextHop))
-            } else {
-                // the silent panel was the last one: this panel's own estimate is the step's estimate
-                sendResult(gamma, header: hop.envelope.header, estimate: lastEstimate)
+                log("send to panel \(flight.receiver) failed: \(error)")
             }
         }
     }
@@ -582,10 +566,11 @@ public final class PanelNode {
                 counters.droppedMalformed += 1
                 continue
             }
-            let key = Self.hopKey(run: envelope.header.run, step: envelope.header.step, hop: ack.hop)
-            guard let sent = pendingHops.removeValue(forKey: key) else { continue }
-            let report = LinkReport(fromPanel: Int32(options.index), toPanel: Int32(sent.to), rttNs: elapsedNs(from: sent.sendNs, to: now),
-                                    bytes: UInt32(sent.bytes), sendNs: sent.sendNs)
+            let hop = HopID(step: StepID(run: envelope.header.run, step: envelope.header.step), hop: Int(ack.hop))
+            guard let sent = hops.acknowledged(hop, by: Int32(panel)) else { continue }
+            let report = LinkReport(fromPanel: Int32(options.index), toPanel: Int32(panel),
+                                    rttNs: elapsedNs(from: sent.sentNs, to: now), bytes: UInt32(sent.bytes),
+                                    sendNs: sent.sentNs)
             sendControl(.linkReport, .linkReport(report), run: envelope.header.run, step: envelope.header.step)
         }
     }

@@ -51,7 +51,7 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
     let links = acc.linkByPanel.flatMap { $0 }
     let rtts = acc.ackRttByPanel.flatMap { $0 }
     var summary: [String: Any] = [
-        "mode": context.mode, "method": experiment.method,
+        "mode": context.mode, "method": experiment.method.rawValue,
         "panels": experiment.panelCount, "particles": experiment.filter.particleCount,
         "array_size": experiment.world.radio.arrayElements, "bandwidth_hz": experiment.world.radio.bandwidthHz,
         "runs": experiment.runs, "steps_per_run": experiment.steps, "seed": experiment.baseSeed,
@@ -136,7 +136,7 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
     if !acc.latencies.isEmpty { try files.writeHistogram("latency.hgrm", nanoseconds: acc.latencies) }
 
     var lines: [String] = []
-    let what = "\(experiment.method), J=\(experiment.panelCount), N_a=\(experiment.world.radio.arrayElements), "
+    let what = "\(experiment.method.rawValue), J=\(experiment.panelCount), N_a=\(experiment.world.radio.arrayElements), "
         + "B_w=\(fixed(experiment.world.radio.bandwidthHz / 1e6, 0)) MHz, N_p=\(experiment.filter.particleCount), "
         + "\(experiment.runs) run(s) x \(experiment.steps) steps, seed \(experiment.baseSeed), \(context.mode)"
     lines.append("run set: \(what)" + (outcome.interrupted ? "  [INTERRUPTED]" : ""))

@@ -1,5 +1,6 @@
 // ExperimentConfig: the experiment's settings as typed sections, with the paper's operating point as defaults.
 import Foundation
+import Localization
 import Scenario
 
 /// The full configuration of an experiment. `ExperimentConfig()` is the paper's operating point
@@ -64,17 +65,10 @@ public struct RadioSection: Sendable, Equatable {
     public init() {}
 }
 
-/// Which daisy-chain filter the panels run.
-public enum FilterMethod: String, Sendable, CaseIterable {
-    /// Loca-LoS (spec B): one LoS existence/amplitude state per panel; reflections are clutter.
-    case locaLoS = "loca-los"
-    /// Loca-MPC (spec C): LoS plus one feature per known virtual anchor, with BP data association.
-    case locaMPC = "loca-mpc"
-}
-
 /// Filter model constants (spec B.6, C.3). Names follow the spec's symbols.
 public struct FilterSection: Sendable, Equatable {
-    public var method = FilterMethod.locaLoS
+    /// Which daisy-chain filter the panels run (its raw values are this key's allowed values).
+    public var method = PanelFilterMethod.locaLoS
     /// Number N_p of particles.
     public var particles = 4096
     /// σ_a: acceleration noise std of the CV model, m/s².

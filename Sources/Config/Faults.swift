@@ -17,6 +17,9 @@ public enum FaultAction: String, Sendable, CaseIterable {
     case corrupt
     /// It sends γ twice, once.
     case duplicate
+
+    /// Every action as the configuration and `chain-controller fault` spell it: "kill | stop | …".
+    public static var allowedValues: String { allCases.map(\.rawValue).joined(separator: " | ") }
 }
 
 /// One scripted fault.
@@ -80,7 +83,7 @@ extension ExperimentConfig {
             }
             guard let actionText = fields["action"], let action = FaultAction(rawValue: actionText) else {
                 throw .invalidValue(key: "faults[\(i)].action", value: fields["action"] ?? "missing",
-                                    expected: "one of " + FaultAction.allCases.map(\.rawValue).joined(separator: " | "))
+                                    expected: "one of " + FaultAction.allowedValues)
             }
             result.append(FaultSpec(atStep: try integer("at_step", 0...10_000_000, required: true), action: action,
                                     panel: try integer("panel", 0...4095, required: true),
@@ -94,7 +97,7 @@ extension ExperimentConfig {
     /// The `faults:` section as YAML text (with its documentation).
     func faultsYAML() -> String {
         var out = "\n# Scripted fault injection: a list of {at_step, action, panel, duration_ms, delay_us, run}; action is one of\n"
-            + "# kill | stop | restart | partition | slow | corrupt | duplicate (see chain-controller run --help).\n"
+            + "# \(FaultAction.allowedValues) (see chain-controller run --help).\n"
             + "# at_step: step at whose start the fault is injected; duration_ms: stop/partition/slow length, restart\n"
             + "# downtime; delay_us: extra delay per hop (slow); run: Monte-Carlo run (default 0).\n"
         if faults.isEmpty { return out + "faults: []\n" }

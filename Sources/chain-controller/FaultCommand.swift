@@ -1,6 +1,7 @@
 // FaultCommand: `chain-controller fault --panel 3 kill` — inject a fault into a running chain.
 import ArgumentParser
 import ChainRuntime
+import Config
 import Foundation
 import Wire
 
@@ -16,7 +17,7 @@ struct FaultCommand: ParsableCommand {
         faults.csv and summary.json.
         """)
 
-    @Argument(help: "kill | stop | restart | partition | slow | corrupt | duplicate")
+    @Argument(help: ArgumentHelp(FaultAction.allowedValues))
     var action: String
 
     @Option(help: "Panel index (0-based).")
@@ -35,16 +36,14 @@ struct FaultCommand: ParsableCommand {
     var endpoint: String?
 
     func run() throws {
-        let actions: [String: ControlAction] = ["kill": .kill, "stop": .stop, "restart": .restart, "partition": .partition,
-                                                "slow": .slow, "corrupt": .corrupt, "duplicate": .duplicate]
-        guard let control = actions[action] else {
-            throw ValidationError("unknown action '\(action)' (kill | stop | restart | partition | slow | corrupt | duplicate)")
+        guard let fault = FaultAction(rawValue: action) else {
+            throw ValidationError("unknown action '\(action)' (\(FaultAction.allowedValues))")
         }
         guard let target = endpoint ?? results.map({ "ipc://" + URL(fileURLWithPath: $0).standardizedFileURL.path + "/admin.ipc" }) else {
             throw ValidationError("give --results DIR (the run's --out folder) or --endpoint")
         }
         do {
-            print(try sendLiveFault(endpoint: target, action: control, panel: panel, durationMs: durationMs, delayUs: delayUs))
+            print(try sendLiveFault(endpoint: target, action: ControlAction(fault), panel: panel, durationMs: durationMs, delayUs: delayUs))
         } catch {
             printError("chain-controller fault: \(error)")
             throw ExitCode(2)

@@ -73,7 +73,7 @@ struct ProbeCommand: ParsableCommand {
                 try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true)
                 options.logDirectory = logDir
             }
-            options.mode = "probe"
+            options.mode = .probe
             options.particles = UInt32(particles)
             let session = try ChainSession(options: options, signals: signals)
             defer { session.shutdown() }

@@ -92,6 +92,7 @@ struct RunCommand: ParsableCommand {
         if let seed { extra.append("run.seed=\(seed)") }
         let config = try configOptions.load(extra: extra)
         do {
+            if inProcess { try config.checkRunsInProcess() }
             let signals = try SignalWatcher()
             let experiment = try Experiment(config: config)
             let outDir = out ?? "results/\(utcTimestamp().replacingOccurrences(of: ":", with: ""))"
@@ -120,7 +121,7 @@ struct RunCommand: ParsableCommand {
                 }
                 options.startupTimeoutMs = config.chain.startupTimeoutMs
                 options.adminEndpoint = "ipc://" + URL(fileURLWithPath: outDir).standardizedFileURL.path + "/admin.ipc"
-                options.mode = experiment.method
+                options.mode = .filter(experiment.method)
                 options.configYAML = experiment.configYAML
                 options.particles = UInt32(experiment.filter.particleCount)
                 let logs = logDir ?? outDir + "/logs"

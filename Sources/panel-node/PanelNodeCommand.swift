@@ -42,7 +42,7 @@ struct Run: ParsableCommand {
     var controllerSilenceMs: Int = 0
 
     @Option(help: "Heartbeat interval towards the controller, in milliseconds.")
-    var heartbeatMs: Int = 200
+    var heartbeatMs = LinkSettings.panelHeartbeatIntervalMs
 
     @Option(help: ArgumentHelp(
         "CURVE key directory (made by `chain-controller keys`): encrypt every link and admit only the nodes of DIR/public.keys.",

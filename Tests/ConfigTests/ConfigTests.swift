@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import Yams
 @testable import Config
+import Localization
 import Scenario
 import TestFixtures
 
@@ -193,6 +194,23 @@ private func message(_ body: () throws -> Void) -> String? {
         #expect(message { try config.set("filter.particles=") }?.hasPrefix("filter.particles = '' is invalid") == true)
         // nothing was changed by the rejected assignments
         #expect(config == ExperimentConfig())
+    }
+
+    /// The allowed filter methods are the cases of the one method enum the panels and the in-process chain run, so
+    /// a method the filters do not know cannot be configured (and a new one needs no second list).
+    @Test func theFilterMethodsAreTheFiltersOwnEnum() throws {
+        let key = try #require(ExperimentConfig.key(named: "filter.method"))
+        #expect(key.allowed == PanelFilterMethod.allCases.map(\.rawValue).joined(separator: " | "))
+        for method in PanelFilterMethod.allCases {
+            #expect(try ExperimentConfig.load(yaml: "", overrides: ["filter.method=\(method.rawValue)"]).filter.method == method)
+        }
+    }
+
+    @Test func anUnknownFaultActionNamesTheAllowedOnes() {
+        #expect(message { _ = try ExperimentConfig.load(yaml: "", overrides: ["faults=[{at_step: 1, action: nope, panel: 0}]"]) }
+                == "faults[0].action = nope is invalid: expected one of kill | stop | restart | partition | slow | corrupt | duplicate")
+        #expect(message { _ = try ExperimentConfig.load(yaml: "faults:\n  - {at_step: 1, panel: 0}\n") }
+                == "faults[0].action = missing is invalid: expected one of kill | stop | restart | partition | slow | corrupt | duplicate")
     }
 
     @Test func yamlErrors() {

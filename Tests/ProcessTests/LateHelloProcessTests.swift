@@ -40,7 +40,7 @@ import Testing
             options.spawn = false
             options.controlBind = control
             options.panelEndpoints = endpoints
-            options.mode = experiment.method
+            options.mode = .filter(experiment.method)
             options.configYAML = experiment.configYAML
             let session = try ChainSession(options: options, signals: signals)
             defer { session.shutdown() }

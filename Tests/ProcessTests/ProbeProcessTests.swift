@@ -21,7 +21,7 @@ func panelExecutable() throws -> String {
 func makeSession(panels: Int, signals: SignalWatcher) throws -> ChainSession {
     var options = SessionOptions(panels: panels, runID: UInt64.random(in: 1...UInt64.max))
     options.panelExecutable = try panelExecutable()
-    options.mode = "probe"
+    options.mode = .probe
     return try ChainSession(options: options, signals: signals)
 }
 
@@ -29,7 +29,7 @@ func makeSession(panels: Int, signals: SignalWatcher) throws -> ChainSession {
 func filterSessionOptions(_ experiment: Experiment, runID: UInt64 = UInt64.random(in: 1...UInt64.max)) throws -> SessionOptions {
     var options = SessionOptions(panels: experiment.panelCount, runID: runID)
     options.panelExecutable = try panelExecutable()
-    options.mode = experiment.method
+    options.mode = .filter(experiment.method)
     options.configYAML = experiment.configYAML
     return options
 }

@@ -1,0 +1,36 @@
+// StepID: which step of which run a message belongs to, and which hop of that step's route.
+
+/// One step of one Monte-Carlo run. Ordered by run, then step: a step of a later run is newer than every step of an
+/// earlier one.
+public struct StepID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Monte-Carlo run (0-based).
+    public var run: UInt32
+    /// Step within the run (0-based).
+    public var step: UInt32
+
+    @inlinable public init(run: UInt32, step: UInt32) {
+        self.run = run
+        self.step = step
+    }
+
+    @inlinable public static func < (a: StepID, b: StepID) -> Bool { (a.run, a.step) < (b.run, b.step) }
+
+    /// Whether `self` comes after `earlier` in the same run with at least one step between them.
+    public func skipsSteps(after earlier: StepID) -> Bool { earlier.run == run && earlier.step + 1 < step }
+
+    public var description: String { "run \(run) step \(step)" }
+}
+
+/// One hop of one step: the γ of `step` sent to the panel at position `hop` of its route.
+public struct HopID: Hashable, Sendable, CustomStringConvertible {
+    public var step: StepID
+    /// Position of the receiving panel in the step's route (0 = the first panel, sent by the controller).
+    public var hop: Int
+
+    @inlinable public init(step: StepID, hop: Int) {
+        self.step = step
+        self.hop = hop
+    }
+
+    public var description: String { "\(step) hop \(hop)" }
+}
