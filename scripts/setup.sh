@@ -21,7 +21,7 @@ stamp="$venv/.requirements.sha256"
 want=$(sha256sum "$repo/requirements.txt" | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python3" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: Python virtual environment $venv (requirements.txt: $(grep -cvE '^(#|$)' "$repo/requirements.txt") packages)" >&2
-  [ -x "$venv/bin/python3" ] || scripts/python -m venv "$venv"
+  [ -x "$venv/bin/python3" ] || python3 -m venv "$venv"   # the system Python (scripts/python would call this script again)
   "$venv/bin/python3" -m pip install -q --disable-pip-version-check -r "$repo/requirements.txt"
   echo "$want" > "$stamp"
 fi
