@@ -6,10 +6,12 @@ error bars: the 10-90 % range of the per-run RMSEs. "diverged" = runs with any s
 import math
 from collections import defaultdict
 
+import matplotlib
+import matplotlib.ticker
 import matplotlib.pyplot as plt
 import numpy as np
 
-NP_STYLE = {1024: ("tab:gray", "v"), 2048: ("tab:blue", "o"), 4096: ("tab:orange", "s"), 8192: ("tab:green", "^"),
+NP_STYLE = {1024: ("tab:purple", "v"), 2048: ("tab:blue", "o"), 4096: ("tab:orange", "s"), 8192: ("tab:green", "^"),
             16384: ("tab:red", "D")}
 
 
@@ -58,6 +60,7 @@ def log2_axis(ax, values, label):
     ax.set_xscale("log", base=2)
     ax.set_xticks(values)
     ax.set_xticklabels([str(int(v)) for v in values])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel(label)
 
 
@@ -156,6 +159,7 @@ def fig6(rows, _steps):
     top = ax.secondary_xaxis("top")
     top.set_xticks([p[0] for p in pairs])
     top.set_xticklabels([f"N_a={p[1]}" for p in pairs], fontsize=8)
+    top.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_yscale("log")
     ax.set_ylabel("RMSE over runs and steps (cm)")
     ax.text(0.02, 0.03, "paper: larger arrays let fewer panels reach cm level; no run diverged", transform=ax.transAxes,

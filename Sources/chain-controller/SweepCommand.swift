@@ -53,7 +53,8 @@ struct SweepFileOptions: ParsableArguments {
         }
         guard !noPlot, shard == nil else { return lines }
         let png = settings.out + "/" + plan.file.name + (plan.quick ? "-quick" : "") + ".png"
-        var arguments = ["--figure", plan.file.figure, "--csv", csvPath, "--out", png, "--title", plan.file.title]
+        let title = plan.file.title + (plan.quick ? "  [quick variant: \(plan.variant.runs) run(s) per point]" : "")
+        var arguments = ["--figure", plan.file.figure, "--csv", csvPath, "--out", png, "--title", title]
         if let stepsPath { arguments += ["--steps", stepsPath] }
         if pdf { arguments.append("--pdf") }
         if !complete { arguments.append("--partial") }
