@@ -54,9 +54,12 @@ public func runSweep(_ plan: SweepPlan, settings: SweepSettings, signals: Signal
     var running: [pid_t: (unit: SweepUnit, started: UInt64)] = [:]
     let total = pending.count
     var finished = 0
+    // the ETA weighs units by their expected cost (J × N_p × steps), so a grid of mixed sizes is estimated fairly
+    let totalWeight = pending.reduce(0) { $0 + plan.weight($1) }
+    var doneWeight = 0.0
     func report() {
         let elapsed = Double(monotonicNanos() - start) / 1e9
-        let eta = finished > 0 ? formatDuration(elapsed / Double(finished) * Double(total - finished)) : "?"
+        let eta = doneWeight > 0 ? formatDuration(elapsed / doneWeight * (totalWeight - doneWeight)) : "?"
         progress.update(finished, total, extra: "units (\(outcome.skipped) already done, \(running.count) running, "
                         + "\(outcome.failed.count) failed), elapsed \(formatDuration(elapsed)), ETA \(eta)")
     }
@@ -98,6 +101,7 @@ public func runSweep(_ plan: SweepPlan, settings: SweepSettings, signals: Signal
                 outcome.failed.append((unit.id, "\(exit): \(last) (log: \(dir)/log.txt)"))
             }
             finished += 1
+            doneWeight += plan.weight(unit)
             report()
         }
         if !running.isEmpty { usleep(20_000) }
