@@ -89,8 +89,9 @@ def error_cdf(ax, steps):
 
 
 def latency_marks(ax, values, percentiles, summary, vertical=True):
+    exact = summary.get("latency_us", {})   # the exact percentiles (the .hgrm rows are 3-digit buckets)
     for q, color in ((0.5, "tab:green"), (0.9, "tab:orange"), (0.99, "tab:red")):
-        v = values[np.searchsorted(percentiles, q)] if percentiles[-1] >= q else values[-1]
+        v = exact.get(f"p{int(q * 100)}") or (values[np.searchsorted(percentiles, q)] if percentiles[-1] >= q else values[-1])
         ax.axvline(v / 1000, color=color, ls="--", lw=1, label=f"p{int(q * 100)}: {v / 1000:.2f} ms")
     eq10 = summary.get("fpga_model_us")
     if eq10:
