@@ -8,6 +8,7 @@ Prints "plotted N points (M curves)": N is the number of data points drawn (CI c
 """
 import argparse
 import csv
+import gzip
 import os
 import sys
 import textwrap
@@ -28,7 +29,7 @@ def read_rows(path):
     """The CSV's rows as dicts ('#' lines skipped); an empty or missing file is an error naming it."""
     if not os.path.exists(path):
         sys.exit(f"plot_sweep.py: {path}: no such file")
-    with open(path) as f:
+    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
         rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
     if not rows:
         sys.exit(f"plot_sweep.py: {path}: no data rows")
@@ -36,7 +37,7 @@ def read_rows(path):
 
 
 def comments(path):
-    with open(path) as f:
+    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
         return [line[1:].strip() for line in f if line.startswith("#")]
 
 
@@ -44,7 +45,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--figure", required=True, choices=sorted(FIGURES), help="which figure to draw")
     parser.add_argument("--csv", required=True, help="the sweep's CSV (a row per point and run)")
-    parser.add_argument("--steps", help="the sweep's per-step CSV (uplink-fig4)")
+    parser.add_argument("--steps", help="the sweep's per-step CSV (uplink-fig4); .csv.gz is read too")
     parser.add_argument("--out", required=True, help="output PNG")
     parser.add_argument("--title", default="", help="figure title")
     parser.add_argument("--pdf", action="store_true", help="also write a PDF beside the PNG")

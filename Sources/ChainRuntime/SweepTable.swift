@@ -102,7 +102,8 @@ public func sweepTables(_ plan: SweepPlan, units: [SweepUnit], settings: SweepSe
                 let perStep = try CSVTable(path: dir + "/per_step.csv")
                 guard let s = perStep.header.firstIndex(of: "step"), let e = perStep.header.firstIndex(of: "error_m"),
                       let o = perStep.header.firstIndex(of: "outcome") else { throw RuntimeError("\(dir)/per_step.csv lacks step/error_m/outcome") }
-                for row in perStep.rows { steps!.rows.append(lead + [row[s], row[e], row[o]]) }
+                // 6 significant digits (µm at cm errors) keep the per-step file small enough to commit
+                for row in perStep.rows { steps!.rows.append(lead + [row[s], Double(row[e]).map { String(format: "%.6g", $0) } ?? row[e], row[o]]) }
             }
         } else {
             let study = try CSVTable(path: dir + "/study.csv")
