@@ -40,7 +40,7 @@ def point_rmse(rows):
     return rmse, lo, hi, diverged, len(rows)
 
 
-def rmse_curve(ax, rows, xkey, label, color, marker, ls="-", annotate=True):
+def rmse_curve(ax, rows, xkey, label, color, marker, ls="-", annotate=True, slot=0):
     """One RMSE curve (cm) over xkey; returns the number of points drawn."""
     by_x = group(rows, xkey)
     xs = sorted(by_x, key=lambda k: float(k[0]))
@@ -52,7 +52,7 @@ def rmse_curve(ax, rows, xkey, label, color, marker, ls="-", annotate=True):
     if annotate:
         for xi, yi, s in zip(x, y, stats):
             if s[3] > 0:
-                ax.annotate(f"{s[3]}/{s[4]} div.", (xi, yi), textcoords="offset points", xytext=(4, 6), fontsize=7, color=color)
+                ax.annotate(f"{s[3]}/{s[4]} div.", (xi, yi), textcoords="offset points", xytext=(6, -14 * slot - 4), fontsize=7, color=color)
     return len(x)
 
 
@@ -136,7 +136,7 @@ def fig5(rows, _steps):
     js = sorted({float(r["scenario.panels"]) for r in rows})
     for (n,), sel in sorted(group(rows, "filter.particles").items(), key=lambda kv: int(kv[0][0])):
         color, marker = np_style(n)
-        points += rmse_curve(ax, sel, "scenario.panels", f"N_p = {n}", color, marker)
+        points += rmse_curve(ax, sel, "scenario.panels", f"N_p = {n}", color, marker, slot=curves)
         curves += 1
     cm_level_marks(ax, "paper: cm-level for J ≥ 12;\nN_p differences 'not significant'")
     log2_axis(ax, js, "number of panels J (N_a = 25, B_w = 400 MHz)")
@@ -153,7 +153,7 @@ def fig6(rows, _steps):
     pairs = sorted({(float(r["scenario.panels"]), int(r["scenario.array_size"])) for r in rows})
     for (n,), sel in sorted(group(rows, "filter.particles").items(), key=lambda kv: int(kv[0][0])):
         color, marker = np_style(n)
-        points += rmse_curve(ax, sel, "scenario.panels", f"N_p = {n}", color, marker)
+        points += rmse_curve(ax, sel, "scenario.panels", f"N_p = {n}", color, marker, slot=curves)
         curves += 1
     log2_axis(ax, [p[0] for p in pairs], "number of panels J (bottom) and array size N_a (top), B_w = 400 MHz")
     top = ax.secondary_xaxis("top")
@@ -179,10 +179,10 @@ def fig7(rows, _steps):
         ls = "-" if float(bw) >= 1e8 else "--"
         marker = "o" if method == "loca-los" else "s"
         points += rmse_curve(ax, sel, "scenario.panels", f"{method}, B_w = {float(bw) / 1e6:.0f} MHz",
-                             colors.get(method, "k"), marker, ls=ls)
+                             colors.get(method, "k"), marker, ls=ls, slot=curves)
         curves += 1
     ax.axvspan(min(js) / 1.2, 4.5, color="0.93", zorder=0)
-    ax.text(min(js), 0.98, "paper: Loca-MPC more robust\nfor J = 2, 4", transform=ax.get_xaxis_transform(), fontsize=7, va="top")
+    ax.text(3, 0.97, "paper: Loca-MPC more robust\nfor J = 2, 4", transform=ax.get_xaxis_transform(), fontsize=7, va="top", ha="center")
     ax.axvline(12, color="0.5", ls=":", lw=1)
     ax.text(12.5, 0.98, "paper: J ≥ 12 Loca-LoS ≈ Loca-MPC", transform=ax.get_xaxis_transform(), fontsize=7, va="top")
     log2_axis(ax, js, "number of panels J (N_a = 25)")
