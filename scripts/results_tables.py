@@ -160,8 +160,19 @@ def downlink_fig6(d):
                   "P2nc − P1nc (dB)"], body) + "\n\n(fixed network energy across K: per-AP power 0 dBm × 36/K; inf = singular FIM)"
 
 
+def downlink_readings(d):
+    body = []
+    for r in read(os.path.join(d, "downlink-readings.csv")):
+        p1c, p1n, p2c, p2n = (f(r, f"peb_{n}_m") for n in ("p1_coherent", "p1_noncoherent", "p2_coherent", "p2_noncoherent"))
+        body.append([r["reading"], f"`{r['options']}`" if r["options"] else "-", f"{db10(p2c, p1c):+.2f}", f"{db10(p1n, p1c):+.2f}",
+                     f"{db10(p2n, p2c):+.2f}", f"{db10(p2n, p1n):+.2f}"])
+    return table(["reading (u = (1, 1) m, K = 36, 0 dBm)", "dmimo-downlink options", "P2c − P1c (paper −6)",
+                  "P1nc − P1c (paper +24)", "P2nc − P2c (paper +30)", "P2nc − P1nc (paper ≈ 0)"], body)
+
+
 FIGURES = {"uplink-fig3": uplink_fig3, "uplink-fig4": uplink_fig4, "uplink-fig5": uplink_fig5, "uplink-fig6": uplink_fig6,
-           "uplink-fig7": uplink_fig7, "downlink-fig4": downlink_fig4, "downlink-fig5": downlink_fig5, "downlink-fig6": downlink_fig6}
+           "uplink-fig7": uplink_fig7, "downlink-fig4": downlink_fig4, "downlink-fig5": downlink_fig5, "downlink-fig6": downlink_fig6,
+           "downlink-readings": downlink_readings}
 
 
 def main():
