@@ -74,8 +74,8 @@ def fig5(rows, _steps):
             curves += 1
     for edge in (-2.5, 2.5):
         ax.axvline(edge, color="0.4", ls=":", lw=1)
-    ax.text(0, 0.98, "illumination region (dotted)\npaper: coherent minimum at its centre;\nnon-coherent higher at the centre than at the edges",
-            transform=ax.get_xaxis_transform(), fontsize=7, ha="center", va="top")
+    ax.text(0, 0.5, "illumination region (dotted)\npaper: coherent minimum at its centre;\nnon-coherent higher at the centre than at the edges",
+            transform=ax.get_xaxis_transform(), fontsize=7, ha="center", va="center", bbox=dict(boxstyle="round", fc="white", ec="0.6"))
     ax.set_xlabel("UE x coordinate (m), y = 1 m")
     ax.set_ylabel("PEB (m)")
     ax.grid(True, which="both", alpha=0.3)
