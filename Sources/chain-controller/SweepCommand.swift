@@ -102,6 +102,7 @@ struct SweepRunCommand: ParsableCommand {
         let variant = plan.quick ? "quick" : "full"
         print("sweep \(plan.file.name) (\(variant) grid): \(plan.points.count) points, \(plan.units.count) units, "
               + "\(plan.file.kind.rawValue)\(plan.file.kind == .chain ? (plan.file.distributed ? ", distributed" : ", in-process") : ""), out \(settings.out)")
+        fflush(nil)     // before the progress line on stderr, also when stdout is a file
         if dryRun {
             for unit in plan.units {
                 let values = plan.points[unit.point].values.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
