@@ -15,6 +15,7 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -102,6 +103,13 @@ def latency_marks(ax, values, percentiles, summary, vertical=True):
                    label=f"eq. (10), measured M = {summary['fpga_model']['measured_mean_m']:.2f}: {measured / 1000:.2f} ms")
 
 
+def plain_log_ticks(ax):
+    """Log x axis labelled with plain numbers at its major ticks only."""
+    ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
 def latency(ax_hist, ax_cdf, hgrm, summary):
     if not os.path.exists(hgrm):
         no_data(ax_hist, "no latency.hgrm\n(in-process run: no end-to-end latency)")
@@ -114,6 +122,7 @@ def latency(ax_hist, ax_cdf, hgrm, summary):
     ax_hist.hist(values / 1000, bins=bins, weights=increments, color="tab:blue", alpha=0.6, edgecolor="tab:blue")
     latency_marks(ax_hist, values, percentiles, summary)
     ax_hist.set_xscale("log")
+    plain_log_ticks(ax_hist)
     ax_hist.set_xlabel("end-to-end latency per step (ms)")
     ax_hist.set_ylabel("steps")
     ax_hist.set_title(f"latency histogram ({counts[-1]} steps, latency.hgrm)", fontsize=9)
@@ -121,6 +130,7 @@ def latency(ax_hist, ax_cdf, hgrm, summary):
     ax_cdf.plot(values / 1000, percentiles, color="tab:blue", drawstyle="steps-post")
     latency_marks(ax_cdf, values, percentiles, summary)
     ax_cdf.set_xscale("log")
+    plain_log_ticks(ax_cdf)
     ax_cdf.set_xlabel("end-to-end latency per step (ms)")
     ax_cdf.set_ylabel("fraction of steps")
     ax_cdf.set_title("latency CDF", fontsize=9)
