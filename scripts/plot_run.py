@@ -219,7 +219,7 @@ def main():
                  f"N_a = {summary.get('array_size')}, B_w = {summary.get('bandwidth_hz', 0) / 1e6:.0f} MHz, "
                  f"{summary.get('runs')} run(s) x {summary.get('steps_per_run')} steps, {summary.get('mode')}; "
                  f"RMSE {rmse * 100:.2f} cm" if rmse is not None else "", fontsize=10)
-    fig.text(0.005, 0.003, f"results: {os.path.abspath(d)}", fontsize=6, color="0.4")
+    fig.text(0.005, 0.003, f"results: {os.path.normpath(d)}", fontsize=6, color="0.4")
     fig.tight_layout(rect=(0, 0.01, 1, 0.97))
     out = args.out or os.path.join(d, "run.png")
     fig.savefig(out, dpi=100)

@@ -53,7 +53,10 @@ def main():
     args = parser.parse_args()
     rows = read_rows(args.csv)
     steps = read_rows(args.steps) if args.steps else None
-    fig, points, curves = FIGURES[args.figure](rows, steps)
+    try:
+        fig, points, curves = FIGURES[args.figure](rows, steps)
+    except KeyError as missing:
+        sys.exit(f"plot_sweep.py: {args.csv}: no column {missing} (is it the CSV of a {args.figure} sweep?)")
     title = args.title + ("  [PARTIAL: not every unit finished]" if args.partial else "")
     if title:
         fig.suptitle(title, fontsize=10)
