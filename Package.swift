@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario"]),
         .testTarget(name: "DownlinkTests", dependencies: ["Downlink", "Scenario"]),
-        .testTarget(name: "ProcessTests", dependencies: ["ChainRuntime", "Config"]),
+        .testTarget(name: "ProcessTests", dependencies: ["ChainRuntime", "Config", "Downlink", "Wire", "ZeroMQ"]),
         .testTarget(name: "EndpointCheckTests", dependencies: ["ChainRuntime", "Wire", "ZeroMQ"]),
     ]
 )

@@ -1,0 +1,95 @@
+// DownlinkServeProcessTests: a `dmimo-downlink serve` process answers every processing mode, each with its PEB.
+import ChainRuntime
+import ComplexModule
+import Downlink
+import Foundation
+import Testing
+import Wire
+import ZeroMQ
+
+@Suite(.serialized) struct DownlinkServeProcessTests {
+    /// One P1 and one P2 snapshot per estimator, plus one asking for an unknown estimator, to a node process over ipc.
+    @Test func serveAnswersEveryModeWithItsPEB() throws {
+        let endpoint = "ipc://" + temporaryDirectory("serve") + "/downlink.ipc"
+        let node = Process()
+        node.executableURL = builtProductsDirectory().appendingPathComponent("dmimo-downlink")
+        node.arguments = ["serve", "--endpoint", endpoint, "--parent-pid", String(getpid())]
+        node.standardOutput = FileHandle.nullDevice
+        node.standardError = FileHandle.nullDevice
+        try node.run()
+        defer { node.terminate(); node.waitUntilExit() }
+
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context, .dealer)
+        defer { socket.close() }
+        try socket.connect(endpoint)
+
+        var options = DownlinkNetworkOptions()
+        options.squareCentre = Point2(15, 15)
+        options.regionCentre = Point2(15.4, 14.2)
+        let network = try DownlinkNetwork(options: options)
+        let user = Point2(14.6, 15.1), powerDBm = -10.0
+        let modes = DownlinkEstimatorKind.allCases.map(\.rawValue) + ["fast"]
+        var step: UInt32 = 0
+        var asked: [UInt32: (proto: Downlink.DownlinkProtocol, mode: String)] = [:]
+        for proto in Downlink.DownlinkProtocol.allCases {
+            let samples = DownlinkSignalModel.noisySnapshot(network: network, protocol: proto, user: user, phaseOffset: 0.2,
+                                                            perAPPower: watts(fromDBm: powerDBm), noiseVariance: DownlinkConstants.noiseVariance,
+                                                            seed: 5, runIndex: 3)
+            for mode in modes {
+                let snapshot = DownlinkSnapshot(downlinkProtocol: proto == .p2 ? .p2 : .p1, re: samples.map(\.real),
+                                                im: samples.map(\.imaginary), illuminationX: network.illuminationX,
+                                                illuminationY: network.illuminationY, powerDbm: powerDBm,
+                                                centreX: 15.4, centreY: 14.2, frame: downlinkFrameName, processing: mode)
+                let envelope = Envelope(header: Header(type: .downlinkSnapshot, runID: 7, run: 0, step: step, sender: 0),
+                                        body: .downlinkSnapshot(snapshot))
+                #expect(try socket.send(WireCodec.encode(envelope), dontWait: false))
+                asked[step] = (proto, mode)
+                step += 1
+            }
+        }
+        var answers: [UInt32: Wire.DownlinkEstimate] = [:]
+        let deadline = Date().addingTimeInterval(60)
+        while answers.count < asked.count && Date() < deadline {
+            _ = try zmqPoll([socket], timeoutMs: 200)
+            while let message = try socket.receive(dontWait: true) {
+                let envelope = try WireCodec.decode(message.bytes)
+                if case .downlinkEstimate(let e) = envelope.body, envelope.header.runID == 7 { answers[envelope.header.step] = e }
+            }
+        }
+        #expect(answers.count == asked.count, "answers to \(answers.count) of \(asked.count) snapshots")
+        let reading = DownlinkReading()
+        for (step, request) in asked.sorted(by: { $0.key < $1.key }) {
+            guard let e = answers[step] else { continue }
+            guard let kind = DownlinkEstimatorKind(name: request.mode) else {
+                #expect(e.error.contains("unknown processing 'fast'") && e.error.contains("adaptive"), "\(e.error)")
+                continue
+            }
+            #expect(e.error.isEmpty, "\(request): \(e.error)")
+            #expect(e.processing == kind.rawValue)
+            let position = Point2(e.x, e.y)
+            // the PEBs are those of the snapshot's geometry and power at the answered position
+            func peb(_ processing: DownlinkProcessing) -> Double {
+                reading.peb(network: network, protocol: request.proto, processing: processing, user: position,
+                            phaseOffset: e.phaseOffsetRad.isNaN ? 0 : e.phaseOffsetRad, powerDBm: powerDBm)
+            }
+            #expect(abs(e.pebCoherentM / peb(.coherent) - 1) < 1e-9, "\(request) coherent PEB \(e.pebCoherentM)")
+            #expect(abs(e.pebNonCoherentM / peb(.nonCoherent) - 1) < 1e-9, "\(request) non-coherent PEB \(e.pebNonCoherentM)")
+            #expect(e.pebM == (kind == .nonCoherent ? e.pebNonCoherentM : e.pebCoherentM))
+            #expect(e.pebCoherentM > 0 && e.pebCoherentM < e.pebNonCoherentM)
+            #expect(e.computeNs > 0)
+            let error = position.distance(to: user)
+            switch kind {
+            case .hybrid, .adaptive:
+                #expect(error < 5 * e.pebCoherentM, "\(request): error \(error) m, PEB \(e.pebCoherentM) m")
+                #expect(!e.phaseOffsetRad.isNaN)
+            case .nonCoherent:
+                #expect(error < 5 * e.pebNonCoherentM, "\(request): error \(error) m, PEB \(e.pebNonCoherentM) m")
+                #expect(e.phaseOffsetRad.isNaN)
+            case .coherent:
+                // the coherent cost alone: some carrier-phase lobe near the coarse grid's best point, within a grid cell
+                #expect(error < 0.5, "\(request): error \(error) m")
+            }
+        }
+    }
+}
