@@ -114,6 +114,8 @@ struct CoherentRegionSearch {
 
     /// Keeps the lowest `settings.candidates` points that are at least `candidateSeparation` apart (greedy).
     private mutating func keep(_ c: CoherentCandidate) {
+        // a full list's worst cost bounds every entry: a point no better cannot replace any (the common case)
+        if candidates.count == settings.candidates && c.cost >= candidates[candidates.count - 1].cost { return }
         let separation2 = settings.candidateSeparation * settings.candidateSeparation
         if let near = candidates.firstIndex(where: {
             let dx = $0.point.x - c.point.x, dy = $0.point.y - c.point.y
