@@ -219,6 +219,14 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
                 if case .wrongVersion = error { counters.droppedWrongVersion += 1 } else { counters.droppedMalformed += 1 }
                 continue
             }
+            // `chain-controller check`: Ping → Pong with this node's software version (sender −2, run id 0)
+            if envelope.header.type == .ping, case .ping(let ping) = envelope.body {
+                let pong = Envelope(header: Header(type: .pong, runID: 0, sender: downlinkSender),
+                                    body: .ping(Ping(sentNs: ping.sentNs, seq: ping.seq,
+                                                     payload: Array("dmimo-chain \(dmimoVersion) downlink".utf8))))
+                _ = try? socket.send(frames: [frames[0], WireCodec.encode(pong)])
+                continue
+            }
             guard case .downlinkSnapshot(let s) = envelope.body, s.frame == downlinkFrameName, s.re.count == s.im.count else {
                 counters.droppedMalformed += 1
                 continue

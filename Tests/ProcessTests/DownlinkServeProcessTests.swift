@@ -93,3 +93,31 @@ import ZeroMQ
         }
     }
 }
+
+@Suite(.serialized) struct DownlinkCheckProcessTests {
+    /// `checkEndpoints` (chain-controller check) includes a downlink node over TCP: it answers Ping with Pong in this
+    /// version; a port nobody listens on is reported unreachable.
+    @Test func checkIncludesTheDownlinkEndpoint() throws {
+        let port = Int.random(in: 20_000...40_000)
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let node = Process()
+        node.executableURL = builtProductsDirectory().appendingPathComponent("dmimo-downlink")
+        node.arguments = ["serve", "--endpoint", "tcp://127.0.0.1:\(port)", "--parent-pid", String(getpid())]
+        node.standardOutput = FileHandle.nullDevice
+        node.standardError = FileHandle.nullDevice
+        try node.run()
+        defer { node.terminate(); node.waitUntilExit() }
+        var options = EndpointCheckOptions()
+        options.checkControllerBind = false
+        var report = checkEndpoints(panels: [], controllerBind: nil, controllerEndpoint: nil, downlink: endpoint, options: options)
+        for _ in 0..<20 where !report.ok {   // the node may still be starting
+            usleep(100_000)
+            report = checkEndpoints(panels: [], controllerBind: nil, controllerEndpoint: nil, downlink: endpoint, options: options)
+        }
+        #expect(report.ok, "\(report.line)")
+        #expect(report.line.contains("downlink node \(endpoint) answers"), "\(report.line)")
+        let dead = checkEndpoints(panels: [], controllerBind: nil, controllerEndpoint: nil,
+                                  downlink: "tcp://127.0.0.1:\(port + 1)", options: options)
+        #expect(!dead.ok && dead.line.contains("downlink node"), "\(dead.line)")
+    }
+}
