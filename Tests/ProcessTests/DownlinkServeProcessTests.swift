@@ -121,3 +121,38 @@ import ZeroMQ
         #expect(!dead.ok && dead.line.contains("downlink node"), "\(dead.line)")
     }
 }
+
+@Suite(.serialized) struct DownlinkInProcessTests {
+    /// `chain-controller run --in-process` with downlink.enabled: the node process answers every step beside the
+    /// in-process chain, one row per estimator with its PEB.
+    @Test func theDownlinkNodeAnswersBesideAnInProcessRun() throws {
+        let out = temporaryDirectory("downlink-inproc")
+        let process = Process()
+        process.executableURL = builtProductsDirectory().appendingPathComponent("chain-controller")
+        process.arguments = ["run", "--in-process", "--set", "scenario.panels=4", "--set", "filter.particles=256", "--steps", "12",
+                             "--set", "downlink.enabled=true", "--set", "downlink.max_in_flight=1000",
+                             "--set", "downlink.processing=noncoherent,adaptive", "--out", out]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let rows = try String(contentsOfFile: out + "/downlink.csv", encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 1 + 2 * 12)
+        let header = rows[0].split(separator: ",").map(String.init)
+        let processing = try #require(header.firstIndex(of: "processing")), peb = try #require(header.firstIndex(of: "peb_m"))
+        let error = try #require(header.firstIndex(of: "error_m"))
+        let nonCoherentPEB = try #require(header.firstIndex(of: "peb_noncoherent_m"))
+        var counts: [String: Int] = [:]
+        for row in rows.dropFirst() {
+            let cells = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            counts[cells[processing], default: 0] += 1
+            let bound = Double(cells[peb]) ?? .nan
+            #expect(bound > 0 && (Double(cells[error]) ?? 1) < 5 * bound, "\(row)")
+            if cells[processing] == "noncoherent" { #expect(cells[peb] == cells[nonCoherentPEB]) }
+        }
+        #expect(counts == ["noncoherent": 12, "adaptive": 12])
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
+        #expect((summary?["downlink"] as? [String: Any])?["estimates_received"] as? Int == 24)
+    }
+}
