@@ -51,7 +51,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var configOptions: ConfigOptions
 
-    @Flag(help: "Run the whole chain in this process (same panel code, no sockets).")
+    @Flag(help: "Run the whole chain in this process (same panel code, no sockets; with downlink.enabled the downlink node still runs as its own process).")
     var inProcess = false
 
     @Flag(help: "Do not start panel processes: expect them at chain.panel_endpoints (other hosts or systemd).")
