@@ -51,7 +51,7 @@ public struct AdaptiveEstimatorSettings: Sendable, Hashable {
     /// 24,000 lattice points at most, 4 × 4 tiles, 12 candidates λ/4 apart. (P2 has carrier-phase sidelobes within
     /// ~10 % of the main lobe's cost, so a λ/8 lattice can rank a sidelobe's sample above the main lobe's: with 4
     /// candidates 3 of 200 snapshots at −40 dBm, u = (−2.3, 1.8) m, refined a sidelobe; 8 refined the main lobe in all
-    /// three, 12 leaves a margin for ~4 % more cost evaluations.)
+    /// three; 12 leaves a margin, for ~1,500–3,000 more cost evaluations per estimate than 4 (measured at ≥ −30 dBm).)
     public static func standard(wavelength: Double = DownlinkConstants.wavelength) -> AdaptiveEstimatorSettings {
         let hybrid = HybridEstimatorSettings.paper(wavelength: wavelength)
         return AdaptiveEstimatorSettings(
