@@ -103,9 +103,11 @@ public struct AdaptiveEstimate: Sendable {
     public var uncertainty: NonCoherentUncertainty
     /// Stage 4: Mahalanobis radius actually searched (≤ κ: smaller when the budget cut the ellipse).
     public var searchedConfidence: Double
-    /// Stage 4: coherent lattice costs evaluated, and tiles skipped by the non-coherent bound.
+    /// Stage 4: coherent lattice costs evaluated, tiles skipped by the non-coherent bound, and tiles of the region left
+    /// unvisited because the lattice budget ran out (the region's least plausible ones: tiles go best bound first).
     public var latticeEvaluations: Int
     public var tilesPruned: Int
+    public var tilesUnvisited: Int
     /// Stage 4: best lattice point (m).
     public var latticeMinimiser: Point2
     /// Stage 5: the refinement that won.
@@ -157,7 +159,7 @@ public struct AdaptiveEstimator: Sendable {
         return AdaptiveEstimate(position: coherent.minimiser, phaseOffset: final.phaseOffset ?? 0, normalisedCost: final.normalised,
                                 coarse: coarse, nonCoherent: nonCoherent, uncertainty: uncertainty,
                                 searchedConfidence: search.searchedConfidence, latticeEvaluations: search.latticeEvaluations,
-                                tilesPruned: search.tilesPruned, latticeMinimiser: search.candidates[0].point, coherent: coherent,
+                                tilesPruned: search.tilesPruned, tilesUnvisited: search.tilesUnvisited, latticeMinimiser: search.candidates[0].point, coherent: coherent,
                                 costEvaluations: evaluator.evaluationCount)
     }
 

@@ -68,13 +68,15 @@ struct Estimate: ParsableCommand {
         var run: Int
         var elapsed_s: Double
         var reading: String
-        /// Adaptive only: the non-coherent stage's √trace Σ̂ (m), the Mahalanobis radius searched, the truth's
-        /// Mahalanobis distance from û_nc under Σ̂, the coherent lattice costs and the pruned tiles.
+        /// Adaptive only: the non-coherent stage's √trace Σ̂ (m), the Mahalanobis radius of the searched region, the
+        /// truth's Mahalanobis distance from û_nc under Σ̂, the coherent lattice costs, the tiles pruned by the bound and
+        /// those left unvisited by the budget. fine_grid_m is the best lattice point for the adaptive estimator.
         var noncoherent_sd_m: Double? = nil
         var searched_confidence: Double? = nil
         var truth_mahalanobis: Double? = nil
         var lattice_evaluations: Int? = nil
         var tiles_pruned: Int? = nil
+        var tiles_unvisited_budget: Int? = nil
         /// Coherent estimators: the normalised coherent cost of the truth's own basin (Nelder–Mead from the truth). Below
         /// normalised_cost: the search missed the truth's basin; above: the estimate is the better fit (an ML outlier
         /// that no search can avoid).
@@ -83,7 +85,7 @@ struct Estimate: ParsableCommand {
             case estimator, protocol_ = "protocol", truth_m, truth_phase_offset_rad, position_m, phase_offset_rad, error_m, phase_error_rad,
                  coarse_m, noncoherent_m, fine_grid_m, noncoherent_error_m, normalised_cost, cost_evaluations, peb_coherent_m,
                  peb_noncoherent_m, power_dbm, seed, run, elapsed_s, reading, noncoherent_sd_m, searched_confidence,
-                 truth_mahalanobis, lattice_evaluations, tiles_pruned, truth_basin_normalised_cost
+                 truth_mahalanobis, lattice_evaluations, tiles_pruned, tiles_unvisited_budget, truth_basin_normalised_cost
         }
     }
 
@@ -145,7 +147,7 @@ struct Estimate: ParsableCommand {
                 peb_noncoherent_m: pebNonCoherent, power_dbm: powerDbm, seed: seed, run: runIndex, elapsed_s: elapsed,
                 reading: reading.summary, noncoherent_sd_m: adaptive?.uncertainty.standardDeviation,
                 searched_confidence: adaptive?.searchedConfidence, truth_mahalanobis: mahalanobis,
-                lattice_evaluations: adaptive?.latticeEvaluations, tiles_pruned: adaptive?.tilesPruned,
+                lattice_evaluations: adaptive?.latticeEvaluations, tiles_pruned: adaptive?.tilesPruned, tiles_unvisited_budget: adaptive?.tilesUnvisited,
                 truth_basin_normalised_cost: truthBasin))
         } else {
             func show(_ p: Point2) -> String { "(\(p.x), \(p.y)) m" }
@@ -161,7 +163,7 @@ struct Estimate: ParsableCommand {
                 if let a = adaptive {
                     line += " -> sd \(fmt(a.uncertainty.standardDeviation)) m, searched \(fmt(a.searchedConfidence)) sd"
                         + (mahalanobis.map { " (truth at \(fmt($0)) sd)" } ?? "") + ", \(a.latticeEvaluations) lattice costs, "
-                        + "\(a.tilesPruned) tiles pruned -> lattice \(show(a.latticeMinimiser)) -> refined"
+                        + "\(a.tilesPruned) tiles pruned, \(a.tilesUnvisited) left by the budget -> lattice \(show(a.latticeMinimiser)) -> refined"
                 } else if let fine { line += " -> fine grid \(show(fine)) -> refined" }
                 print(line)
             }
