@@ -83,6 +83,22 @@ import Testing
         #expect(rms(adaptive) < 1.5 * peb)
     }
 
+    /// With early refinements the non-coherent bound prunes tiles, and the estimate stays in the same lobe.
+    @Test func earlyRefinementsLetTheBoundPrune() throws {
+        var settings = AdaptiveEstimatorSettings.standard()
+        let plain = try AdaptiveEstimator(network: Self.network, protocol: .p1, settings: settings)
+        settings.earlyRefinements = 3
+        let early = try AdaptiveEstimator(network: Self.network, protocol: .p1, settings: settings)
+        var pruned = 0
+        for run in 0..<6 {
+            let y = Self.snapshot(.p1, powerDBm: -40, run: run)
+            let a = try plain.estimate(samples: y), b = try early.estimate(samples: y)
+            pruned += b.tilesPruned
+            #expect(a.position.distance(to: b.position) < 1e-6)
+        }
+        #expect(pruned > 0)
+    }
+
     @Test func estimatorNames() {
         for kind in DownlinkEstimatorKind.allCases { #expect(DownlinkEstimatorKind(name: kind.rawValue) == kind) }
         #expect(DownlinkEstimatorKind(name: "Non-Coherent") == .nonCoherent)
