@@ -45,23 +45,36 @@ def plot_rmse(path, outdir):
     comments, rows = read_csv(path)
     fig, ax = plt.subplots(figsize=(7, 5))
     styles = {"P1": ("tab:blue", "o"), "P2": ("tab:red", "s")}
+    # one marker style per estimator (CSVs without the 'estimator' column are the hybrid's)
+    estimators = []
+    for r in rows:
+        r.setdefault("estimator", "hybrid")
+        if r["estimator"] not in estimators:
+            estimators.append(r["estimator"])
+    fills = {"hybrid": "full", "adaptive": "none", "noncoherent": "left", "coherent": "bottom"}
     for proto in ("P1", "P2"):
-        sel = sorted((r for r in rows if r["protocol"] == proto), key=lambda r: number(r["power_dbm"]))
-        if not sel:
-            continue
         color, marker = styles[proto]
-        p = [number(r["power_dbm"]) for r in sel]
-        ax.semilogy(p, [number(r["rmse_m"]) for r in sel], marker=marker, color=color, ls="none", ms=7,
-                    label=f"{proto} RMSE (hybrid)")
-        ax.semilogy(p, [number(r["rmse_noncoherent_stage_m"]) for r in sel], marker=marker, color=color, ls="none",
-                    mfc="none", ms=7, label=f"{proto} RMSE (non-coherent stage)")
-        ax.semilogy(p, [number(r["peb_coherent_m"]) for r in sel], color=color, ls="-", label=f"{proto} PEB coherent")
-        ax.semilogy(p, [number(r["peb_noncoherent_m"]) for r in sel], color=color, ls="--", label=f"{proto} PEB non-coherent")
-        for r in sel:
-            rate = number(r["outlier_rate"])
-            if rate > 0:
-                ax.annotate(f"{100 * rate:.0f}%", (number(r["power_dbm"]), number(r["rmse_m"])), textcoords="offset points",
-                            xytext=(8, 6) if proto == "P1" else (8, -12), fontsize=7, color=color)
+        pebs_drawn = False
+        for estimator in estimators:
+            sel = sorted((r for r in rows if r["protocol"] == proto and r["estimator"] == estimator),
+                         key=lambda r: number(r["power_dbm"]))
+            if not sel:
+                continue
+            p = [number(r["power_dbm"]) for r in sel]
+            ax.semilogy(p, [number(r["rmse_m"]) for r in sel], marker=marker, color=color, ls=":" if estimator == "adaptive" else "none",
+                        fillstyle=fills.get(estimator, "full"), ms=7, label=f"{proto} RMSE ({estimator})")
+            if estimator == estimators[0]:
+                ax.semilogy(p, [number(r["rmse_noncoherent_stage_m"]) for r in sel], marker="x", color=color, ls="none",
+                            ms=5, label=f"{proto} RMSE (non-coherent stage)")
+            if not pebs_drawn:
+                ax.semilogy(p, [number(r["peb_coherent_m"]) for r in sel], color=color, ls="-", label=f"{proto} PEB coherent")
+                ax.semilogy(p, [number(r["peb_noncoherent_m"]) for r in sel], color=color, ls="--", label=f"{proto} PEB non-coherent")
+                pebs_drawn = True
+            for r in sel:
+                rate = number(r["outlier_rate"])
+                if rate > 0:
+                    ax.annotate(f"{100 * rate:.0f}%", (number(r["power_dbm"]), number(r["rmse_m"])), textcoords="offset points",
+                                xytext=(8, 6) if proto == "P1" else (8, -12), fontsize=7, color=color)
     runs = rows[0]["runs"] if rows else "?"
     ax.set_xlabel("per-AP transmit power [dBm]")
     ax.set_ylabel("position RMSE / PEB [m]")

@@ -27,9 +27,14 @@ public final class DownlinkClient {
     let context: ZMQContext
     let file: FileHandle
     let runID: UInt64
-    var inFlight: [UInt64: (truth: SIMD2<Double>, centre: Point2, sentNs: UInt64)] = [:]
+    var inFlight: [UInt64: (truth: SIMD2<Double>, centre: Point2, sentNs: UInt64, processing: String)] = [:]
+    /// The estimators asked for per step (`downlink.processing`).
+    let processing: [String]
     public private(set) var sent = 0, received = 0, skipped = 0
-    public private(set) var errors: [Double] = []
+    /// Answers that refused the snapshot (their `error` set); not in downlink.csv.
+    public private(set) var refused = 0
+    /// Position errors (m) per estimator.
+    public private(set) var errors: [String: [Double]] = [:]
     let downlinkProtocol: Downlink.DownlinkProtocol
 
     /// - Parameter security: the controller's CURVE keys (nil: plain text); the node must hold the `downlink` key.
@@ -38,6 +43,7 @@ public final class DownlinkClient {
         self.settings = settings
         self.runID = runID
         downlinkProtocol = settings.protocolName == "P2" ? .p2 : .p1
+        processing = settings.processingList
         do {
             context = try ZMQContext()
             socket = try ZMQSocket(context, .dealer)
@@ -49,32 +55,40 @@ public final class DownlinkClient {
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         guard let handle = try? FileHandle(forWritingTo: url) else { throw RuntimeError("cannot write \(url.path)") }
         file = handle
-        file.write(Data("run,step,true_x_m,true_y_m,est_x_m,est_y_m,error_m,phase_offset_rad,phase_error_rad,centre_x_m,centre_y_m,protocol,power_dbm,compute_us,round_trip_us\n".utf8))
+        file.write(Data("run,step,true_x_m,true_y_m,est_x_m,est_y_m,error_m,phase_offset_rad,phase_error_rad,centre_x_m,centre_y_m,protocol,power_dbm,compute_us,round_trip_us,processing,peb_m,peb_coherent_m,peb_noncoherent_m\n".utf8))
     }
 
-    static func key(_ run: Int, _ step: Int) -> UInt64 { UInt64(run) << 32 | UInt64(step) }
+    /// The in-flight key of (run, step, estimator); the node's answers carry run and step in the header and the
+    /// estimator in the body.
+    static func key(_ run: Int, _ step: Int, _ processing: String) -> UInt64 {
+        let index = DownlinkSection.processingNames.firstIndex(of: processing) ?? 0
+        return UInt64(run) << 32 | UInt64(step) << 2 | UInt64(index)
+    }
 
-    /// Sends the snapshot of (run, step): the UE at `truth`, illumination centred on `centre` (room metres).
+    /// Sends the snapshot of (run, step) once per estimator of `downlink.processing`: the UE at `truth`, illumination
+    /// centred on `centre` (room metres).
     public func send(run: Int, step: Int, seed: UInt64, truth: SIMD2<Double>, centre: SIMD2<Double>) throws(RuntimeError) {
         drain()
-        guard inFlight.count < settings.maxInFlight else { skipped += 1; return }
+        guard inFlight.count + processing.count <= max(settings.maxInFlight, processing.count) else { skipped += 1; return }
         let c = settings.followChain && centre.x.isFinite ? Point2(centre.x, centre.y) : downlinkSquareCentre
         let network = try downlinkNetwork(illuminationPoints: settings.illuminationPoints, centre: c)
         let samples = DownlinkSignalModel.noisySnapshot(
             network: network, protocol: downlinkProtocol, user: Point2(truth.x, truth.y),
             phaseOffset: settings.phaseOffsetDeg * .pi / 180, perAPPower: watts(fromDBm: settings.powerDbm),
             noiseVariance: DownlinkConstants.noiseVariance, seed: seed, runIndex: step)
-        let snapshot = DownlinkSnapshot(
-            downlinkProtocol: downlinkProtocol == .p2 ? .p2 : .p1, re: samples.map(\.real), im: samples.map(\.imaginary),
-            illuminationX: network.illuminationX, illuminationY: network.illuminationY, powerDbm: settings.powerDbm,
-            centreX: c.x, centreY: c.y, frame: downlinkFrameName)
-        let envelope = Envelope(header: Header(type: .downlinkSnapshot, runID: runID, run: UInt32(run), step: UInt32(step),
-                                               sender: controllerSender), body: .downlinkSnapshot(snapshot))
-        do { guard try socket.send(WireCodec.encode(envelope)) else { skipped += 1; return } } catch {
-            throw RuntimeError("downlink node: send failed: \(error)")
+        for mode in processing {
+            let snapshot = DownlinkSnapshot(
+                downlinkProtocol: downlinkProtocol == .p2 ? .p2 : .p1, re: samples.map(\.real), im: samples.map(\.imaginary),
+                illuminationX: network.illuminationX, illuminationY: network.illuminationY, powerDbm: settings.powerDbm,
+                centreX: c.x, centreY: c.y, frame: downlinkFrameName, processing: mode)
+            let envelope = Envelope(header: Header(type: .downlinkSnapshot, runID: runID, run: UInt32(run), step: UInt32(step),
+                                                   sender: controllerSender), body: .downlinkSnapshot(snapshot))
+            do { guard try socket.send(WireCodec.encode(envelope)) else { skipped += 1; continue } } catch {
+                throw RuntimeError("downlink node: send failed: \(error)")
+            }
+            inFlight[Self.key(run, step, mode)] = (truth, c, monotonicNanos(), mode)
+            sent += 1
         }
-        inFlight[Self.key(run, step)] = (truth, c, monotonicNanos())
-        sent += 1
     }
 
     /// Writes every estimate that has arrived.
@@ -83,16 +97,19 @@ public final class DownlinkClient {
             let now = monotonicNanos()
             guard let envelope = try? WireCodec.decode(message.bytes), envelope.header.runID == runID,
                   case .downlinkEstimate(let e) = envelope.body,
-                  let pending = inFlight.removeValue(forKey: Self.key(Int(envelope.header.run), Int(envelope.header.step))) else { continue }
+                  let pending = inFlight.removeValue(forKey: Self.key(Int(envelope.header.run), Int(envelope.header.step), e.processing))
+            else { continue }
             received += 1
+            if !e.error.isEmpty { refused += 1; continue }
             let error = ((e.x - pending.truth.x) * (e.x - pending.truth.x) + (e.y - pending.truth.y) * (e.y - pending.truth.y)).squareRoot()
-            errors.append(error)
+            errors[pending.processing, default: []].append(error)
             // δφ is identifiable modulo π (spec): the error is folded into (−π/2, π/2]
             var phaseError = e.phaseOffsetRad - settings.phaseOffsetDeg * .pi / 180
             phaseError -= .pi * (phaseError / .pi).rounded()
             file.write(Data(("\(envelope.header.run),\(envelope.header.step),\(pending.truth.x),\(pending.truth.y),\(e.x),\(e.y),"
                 + "\(error),\(e.phaseOffsetRad),\(phaseError),\(pending.centre.x),\(pending.centre.y),\(settings.protocolName),"
-                + "\(settings.powerDbm),\(fixed(Double(e.computeNs) / 1000, 1)),\(fixed(Double(elapsedNs(from: pending.sentNs, to: now)) / 1000, 1))\n").utf8))
+                + "\(settings.powerDbm),\(fixed(Double(e.computeNs) / 1000, 1)),\(fixed(Double(elapsedNs(from: pending.sentNs, to: now)) / 1000, 1)),"
+                + "\(pending.processing),\(e.pebM),\(e.pebCoherentM),\(e.pebNonCoherentM)\n").utf8))
         }
     }
 
@@ -109,15 +126,60 @@ public final class DownlinkClient {
 
     /// Summary for summary.json.
     public var json: [String: Any] {
-        let rmse = errors.isEmpty ? Double.nan : (errors.map { $0 * $0 }.reduce(0, +) / Double(errors.count)).squareRoot()
+        func rmse(_ values: [Double]) -> Double {
+            values.isEmpty ? .nan : (values.map { $0 * $0 }.reduce(0, +) / Double(values.count)).squareRoot()
+        }
+        // rmse_m: the first estimator listed (the only one by default)
+        let byProcessing = Dictionary(uniqueKeysWithValues: processing.map { ($0, rmse(errors[$0] ?? [])) })
         return ["frame": downlinkFrameName, "protocol": settings.protocolName, "power_dbm": settings.powerDbm,
                 "illumination_points": settings.illuminationPoints, "follow_chain": settings.followChain,
-                "snapshots_sent": sent, "estimates_received": received, "snapshots_skipped_node_busy": skipped,
-                "lost": sent - received, "rmse_m": rmse]
+                "processing": processing.joined(separator: ","),
+                "snapshots_sent": sent, "estimates_received": received, "snapshots_skipped_node_busy": skipped, "refused": refused,
+                "lost": sent - received, "rmse_m": byProcessing[processing[0]] ?? Double.nan, "rmse_m_by_processing": byProcessing]
     }
 }
 
-/// The downlink node: answers each snapshot with the hybrid estimator's position and phase estimate.
+/// The estimator a snapshot asks for when its `processing` is empty.
+public let defaultDownlinkEstimator = DownlinkEstimatorKind.adaptive
+
+/// The node's answer to one snapshot (compute time left 0): the estimate of the estimator it asks for (empty: adaptive)
+/// with the coherent and non-coherent PEBs at the estimate for the snapshot's geometry and power (default reading:
+/// noise variance `DownlinkConstants.noiseVariance`, free amplitudes), `pebM` the one of the estimator's processing.
+/// An unknown estimator name gives an answer with `error` set; a snapshot that does not fit its frame throws.
+/// - Parameter cache: estimators per (protocol, K, centre), reused across snapshots (emptied beyond 64).
+public func answerDownlinkSnapshot(_ s: DownlinkSnapshot, cache: inout [String: DownlinkEstimators]) throws(RuntimeError) -> Wire.DownlinkEstimate {
+    let name = s.processing.isEmpty ? defaultDownlinkEstimator.rawValue : s.processing
+    guard let kind = DownlinkEstimatorKind(name: name) else {
+        return Wire.DownlinkEstimate(x: .nan, y: .nan, phaseOffsetRad: .nan, cost: .nan, computeNs: 0, processing: s.processing,
+                                     error: "unknown processing '\(s.processing)'; allowed: \(DownlinkEstimatorKind.allowedNames)")
+    }
+    let proto: Downlink.DownlinkProtocol = s.downlinkProtocol == .p2 ? .p2 : .p1
+    let network = try downlinkNetwork(illuminationPoints: s.illuminationX.count, centre: Point2(s.centreX, s.centreY))
+    guard network.illuminationX == s.illuminationX, network.illuminationY == s.illuminationY else {
+        throw RuntimeError("the illumination points do not match the frame's grid around (\(s.centreX), \(s.centreY)) m")
+    }
+    let key = "\(proto)-\(s.illuminationX.count)-\(s.centreX)-\(s.centreY)"
+    let estimators: DownlinkEstimators
+    if let cached = cache[key] { estimators = cached } else {
+        do { estimators = try DownlinkEstimators(network: network, protocol: proto) } catch { throw RuntimeError("\(error)") }
+        if cache.count > 64 { cache.removeAll() }
+        cache[key] = estimators
+    }
+    let samples = zip(s.re, s.im).map { Complex($0, $1) }
+    let e: DownlinkModeEstimate
+    do { e = try estimators.estimate(kind, samples: samples) } catch { throw RuntimeError("\(error)") }
+    let reading = DownlinkReading()
+    func peb(_ processing: DownlinkProcessing) -> Double {
+        reading.peb(network: network, protocol: proto, processing: processing, user: e.position, phaseOffset: e.phaseOffset ?? 0,
+                    powerDBm: s.powerDbm)
+    }
+    let coherent = peb(.coherent), nonCoherent = peb(.nonCoherent)
+    return Wire.DownlinkEstimate(x: e.position.x, y: e.position.y, phaseOffsetRad: e.phaseOffset ?? .nan, cost: e.normalisedCost,
+                                 computeNs: 0, processing: kind.rawValue, pebM: kind.processing == .coherent ? coherent : nonCoherent,
+                                 pebCoherentM: coherent, pebNonCoherentM: nonCoherent)
+}
+
+/// The downlink node: answers each snapshot with the estimate of the estimator it asks for (`answerDownlinkSnapshot`).
 /// - Parameter security: the node's CURVE keys (nil: plain text): only the ring's nodes can send snapshots.
 public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: Int32? = nil, security: NodeSecurity? = nil,
                           log: (String) -> Void) throws(RuntimeError) {
@@ -133,7 +195,8 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
     } catch { throw RuntimeError("dmimo-downlink: cannot bind \(endpoint): \(error)") }
     defer { socket.close() }
     var counters = NodeCounters()
-    var estimators: [String: HybridEstimator] = [:]
+    var estimators: [String: DownlinkEstimators] = [:]
+    var refusals = 0
     log("serving on \(endpoint) (frame \(downlinkFrameName))")
     while true {
         let ready: (sockets: [Bool], fileDescriptors: [Bool])
@@ -156,36 +219,30 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
                 if case .wrongVersion = error { counters.droppedWrongVersion += 1 } else { counters.droppedMalformed += 1 }
                 continue
             }
+            // `chain-controller check`: Ping → Pong with this node's software version (sender −2, run id 0)
+            if envelope.header.type == .ping, case .ping(let ping) = envelope.body {
+                let pong = Envelope(header: Header(type: .pong, runID: 0, sender: downlinkSender),
+                                    body: .ping(Ping(sentNs: ping.sentNs, seq: ping.seq,
+                                                     payload: Array("dmimo-chain \(dmimoVersion) downlink".utf8))))
+                _ = try? socket.send(frames: [frames[0], WireCodec.encode(pong)])
+                continue
+            }
             guard case .downlinkSnapshot(let s) = envelope.body, s.frame == downlinkFrameName, s.re.count == s.im.count else {
                 counters.droppedMalformed += 1
                 continue
             }
             let start = monotonicNanos()
-            let proto: Downlink.DownlinkProtocol = s.downlinkProtocol == .p2 ? .p2 : .p1
             do {
-                let network = try downlinkNetwork(illuminationPoints: s.illuminationX.count, centre: Point2(s.centreX, s.centreY))
-                guard network.illuminationX == s.illuminationX, network.illuminationY == s.illuminationY else {
-                    counters.droppedMalformed += 1
-                    continue
-                }
-                let key = "\(proto)-\(s.illuminationX.count)-\(s.centreX)-\(s.centreY)"
-                let estimator: HybridEstimator
-                if let cached = estimators[key] { estimator = cached } else {
-                    do { estimator = try HybridEstimator(network: network, protocol: proto) } catch {
-                        throw RuntimeError("\(error)")
-                    }
-                    if estimators.count > 64 { estimators.removeAll() }
-                    estimators[key] = estimator
-                }
-                let samples = zip(s.re, s.im).map { Complex($0, $1) }
-                let e: Downlink.DownlinkEstimate
-                do { e = try estimator.estimate(samples: samples) } catch { throw RuntimeError("\(error)") }
+                var answer = try answerDownlinkSnapshot(s, cache: &estimators)
                 counters.received += 1
+                if !answer.error.isEmpty {
+                    refusals += 1
+                    if refusals <= 5 { log("snapshot of step \(envelope.header.step) refused: \(answer.error)") }
+                }
+                answer.computeNs = monotonicNanos() - start
                 let reply = Envelope(header: Header(type: .downlinkEstimate, runID: envelope.header.runID, run: envelope.header.run,
                                                     step: envelope.header.step, sender: downlinkSender),
-                                     body: .downlinkEstimate(Wire.DownlinkEstimate(
-                                        x: e.position.x, y: e.position.y, phaseOffsetRad: e.phaseOffset,
-                                        cost: e.normalisedCost, computeNs: monotonicNanos() - start, processing: "hybrid")))
+                                     body: .downlinkEstimate(answer))
                 _ = try? socket.send(frames: [frames[0], WireCodec.encode(reply)])
             } catch {
                 counters.droppedMalformed += 1

@@ -179,12 +179,12 @@ public func softwareVersion(inPongPayload payload: [UInt8]) -> String {
 /// The majority run id is taken as the chain's; the others are marked ``EndpointStatus/runMismatch(found:expected:)``.
 public func applySameRun(_ results: [EndpointCheckResult]) -> [EndpointCheckResult] {
     var counts: [UInt64: Int] = [:]
-    for r in results { if case .ok(let run, _, _) = r.status { counts[run, default: 0] += 1 } }
+    for r in results where r.panel != nil { if case .ok(let run, _, _) = r.status { counts[run, default: 0] += 1 } }
     let nonIdle = counts.filter { $0.key != 0 }
     // majority, ties to the smallest id (deterministic)
     let chainRun = nonIdle.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key
     return results.map { r in
-        guard case .ok(let run, _, _) = r.status, run == 0 || run != chainRun else { return r }
+        guard r.panel != nil, case .ok(let run, _, _) = r.status, run == 0 || run != chainRun else { return r }
         var marked = r
         marked.status = .runMismatch(found: run, expected: chainRun)
         return marked
@@ -221,7 +221,11 @@ public func checkSummaryLine(_ results: [EndpointCheckResult], protocolVersion: 
                      + String(format3(Double(maxRTT) / 1e6)) + " ms")
     }
     for r in results where r.panel == nil {
-        parts.append(r.role == "controller bind" ? "controller bind \(r.endpoint) is free" : "\(r.role) \(r.endpoint) resolves")
+        if case .ok(_, _, let rtt) = r.status {
+            parts.append("\(r.role) \(r.endpoint) answers (Ping round trip " + format3(Double(rtt) / 1e6) + " ms)")
+        } else {
+            parts.append(r.role == "controller bind" ? "controller bind \(r.endpoint) is free" : "\(r.role) \(r.endpoint) resolves")
+        }
     }
     return "check: OK " + parts.joined(separator: "; ")
 }
@@ -409,7 +413,10 @@ public struct EndpointCheckOptions: Sendable {
 /// Configure), sender = its index; body Ping with the same `seq` and `sentNs`, payload = its software version
 /// (UTF-8), bare or as "dmimo-chain <version> …". A panel that cannot decode a message because of its protocol version answers with such a Pong too
 /// (seq 0), so a version mismatch is named instead of looking like silence.
-public func checkEndpoints(panels: [String], controllerBind: String?, controllerEndpoint: String?,
+///
+/// `downlink`: the endpoint of a dmimo-downlink node (`tcp://host:port`), checked the same way (it answers Ping as
+/// sender −2, any run id); nil: none configured (or one the controller starts itself).
+public func checkEndpoints(panels: [String], controllerBind: String?, controllerEndpoint: String?, downlink: String? = nil,
                            options: EndpointCheckOptions) -> EndpointCheckReport {
     var results: [EndpointCheckResult] = []
     // controller: its bind endpoint must be bindable here, the endpoint panels use must at least resolve
@@ -437,7 +444,16 @@ public func checkEndpoints(panels: [String], controllerBind: String?, controller
         results.append(EndpointCheckResult(role: "panel \(k)", panel: k, endpoint: text,
                                            status: parsed == nil ? .invalidEndpoint("expected tcp://host:port") : .fine))
     }
-    let panelIndices = panels.indices.filter { panelEndpoints[$0] != nil }
+    // the downlink node is checked like one more panel with index −2 (its sender id)
+    var targets = Array(panels.enumerated().map { (index: $0.offset, text: $0.element) })
+    if let downlink {
+        let parsed = TCPEndpoint(parsing: downlink)
+        panelEndpoints.append(parsed)
+        targets.append((Int(downlinkSender), downlink))
+        results.append(EndpointCheckResult(role: "downlink node", panel: nil, endpoint: downlink,
+                                           status: parsed == nil ? .invalidEndpoint("expected tcp://host:port") : .fine))
+    }
+    let panelIndices = targets.indices.filter { panelEndpoints[$0] != nil }
     toResolve += panelIndices.map { panelEndpoints[$0]! }
 
     // 1. names
@@ -461,8 +477,10 @@ public func checkEndpoints(panels: [String], controllerBind: String?, controller
         if let why = tcp[j] { results[panelBase + entry.k].status = .unreachable(why) } else { connected.append(entry.k) }
     }
     // 3. Ping → Pong
-    let pongs = pingPanels(connected.map { ($0, panels[$0]) }, options: options)
-    for (k, status) in pongs { results[panelBase + k].status = status }
+    let pongs = pingPanels(connected.map { (targets[$0].index, targets[$0].text) }, options: options)
+    for (index, status) in pongs {
+        results[panelBase + (index == Int(downlinkSender) ? panels.count : index)].status = status
+    }
     if options.runExpectation == .sameRunning { results = applySameRun(results) }
     return EndpointCheckReport(results: results)
 }
@@ -495,7 +513,7 @@ func pingPanels(_ targets: [(panel: Int, endpoint: String)], options: EndpointCh
             let socket = try ZMQSocket(context, .dealer)
             try socket.setRoutingID("check-\(getpid())-\(target.panel)")
             try socket.setMaxMessageSize(1 << 20)
-            try options.security?.makeClient(socket, server: panelKeyName(target.panel))
+            try options.security?.makeClient(socket, server: target.panel == Int(downlinkSender) ? downlinkKeyName : panelKeyName(target.panel))
             try socket.connect(target.endpoint)
             let sentNs = monotonicNanos()
             let ping = Envelope(header: Header(type: .ping, runID: expectedRun, sender: controllerSender),
@@ -520,8 +538,10 @@ func pingPanels(_ targets: [(panel: Int, endpoint: String)], options: EndpointCh
         for (slot, entry) in pending.enumerated() where ready[slot] {
             guard let frames = try? entry.socket.receiveFrames(dontWait: true), let reply = frames.last else { continue }
             let rtt = monotonicNanos() - entry.sentNs
+            // the downlink node is in no run
             statuses[entry.panel] = classifyPong(reply, panel: entry.panel, seq: entry.seq, software: options.software,
-                                                 expectation: options.runExpectation, roundTripNs: rtt)
+                                                 expectation: entry.panel == Int(downlinkSender) ? .ignore : options.runExpectation,
+                                                 roundTripNs: rtt)
             answered.insert(slot)
         }
         pending = pending.enumerated().filter { !answered.contains($0.offset) }.map(\.element)

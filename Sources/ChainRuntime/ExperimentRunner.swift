@@ -50,9 +50,10 @@ public struct RunSetOutcome: Sendable {
     public var reissues = 0
 }
 
-/// Runs the experiment in this process with the same panel code the panel processes run.
+/// Runs the experiment in this process with the same panel code the panel processes run; `onRecord` sees every
+/// step's record (with its compute time) after it is written (the downlink client sends the step's snapshot there).
 public func runInProcess(_ experiment: Experiment, files: ResultFiles, signals: SignalWatcher?,
-                         progress: ProgressLine) -> RunSetOutcome {
+                         progress: ProgressLine, onRecord: (StepRecord) -> Void = { _ in }) -> RunSetOutcome {
     let panels = experiment.panelCount
     var accumulator = RecordAccumulator(runs: experiment.runs, steps: experiment.steps, panels: panels)
     let setup = experiment.setup
@@ -83,6 +84,7 @@ public func runInProcess(_ experiment: Experiment, files: ResultFiles, signals: 
             // the step compute times are in summary.json
             record.latencyNs = 0
             files.append(record)
+            onRecord(record)
             progress.update(run * experiment.steps + step + 1, experiment.runs * experiment.steps,
                             extra: "steps (run \(run + 1)/\(experiment.runs), RMSE so far \(fixed(accumulator.rmseSoFar * 100, 2)) cm)")
         }

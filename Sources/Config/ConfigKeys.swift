@@ -146,6 +146,15 @@ extension ExperimentConfig {
         .real("downlink.phase_offset_deg", \.downlink.phaseOffsetDeg, -180...180, unit: "degrees", "UE phase offset δφ."),
         .integer("downlink.max_in_flight", \.downlink.maxInFlight, 1...1000, unit: "snapshots",
                  "Snapshots outstanding at the node before a step sends none (counted as skipped)."),
+        .text("downlink.processing", \.downlink.processing, allowed: "comma-separated coherent, noncoherent, hybrid, adaptive",
+              "Estimators the node answers with: each step's snapshot is sent once per listed estimator (adaptive: the "
+              + "coherent search sized by the non-coherent stage's uncertainty; hybrid: the paper's) and downlink.csv has "
+              + "one row per answer, with the PEB of the snapshot's geometry.",
+              check: { text in
+                  let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                  return !names.isEmpty && names.count <= 4 && Set(names).count == names.count
+                      && names.allSatisfy { DownlinkSection.processingNames.contains($0) }
+              }),
         // fronthaul
         .choice("fronthaul.mode", \.fronthaul.mode,
                 "raw: hops take what the real link takes; emulate: each hop is padded to the modelled link "

@@ -168,6 +168,13 @@ public struct DownlinkSection: Sendable, Equatable {
     public var phaseOffsetDeg = 10.0
     /// Snapshots allowed in flight before steps stop sending new ones (the node is slower than the chain).
     public var maxInFlight = 4
+    /// Estimators the node is asked for, comma-separated (coherent, noncoherent, hybrid, adaptive): each step's
+    /// snapshot is sent once per listed estimator, and downlink.csv has one row per answer.
+    public var processing = "adaptive"
+    /// The estimator names `processing` may list.
+    public static let processingNames = ["coherent", "noncoherent", "hybrid", "adaptive"]
+    /// `processing` split into names.
+    public var processingList: [String] { processing.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     public init() {}
 }

@@ -2365,7 +2365,7 @@ const ProtobufCMessageDescriptor dmimo__measurement_batch__descriptor =
   (ProtobufCMessageInit) dmimo__measurement_batch__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__downlink_snapshot__field_descriptors[9] =
+static const ProtobufCFieldDescriptor dmimo__downlink_snapshot__field_descriptors[10] =
 {
   {
     "protocol",
@@ -2475,6 +2475,18 @@ static const ProtobufCFieldDescriptor dmimo__downlink_snapshot__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "processing",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__DownlinkSnapshot, processing),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__downlink_snapshot__field_indices_by_name[] = {
   6,   /* field[6] = centre_x */
@@ -2484,13 +2496,14 @@ static const unsigned dmimo__downlink_snapshot__field_indices_by_name[] = {
   4,   /* field[4] = illum_y */
   2,   /* field[2] = im */
   5,   /* field[5] = power_dbm */
+  9,   /* field[9] = processing */
   0,   /* field[0] = protocol */
   1,   /* field[1] = re */
 };
 static const ProtobufCIntRange dmimo__downlink_snapshot__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor dmimo__downlink_snapshot__descriptor =
 {
@@ -2500,14 +2513,14 @@ const ProtobufCMessageDescriptor dmimo__downlink_snapshot__descriptor =
   "Dmimo__DownlinkSnapshot",
   "dmimo",
   sizeof(Dmimo__DownlinkSnapshot),
-  9,
+  10,
   dmimo__downlink_snapshot__field_descriptors,
   dmimo__downlink_snapshot__field_indices_by_name,
   1,  dmimo__downlink_snapshot__number_ranges,
   (ProtobufCMessageInit) dmimo__downlink_snapshot__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__downlink_estimate__field_descriptors[6] =
+static const ProtobufCFieldDescriptor dmimo__downlink_estimate__field_descriptors[10] =
 {
   {
     "x",
@@ -2581,10 +2594,62 @@ static const ProtobufCFieldDescriptor dmimo__downlink_estimate__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "peb_m",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__DownlinkEstimate, peb_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "peb_coherent_m",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__DownlinkEstimate, peb_coherent_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "peb_noncoherent_m",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__DownlinkEstimate, peb_noncoherent_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__DownlinkEstimate, error),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__downlink_estimate__field_indices_by_name[] = {
   4,   /* field[4] = compute_ns */
   3,   /* field[3] = cost */
+  9,   /* field[9] = error */
+  7,   /* field[7] = peb_coherent_m */
+  6,   /* field[6] = peb_m */
+  8,   /* field[8] = peb_noncoherent_m */
   2,   /* field[2] = phase_offset_rad */
   5,   /* field[5] = processing */
   0,   /* field[0] = x */
@@ -2593,7 +2658,7 @@ static const unsigned dmimo__downlink_estimate__field_indices_by_name[] = {
 static const ProtobufCIntRange dmimo__downlink_estimate__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor dmimo__downlink_estimate__descriptor =
 {
@@ -2603,7 +2668,7 @@ const ProtobufCMessageDescriptor dmimo__downlink_estimate__descriptor =
   "Dmimo__DownlinkEstimate",
   "dmimo",
   sizeof(Dmimo__DownlinkEstimate),
-  6,
+  10,
   dmimo__downlink_estimate__field_descriptors,
   dmimo__downlink_estimate__field_indices_by_name,
   1,  dmimo__downlink_estimate__number_ranges,

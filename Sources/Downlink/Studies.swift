@@ -65,15 +65,21 @@ public struct RmseStudyConfiguration: Sendable {
     public var outlierFactor = 5.0
     /// Estimator settings (nil: the paper's).
     public var settings: HybridEstimatorSettings? = nil
+    /// Estimators run on every snapshot (the same noise for each: common random numbers); one row per estimator.
+    public var estimators: [DownlinkEstimatorKind] = [.hybrid]
+    /// Adaptive estimator settings (nil: `AdaptiveEstimatorSettings.standard`).
+    public var adaptiveSettings: AdaptiveEstimatorSettings? = nil
     public init() {}
 }
 
 /// One (protocol, power) point of the RMSE study. Lengths in m, angles in rad.
 public struct RmseRow: Sendable {
     public var `protocol`: DownlinkProtocol
+    /// The estimator of this row.
+    public var estimator: DownlinkEstimatorKind = .hybrid
     public var powerDBm: Double
     public var runs: Int
-    /// RMSE of the hybrid estimate û over all runs (m).
+    /// RMSE of the estimate û over all runs (m).
     public var rmse: Double
     /// RMSE over the runs that are not outliers (m); NaN if every run is one.
     public var rmseInliers: Double
@@ -81,7 +87,7 @@ public struct RmseRow: Sendable {
     public var outliers: Int
     /// Median error of û (m).
     public var medianError: Double
-    /// RMSE of the non-coherent stage û_nc (m).
+    /// RMSE of the non-coherent stage û_nc (m); NaN for the coherent estimator (it has none).
     public var rmseNonCoherentStage: Double
     /// RMS of the phase-offset error, modulo π (rad).
     public var phaseRMSE: Double
@@ -99,12 +105,14 @@ public enum RmseStudy {
     public static func run(_ config: RmseStudyConfiguration,
                            progress: (Int, Int) -> Void = { _, _ in }) throws(DownlinkError) -> [RmseRow] {
         guard config.runs >= 1 else { throw .invalidParameter("runs must be at least 1") }
+        guard !config.estimators.isEmpty else { throw .invalidParameter("at least one estimator is needed") }
         let network = try DownlinkNetwork(options: config.reading.network)
-        let total = config.protocols.count * config.powersDBm.count * config.runs
+        let total = config.protocols.count * config.powersDBm.count * config.runs * config.estimators.count
         var done = 0
         var rows: [RmseRow] = []
         for proto in config.protocols {
-            let estimator = try HybridEstimator(network: network, protocol: proto, settings: config.settings)
+            let estimators = try DownlinkEstimators(network: network, protocol: proto, hybrid: config.settings,
+                                                    adaptive: config.adaptiveSettings)
             for powerDBm in config.powersDBm {
                 let power = config.reading.perAPPower(proto, nominal: watts(fromDBm: powerDBm))
                 let pebCoherent = config.reading.peb(network: network, protocol: proto, processing: .coherent, user: config.user,
@@ -113,29 +121,34 @@ public enum RmseStudy {
                                                         phaseOffset: config.phaseOffset, powerDBm: powerDBm)
                 let clean = DownlinkSignalModel.noiseFreeObservation(network: network, protocol: proto, user: config.user,
                                                                      phaseOffset: config.phaseOffset, perAPPower: power)
-                var errors: [Double] = [], stageErrors: [Double] = [], phaseErrors: [Double] = []
-                var evaluations = 0
+                let count = config.estimators.count
+                var errors = [[Double]](repeating: [], count: count), stageErrors = errors, phaseErrors = errors
+                var evaluations = [Int](repeating: 0, count: count)
                 for run in 0..<config.runs {
                     var y = clean
                     var stream = RandomStreamFactory.noise(seed: config.seed, run: run)
                     DownlinkSignalModel.addNoise(to: &y, network: network, protocol: proto, noiseVariance: config.reading.noiseVariance,
                                                  stream: &stream)
-                    let estimate = try estimator.estimate(samples: y)
-                    errors.append(estimate.position.distance(to: config.user))
-                    stageErrors.append(estimate.nonCoherent.minimiser.distance(to: config.user))
-                    phaseErrors.append(phaseErrorModuloPi(estimate.phaseOffset, config.phaseOffset))
-                    evaluations += estimate.costEvaluations
-                    done += 1
-                    progress(done, total)
+                    for (e, kind) in config.estimators.enumerated() {
+                        let estimate = try estimators.estimate(kind, samples: y)
+                        errors[e].append(estimate.position.distance(to: config.user))
+                        stageErrors[e].append(estimate.nonCoherentStage.map { $0.distance(to: config.user) } ?? .nan)
+                        phaseErrors[e].append(estimate.phaseOffset.map { phaseErrorModuloPi($0, config.phaseOffset) } ?? .nan)
+                        evaluations[e] += estimate.costEvaluations
+                        done += 1
+                        progress(done, total)
+                    }
                 }
                 let threshold = config.outlierFactor * pebCoherent
-                let inliers = errors.filter { $0 <= threshold }
-                rows.append(RmseRow(
-                    protocol: proto, powerDBm: powerDBm, runs: config.runs, rmse: rms(errors),
-                    rmseInliers: inliers.isEmpty ? .nan : rms(inliers), outliers: errors.count - inliers.count,
-                    medianError: median(errors), rmseNonCoherentStage: rms(stageErrors), phaseRMSE: rms(phaseErrors),
-                    pebCoherent: pebCoherent, pebNonCoherent: pebNonCoherent,
-                    meanEvaluations: Double(evaluations) / Double(config.runs)))
+                for (e, kind) in config.estimators.enumerated() {
+                    let inliers = errors[e].filter { $0 <= threshold }
+                    rows.append(RmseRow(
+                        protocol: proto, estimator: kind, powerDBm: powerDBm, runs: config.runs, rmse: rms(errors[e]),
+                        rmseInliers: inliers.isEmpty ? .nan : rms(inliers), outliers: errors[e].count - inliers.count,
+                        medianError: median(errors[e]), rmseNonCoherentStage: rms(stageErrors[e]), phaseRMSE: rms(phaseErrors[e]),
+                        pebCoherent: pebCoherent, pebNonCoherent: pebNonCoherent,
+                        meanEvaluations: Double(evaluations[e]) / Double(config.runs)))
+                }
             }
         }
         return rows

@@ -163,12 +163,14 @@ public enum WireCodec {
             c.n_illum_x = m.illuminationX.count; c.illum_x = arena.copy(m.illuminationX)
             c.n_illum_y = m.illuminationY.count; c.illum_y = arena.copy(m.illuminationY)
             c.power_dbm = m.powerDbm; c.centre_x = m.centreX; c.centre_y = m.centreY
-            c.frame = arena.string(m.frame)
+            c.frame = arena.string(m.frame); c.processing = arena.string(m.processing)
             env.body_case = DMIMO__ENVELOPE__BODY_DOWNLINK_SNAPSHOT; env.downlink_snapshot = arena.message(c)
         case .downlinkEstimate(let m):
             var c = Dmimo__DownlinkEstimate(); dmimo__downlink_estimate__init(&c)
             c.x = m.x; c.y = m.y; c.phase_offset_rad = m.phaseOffsetRad; c.cost = m.cost
             c.compute_ns = m.computeNs; c.processing = arena.string(m.processing)
+            c.peb_m = m.pebM; c.peb_coherent_m = m.pebCoherentM; c.peb_noncoherent_m = m.pebNonCoherentM
+            c.error = arena.string(m.error)
             env.body_case = DMIMO__ENVELOPE__BODY_DOWNLINK_ESTIMATE; env.downlink_estimate = arena.message(c)
         case .control(let m):
             var c = Dmimo__Control(); dmimo__control__init(&c)
@@ -300,12 +302,15 @@ public enum WireCodec {
             body = .downlinkSnapshot(DownlinkSnapshot(
                 downlinkProtocol: proto, re: array(c.re, c.n_re), im: array(c.im, c.n_im),
                 illuminationX: array(c.illum_x, c.n_illum_x), illuminationY: array(c.illum_y, c.n_illum_y),
-                powerDbm: c.power_dbm, centreX: c.centre_x, centreY: c.centre_y, frame: string(c.frame)))
+                powerDbm: c.power_dbm, centreX: c.centre_x, centreY: c.centre_y, frame: string(c.frame),
+                processing: string(c.processing)))
         case DMIMO__ENVELOPE__BODY_DOWNLINK_ESTIMATE:
             guard let c = e.downlink_estimate?.pointee else { throw .malformed }
             body = .downlinkEstimate(DownlinkEstimate(x: c.x, y: c.y, phaseOffsetRad: c.phase_offset_rad,
                                                       cost: c.cost, computeNs: c.compute_ns,
-                                                      processing: string(c.processing)))
+                                                      processing: string(c.processing), pebM: c.peb_m,
+                                                      pebCoherentM: c.peb_coherent_m, pebNonCoherentM: c.peb_noncoherent_m,
+                                                      error: string(c.error)))
         case DMIMO__ENVELOPE__BODY_CONTROL:
             guard let c = e.control?.pointee else { throw .malformed }
             guard let action = ControlAction(rawValue: c.action.rawValue) else { throw .invalid("unknown action") }

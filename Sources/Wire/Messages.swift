@@ -240,11 +240,13 @@ public struct DownlinkSnapshot: Sendable, Equatable {
     /// Centre of the illumination region in metres.
     public var centreX: Double, centreY: Double
     public var frame: String
+    /// The estimator asked for (coherent, noncoherent, hybrid, adaptive); empty: the node's default (adaptive).
+    public var processing: String
     public init(downlinkProtocol: DownlinkProtocol, re: [Double], im: [Double], illuminationX: [Double],
-                illuminationY: [Double], powerDbm: Double, centreX: Double, centreY: Double, frame: String) {
+                illuminationY: [Double], powerDbm: Double, centreX: Double, centreY: Double, frame: String, processing: String = "") {
         self.downlinkProtocol = downlinkProtocol; self.re = re; self.im = im
         self.illuminationX = illuminationX; self.illuminationY = illuminationY; self.powerDbm = powerDbm
-        self.centreX = centreX; self.centreY = centreY; self.frame = frame
+        self.centreX = centreX; self.centreY = centreY; self.frame = frame; self.processing = processing
     }
 }
 
@@ -254,10 +256,18 @@ public struct DownlinkEstimate: Sendable, Equatable {
     public var phaseOffsetRad: Double
     public var cost: Double
     public var computeNs: UInt64
+    /// The estimator that answered.
     public var processing: String
-    public init(x: Double, y: Double, phaseOffsetRad: Double, cost: Double, computeNs: UInt64, processing: String) {
+    /// PEB (m) of that estimator's processing at the estimate, with the snapshot's geometry and power; and the coherent
+    /// and non-coherent PEBs there (0: not given).
+    public var pebM: Double, pebCoherentM: Double, pebNonCoherentM: Double
+    /// Non-empty: the snapshot was refused (the reason); the other fields carry no estimate.
+    public var error: String
+    public init(x: Double, y: Double, phaseOffsetRad: Double, cost: Double, computeNs: UInt64, processing: String,
+                pebM: Double = 0, pebCoherentM: Double = 0, pebNonCoherentM: Double = 0, error: String = "") {
         self.x = x; self.y = y; self.phaseOffsetRad = phaseOffsetRad; self.cost = cost
         self.computeNs = computeNs; self.processing = processing
+        self.pebM = pebM; self.pebCoherentM = pebCoherentM; self.pebNonCoherentM = pebNonCoherentM; self.error = error
     }
 }
 

@@ -12,7 +12,9 @@ struct CheckCommand: ParsableCommand {
         that the host of chain.controller_endpoint resolves, and for every panel data endpoint of \
         chain.panel_endpoints (host names or IP addresses) that its name resolves, that a TCP connection opens, and \
         that the panel answers a Ping with a Pong in this controller's wire protocol version and dmimo version, \
-        as the panel of that index (and, with --run-id, in that run). With security.curve the Pings go over CURVE \
+        as the panel of that index (and, with --run-id, in that run). With downlink.enabled and a tcp:// \
+        downlink.endpoint, the dmimo-downlink node is checked the same way (name, TCP, Ping → Pong in this \
+        version; it is in no run). With security.curve the Pings go over CURVE \
         with the controller's key: a panel holding other keys stays silent. Each phase waits at most --timeout-ms. \
         Prints one line, "check: OK …" or "check: FAIL <role> <endpoint> <what is wrong> (and N more: …)"; \
         exit status 0 when everything is fine, 1 when a problem was found.
@@ -54,8 +56,10 @@ struct CheckCommand: ParsableCommand {
             do { options.security = try ChainKeyRing(directory: config.security.keysDir).security(for: controllerKeyName) }
             catch { print("check: FAIL security.keys_dir: \(error)"); throw ExitCode(1) }
         }
+        // the downlink node: when enabled on a TCP endpoint of its own (empty: `run` starts one itself over ipc)
+        let downlink = config.downlink.enabled && config.downlink.endpoint.hasPrefix("tcp://") ? config.downlink.endpoint : nil
         let report = checkEndpoints(panels: endpoints, controllerBind: config.chain.controllerBind,
-                                    controllerEndpoint: config.chain.controllerEndpoint, options: options)
+                                    controllerEndpoint: config.chain.controllerEndpoint, downlink: downlink, options: options)
         if verbose {
             for r in report.results { printError("  \(r.role) \(r.endpoint): \(r.status)") }
         }

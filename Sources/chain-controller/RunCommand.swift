@@ -51,7 +51,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var configOptions: ConfigOptions
 
-    @Flag(help: "Run the whole chain in this process (same panel code, no sockets).")
+    @Flag(help: "Run the whole chain in this process (same panel code, no sockets; with downlink.enabled the downlink node still runs as its own process).")
     var inProcess = false
 
     @Flag(help: "Do not start panel processes: expect them at chain.panel_endpoints (other hosts or systemd).")
@@ -102,7 +102,28 @@ struct RunCommand: ParsableCommand {
             let progress = ProgressLine(label: "run")
             let outcome: RunSetOutcome
             if inProcess {
-                outcome = runInProcess(experiment, files: files, signals: signals, progress: progress)
+                // the downlink node beside the in-process chain: the same node process and client as a distributed run
+                let children = ChildProcesses()
+                defer { children.terminateAll() }
+                let logs = logDir ?? outDir + "/logs"
+                var security: NodeSecurity? = nil
+                if config.downlink.enabled {
+                    try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+                    if config.security.curve {
+                        security = try ChainKeyRing(directory: config.security.keysDir).security(for: controllerKeyName)
+                    }
+                }
+                let downlink = try startDownlink(config: config, outDir: outDir, logs: logs, directory: files.directory,
+                                                 runID: runID ?? UInt64.random(in: 1...UInt64.max), security: security,
+                                                 children: children)
+                outcome = runInProcess(experiment, files: files, signals: signals, progress: progress) { record in
+                    do {
+                        try downlink?.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
+                                           truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
+                    } catch { printError("chain-controller: \(error)") }
+                }
+                downlink?.finish()
+                context.downlink = downlink?.json
             } else {
                 var options = SessionOptions(panels: experiment.panelCount, runID: runID ?? UInt64.random(in: 1...UInt64.max))
                 if config.security.curve {
@@ -129,25 +150,8 @@ struct RunCommand: ParsableCommand {
                 options.logDirectory = logs
                 let session = try ChainSession(options: options, signals: signals)
                 defer { session.shutdown() }
-                // the downlink node, started here unless the configuration names one elsewhere
-                var downlink: DownlinkClient?
-                if config.downlink.enabled {
-                    var endpoint = config.downlink.endpoint
-                    if endpoint.isEmpty {
-                        let dir = URL(fileURLWithPath: outDir).standardizedFileURL.path
-                        endpoint = "ipc://\(dir)/downlink.ipc"
-                        let binary = siblingExecutable("dmimo-downlink")
-                        guard FileManager.default.isExecutableFile(atPath: binary) else {
-                            throw RuntimeError("dmimo-downlink executable not found at \(binary)")
-                        }
-                        _ = try session.children.spawn(name: "downlink node", executable: binary,
-                                                       arguments: ["serve", "--endpoint", endpoint, "--parent-pid", "\(getpid())"]
-                                                           + (options.security.map { ["--keys-dir", $0.directory] } ?? []),
-                                                       logPath: logs + "/downlink.log")
-                    }
-                    downlink = try DownlinkClient(settings: config.downlink, endpoint: endpoint, directory: files.directory,
-                                                  runID: options.runID, security: options.security)
-                }
+                let downlink = try startDownlink(config: config, outDir: outDir, logs: logs, directory: files.directory,
+                                                 runID: options.runID, security: options.security, children: session.children)
                 try session.start()
                 context.panelHosts = session.panelHosts
                 context.panelEndpoints = session.dataEndpoints
@@ -187,6 +191,27 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(2)
         }
     }
+}
+
+/// The downlink client of a run (nil unless downlink.enabled), and its node: started as a child process on ipc beside
+/// `outDir` unless downlink.endpoint names one elsewhere.
+func startDownlink(config: ExperimentConfig, outDir: String, logs: String, directory: URL, runID: UInt64,
+                   security: NodeSecurity?, children: ChildProcesses) throws -> DownlinkClient? {
+    guard config.downlink.enabled else { return nil }
+    var endpoint = config.downlink.endpoint
+    if endpoint.isEmpty {
+        let dir = URL(fileURLWithPath: outDir).standardizedFileURL.path
+        endpoint = "ipc://\(dir)/downlink.ipc"
+        let binary = siblingExecutable("dmimo-downlink")
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw RuntimeError("dmimo-downlink executable not found at \(binary)")
+        }
+        _ = try children.spawn(name: "downlink node", executable: binary,
+                               arguments: ["serve", "--endpoint", endpoint, "--parent-pid", "\(getpid())"]
+                                   + (security.map { ["--keys-dir", $0.directory] } ?? []),
+                               logPath: logs + "/downlink.log")
+    }
+    return try DownlinkClient(settings: config.downlink, endpoint: endpoint, directory: directory, runID: runID, security: security)
 }
 
 struct ConfigCommand: ParsableCommand {

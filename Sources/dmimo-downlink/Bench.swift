@@ -39,6 +39,11 @@ struct Bench: ParsableCommand {
 
             coarse grid pass (ms): the 41 × 41 cost grid of stage 1, per protocol and processing.
 
+            estimators (ms per snapshot): the adaptive estimator against the paper's hybrid on the same snapshots at \
+            each power of --estimator-powers-dbm (UE at (1, 1) m), the cost model reused by both, timed alternately; \
+            medians, means and the ratios adaptive / hybrid. The adaptive estimator's work grows as the power falls \
+            (its coherent search follows the non-coherent stage's uncertainty) up to its bound of 24,000 lattice costs.
+
             Both sides get the same inputs (network, snapshot or position) and compute the same outputs. The network is \
             built once outside the timing on both sides (Swift: AP and illumination geometry with the per-pulse \
             focusing and steering phasors; numpy: the geometry only, its PEB recomputes the phasors per call); the \
@@ -78,11 +83,14 @@ struct Bench: ParsableCommand {
             help: "Number of illumination points K (a perfect square >= 20, the AP count: the P2 hybrid estimator needs K >= M). The numpy reference (--baseline) is for the default K = 36 only.")
     var illuminationPoints: Int = DownlinkConstants.illuminationPoints
 
-    @Option(help: "Sections to time, comma-separated: hybrid (estimates), coarse (grid passes), peb (PEB points). Default: all three; rows of skipped sections are left out.")
+    @Option(help: "Sections to time, comma-separated: hybrid (estimates), coarse (grid passes), peb (PEB points), estimators (adaptive vs hybrid). Default: all four; rows of skipped sections are left out.")
     var only: String?
 
+    @Option(parsing: .unconditional, help: "Per-AP powers (dBm) of the estimators section, comma-separated or start:step:stop.")
+    var estimatorPowersDbm: String = "0,-40,-50"
+
     /// Every section `--only` can name.
-    static let allSections: Set<String> = ["hybrid", "coarse", "peb"]
+    static let allSections: Set<String> = ["hybrid", "coarse", "peb", "estimators"]
 
     /// The sections `--only` selects (all when absent).
     var sections: Set<String> {
@@ -101,8 +109,9 @@ struct Bench: ParsableCommand {
         }
         let unknown = sections.subtracting(Self.allSections)
         guard unknown.isEmpty, !sections.isEmpty else {
-            throw ValidationError("--only takes a comma-separated list of hybrid, coarse, peb (got \(only ?? ""))")
+            throw ValidationError("--only takes a comma-separated list of hybrid, coarse, peb, estimators (got \(only ?? ""))")
         }
+        for p in try parseList(estimatorPowersDbm, option: "--estimator-powers-dbm") { try validatePower(p, option: "--estimator-powers-dbm") }
     }
 
     struct Timings: Codable {
@@ -142,6 +151,7 @@ struct Bench: ParsableCommand {
         var repeats: Int
         var build: String
         var clock: String
+        var estimator_comparison: [EstimatorComparison]
     }
 
     func run() throws {
@@ -217,6 +227,10 @@ struct Bench: ParsableCommand {
                 }
             }
         }
+        let comparison = sections.contains("estimators")
+            ? try compareEstimators(network: network, powersDBm: parseList(estimatorPowersDbm, option: "--estimator-powers-dbm"),
+                                    estimates: estimates, seed: seed, user: user, phaseOffset: phase, clock: clock)
+            : []
         // The network itself (built once outside every other timing): AP and illumination geometry and the per-pulse
         // focusing and steering phasors, which the numpy reference recomputes inside each PEB call.
         var networkBatches: [Double] = []
@@ -279,7 +293,7 @@ struct Bench: ParsableCommand {
         #endif
         if json {
             try printJSON(Output(swift: swift, baseline: base, rows: rows, target: target, estimates: estimates, repeats: repeats,
-                                 build: build, clock: clockName))
+                                 build: build, clock: clockName, estimator_comparison: comparison))
             return
         }
         print("dmimo-downlink bench (\(build), \(clockName)): M = 20, N = 4, K = \(illuminationPoints), 0 dBm, u = (1, 1) m; medians, one thread")
@@ -314,6 +328,15 @@ struct Bench: ParsableCommand {
         print("  " + "network build (geometry, focusing/steering phasors)".padding(toLength: 50, withPad: " ", startingAt: 0)
               + String(format: "%10.3f us", networkBuild / 1e-6)
               + "  (outside the rows above; numpy recomputes the phasors in each PEB call)")
+        if !comparison.isEmpty {
+            print("Estimators (ms per snapshot, cost model reused, \(estimates) snapshots each, timed alternately, u = (1, 1) m):")
+            print("  protocol  P[dBm]   hybrid median/mean   adaptive median/mean   adaptive/hybrid median, mean   evaluations hybrid, adaptive")
+            for r in comparison {
+                print("  \(r.protocol_)" + String(format: "        %6.1f   %8.2f / %8.2f    %8.2f / %8.2f      %6.2fx, %6.2fx               %8.0f, %8.0f",
+                             r.power_dbm, r.hybrid_median_s * 1e3, r.hybrid_mean_s * 1e3, r.adaptive_median_s * 1e3,
+                             r.adaptive_mean_s * 1e3, r.ratio_median, r.ratio_mean, r.hybrid_evaluations, r.adaptive_evaluations))
+            }
+        }
         if base != nil {
             let missed = rows.filter { $0.headline && $0.meets_target == false }.map(\.name)
             print(missed.isEmpty ? "All headline rows meet the \(targetText)x target."

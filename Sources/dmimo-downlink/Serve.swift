@@ -1,14 +1,21 @@
 // Serve: `dmimo-downlink serve` — the UE's processor beside the chain: snapshots in over ZeroMQ, estimates out.
 import ArgumentParser
 import ChainRuntime
+import Downlink
 #if canImport(Glibc)
 import Glibc
 #endif
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Receive downlink snapshots over ZeroMQ and answer each with the hybrid estimate (position, phase offset).",
-        discussion: "Started by chain-controller when downlink.enabled is true, or by hand / systemd on another host.")
+        abstract: "Receive downlink snapshots over ZeroMQ and answer each with an estimate (position, phase offset) and its PEB.",
+        discussion: """
+            Started by chain-controller when downlink.enabled is true, or by hand / systemd on another host. Each snapshot \
+            names the estimator it asks for (DownlinkSnapshot.processing: \(DownlinkEstimatorKind.allowedNames); empty: \
+            adaptive); an unknown name is answered with DownlinkEstimate.error set. Every answer carries the coherent and \
+            non-coherent PEB (m) at the estimate for the snapshot's geometry and per-AP power (noise variance \
+            \(DownlinkConstants.noiseVariance) W, free amplitudes) and peb_m, the one of the answering estimator's processing.
+            """)
 
     @Option(help: "Endpoint to bind, e.g. tcp://*:5600 or ipc:///tmp/downlink.ipc.")
     var endpoint: String

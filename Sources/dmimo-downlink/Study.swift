@@ -55,6 +55,20 @@ func fmt(_ value: Double, _ digits: Int = 4) -> String {
 }
 func fmtDB(_ value: Double) -> String { value.isFinite ? String(format: "%+.2f", value) : "n/a" }
 
+/// Parses a comma-separated list of estimator names.
+func parseEstimators(_ text: String, option: String = "--estimator") throws -> [DownlinkEstimatorKind] {
+    let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    var kinds: [DownlinkEstimatorKind] = []
+    for name in names {
+        guard let kind = DownlinkEstimatorKind(name: name) else {
+            throw ValidationError("\(option): unknown estimator '\(name)'; allowed: \(DownlinkEstimatorKind.allowedNames)")
+        }
+        if !kinds.contains(kind) { kinds.append(kind) }
+    }
+    guard !kinds.isEmpty else { throw ValidationError("\(option) needs at least one of \(DownlinkEstimatorKind.allowedNames)") }
+    return kinds
+}
+
 /// Parses "a:step:b" or "a,b,c" into numbers.
 func parseList(_ text: String, option: String) throws -> [Double] {
     let fail = ValidationError("\(option) must be a comma-separated list of numbers or start:step:stop; got '\(text)'")
@@ -76,10 +90,14 @@ func parseList(_ text: String, option: String) throws -> [Double] {
 struct RmseVsPower: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rmse-vs-power",
-        abstract: "Monte-Carlo RMSE of the hybrid estimator and the PEBs vs per-AP power (the paper's Fig. 4).")
+        abstract: "Monte-Carlo RMSE of the estimators and the PEBs vs per-AP power (the paper's Fig. 4).",
+        discussion: "Every estimator of --estimator runs on the same noisy snapshots (common random numbers); the CSV has one row per (protocol, power, estimator), named in its last column 'estimator'.")
 
     @Option(help: "Protocols, comma-separated (P1,P2).")
     var protocols: String = "P1,P2"
+
+    @Option(help: "Estimators, comma-separated: \(DownlinkEstimatorKind.allowedNames) (hybrid: the paper's, the default of the paper-figure sweeps; adaptive: a coherent search sized by the non-coherent stage's uncertainty).")
+    var estimator: String = "hybrid"
 
     @Option(parsing: .unconditional, help: "Per-AP powers (dBm): start:step:stop or a comma-separated list.")
     var powersDbm: String = "-60:10:20"
@@ -101,6 +119,7 @@ struct RmseVsPower: ParsableCommand {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1; got \(runs)") }
         guard outlierFactor > 0 else { throw ValidationError("--outlier-factor must be positive") }
         _ = try parsedProtocols()
+        _ = try parseEstimators(estimator)
         for p in try parseList(powersDbm, option: "--powers-dbm") { try validatePower(p, option: "--powers-dbm") }
     }
 
@@ -117,19 +136,20 @@ struct RmseVsPower: ParsableCommand {
         var outlier_rate: Double, median_error_m: Double, rmse_noncoherent_stage_m: Double, phase_rmse_rad: Double
         var peb_coherent_m: Double, peb_noncoherent_m: Double, rmse_over_peb_db10: Double, rmse_over_peb_db20: Double
         var mean_cost_evaluations: Double
+        var estimator: String
         enum CodingKeys: String, CodingKey {
             case protocol_ = "protocol", power_dbm, runs, rmse_m, rmse_inliers_m, outliers, outlier_rate, median_error_m,
                  rmse_noncoherent_stage_m, phase_rmse_rad, peb_coherent_m, peb_noncoherent_m, rmse_over_peb_db10,
-                 rmse_over_peb_db20, mean_cost_evaluations
+                 rmse_over_peb_db20, mean_cost_evaluations, estimator
         }
         static let header = ["protocol", "power_dbm", "runs", "rmse_m", "rmse_inliers_m", "outliers", "outlier_rate", "median_error_m",
                              "rmse_noncoherent_stage_m", "phase_rmse_rad", "peb_coherent_m", "peb_noncoherent_m",
-                             "rmse_over_peb_db10", "rmse_over_peb_db20", "mean_cost_evaluations"]
+                             "rmse_over_peb_db10", "rmse_over_peb_db20", "mean_cost_evaluations", "estimator"]
         var csv: [String] {
             [protocol_, formatted(power_dbm), String(runs), formatted(rmse_m), formatted(rmse_inliers_m), String(outliers),
              formatted(outlier_rate), formatted(median_error_m), formatted(rmse_noncoherent_stage_m), formatted(phase_rmse_rad),
              formatted(peb_coherent_m), formatted(peb_noncoherent_m), formatted(rmse_over_peb_db10), formatted(rmse_over_peb_db20),
-             formatted(mean_cost_evaluations)]
+             formatted(mean_cost_evaluations), estimator]
         }
     }
 
@@ -152,6 +172,7 @@ struct RmseVsPower: ParsableCommand {
         config.runs = runs
         config.seed = seed
         config.outlierFactor = outlierFactor
+        config.estimators = try parseEstimators(estimator)
         let progress = ProgressLine(label: "rmse-vs-power", enabled: !output.quiet)
         let start = ContinuousClock.now
         let rows = try RmseStudy.run(config) { progress.update($0, $1) }
@@ -162,7 +183,8 @@ struct RmseVsPower: ParsableCommand {
                 outliers: r.outliers, outlier_rate: r.outlierRate, median_error_m: r.medianError,
                 rmse_noncoherent_stage_m: r.rmseNonCoherentStage, phase_rmse_rad: r.phaseRMSE, peb_coherent_m: r.pebCoherent,
                 peb_noncoherent_m: r.pebNonCoherent, rmse_over_peb_db10: db10(r.rmse / r.pebCoherent),
-                rmse_over_peb_db20: 2 * db10(r.rmse / r.pebCoherent), mean_cost_evaluations: r.meanEvaluations)
+                rmse_over_peb_db20: 2 * db10(r.rmse / r.pebCoherent), mean_cost_evaluations: r.meanEvaluations,
+                estimator: r.estimator.rawValue)
         }
         let (lines, gaps) = try readingReport(config.reading)
         if let path = output.out {
@@ -176,24 +198,37 @@ struct RmseVsPower: ParsableCommand {
         }
         print("RMSE vs per-AP power: u = (\(formatted(user.ue.x)), \(formatted(user.ue.y))) m, \(runs) runs per point, seed \(seed), "
               + "\(String(format: "%.1f", elapsed)) s")
-        print("protocol  P[dBm]  RMSE[m]     PEBc[m]     RMSE/PEBc[dB10]  outliers  RMSE-inliers[m]  RMSE-nc-stage[m]  PEBnc[m]   phase-RMSE[deg]")
+        print("protocol  estimator    P[dBm]  RMSE[m]     PEBc[m]     RMSE/PEBc[dB10]  outliers  RMSE-inliers[m]  RMSE-nc-stage[m]  PEBnc[m]   phase-RMSE[deg]")
         for r in out {
-            print(String(format: "%-8@  %6.1f  %-10@  %-10@  %+8.2f        %4d (%4.1f%%)  %-15@  %-16@  %-10@ %.4g",
-                         r.protocol_ as NSString, r.power_dbm, fmt(r.rmse_m) as NSString, fmt(r.peb_coherent_m) as NSString,
+            print(String(format: "%-8@  %-11@  %6.1f  %-10@  %-10@  %+8.2f        %4d (%4.1f%%)  %-15@  %-16@  %-10@ %.4g",
+                         r.protocol_ as NSString, r.estimator as NSString, r.power_dbm, fmt(r.rmse_m) as NSString, fmt(r.peb_coherent_m) as NSString,
                          r.rmse_over_peb_db10, r.outliers, 100 * r.outlier_rate, fmt(r.rmse_inliers_m) as NSString,
                          fmt(r.rmse_noncoherent_stage_m) as NSString, fmt(r.peb_noncoherent_m) as NSString,
                          r.phase_rmse_rad * 180 / Double.pi))
         }
         for line in lines { print(line) }
         // The paper's protocol comparison on RMSE (P2 "outperforms P1 in both RMSE and PEB").
-        let p1 = Dictionary(out.filter { $0.protocol_ == "P1" }.map { ($0.power_dbm, $0) }, uniquingKeysWith: { a, _ in a })
-        let p2 = out.filter { $0.protocol_ == "P2" }
+        let first = config.estimators[0].rawValue
+        let p1 = Dictionary(out.filter { $0.protocol_ == "P1" && $0.estimator == first }.map { ($0.power_dbm, $0) },
+                            uniquingKeysWith: { a, _ in a })
+        let p2 = out.filter { $0.protocol_ == "P2" && $0.estimator == first }
         if !p1.isEmpty && !p2.isEmpty {
-            print("RMSE P2 − P1 (dB10) per power, paper: P2 better (PEB ≈ −6 dB):")
+            print("RMSE P2 − P1 (dB10, \(first)) per power, paper: P2 better (PEB ≈ −6 dB):")
             for r in p2 { if let q = p1[r.power_dbm] { print("  \(formatted(r.power_dbm)) dBm: \(fmtDB(db10(r.rmse_m / q.rmse_m))) dB") } }
         }
+        // The threshold: the lowest power from which on RMSE stays within 3 dB (10·log10 of the RMSE/PEB ratio, the
+        // table's column) of the coherent PEB.
+        for proto in config.protocols {
+            for kind in config.estimators {
+                let sel = out.filter { $0.protocol_ == proto.rawValue && $0.estimator == kind.rawValue }.sorted { $0.power_dbm < $1.power_dbm }
+                var threshold: Double? = nil
+                for r in sel.reversed() { if r.rmse_over_peb_db10 <= 3 { threshold = r.power_dbm } else { break } }
+                print("  \(proto) \(kind): RMSE within 3 dB (dB10) of the coherent PEB from "
+                      + (threshold.map { "\(formatted($0)) dBm up" } ?? "no power swept"))
+            }
+        }
         print("outlier: error > \(formatted(outlierFactor)) x coherent PEB (a wrong carrier-phase basin, or a non-coherent stage "
-              + "outside the ±0.1 m fine grid)")
+              + "outside the searched coherent region)")
     }
 }
 

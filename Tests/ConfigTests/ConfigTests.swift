@@ -112,6 +112,7 @@ private func message(_ body: () throws -> Void) -> String? {
             "fronthaul.per_transfer_us=2", "downlink.enabled=true", "downlink.endpoint=tcp://10.0.0.2:5600",
             "downlink.follow_chain=false", "downlink.protocol=P2", "downlink.power_dbm=-20",
             "downlink.illumination_points=49", "downlink.phase_offset_deg=-30", "downlink.max_in_flight=8",
+            "downlink.processing=hybrid,adaptive,coherent,noncoherent",
             "security.curve=true", "security.keys_dir=/etc/dmimo/keys",
         ]
         let faults = "faults=[{at_step: 100, action: kill, panel: 3}, {at_step: 300, action: stop, panel: 5, duration_ms: 2000}]"

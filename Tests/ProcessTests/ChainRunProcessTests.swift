@@ -90,35 +90,44 @@ func estimateColumns(_ directory: String) throws -> [String] {
 }
 
 @Suite(.serialized) struct DownlinkProcessTests {
-    /// The controller, 4 panel processes and a dmimo-downlink node process: every step's snapshot is answered.
+    /// The controller, 4 panel processes and a dmimo-downlink node process: every step's snapshot is answered by the
+    /// adaptive and the hybrid estimator, each row with the PEB of its snapshot's geometry.
     @Test func theDownlinkNodeAnswersEveryStepBesideTheChain() throws {
         let out = temporaryDirectory("downlink")
         let process = Process()
         process.executableURL = builtProductsDirectory().appendingPathComponent("chain-controller")
         process.arguments = ["run", "--set", "scenario.panels=4", "--set", "filter.particles=256", "--steps", "25",
-                             "--set", "downlink.enabled=true", "--set", "downlink.max_in_flight=1000", "--out", out]
+                             "--set", "downlink.enabled=true", "--set", "downlink.max_in_flight=1000",
+                             "--set", "downlink.processing=adaptive,hybrid", "--out", out]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let rows = try String(contentsOfFile: out + "/downlink.csv", encoding: .utf8).split(separator: "\n")
-        #expect(rows.count == 26)
+        #expect(rows.count == 51)
         let header = rows[0].split(separator: ",").map(String.init)
+        let processingColumn = try #require(header.firstIndex(of: "processing"))
+        let pebColumn = try #require(header.firstIndex(of: "peb_m"))
+        let pebCoherentColumn = try #require(header.firstIndex(of: "peb_coherent_m"))
         let errorColumn = try #require(header.firstIndex(of: "error_m"))
         let phaseColumn = try #require(header.firstIndex(of: "phase_error_rad"))
         let stepColumn = try #require(header.firstIndex(of: "step"))
-        var steps: [Int] = []
+        var steps: [String: [Int]] = [:]
         for row in rows.dropFirst() {
             let cells = row.split(separator: ",", omittingEmptySubsequences: false)
-            steps.append(Int(cells[stepColumn]) ?? -1)
+            steps[String(cells[processingColumn]), default: []].append(Int(cells[stepColumn]) ?? -1)
+            let peb = Double(cells[pebColumn]) ?? .nan
+            #expect(peb > 1e-8 && peb < 1e-4 && peb == Double(cells[pebCoherentColumn]), "PEB \(peb) m")
+            #expect((Double(cells[errorColumn]) ?? 1) < 5 * peb)
             // at 0 dBm per AP the coherent estimate is micrometre-accurate (PEB ≈ 1e-6 m, DOWNLINK.md §7)
             #expect((Double(cells[errorColumn]) ?? 1) < 1e-4)
             #expect(abs(Double(cells[phaseColumn]) ?? 1) < 0.01)
         }
-        #expect(steps.sorted() == Array(0..<25))
+        #expect(steps.keys.sorted() == ["adaptive", "hybrid"])
+        for (_, list) in steps { #expect(list.sorted() == Array(0..<25)) }
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
         let downlink = summary?["downlink"] as? [String: Any]
-        #expect(downlink?["estimates_received"] as? Int == 25)
+        #expect(downlink?["estimates_received"] as? Int == 50)
     }
 }

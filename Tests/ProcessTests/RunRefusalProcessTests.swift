@@ -55,13 +55,6 @@ import Wire
         #expect(result.stderr.contains("--in-process") && result.stderr.contains("faults"), "\(result.stderr)")
         #expect(!result.wroteResults)
     }
-
-    @Test func inProcessRefusesTheDownlink() throws {
-        let result = try run(["--in-process", "--set", "downlink.enabled=true"])
-        #expect(result.status != 0)
-        #expect(result.stderr.contains("--in-process") && result.stderr.contains("downlink.enabled"), "\(result.stderr)")
-        #expect(!result.wroteResults)
-    }
 }
 
 /// The one mapping between configured fault actions and the wire's control actions.

@@ -512,10 +512,14 @@ struct  Dmimo__DownlinkSnapshot
    * name of the frame (AP layout) the samples belong to
    */
   char *frame;
+  /*
+   * estimator asked for: coherent, noncoherent, hybrid, adaptive; empty: adaptive
+   */
+  char *processing;
 };
 #define DMIMO__DOWNLINK_SNAPSHOT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__downlink_snapshot__descriptor) \
-    , DMIMO__DOWNLINK_PROTOCOL__PROTOCOL_UNSPECIFIED, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, 0, (char *)protobuf_c_empty_string }
+    , DMIMO__DOWNLINK_PROTOCOL__PROTOCOL_UNSPECIFIED, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Dmimo__DownlinkEstimate
@@ -530,13 +534,26 @@ struct  Dmimo__DownlinkEstimate
   double cost;
   uint64_t compute_ns;
   /*
-   * coherent, noncoherent, hybrid
+   * the estimator that answered: coherent, noncoherent, hybrid, adaptive
    */
   char *processing;
+  /*
+   * PEB of that estimator's processing at the estimate (m): snapshot geometry and power
+   */
+  double peb_m;
+  /*
+   * coherent and non-coherent PEB there (m)
+   */
+  double peb_coherent_m;
+  double peb_noncoherent_m;
+  /*
+   * non-empty: the snapshot was refused (e.g. an unknown processing); no estimate
+   */
+  char *error;
 };
 #define DMIMO__DOWNLINK_ESTIMATE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__downlink_estimate__descriptor) \
-    , 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
+    , 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Dmimo__Control
