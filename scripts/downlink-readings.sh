@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # downlink-readings.sh: the P1/P2 coherent and non-coherent PEBs at u = (1, 1) m, K = 36, 0 dBm under each reading of
-# the downlink paper (DOWNLINK.md §8) as one CSV; scripts/results_tables.py turns it into the gaps. Usage: [OUT.csv]
+# the downlink paper (docs/MODEL.md §DL.8) as one CSV; scripts/results_tables.py turns it into the gaps. Usage: [OUT.csv]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-docs/figures/downlink-readings.csv}

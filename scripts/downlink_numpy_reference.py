@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Vectorised numpy/scipy reference of the downlink model (DOWNLINK.md §2-§6) and its timing (§9).
+"""Vectorised numpy/scipy reference of the downlink model (docs/MODEL.md §DL.2-§DL.6) and its timing.
 
-DOWNLINK.md §9 describes the numpy baseline but ships no script; this is that baseline, written directly from the
+The reference specification (optional folder, section 9) describes a numpy baseline but ships no script; this is that baseline, written directly from the
 spec's formulas (explicit X / Z matrices, batched over grid points, scipy Nelder-Mead, dense Jacobian FIM), not from
 the Swift code (which factors the model through the precoders). It times, on this machine:
   * one hybrid estimate on noisy data (median of --repeats, default 3) per protocol,
   * one coarse-grid pass (1681 points) per protocol and processing,
   * the PEB at one point per protocol and processing,
-and checks a few DOWNLINK.md §7 reference values first so that the timed code is known to be right.
+and checks a few docs/MODEL.md §DL.7 reference values first so that the timed code is known to be right.
 
 Usage: python3 scripts/downlink_numpy_reference.py [--json] [--repeats N] [--out FILE]
 The JSON keys match `dmimo-downlink bench --baseline FILE`.
@@ -84,7 +84,7 @@ class Model:
 
 
 def costs(model, proto, processing, y, u):
-    """Normalised profiled costs (DOWNLINK.md §4) at points u (G, 2)."""
+    """Normalised profiled costs (docs/MODEL.md §DL.4) at points u (G, 2)."""
     yy = np.vdot(y, y).real
     if proto == "P1":
         w = model.x(u) if processing == "coherent" else model.z(u)     # (G, M, K)
@@ -134,7 +134,7 @@ def hybrid(model, proto, y):
 
 
 def peb(model, proto, processing, u, phase=np.deg2rad(10)):
-    """PEB (DOWNLINK.md §6, free amplitudes) from a dense complex Jacobian."""
+    """PEB (docs/MODEL.md §DL.6, free amplitudes) from a dense complex Jacobian."""
     u = np.asarray(u, float)
     d, s, cth, delta = geometry(model.ap, model.o, u)
     grad_d = delta / d[:, None]
@@ -185,7 +185,7 @@ def peb(model, proto, processing, u, phase=np.deg2rad(10)):
 
 
 def check(model):
-    """A few DOWNLINK.md §7 values (printed to 4 digits there)."""
+    """A few docs/MODEL.md §DL.7 values (printed to 4 digits there)."""
     expected = {("P1", "coherent"): 8.612e-7, ("P1", "noncoherent"): 1.417e-3,
                 ("P2", "coherent"): 1.076e-6, ("P2", "noncoherent"): 2.030e-3}
     for key, value in expected.items():
@@ -258,7 +258,7 @@ def main():
     if args.json:
         print(text)
     else:
-        print(f"numpy {np.__version__} reference (checks of DOWNLINK.md §7 passed), medians of {args.repeats}:")
+        print(f"numpy {np.__version__} reference (checks of docs/MODEL.md §DL.7 passed), medians of {args.repeats}:")
         for proto in ("P1", "P2"):
             print(f"  hybrid estimate {proto}: {result['estimate_s'][proto]:.3f} s  (errors {result['errors_m'][proto]})")
         for key, value in result["coarse_pass_s"].items():

@@ -3,7 +3,7 @@
 
 Usage: scripts/python scripts/results_tables.py [--dir docs/figures] [figure ...]
 RMSE of a point = sqrt(mean over runs of rmse_overall_m^2) (every run and step of the point); "time-avg RMSE" (Fig. 4)
-= the per-step RMSE over runs averaged over steps (spec E.1's metric); diverged = runs with any step error > 1 m.
+= the per-step RMSE over runs averaged over steps (the time-averaged RMSE of docs/MODEL.md §E); diverged = runs with any step error > 1 m.
 """
 import argparse
 import csv

@@ -6,9 +6,9 @@ extension ExperimentConfig {
     /// The sections in file order, with the comment written above each.
     public static let sections: [(name: String, doc: String)] = [
         ("scenario", "Synthetic scenario: 30 × 30 m room with walls W1..W6, panels on the outer walls, agent track "
-            + "(spec/LOCA.md A.1–A.3)."),
-        ("radio", "Radio, detection and clutter model of the measurement synthesis (spec/LOCA.md A.5–A.7)."),
-        ("filter", "Daisy-chain particle filter: method and model constants (spec/LOCA.md B.1–B.6, C.3). "
+            + "(docs/MODEL.md §A.1–§A.3)."),
+        ("radio", "Radio, detection and clutter model of the measurement synthesis (docs/MODEL.md §A.5–§A.7)."),
+        ("filter", "Daisy-chain particle filter: method and model constants (docs/MODEL.md §B.1–§B.6, §C.3). "
             + "Names are the spec's symbols."),
         ("run", "What to run: steps per run, Monte Carlo runs, random seed."),
         ("chain", "Distributed run: where the controller and the panel processes listen, and how steps are driven."),
@@ -26,7 +26,7 @@ extension ExperimentConfig {
         // scenario
         .integer("scenario.panels", \.scenario.panels, 2...4096, unit: "panels",
                  "Number J of antenna panels, in daisy-chain order. J = 2: the two upper corners; J = 4k: k panels "
-                 + "per outer wall at (i + 0.5)·30/k m, counter-clockwise from the bottom wall (spec A.2).",
+                 + "per outer wall at (i + 0.5)·30/k m, counter-clockwise from the bottom wall (docs/MODEL.md §A.2).",
                  check: isValidPanelCount, checkDescription: "2 or a multiple of 4"),
         .integer("scenario.array_size", \.scenario.arraySize, 4...1_048_576, unit: "elements",
                  "Number N_a = M_a² of antenna elements per panel: an M_a × M_a URA, spacing λ/4, horizontal "
@@ -34,7 +34,7 @@ extension ExperimentConfig {
                  check: { integerSquareRoot($0) * integerSquareRoot($0) == $0 },
                  checkDescription: "a perfect square M_a² with M_a ≥ 2 (4, 9, 16, 25, …)"),
         .integer("scenario.trajectory_samples", \.scenario.trajectorySamples, 2...1_000_000, unit: "samples",
-                 "Number N of samples of the agent track (the polyline with fillets of spec A.3); the speed is "
+                 "Number N of samples of the agent track (the polyline with fillets of docs/MODEL.md §A.3); the speed is "
                  + "track length / ((N − 1)·Δt), 0.994 m/s by default."),
         .real("scenario.time_step_s", \.scenario.timeStep, 1e-6...3600, unit: "s",
               "Sampling interval Δt between steps; also the filter's constant-velocity model interval."),
@@ -59,8 +59,8 @@ extension ExperimentConfig {
               "Largest false-alarm distance d_max: false-alarm distances are uniform on [0, d_max] (30√2 m)."),
         // filter
         .choice("filter.method", \.filter.method,
-                "Filter run by the panels: loca-los (LoS only, spec B) or loca-mpc (LoS + known virtual anchors, "
-                + "spec C)."),
+                "Filter run by the panels: loca-los (LoS only, docs/MODEL.md §B) or loca-mpc (LoS + known virtual anchors, "
+                + "docs/MODEL.md §C)."),
         .integer("filter.particles", \.filter.particles, 1...1_048_576, unit: "particles",
                  "Number N_p of particles (paper: 2048, 4096, 8192, 16384)."),
         .real("filter.sigma_a", \.filter.accelerationStd, 0...100, unit: "m/s²",

@@ -85,7 +85,7 @@ extension ExperimentConfig {
     public func yaml() -> String {
         var out = """
             # dmimo-chain experiment configuration: every key, with its meaning, unit and allowed values.
-            # The defaults (configs/default.yaml) are the paper's operating point (spec/LOCA.md B.6, E):
+            # The defaults (configs/default.yaml) are the paper's operating point (docs/MODEL.md §B.6, §E):
             # J = 24 panels, N_a = 25, B_w = 400 MHz, Loca-LoS, N_p = 4096, 526 steps, 1 run, seed 2025.
             # Keys may be left out (their default applies) or overridden with --set section.key=value.
 

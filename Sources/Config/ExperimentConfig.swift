@@ -4,7 +4,7 @@ import Localization
 import Scenario
 
 /// The full configuration of an experiment. `ExperimentConfig()` is the paper's operating point
-/// (spec/LOCA.md B.6, E): J = 24, N_a = 25, 400 MHz, Loca-LoS with N_p = 4096, 526 steps, 1 run, seed 2025;
+/// (docs/MODEL.md §B.6, §E): J = 24, N_a = 25, 400 MHz, Loca-LoS with N_p = 4096, 526 steps, 1 run, seed 2025;
 /// `configs/default.yaml` documents it key by key.
 ///
 /// Every setting is reachable as text through the key table ``ExperimentConfig/keys``
@@ -26,7 +26,7 @@ public struct ExperimentConfig: Sendable, Equatable {
     public init() {}
 }
 
-/// Geometry and trajectory (spec A.1–A.3).
+/// Geometry and trajectory (docs/MODEL.md §A.1–§A.3).
 public struct ScenarioSection: Sendable, Equatable {
     /// Number J of panels: 2 or a multiple of 4.
     public var panels = 24
@@ -45,7 +45,7 @@ public struct ScenarioSection: Sendable, Equatable {
     public var arraySide: Int { integerSquareRoot(arraySize) }
 }
 
-/// Radio, detection and clutter model of the measurement synthesis (spec A.5–A.7).
+/// Radio, detection and clutter model of the measurement synthesis (docs/MODEL.md §A.5–§A.7).
 public struct RadioSection: Sendable, Equatable {
     /// Signal bandwidth B_w, hertz.
     public var bandwidthHz = 400e6
@@ -65,7 +65,7 @@ public struct RadioSection: Sendable, Equatable {
     public init() {}
 }
 
-/// Filter model constants (spec B.6, C.3). Names follow the spec's symbols.
+/// Filter model constants (docs/MODEL.md §B.6, §C.3). Names follow the spec's symbols.
 public struct FilterSection: Sendable, Equatable {
     /// Which daisy-chain filter the panels run (its raw values are this key's allowed values).
     public var method = PanelFilterMethod.locaLoS

@@ -1,4 +1,4 @@
-// CostFunctions: the four profiled ML costs (coherent / non-coherent × P1 / P2) in closed form (DOWNLINK.md §4).
+// CostFunctions: the four profiled ML costs (coherent / non-coherent × P1 / P2) in closed form (docs/MODEL.md §DL.4).
 import ComplexModule
 import RealModule
 
@@ -96,7 +96,7 @@ public struct DownlinkCostValue: Sendable {
     public var phaseOffset: Double?
 }
 
-/// Evaluates the four profiled ML costs of DOWNLINK.md §4 for one snapshot, in the form ||y||² minus a
+/// Evaluates the four profiled ML costs of docs/MODEL.md §DL.4 for one snapshot, in the form ||y||² minus a
 /// non-negative term, without allocating. Holds scratch buffers: use one evaluator per thread.
 public final class DownlinkCostEvaluator {
     public let model: DownlinkCostModel

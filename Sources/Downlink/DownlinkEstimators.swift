@@ -10,7 +10,7 @@ public enum DownlinkEstimatorKind: String, Sendable, CaseIterable, CustomStringC
     case coherent
     /// The non-coherent stages only (coarse grid, Nelder–Mead on the non-coherent cost): no phase-offset estimate.
     case nonCoherent = "noncoherent"
-    /// The paper's hybrid estimator (DOWNLINK.md §5): a coherent search of fixed extent ±0.1 m.
+    /// The paper's hybrid estimator (docs/MODEL.md §DL.5): a coherent search of fixed extent ±0.1 m.
     case hybrid
     /// The adaptive estimator: a coherent search of the region the non-coherent stage's own uncertainty cannot
     /// exclude (`AdaptiveEstimator`).

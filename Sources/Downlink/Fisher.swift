@@ -1,4 +1,4 @@
-// Fisher: Fisher information and position error bound (PEB) for coherent and non-coherent processing (DOWNLINK.md §6).
+// Fisher: Fisher information and position error bound (PEB) for coherent and non-coherent processing (docs/MODEL.md §DL.6).
 import ComplexModule
 import RealModule
 
@@ -6,7 +6,7 @@ import RealModule
 public enum AmplitudeModel: String, Sendable, CaseIterable {
     /// α_m (coherent) or β_m (non-coherent) are free nuisance parameters (default).
     case free
-    /// α_m = λ/(4π d_m(u)) is a known function of u (DOWNLINK.md §6 option `alpha=structured`).
+    /// α_m = λ/(4π d_m(u)) is a known function of u (docs/MODEL.md §DL.6 option `alpha=structured`).
     case structured
 }
 
@@ -289,7 +289,7 @@ public enum DownlinkFisher {
     }
 
     /// σ_max/σ_min of the equilibrated Fisher information by its eigenvalues; +∞ if it is singular by the criterion of
-    /// DOWNLINK.md §6 or the eigenvalue iteration fails.
+    /// docs/MODEL.md §DL.6 or the eigenvalue iteration fails.
     public static func conditionNumber(fisher: [Double], dimension p: Int) -> Double {
         guard let (scaled, _) = equilibrated(fisher, p),
               let eigenvalues = SmallLinearAlgebra.symmetricEigenvalues(scaled, n: p) else { return .infinity }

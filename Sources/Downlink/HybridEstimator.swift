@@ -1,4 +1,4 @@
-// HybridEstimator: the two-stage position / phase-offset estimator of DOWNLINK.md §5, with separable stages.
+// HybridEstimator: the two-stage position / phase-offset estimator of docs/MODEL.md §DL.5, with separable stages.
 import ComplexModule
 import RealModule
 
@@ -24,7 +24,7 @@ public struct SearchGrid: Sendable, Hashable {
     @inlinable public func offset(_ i: Int) -> Double { start + Double(i) * step }
 }
 
-/// Settings of the hybrid estimator; `paper(wavelength:)` gives DOWNLINK.md §5.
+/// Settings of the hybrid estimator; `paper(wavelength:)` gives docs/MODEL.md §DL.5.
 public struct HybridEstimatorSettings: Sendable, Hashable {
     /// Stage 1: non-coherent grid around the illumination region's centre.
     public var coarseGrid: SearchGrid
@@ -43,7 +43,7 @@ public struct HybridEstimatorSettings: Sendable, Hashable {
         self.coherentRefinement = coherentRefinement
     }
 
-    /// The paper's settings (DOWNLINK.md §5) for carrier wavelength λ (m).
+    /// The paper's settings (docs/MODEL.md §DL.5) for carrier wavelength λ (m).
     public static func paper(wavelength: Double = DownlinkConstants.wavelength) -> HybridEstimatorSettings {
         HybridEstimatorSettings(
             coarseGrid: .coarse,

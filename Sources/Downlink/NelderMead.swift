@@ -1,4 +1,4 @@
-// NelderMead: derivative-free minimisation in the plane with the standard coefficients (DOWNLINK.md §5).
+// NelderMead: derivative-free minimisation in the plane with the standard coefficients (docs/MODEL.md §DL.5).
 
 /// Settings of a two-dimensional Nelder–Mead run.
 public struct NelderMeadSettings: Sendable, Hashable {

@@ -1,4 +1,4 @@
-// Network: the downlink AP network of DOWNLINK.md §1–2 (AP positions and orientations, illumination grid).
+// Network: the downlink AP network of docs/MODEL.md §DL.1–§DL.2 (AP positions and orientations, illumination grid).
 import RealModule
 
 /// A point in the plane, in metres.
@@ -16,7 +16,7 @@ public struct Point2: Sendable, Hashable, CustomStringConvertible {
     public static func - (a: Point2, b: Point2) -> Point2 { Point2(a.x - b.x, a.y - b.y) }
 }
 
-/// Physical constants and the paper's defaults (DOWNLINK.md §1).
+/// Physical constants and the paper's defaults (docs/MODEL.md §DL.1).
 public enum DownlinkConstants {
     /// Speed of light c (m/s).
     public static let speedOfLight = 299_792_458.0
@@ -58,7 +58,7 @@ public enum APLayout: String, Sendable, CaseIterable {
     /// Five APs per edge at edge coordinates −16, −8, 0, 8, 16 m (no corner APs; the paper's Fig. 3).
     case edges
     /// Five APs per edge at edge coordinates −20, −12, −4, 4, 12 m along the counter-clockwise walk
-    /// (one AP in each corner; DOWNLINK.md §8 option `corners`).
+    /// (one AP in each corner; docs/MODEL.md §DL.8 option `corners`).
     case corners
 }
 
@@ -66,7 +66,7 @@ public enum APLayout: String, Sendable, CaseIterable {
 public enum APOrientation: String, Sendable, CaseIterable {
     /// Every boresight points at the centre of the AP square (default).
     case towardsCentre = "centre"
-    /// Every boresight is the inward normal of its edge (DOWNLINK.md §8 option `orientation=normal`).
+    /// Every boresight is the inward normal of its edge (docs/MODEL.md §DL.8 option `orientation=normal`).
     case edgeNormal = "normal"
 }
 
@@ -74,7 +74,7 @@ public enum APOrientation: String, Sendable, CaseIterable {
 public enum IlluminationGrid: String, Sendable, CaseIterable {
     /// √K points per axis including the region's edges (default).
     case edgeInclusive = "edges"
-    /// √K cell-centred points per axis (DOWNLINK.md §8 option `illum=centre`).
+    /// √K cell-centred points per axis (docs/MODEL.md §DL.8 option `illum=centre`).
     case cellCentred = "centre"
 }
 
@@ -99,7 +99,7 @@ public enum DownlinkError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The switches of the AP network and illumination grid (DOWNLINK.md §2 and the geometry options of §8).
+/// The switches of the AP network and illumination grid (docs/MODEL.md §DL.2 and the geometry options of §8).
 public struct DownlinkNetworkOptions: Sendable, Hashable {
     /// AP placement on the square's perimeter.
     public var layout: APLayout = .edges
@@ -109,7 +109,7 @@ public struct DownlinkNetworkOptions: Sendable, Hashable {
     public var illuminationGrid: IlluminationGrid = .edgeInclusive
     /// Number of illumination points K (a perfect square).
     public var illuminationPoints: Int = DownlinkConstants.illuminationPoints
-    /// Mirrored arrays: flips the sign of sin θ in array response and precoder alike (DOWNLINK.md §2 and §8).
+    /// Mirrored arrays: flips the sign of sin θ in array response and precoder alike (docs/MODEL.md §DL.2 and §DL.8).
     public var mirroredArray: Bool = false
     /// Centre of the AP square (m).
     public var squareCentre: Point2 = .zero

@@ -1,7 +1,7 @@
-// PositionErrorBoundEvaluator: fast PEB at many UE positions — structured Fisher information, Schur complement (DOWNLINK.md §6).
+// PositionErrorBoundEvaluator: fast PEB at many UE positions — structured Fisher information, Schur complement (docs/MODEL.md §DL.6).
 import RealModule
 
-/// Evaluates the position error bound of DOWNLINK.md §6 at many UE positions for one network, protocol, processing,
+/// Evaluates the position error bound of docs/MODEL.md §DL.6 at many UE positions for one network, protocol, processing,
 /// amplitude model, power and noise variance, without allocating per call. Holds scratch buffers: use one evaluator
 /// per thread.
 ///
@@ -16,7 +16,7 @@ import RealModule
 ///   The position block of F⁻¹ is S⁻¹ with S = F_uu − F_ut F_tt⁻¹ F_tu (Schur complement), computed on the
 ///   equilibrated matrix by a Cholesky factorisation of the tail. For P1 the tail is diagonal (each AP's nuisance
 ///   parameters touch only its own pulses, and F_{δφ, α_m} = Re{−j α_m ||x_m||²} = 0), so the cost is O(M).
-/// * Singularity (DOWNLINK.md §6: σ_min(F_s) < 1e−12 σ_max(F_s), F_s equilibrated, unit diagonal) is decided from
+/// * Singularity (docs/MODEL.md §DL.6: σ_min(F_s) < 1e−12 σ_max(F_s), F_s equilibrated, unit diagonal) is decided from
 ///   the Cholesky factorisation of F_s in (tail, head) order: every pivot d_j = 1/[(F_s)_{1..j}⁻¹]_jj bounds
 ///   λ_min from above, and ||F_s⁻¹||₂ ≤ ||M(L)⁻¹||₁ ||M(L)⁻¹||_∞ (M(L): comparison matrix of the Cholesky
 ///   factor, Higham, Accuracy and Stability, Thm 8.12) bounds it from below; λ_max ∈ [1, p]. A pivot below
@@ -293,7 +293,7 @@ public final class PositionErrorBoundEvaluator {
     }
 
     /// PEB = √([F⁻¹]₁₁ + [F⁻¹]₂₂) (m) at UE position `user` (m) with phase offset `phaseOffset` δφ (rad);
-    /// +∞ if the Fisher information is singular (DOWNLINK.md §6).
+    /// +∞ if the Fisher information is singular (docs/MODEL.md §DL.6).
     public func positionErrorBound(at user: Point2, phaseOffset: Double = DownlinkConstants.phaseOffset) -> Double {
         evaluationCount += 1
         guard perAPPower > 0, noiseVariance > 0 else { return .infinity }
@@ -994,7 +994,7 @@ public final class PositionErrorBoundEvaluator {
 }
 
 /// The position block of F⁻¹ by a Schur complement on the equilibrated Fisher information, with the singularity test
-/// of DOWNLINK.md §6 decided from the Cholesky factorisation (see `PositionErrorBoundEvaluator`). Parameters are
+/// of docs/MODEL.md §DL.6 decided from the Cholesky factorisation (see `PositionErrorBoundEvaluator`). Parameters are
 /// ordered (tail, head): the n nuisance parameters first, then u = (x, y). Scratch only; not thread-safe.
 ///
 /// Dense tails use a bordered matrix, column-major with a leading dimension `rows` (n + 2 rounded up to a multiple of
@@ -1054,7 +1054,7 @@ final class PositionSchurSolver {
         case inconclusive
     }
 
-    /// Relative pivot below which the factorisation proves σ_min < 1e−12 σ_max (DOWNLINK.md §6), with margin.
+    /// Relative pivot below which the factorisation proves σ_min < 1e−12 σ_max (docs/MODEL.md §DL.6), with margin.
     static let singularPivot = 0.5 * DownlinkFisher.singularityThreshold
 
     /// Head scaling 1/√F_hh; nil if a head diagonal is not positive.

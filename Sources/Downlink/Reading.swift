@@ -1,4 +1,4 @@
-// Reading: the modelling choices of DOWNLINK.md §8 (options), and the protocol / processing gaps they give vs the paper.
+// Reading: the modelling choices of docs/MODEL.md §DL.8 (options), and the protocol / processing gaps they give vs the paper.
 import RealModule
 
 /// One reading of the paper: geometry switches, the amplitude model of the Fisher information, and the P2 power
@@ -26,7 +26,7 @@ public struct DownlinkReading: Sendable, Hashable {
 
     /// One line naming the reading, for reports.
     public var summary: String {
-        let name = isDefault ? "default reading (DOWNLINK.md §8 adopted)" : "non-default reading"
+        let name = isDefault ? "default reading (docs/MODEL.md §DL.8 adopted)" : "non-default reading"
         return "\(name): equal per-AP power with P2 per-AP power ×\(formatScale(p2PowerScale)), alpha=\(amplitudeModel.rawValue), "
             + network.summary
     }
@@ -56,7 +56,7 @@ func formatScale(_ value: Double) -> String {
     value == value.rounded() ? String(Int(value)) : String(value)
 }
 
-/// The four protocol / processing PEB gaps of DOWNLINK.md §8, in dB = 10·log10 of PEB ratios.
+/// The four protocol / processing PEB gaps of docs/MODEL.md §DL.8, in dB = 10·log10 of PEB ratios.
 public struct ProtocolGaps: Sendable, Hashable {
     /// P2 coherent − P1 coherent (paper: −6 dB).
     public var p2CoherentMinusP1Coherent: Double
@@ -124,15 +124,15 @@ public struct ProtocolGaps: Sendable, Hashable {
             line("P1 non-coherent − P1 coherent", p1NonCoherentMinusCoherent, paper.p1NonCoherentMinusCoherent, "≈ "),
             line("P2 non-coherent − P2 coherent", p2NonCoherentMinusCoherent, paper.p2NonCoherentMinusCoherent, "≈ "),
             line("P2 non-coherent − P1 non-coherent", p2NonCoherentMinusP1NonCoherent, paper.p2NonCoherentMinusP1NonCoherent, "≈ "),
-            "  dB are 10·log10 of PEB ratios (DOWNLINK.md §8). The paper's 24 dB P1 coherent/non-coherent gap is not reproduced",
-            "  under any reading (30–33.5 dB, DOWNLINK.md §8: carrier-phase ranging against AoD-only information); a 6 dB",
+            "  dB are 10·log10 of PEB ratios (docs/MODEL.md §DL.8). The paper's 24 dB P1 coherent/non-coherent gap is not reproduced",
+            "  under any reading (30–33.5 dB, docs/MODEL.md §DL.8: carrier-phase ranging against AoD-only information); a 6 dB",
             "  P2 advantage appears only if P2 gets about M times P1's energy (p2PowerScale = M), contradicting the paper's",
             "  equal-energy statement.",
         ]
     }
 }
 
-/// The 20 × 20 cell-centred grid over the illumination region used for region averages (DOWNLINK.md §7), x fastest.
+/// The 20 × 20 cell-centred grid over the illumination region used for region averages (docs/MODEL.md §DL.7), x fastest.
 public func regionAverageGrid(network: DownlinkNetwork, pointsPerAxis: Int = 20) -> [Point2] {
     let side = network.options.regionSide, centre = network.regionCentre
     var points: [Point2] = []

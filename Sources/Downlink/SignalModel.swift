@@ -1,4 +1,4 @@
-// SignalModel: array response, precoders, the P1/P2 signal models and noisy snapshots (DOWNLINK.md §2–3).
+// SignalModel: array response, precoders, the P1/P2 signal models and noisy snapshots (docs/MODEL.md §DL.2–§DL.3).
 import ComplexModule
 import RealModule
 import Scenario

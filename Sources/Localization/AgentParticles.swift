@@ -2,7 +2,7 @@
 import Scenario
 
 /// Equally weighted agent particles, structure of arrays: what panel j forwards to panel j+1 as γ^(j)
-/// (spec/LOCA.md §B.5) and what crosses the wire as four packed float arrays.
+/// (docs/MODEL.md §B.5) and what crosses the wire as four packed float arrays.
 ///
 /// All four arrays have `count` elements.
 public struct AgentParticles: Sendable, Equatable {
@@ -41,7 +41,7 @@ public struct AgentParticles: Sendable, Equatable {
         return sum / Double(count)
     }
 
-    /// The prior particle set of step 0 (spec/LOCA.md §B.3 Initialization): positions uniform in a disc of
+    /// The prior particle set of step 0 (docs/MODEL.md §B.3 Initialization): positions uniform in a disc of
     /// `radius` metres around `centre`, velocities uniform in `velocity` ± `velocitySpread` per component.
     /// Keyed by (seed, step 0, ``noPanel``, ``RandomPurpose/prior``).
     ///

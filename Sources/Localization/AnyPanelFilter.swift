@@ -3,13 +3,13 @@ import Scenario
 
 /// Which daisy-chain filter a panel runs. Raw values are the configuration's `filter.method` values.
 public enum PanelFilterMethod: String, Sendable, CaseIterable, Codable {
-    /// Loca-LoS (spec/LOCA.md §B): one LoS existence/amplitude state per panel; reflections are clutter.
+    /// Loca-LoS (docs/MODEL.md §B): one LoS existence/amplitude state per panel; reflections are clutter.
     case locaLoS = "loca-los"
-    /// Loca-MPC (spec/LOCA.md §C): the LoS and one feature per known virtual anchor, BP data association.
+    /// Loca-MPC (docs/MODEL.md §C): the LoS and one feature per known virtual anchor, BP data association.
     case locaMPC = "loca-mpc"
 }
 
-/// A panel's filter of either method. Both keep the daisy-chain contract of spec §B.5: only γ (the agent
+/// A panel's filter of either method. Both keep the daisy-chain contract of docs/MODEL.md §B.5: only γ (the agent
 /// particles) crosses between panels; everything else is panel state. `update` is a pure function of
 /// (γ, state, measurements, streams keyed by (seed, step, panel, purpose)), so the in-process chain and a panel
 /// process give bit-identical results.

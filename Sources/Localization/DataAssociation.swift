@@ -1,7 +1,7 @@
-// DataAssociation: iterative BP data association in the log domain (spec/LOCA.md §C.3) and exact marginals by enumeration.
+// DataAssociation: iterative BP data association in the log domain (docs/MODEL.md §C.3) and exact marginals by enumeration.
 
 /// One panel update's data-association problem: K features (rows) and M measurements, given as the
-/// log scalar inputs log β̄_k(m), m = 0…M, with column 0 = "feature k not detected" (spec §C.3 step 1).
+/// log scalar inputs log β̄_k(m), m = 0…M, with column 0 = "feature k not detected" (docs/MODEL.md §C.3 step 1).
 ///
 /// The messages are invariant to an additive constant per row, so the rows need not be normalized.
 public struct AssociationProblem: Sendable, Equatable {
@@ -23,7 +23,7 @@ public struct AssociationProblem: Sendable, Equatable {
     /// log β̄_k(m).
     public subscript(feature k: Int, column m: Int) -> Double { logInputs[k * (measurementCount + 1) + m] }
 
-    /// Iterative BP (spec §C.3 step 2) from ν = 1, in the log domain with leave-one-out logsumexp, until
+    /// Iterative BP (docs/MODEL.md §C.3 step 2) from ν = 1, in the log domain with leave-one-out logsumexp, until
     /// max |log ν_new − log ν_old| < `tolerance` or `maxIterations` iterations.
     public func solve(tolerance: Double = 1e-6, maxIterations: Int = 1000) -> AssociationSolution {
         let k = featureCount, m = measurementCount
@@ -93,7 +93,7 @@ public struct AssociationSolution: Sendable, Equatable {
         self.converged = converged
     }
 
-    /// Approximate marginals (spec §C.3, diagnostic): p(a_k = m) ∝ β̄_k(m) ν_{m→k} for m ≥ 1 and ∝ β̄_k(0) for
+    /// Approximate marginals (docs/MODEL.md §C.3, diagnostic): p(a_k = m) ∝ β̄_k(m) ν_{m→k} for m ≥ 1 and ∝ β̄_k(0) for
     /// m = 0. Row-major K × (M + 1), rows sum to 1.
     public func marginals(of problem: AssociationProblem) -> [Double] {
         precondition(problem.featureCount == featureCount && problem.measurementCount == measurementCount)
@@ -131,7 +131,7 @@ enum AssociationSolver {
         return top + deterministicLog(sum)
     }
 
-    /// BP data association of spec §C.3 step 2 in the log domain, starting from ν = 1:
+    /// BP data association of docs/MODEL.md §C.3 step 2 in the log domain, starting from ν = 1:
     ///
     ///   log φ_{k→m} = log β̄_k(m) − LSE(log β̄_k(0), {log β̄_k(m′) + log ν_{m′→k}}_{m′≠m}),
     ///   log ν_{m→k} = −LSE(0, {log φ_{k′→m}}_{k′≠k}),

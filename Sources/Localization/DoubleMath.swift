@@ -1,6 +1,6 @@
 // DoubleMath: libm-free Double exp, log, log1p and logsumexp helpers for the Loca-MPC association scalars.
 //
-// The BP data association (spec/LOCA.md §C.3) runs on a few dozen Double scalars per update. Like the Float32
+// The BP data association (docs/MODEL.md §C.3) runs on a few dozen Double scalars per update. Like the Float32
 // kernels of SIMDMath.swift, these functions use only IEEE-754 additions, multiplications, divisions,
 // comparisons and bit operations (no libm, no fused multiply-add), so a panel update gives the same bits in any
 // process on any host. Accuracy is a few ulps, far below what the association needs.

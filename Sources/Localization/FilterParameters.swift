@@ -1,7 +1,7 @@
-// FilterParameters: Loca-LoS filter constants (spec/LOCA.md §B.6) and the per-panel model derived from them.
+// FilterParameters: Loca-LoS filter constants (docs/MODEL.md §B.6) and the per-panel model derived from them.
 import Scenario
 
-/// The Loca-LoS filter constants of spec/LOCA.md §B.1, §B.3 and §B.6 (defaults are the spec's).
+/// The Loca-LoS filter constants of docs/MODEL.md §B.1, §B.3 and §B.6 (defaults are the spec's).
 public struct FilterParameters: Sendable, Equatable, Codable {
     /// Number of particles N_p (agent and, per panel, amplitude). Must be a positive multiple of 16.
     public var particleCount: Int = 4096
@@ -31,9 +31,9 @@ public struct FilterParameters: Sendable, Equatable, Codable {
     public var priorRadius: Double = 0.5
     /// Half-width of the uniform prior box around the prior velocity, per component, m/s.
     public var priorVelocitySpread: Double = 0.2
-    /// Loca-MPC: cap T_max on the BP data-association iterations per update (spec §C.3).
+    /// Loca-MPC: cap T_max on the BP data-association iterations per update (docs/MODEL.md §C.3).
     public var associationMaxIterations: Int = 1000
-    /// Loca-MPC: BP stops when max |log ν_new − log ν_old| falls below this (spec §C.3).
+    /// Loca-MPC: BP stops when max |log ν_new − log ν_old| falls below this (docs/MODEL.md §C.3).
     public var associationTolerance: Double = 1e-6
 
     public init() {}
@@ -65,6 +65,6 @@ public struct PanelModel: Sendable, Equatable {
         maxAmplitude = radio.maxAmplitude
     }
 
-    /// Measured-amplitude variance σ_u² of the amplitude likelihood N(z_u; u, σ_u²) (spec §A.6, [DER]).
+    /// Measured-amplitude variance σ_u² of the amplitude likelihood N(z_u; u, σ_u²) (docs/MODEL.md §A.6, [DER]).
     public static let amplitudeVariance = 0.5
 }

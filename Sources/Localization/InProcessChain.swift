@@ -7,7 +7,7 @@ public struct ChainSetup: Sendable, Equatable {
     public var panelPositions: [SIMD2<Double>]
     public var radio: RadioParameters
     public var filter: FilterParameters
-    /// Centre of the prior position disc (spec §A.3: p[0] − v[0]·Δt), metres.
+    /// Centre of the prior position disc (docs/MODEL.md §A.3: p[0] − v[0]·Δt), metres.
     public var priorCentre: SIMD2<Double>
     /// Centre of the prior velocity box (v[0]), m/s.
     public var priorVelocity: SIMD2<Double>
@@ -127,7 +127,7 @@ public func runInProcessChain(_ setup: ChainSetup, seed: UInt64, steps: Int,
 // MARK: synthetic world
 
 extension ChainSetup {
-    /// The chain on a synthetic world (spec §A): its panels in chain order, its radio, and the prior centred
+    /// The chain on a synthetic world (docs/MODEL.md §A): its panels in chain order, its radio, and the prior centred
     /// one interval before sample 0 (p[0] − v[0]Δt, v[0]).
     public init(world: World, filter: FilterParameters) {
         self.init(panelPositions: world.panels.map(\.position), radio: world.radio, filter: filter,

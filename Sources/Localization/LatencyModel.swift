@@ -1,4 +1,4 @@
-// LatencyModel: the FPGA latency model of eq. (10) with Table I of the paper (spec/LOCA.md §D).
+// LatencyModel: the FPGA latency model of eq. (10) with Table I of the paper (docs/MODEL.md §D).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

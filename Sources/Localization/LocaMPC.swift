@@ -1,9 +1,9 @@
-// LocaMPC: the Loca-MPC panel update (spec/LOCA.md §C): LoS + known virtual anchors, BP data association.
+// LocaMPC: the Loca-MPC panel update (docs/MODEL.md §C): LoS + known virtual anchors, BP data association.
 import Scenario
 
 // MARK: model
 
-/// One feature of a Loca-MPC panel (spec §C.1): the LoS (k = 0) or the single bounce via one wall, seen from
+/// One feature of a Loca-MPC panel (docs/MODEL.md §C.1): the LoS (k = 0) or the single bounce via one wall, seen from
 /// its known virtual anchor.
 public struct MPCFeature: Sendable, Equatable {
     /// Index of the mirroring wall in the room, or −1 for the LoS.
@@ -49,7 +49,7 @@ public struct MPCPanelModel: Sendable, Equatable {
     public let panel: PanelModel
     /// Features k = 0…K_j.
     public let features: [MPCFeature]
-    /// The same model with μ_mpc = 0: Loca-MPC's clutter intensity models false alarms only (spec §C.2).
+    /// The same model with μ_mpc = 0: Loca-MPC's clutter intensity models false alarms only (docs/MODEL.md §C.2).
     let clutterModel: PanelModel
 
     /// A panel with the given features (the first must be the LoS).
@@ -64,7 +64,7 @@ public struct MPCPanelModel: Sendable, Equatable {
     }
 
     /// A panel of `room`: the LoS plus the virtual anchors across every wall segment that does not contain the
-    /// panel (spec §A.4, §C.1; 4 for a corner panel, 5 otherwise in the paper's room).
+    /// panel (docs/MODEL.md §A.4, §C.1; 4 for a corner panel, 5 otherwise in the paper's room).
     public init(panel: PanelModel, room: Room) {
         self.init(panel: panel, features: [.lineOfSight(panel: panel.position)]
                   + room.virtualAnchors(of: panel.position).map { .virtualAnchor($0, room: room) })
@@ -76,7 +76,7 @@ public struct MPCPanelModel: Sendable, Equatable {
 
 // MARK: state
 
-/// What a Loca-MPC panel keeps between time steps (spec §C.1, §C.3 step 5): per feature k, N_p amplitude
+/// What a Loca-MPC panel keeps between time steps (docs/MODEL.md §C.1, §C.3 step 5): per feature k, N_p amplitude
 /// particles and the existence probability p_e,k.
 public struct MPCPanelState: Sendable, Equatable {
     /// Amplitude particles u_k^(i), feature-major: feature k occupies [k·N_p, (k + 1)·N_p). Equally weighted.
@@ -90,7 +90,7 @@ public struct MPCPanelState: Sendable, Equatable {
         self.existence = existence
     }
 
-    /// Fresh state (spec §B.3 Initialization, §F 15): u_k ~ U[u_de, u_bmax], p_e,k = p_e,0 for every feature.
+    /// Fresh state (docs/MODEL.md §B.3 Initialization, §F 15): u_k ~ U[u_de, u_bmax], p_e,k = p_e,0 for every feature.
     /// Keyed by (seed, step, panel, ``RandomPurpose/prior``): amplitude i of feature k uses uniform k·N + i of that
     /// stream, so feature 0 gets exactly the Loca-LoS initial amplitudes (``PanelState/initial``).
     public static func initial(model: MPCPanelModel, seed: UInt64, step: Int, panel: UInt32) -> MPCPanelState {
@@ -190,7 +190,7 @@ public struct MPCPanelWorkspace: Sendable {
 
 // MARK: update
 
-/// One Loca-MPC panel update (spec §C with §B.3 steps 1 and 5) for panel `key.panel` at step `key.step`:
+/// One Loca-MPC panel update (docs/MODEL.md §C with §B.3 steps 1 and 5) for panel `key.panel` at step `key.step`:
 ///
 /// 1. agent prediction: the constant-velocity model if `isFirstOfRoute`, else regularization (as Loca-LoS);
 /// 2. per feature k: existence and amplitude prediction (the Loca-LoS PA model);

@@ -4,12 +4,12 @@
 // (``F16``: two interleaved eight-lane chains), particle counts multiples of 16, no allocation, no libm (the
 // lane math of SIMDMath.swift only).
 
-/// The map from v = p − q_k to the vector whose atan2 is the feature's AoA at the panel (spec §C.1): the
+/// The map from v = p − q_k to the vector whose atan2 is the feature's AoA at the panel (docs/MODEL.md §C.1): the
 /// identity for the LoS, the reflection 2t̂t̂ᵀ − I across the wall direction t̂ for a virtual anchor.
 /// Row-major (a11, a12, a21, a22).
 typealias AngleMap = SIMD4<Float>
 
-/// Per-feature log ratios of spec §C.2 for every particle, stored (not summed):
+/// Per-feature log ratios of docs/MODEL.md §C.2 for every particle, stored (not summed):
 ///
 ///   logMiss[i] = log b_k^(i)(0) = log(1 − p_d(u_i)),
 ///   ratios[m·N + i] = log b_k^(i)(m) = c_m + 2 ln u − u²(z_d − d_k)²/(2k_d) − u² wrap(z_φ − φ_k)²/(2k_φ)
@@ -67,7 +67,7 @@ func maxAndScaledSum(_ values: UnsafePointer<Float>, count n: Int) -> (top: Floa
     return (top, sum.laneSum)
 }
 
-/// log w_k^(i) = logsumexp(log b_k^(i)(0), {log b_k^(i)(m) + log ν_{m→k}}_m) (spec §C.3 step 4), written over
+/// log w_k^(i) = logsumexp(log b_k^(i)(0), {log b_k^(i)(m) + log ν_{m→k}}_m) (docs/MODEL.md §C.3 step 4), written over
 /// `logMiss` in place. `logMessages` holds the M Float32 values log ν_{m→k} of this feature. With all
 /// log ν = 0 this is the Loca-LoS log β with the same operations in the same order (max first, then the sum
 /// of exponentials from the miss term on).
@@ -86,7 +86,7 @@ func featureLogWeights(measurementCount mCount: Int, count n: Int, logMiss: Unsa
     }
 }
 
-/// logXi[i] (+)= log ξ_k^(i) = logaddexp(log p_e,k⁻ + log w_k^(i), log(1 − p_e,k⁻)) (spec §C.3 step 3): the
+/// logXi[i] (+)= log ξ_k^(i) = logaddexp(log p_e,k⁻ + log w_k^(i), log(1 − p_e,k⁻)) (docs/MODEL.md §C.3 step 3): the
 /// panel's log message to the agent is the sum over features. `first` writes instead of adding.
 func accumulateFeatureMessage(logWeights: UnsafePointer<Float>, count n: Int, logAlive: Float, logDead: Float,
                               into logXi: UnsafeMutablePointer<Float>, first: Bool) {

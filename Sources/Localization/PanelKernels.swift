@@ -3,7 +3,7 @@
 // Each kernel works on raw pointers into contiguous structure-of-arrays buffers, eight particles per iteration;
 // particle counts are multiples of 16. Nothing here allocates, reads a clock or touches global state.
 
-// MARK: 1. agent prediction (spec §B.1, §B.3 step 1)
+// MARK: 1. agent prediction (docs/MODEL.md §B.1, §B.3 step 1)
 
 /// Constant-velocity prediction x ← A x + W a, a ~ N(0, σ_a² I), in place. `normals` holds 2N standard normals
 /// (a_x = normals[i], a_y = normals[N + i]).
@@ -37,7 +37,7 @@ func standardDeviation(_ values: UnsafePointer<Float>, count n: Int) -> Float {
     return vsqrt(F8((squares).laneSum / Float(n)))[0]
 }
 
-/// Regularization of one coordinate: x ← x + s·g, s = max(h · std(x), floor) (spec §B.1), in place.
+/// Regularization of one coordinate: x ← x + s·g, s = max(h · std(x), floor) (docs/MODEL.md §B.1), in place.
 /// `normals` holds N standard normals g.
 func regularizeCoordinate(_ values: UnsafeMutablePointer<Float>, count n: Int, normals: UnsafePointer<Float>,
                           factor: Float, floor: Float) {
@@ -47,7 +47,7 @@ func regularizeCoordinate(_ values: UnsafeMutablePointer<Float>, count n: Int, n
     while i < n { (F8.load(values + i) + F8.load(normals + i) * s).store(values + i); i += 8 }
 }
 
-// MARK: 2. amplitude prediction (spec §B.3 step 2)
+// MARK: 2. amplitude prediction (docs/MODEL.md §B.3 step 2)
 
 /// u ← |u + max(σ_abs, σ_rel u) ε| with probability 1 − q, else a birth u ~ U[u_de, u_bmax], in place.
 /// `normals` holds N standard normals ε, `uniforms` N uniforms U in (0, 1]; a particle is born iff U < q and then
@@ -69,7 +69,7 @@ func predictAmplitude(_ u: UnsafeMutablePointer<Float>, count n: Int, normals: U
     }
 }
 
-// MARK: 3. log pseudo-likelihood log β (spec §B.1, eq. B1)
+// MARK: 3. log pseudo-likelihood log β (docs/MODEL.md §B.1, eq. B1)
 
 /// Constants of the per-particle likelihood, Float32.
 struct LikelihoodConstants {
@@ -173,7 +173,7 @@ func logPseudoLikelihood(measurementCount m: Int, count n: Int,
     }
 }
 
-// MARK: 4. posterior: agent weights, MMSE estimate, existence, amplitude weights (spec §B.3 steps 4–8)
+// MARK: 4. posterior: agent weights, MMSE estimate, existence, amplitude weights (docs/MODEL.md §B.3 steps 4–8)
 
 /// Sums over particles produced by ``posteriorWeights``.
 struct PosteriorSums {
@@ -246,7 +246,7 @@ func posteriorWeights(logBeta: UnsafePointer<Float>, count n: Int, predictedExis
         origin: origin)
 }
 
-// MARK: 5. systematic resampling (spec §B.4), branch-free
+// MARK: 5. systematic resampling (docs/MODEL.md §B.4), branch-free
 
 /// Ancestor indices of systematic resampling: idx_i = min{k : Q_k > (i + U)/N}, Q_k = C_k / C_{N−1} with
 /// C = cumsum(w) and Q_{N−1} = 1.

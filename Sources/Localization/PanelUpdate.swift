@@ -1,7 +1,7 @@
-// PanelUpdate: one Loca-LoS panel update (spec/LOCA.md §B.3 steps 1–8), its state, report and scratch space.
+// PanelUpdate: one Loca-LoS panel update (docs/MODEL.md §B.3 steps 1–8), its state, report and scratch space.
 import Scenario
 
-/// What panel j keeps between time steps (spec §B.2, §B.5): N_p amplitude particles and the LoS existence
+/// What panel j keeps between time steps (docs/MODEL.md §B.2, §B.5): N_p amplitude particles and the LoS existence
 /// probability p_e^(j).
 public struct PanelState: Sendable, Equatable {
     /// Amplitude particles u^(j,i) (normalized amplitude, dimensionless), equally weighted.
@@ -14,7 +14,7 @@ public struct PanelState: Sendable, Equatable {
         self.existence = existence
     }
 
-    /// Fresh state (spec §B.3 Initialization): u ~ U[u_de, u_bmax], p_e = p_e,0. Used at step 0 and when a
+    /// Fresh state (docs/MODEL.md §B.3 Initialization): u ~ U[u_de, u_bmax], p_e = p_e,0. Used at step 0 and when a
     /// panel rejoins. Keyed by (seed, step, panel, ``RandomPurpose/prior``): amplitude i uses uniform i of that
     /// stream, u = u_de + (u_bmax − u_de)·U.
     public static func initial(model: PanelModel, seed: UInt64, step: Int, panel: UInt32) -> PanelState {
@@ -135,7 +135,7 @@ extension AgentParticles {
     }
 }
 
-/// One Loca-LoS panel update (spec §B.3 steps 1–8) for panel `key.panel` at step `key.step`:
+/// One Loca-LoS panel update (docs/MODEL.md §B.3 steps 1–8) for panel `key.panel` at step `key.step`:
 ///
 /// 1. agent prediction: the constant-velocity model if `isFirstOfRoute` (the first live panel of the step's
 ///    route), else regularization of the received particles;

@@ -1,6 +1,6 @@
 // ReferenceMath: Double-precision reference forms of the Loca-LoS likelihood (B1) and systematic resampling (B.4).
 //
-// These are straight transcriptions of spec/LOCA.md §B.1 and §B.4 in Double with the platform libm. They are
+// These are straight transcriptions of docs/MODEL.md §B.1 and §B.4 in Double with the platform libm. They are
 // the yardstick for the Float32 SIMD hot path (tests compare the two) and reproduce the golden vectors of
 // Tests/Fixtures/loca_scenario.json to the spec's tolerance. They are not used by the panel update.
 import Scenario
@@ -11,17 +11,17 @@ import Glibc
 import Darwin
 #endif
 
-/// Double-precision reference of the Loca-LoS pseudo-likelihood and resampling (spec/LOCA.md §B.1, §B.4).
+/// Double-precision reference of the Loca-LoS pseudo-likelihood and resampling (docs/MODEL.md §B.1, §B.4).
 public enum LocaLoSReference {
     /// ln(2π).
     public static let logTwoPi = 1.837_877_066_409_345_5
 
-    /// wrap(a) = a − 2π·floor((a + π)/(2π)), in [−π, π) (spec §A.4), radians.
+    /// wrap(a) = a − 2π·floor((a + π)/(2π)), in [−π, π) (docs/MODEL.md §A.4), radians.
     public static func wrapAngle(_ a: Double) -> Double {
         a - 2 * Double.pi * ((a + Double.pi) / (2 * Double.pi)).rounded(.down)
     }
 
-    /// log(1 − p_d(u)) = log Φ(√2 (u_de − u)) = log(½ erfc(u − u_de)) for σ_u² = ½ (spec §B.1, Numerics).
+    /// log(1 − p_d(u)) = log Φ(√2 (u_de − u)) = log(½ erfc(u − u_de)) for σ_u² = ½ (docs/MODEL.md §B.1, Numerics).
     /// Accurate for every u: for u − u_de > 25, where erfc underflows, the asymptotic series of log erfc is used
     /// (truncation error below 1e−12 there).
     public static func logMissProbability(amplitude u: Double, detectionThreshold: Double) -> Double {
@@ -33,7 +33,7 @@ public enum LocaLoSReference {
         return -z * z - log(z) - 0.5 * log(Double.pi) - log(2.0) + log(series)
     }
 
-    /// log(μ_c f_c(z)) of the filter-side clutter intensity (spec §B.1) for a measured amplitude z_u:
+    /// log(μ_c f_c(z)) of the filter-side clutter intensity (docs/MODEL.md §B.1) for a measured amplitude z_u:
     /// [μ_fa · 2 z_u exp(−(z_u² − u_de²)) + μ_mpc / (u_bmax − u_de)] / (d_max · 2π).
     public static func logClutterIntensity(measuredAmplitude zu: Double, radio: RadioParameters,
                                            reflectionClutterMean: Double, maxAmplitude: Double) -> Double {
@@ -47,7 +47,7 @@ public enum LocaLoSReference {
         return logIntensity - log(radio.maxDistance) - logTwoPi
     }
 
-    /// ℓ_m: the log ratio of the LoS likelihood of one measurement to its clutter intensity (spec §B.1, Numerics),
+    /// ℓ_m: the log ratio of the LoS likelihood of one measurement to its clutter intensity (docs/MODEL.md §B.1, Numerics),
     /// for an agent at (x, y) metres with amplitude state u.
     public static func logLikelihoodRatio(x: Double, y: Double, amplitude u: Double,
                                           distance zd: Double, aoa zphi: Double, measuredAmplitude zu: Double,
@@ -80,7 +80,7 @@ public enum LocaLoSReference {
         return logSumExp(terms)
     }
 
-    /// Systematic resampling (spec §B.4): idx_i = min{k : Q_k > (i + U)/N}, Q = cumsum(w)/Σw with Q_last = 1.
+    /// Systematic resampling (docs/MODEL.md §B.4): idx_i = min{k : Q_k > (i + U)/N}, Q = cumsum(w)/Σw with Q_last = 1.
     /// - Parameters:
     ///   - weights: non-negative weights (not necessarily normalized), not all zero.
     ///   - offset: the single uniform U in [0, 1).

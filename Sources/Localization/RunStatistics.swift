@@ -1,6 +1,6 @@
 // RunStatistics: accuracy and LoS-detection statistics over Monte Carlo runs, as the numpy reference reports them.
 
-/// Statistics of a set of runs of equal length (the metrics of the numpy reference's run_ref.py, spec/LOCA.md §E.1).
+/// Statistics of a set of runs of equal length (the metrics of the numpy reference's run_ref.py, docs/MODEL.md §E).
 public struct RunStatistics: Sendable, Equatable, Codable {
     /// Number of runs and of steps per run.
     public var runs: Int, steps: Int

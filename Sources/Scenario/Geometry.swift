@@ -1,19 +1,19 @@
-// Geometry: the room, its walls as segments, and the exact segment tests of spec/LOCA.md §A.1 and §A.4.
+// Geometry: the room, its walls as segments, and the exact segment tests of docs/MODEL.md §A.1 and §A.4.
 #if canImport(Glibc)
 import Glibc
 #else
 import Darwin
 #endif
 
-/// Tolerance ε on segment parameters (spec A.4): wall segments are closed and extended by ε; a crossing
+/// Tolerance ε on segment parameters (docs/MODEL.md §A.4): wall segments are closed and extended by ε; a crossing
 /// must lie strictly inside the tested segment, in (ε, 1 − ε).
 public let segmentEpsilon = 1e-9
-/// Lines whose direction cross product is below this are treated as parallel (spec A.4).
+/// Lines whose direction cross product is below this are treated as parallel (docs/MODEL.md §A.4).
 public let parallelEpsilon = 1e-15
-/// Tolerance for "a point lies on a wall segment" (spec A.4: VAs skip the PA's own walls).
+/// Tolerance for "a point lies on a wall segment" (docs/MODEL.md §A.4: VAs skip the PA's own walls).
 public let onWallTolerance = 1e-9
 
-/// Wraps an angle to [−π, π): wrap(a) = a − 2π·floor((a + π)/(2π)) (spec A.4), radians.
+/// Wraps an angle to [−π, π): wrap(a) = a − 2π·floor((a + π)/(2π)) (docs/MODEL.md §A.4), radians.
 ///
 /// The last two lines fix the rounding cases where the formula lands one ulp outside (it can return +π
 /// for an angle just below −π, or just below −π for an angle just below +π): the result is always in
@@ -70,7 +70,7 @@ public struct Wall: Sendable, Equatable {
         return c > 0 ? 1 : (c < 0 ? -1 : 0)
     }
 
-    /// Mirror image of `point` across the wall line, q = p − 2((p − a)·n̂)n̂, metres (spec A.4).
+    /// Mirror image of `point` across the wall line, q = p − 2((p − a)·n̂)n̂, metres (docs/MODEL.md §A.4).
     public func mirror(_ point: SIMD2<Double>) -> SIMD2<Double> {
         let n = unitNormal
         return point - 2 * dot(point - start, n) * n
@@ -85,7 +85,7 @@ public struct Wall: Sendable, Equatable {
         return t >= -tolerance && t <= 1 + tolerance
     }
 
-    /// "Properly intersects" of spec A.4: the open segment p→q is blocked by this wall iff the lines are not
+    /// "Properly intersects" of docs/MODEL.md §A.4: the open segment p→q is blocked by this wall iff the lines are not
     /// parallel (|cross| ≥ 1e−15), the crossing lies strictly inside p→q (parameter in (ε, 1 − ε)) and on
     /// the closed wall segment (wall parameter in [−ε, 1 + ε]). A ray through a wall end point is blocked.
     public func blocks(from p: SIMD2<Double>, to q: SIMD2<Double>) -> Bool {
@@ -100,7 +100,7 @@ public struct Wall: Sendable, Equatable {
     }
 }
 
-/// The square room with its walls (spec A.1). Coordinates in metres, origin at the lower-left corner.
+/// The square room with its walls (docs/MODEL.md §A.1). Coordinates in metres, origin at the lower-left corner.
 public struct Room: Sendable, Equatable {
     /// Side length of the square room, metres.
     public var side: Double
@@ -113,7 +113,7 @@ public struct Room: Sendable, Equatable {
     }
 
     /// The paper's 30 × 30 m room: four outer walls and two vertical interior walls at x = 10 and x = 20,
-    /// y ∈ [7.5, 22.5] (spec A.1, table order W1..W6).
+    /// y ∈ [7.5, 22.5] (docs/MODEL.md §A.1, table order W1..W6).
     public static let paper = Room(side: 30, walls: [
         Wall(start: SIMD2(0, 0), end: SIMD2(30, 0), isInterior: false, name: "W1"),
         Wall(start: SIMD2(30, 0), end: SIMD2(30, 30), isInterior: false, name: "W2"),
@@ -137,7 +137,7 @@ public struct Room: Sendable, Equatable {
     }
 
     /// Virtual anchors of an anchor at `position`: its mirror image across every wall segment that does
-    /// not contain it, in increasing wall order (spec A.4: 4 for a corner PA, 5 otherwise).
+    /// not contain it, in increasing wall order (docs/MODEL.md §A.4: 4 for a corner PA, 5 otherwise).
     public func virtualAnchors(of position: SIMD2<Double>) -> [VirtualAnchor] {
         walls.indices.compactMap { w in
             walls[w].contains(position) ? nil : VirtualAnchor(wall: w, position: walls[w].mirror(position))

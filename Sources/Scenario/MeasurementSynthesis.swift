@@ -1,11 +1,11 @@
-// MeasurementSynthesis: per panel and step, the channel estimator's output (spec/LOCA.md §A.5–A.7) from counter-based streams.
+// MeasurementSynthesis: per panel and step, the channel estimator's output (docs/MODEL.md §A.5–§A.7) from counter-based streams.
 #if canImport(Glibc)
 import Glibc
 #else
 import Darwin
 #endif
 
-/// A visible path with its true normalized amplitude u (spec A.5).
+/// A visible path with its true normalized amplitude u (docs/MODEL.md §A.5).
 public struct VisiblePath: Sendable, Equatable {
     /// Geometry: kind, wall, distance (m), AoA (rad), reflection point.
     public var geometry: PathGeometry
@@ -56,7 +56,7 @@ public struct SynthesizedMeasurements: Sendable, Equatable {
     public var losDetected: Bool
 }
 
-/// Measurement synthesis of spec A.6–A.7 for one (run seed, step, panel).
+/// Measurement synthesis of docs/MODEL.md §A.6–§A.7 for one (run seed, step, panel).
 ///
 /// Random numbers, all from ``RandomStream`` keyed by (seed, step, panel, purpose):
 /// - path with slot s (0 = LoS, w + 1 = bounce via wall w): the amplitude noise pair from block s of

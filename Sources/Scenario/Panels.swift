@@ -1,4 +1,4 @@
-// Panels: physical-anchor placement and daisy-chain order (spec/LOCA.md §A.2) and the URA constants.
+// Panels: physical-anchor placement and daisy-chain order (docs/MODEL.md §A.2) and the URA constants.
 
 /// Why a scenario could not be built.
 public enum ScenarioError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -43,7 +43,7 @@ public struct Panel: Sendable, Equatable {
 /// Whether `count` is a panel count with a defined placement: 2, or a positive multiple of 4.
 public func isValidPanelCount(_ count: Int) -> Bool { count == 2 || (count >= 4 && count % 4 == 0) }
 
-/// Panel positions in daisy-chain order (spec A.2), metres.
+/// Panel positions in daisy-chain order (docs/MODEL.md §A.2), metres.
 ///
 /// - J = 2: the upper-left and upper-right corners (0, L) and (L, L).
 /// - J = 4k: k panels per outer wall at offsets s_i = (i + 0.5)·L/k, counter-clockwise: bottom wall
@@ -73,7 +73,7 @@ public func makePanels(count: Int, room: Room = .paper) throws(ScenarioError) ->
 }
 
 /// The horizontal M_a × M_a uniform rectangular array of a panel, centroid at the panel position,
-/// orientation 0° (spec A.2, A.6).
+/// orientation 0° (docs/MODEL.md §A.2, §A.6).
 public struct UniformRectangularArray: Sendable, Equatable {
     /// Side M_a (elements per row).
     public var side: Int
@@ -101,10 +101,10 @@ public struct UniformRectangularArray: Sendable, Equatable {
         return positions
     }
 
-    /// Squared aperture D² = Δ²(M_a² − 1)/12, m² (spec A.6); the same for every direction.
+    /// Squared aperture D² = Δ²(M_a² − 1)/12, m² (docs/MODEL.md §A.6); the same for every direction.
     public var squaredAperture: Double { spacing * spacing * Double(side * side - 1) / 12 }
 
-    /// D²(φ) = (1/N_a) Σ_i ((−sin φ, cos φ)·r_i)² from the element positions, m² (spec A.6); equals
+    /// D²(φ) = (1/N_a) Σ_i ((−sin φ, cos φ)·r_i)² from the element positions, m² (docs/MODEL.md §A.6); equals
     /// ``squaredAperture`` for every φ (a check of the closed form).
     public func squaredAperture(direction phi: Double) -> Double {
         let normal = SIMD2(-_sin(phi), _cos(phi))
@@ -112,7 +112,7 @@ public struct UniformRectangularArray: Sendable, Equatable {
         return positions.reduce(0) { $0 + dot(normal, $1) * dot(normal, $1) } / Double(positions.count)
     }
 
-    /// AoA standard deviation times u: σ_φ(u)·u = λ/(2√2 π D), radians (FIM_φφ = 2u²k²D², spec A.6).
+    /// AoA standard deviation times u: σ_φ(u)·u = λ/(2√2 π D), radians (FIM_φφ = 2u²k²D², docs/MODEL.md §A.6).
     public func aoaStdTimesU(wavelength: Double) -> Double {
         wavelength / (2 * 2.0.squareRoot() * Double.pi * squaredAperture.squareRoot())
     }

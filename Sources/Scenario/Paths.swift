@@ -1,4 +1,4 @@
-// Paths: LoS and single-bounce visibility, path distance and AoA between a panel and the agent (spec/LOCA.md §A.4).
+// Paths: LoS and single-bounce visibility, path distance and AoA between a panel and the agent (docs/MODEL.md §A.4).
 #if canImport(Glibc)
 import Glibc
 #else
@@ -39,7 +39,7 @@ public struct PathGeometry: Sendable, Equatable {
 
 extension Room {
     /// The visible paths between an anchor at `anchor` (with its virtual anchors) and the agent at `agent`,
-    /// LoS first (if visible), then single bounces by increasing wall index (spec A.4).
+    /// LoS first (if visible), then single bounces by increasing wall index (docs/MODEL.md §A.4).
     ///
     /// - LoS is visible iff the open segment anchor–agent is not blocked by any wall.
     /// - The bounce via wall w (virtual anchor q) exists iff anchor and agent lie strictly on the same side

@@ -3,7 +3,7 @@
 /// Speed of light, metres per second.
 public let speedOfLight = 299_792_458.0
 
-/// Radio and detection constants of the uplink scenario (spec/LOCA.md §A.5–A.7, §B.6).
+/// Radio and detection constants of the uplink scenario (docs/MODEL.md §A.5–§A.7, §B.6).
 public struct RadioParameters: Sendable, Equatable, Codable {
     /// Signal bandwidth B_w in hertz (flat spectrum, RMS bandwidth B_w/√12).
     public var bandwidthHz: Double = 400e6
@@ -43,16 +43,16 @@ public struct RadioParameters: Sendable, Equatable, Codable {
         (24.0 / (Double.pi * Double.pi * Double(arrayElements - 1))).squareRoot()
     }
     /// Variance σ_u² = 1/2 of each quadrature of the unit complex noise behind the normalized amplitude
-    /// (z_u = |u e^{jθ} + n|, n ~ CN(0, 1); spec A.6, B.1). A model constant, not a parameter.
+    /// (z_u = |u e^{jθ} + n|, n ~ CN(0, 1); docs/MODEL.md §A.6, §B.1). A model constant, not a parameter.
     public var amplitudeNoiseVariance: Double { 0.5 }
     /// Amplitude factor g = 10^(−L_refl/20) of a single-bounce path (dimensionless; 1 for LoS).
     public var reflectionGain: Double { pow10(-reflectionLossDb / 20) }
     /// True normalized amplitude u = g · √(SNR_1m · N_a) / d of a path of length `distance` metres
-    /// (spec A.5; the distance is floored at 1 mm as in the reference).
+    /// (docs/MODEL.md §A.5; the distance is floored at 1 mm as in the reference).
     public func pathAmplitude(distance: Double, singleBounce: Bool) -> Double {
         (singleBounce ? reflectionGain : 1) * maxAmplitude / max(distance, 1e-3)
     }
-    /// The panel's antenna array: M_a × M_a URA with spacing λ/4 (spec A.2).
+    /// The panel's antenna array: M_a × M_a URA with spacing λ/4 (docs/MODEL.md §A.2).
     public var array: UniformRectangularArray {
         UniformRectangularArray(side: arraySide, spacing: wavelength / 4)
     }
@@ -62,7 +62,7 @@ public struct RadioParameters: Sendable, Equatable, Codable {
     public func aoaStd(amplitude u: Double) -> Double { aoaStdTimesU / u }
 }
 
-/// The measurements one panel reports for one step, structure of arrays (spec/LOCA.md §A.6–A.7).
+/// The measurements one panel reports for one step, structure of arrays (docs/MODEL.md §A.6–§A.7).
 /// This is all a panel knows of the world: it is what crosses from the controller to the panel.
 public struct PanelMeasurements: Sendable, Equatable {
     /// Measured distances z_d in metres.

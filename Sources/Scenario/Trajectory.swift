@@ -1,4 +1,4 @@
-// Trajectory: the agent's polyline path with circular fillets, sampled at constant speed (spec/LOCA.md §A.3).
+// Trajectory: the agent's polyline path with circular fillets, sampled at constant speed (docs/MODEL.md §A.3).
 #if canImport(Glibc)
 import Glibc
 #else
@@ -39,9 +39,9 @@ public struct Trajectory: Sendable, Equatable {
     /// Number of samples N.
     public var count: Int { positions.count }
 
-    /// Centre of the filter prior, one interval before sample 0: p_prior = p_0 − v_0·Δt, metres (spec A.3).
+    /// Centre of the filter prior, one interval before sample 0: p_prior = p_0 − v_0·Δt, metres (docs/MODEL.md §A.3).
     public var priorCentre: SIMD2<Double> { positions[0] - velocities[0] * timeStep }
-    /// Velocity of the filter prior: v_prior = v_0, metres per second (spec A.3).
+    /// Velocity of the filter prior: v_prior = v_0, metres per second (docs/MODEL.md §A.3).
     public var priorVelocity: SIMD2<Double> { velocities[0] }
 
     private enum Piece {

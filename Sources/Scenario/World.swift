@@ -1,6 +1,6 @@
 // World: the runtime's entry to the scenario: room, panels in chain order, trajectory, visible paths and measurements.
 
-/// Everything that defines the synthetic scenario (spec/LOCA.md §A).
+/// Everything that defines the synthetic scenario (docs/MODEL.md §A).
 public struct ScenarioParameters: Sendable, Equatable {
     /// Number J of panels: 2, or a positive multiple of 4.
     public var panelCount: Int = 24
@@ -115,7 +115,7 @@ public struct World: Sendable {
         return losVisibleTable[start..<(start + panels.count)].reduce(0) { $0 + ($1 ? 1 : 0) }
     }
 
-    /// The measurements panel j receives at step n of the run with seed `seed` (spec A.6–A.7).
+    /// The measurements panel j receives at step n of the run with seed `seed` (docs/MODEL.md §A.6–§A.7).
     public func measurements(seed: UInt64, step: Int, panel: Int) -> PanelMeasurements {
         var measurements = PanelMeasurements()
         self.measurements(seed: seed, step: step, panel: panel, into: &measurements)

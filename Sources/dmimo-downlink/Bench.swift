@@ -24,12 +24,12 @@ struct Bench: ParsableCommand {
             δφ = 10°. One thread; every figure is the median over repeated runs, in wall-clock time (process CPU time \
             with --cpu-time).
 
-            hybrid estimate (ms per snapshot): the four-stage estimator of DOWNLINK.md §5 on one noisy snapshot. \
+            hybrid estimate (ms per snapshot): the four-stage estimator of docs/MODEL.md §DL.5 on one noisy snapshot. \
             Headline: the one-shot call estimateDownlink(samples:network:protocol:), which also builds the cost model \
             (precoder basis and Gram blocks), as the numpy reference starts from the network and the samples. Also \
             shown: the cost model reused across snapshots (HybridEstimator).
 
-            PEB (µs per point): the position error bound of DOWNLINK.md §6 (free amplitudes) at one UE position. \
+            PEB (µs per point): the position error bound of docs/MODEL.md §DL.6 (free amplitudes) at one UE position. \
             Headline: the one-shot DownlinkFisher.positionErrorBound(setup), from the network and the position only \
             (P2: direct sums over the pulses, no precomputed Gram blocks), as the numpy reference builds the dense \
             Jacobian and inverts the Fisher information per point. Also shown: a PositionErrorBoundEvaluator reused \

@@ -8,7 +8,7 @@ struct DMIMODownlink: AsyncParsableCommand {
         commandName: "dmimo-downlink",
         abstract: "UE-side joint localization and synchronization in downlink D-MIMO (Dey et al., EUSIPCO 2025).",
         discussion: """
-            Geometry, signal model, costs, estimator and bounds follow shared/spec/DOWNLINK.md. Lengths in metres,
+            Geometry, signal model, costs, estimator and bounds follow docs/MODEL.md. Lengths in metres,
             angles in degrees on the command line (radians in JSON fields named *_rad), powers in dBm per AP.
             """,
         version: "0.1.0",

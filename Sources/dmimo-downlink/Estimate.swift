@@ -9,7 +9,7 @@ struct Estimate: ParsableCommand {
             Estimators (--estimator): adaptive (default): the non-coherent stages, then a coherent search of the \
             confidence ellipse of the non-coherent estimate (its covariance from the curvature of the non-coherent cost \
             and the residual noise) on a λ/8 lattice, bounded to 24,000 coherent costs; hybrid: the paper's estimator \
-            (DOWNLINK.md §5, a fixed ±0.1 m coherent search); noncoherent: the non-coherent stages only (no phase \
+            (docs/MODEL.md §DL.5, a fixed ±0.1 m coherent search); noncoherent: the non-coherent stages only (no phase \
             offset); coherent: the coherent cost alone from the coarse grid (lands in a wrong carrier-phase lobe \
             unless the grid falls in the right one).
             """)

@@ -59,7 +59,7 @@ func formatted(_ value: Double) -> String {
     return "\(value)"
 }
 
-/// The modelling choices of DOWNLINK.md §8 and the network switches.
+/// The modelling choices of docs/MODEL.md §DL.8 and the network switches.
 struct ReadingOptions: ParsableArguments {
     @Option(name: [.customShort("k"), .customLong("illumination-points")],
             help: "Number of illumination points K over the 5 m x 5 m region (a perfect square: 1, 4, 9, 16, ...).")

@@ -4,7 +4,7 @@ import Downlink
 
 struct Peb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Position error bound (m) at one UE position (DOWNLINK.md §6).")
+        abstract: "Position error bound (m) at one UE position (docs/MODEL.md §DL.6).")
 
     @Option(help: "Transmission protocol: P1 (sequential, M*K pulses) or P2 (simultaneous beamfocusing, K pulses).")
     var `protocol`: DownlinkProtocol = .p1

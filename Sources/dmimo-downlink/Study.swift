@@ -40,7 +40,7 @@ struct GapsJSON: Encodable {
     var paper_p1nc_minus_p1c_db = 24.0
     var paper_p2nc_minus_p2c_db = 30.0
     var paper_p2nc_minus_p1nc_db = 0.0
-    var note = "10*log10 of PEB ratios; the paper's 24 dB P1 gap is not reproduced under any reading (DOWNLINK.md §8)"
+    var note = "10*log10 of PEB ratios; the paper's 24 dB P1 gap is not reproduced under any reading (docs/MODEL.md §DL.8)"
     init(_ gaps: ProtocolGaps) {
         p2c_minus_p1c_db = gaps.p2CoherentMinusP1Coherent
         p1nc_minus_p1c_db = gaps.p1NonCoherentMinusCoherent
@@ -311,7 +311,7 @@ struct PebVsX: ParsableCommand {
             print(line)
         }
         print("  paper: coherent PEBs are smallest at the region's centre; non-coherent PEBs are higher at the centre than at")
-        print("  the edges; all grow outside the region. P2 fluctuates by 10–30 % over centimetres (focal spots, DOWNLINK.md §7).")
+        print("  the edges; all grow outside the region. P2 fluctuates by 10–30 % over centimetres (focal spots, docs/MODEL.md §DL.7).")
         for line in lines { print(line) }
     }
 }
@@ -423,7 +423,7 @@ struct PebVsK: ParsableCommand {
         if let last = rows.last(where: { $0.fixedEnergy.p2Coherent.isFinite }) {
             let gap = db10(last.fixedEnergy.p2Coherent / last.fixedEnergy.p1Coherent)
             print("  at K = \(last.k): P2 − P1 = \(fmtDB(gap)) dB; paper: P2 stabilises slightly below P1 ("
-                  + (gap < 0 ? "below under this reading)." : "not reproduced under this reading; see DOWNLINK.md §8)."))
+                  + (gap < 0 ? "below under this reading)." : "not reproduced under this reading; see docs/MODEL.md §DL.8)."))
         }
         for line in lines { print(line) }
     }

@@ -117,7 +117,7 @@ enum ResidualForms {
         }
     }
 
-    /// The paper prints δ̂ = ∠(wᴴv/2) for P2; on noiseless data it returns twice the true offset (DOWNLINK.md §4).
+    /// The paper prints δ̂ = ∠(wᴴv/2) for P2; on noiseless data it returns twice the true offset (docs/MODEL.md §DL.4).
     @Test func printedP2PhaseFormulaIsTwiceTheOffset() throws {
         let y = DownlinkSignalModel.noiseFreeObservation(network: Self.network, protocol: .p2, user: Point2(1, 1),
                                                          phaseOffset: DownlinkConstants.phaseOffset, perAPPower: watts(fromDBm: 0))

@@ -1,4 +1,4 @@
-// FastPEBTests: the structured PEB evaluator and the dense Schur path against the eigenvalue reference (DOWNLINK.md §6).
+// FastPEBTests: the structured PEB evaluator and the dense Schur path against the eigenvalue reference (docs/MODEL.md §DL.6).
 import Foundation
 import Scenario
 import Testing
@@ -60,7 +60,7 @@ func randomUsers(count: Int, step: Int) -> [Point2] {
         }
     }
 
-    /// Structurally singular and barely regular Fisher information (P2 with few illumination points, DOWNLINK.md §6):
+    /// Structurally singular and barely regular Fisher information (P2 with few illumination points, docs/MODEL.md §DL.6):
     /// the same verdicts as the eigenvalue reference, and equal values where finite.
     @Test func structuralSingularitiesMatchReference() {
         for k in [4, 9, 16, 25] {

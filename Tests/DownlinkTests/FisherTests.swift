@@ -105,7 +105,7 @@ func finiteDifferenceFisher(_ setup: FisherSetup) -> [Double] {
         }
     }
 
-    /// PEB ∝ P^{−1/2} exactly (DOWNLINK.md §6).
+    /// PEB ∝ P^{−1/2} exactly (docs/MODEL.md §DL.6).
     @Test func pebScalesWithPower() {
         let network = makeNetwork()
         for proto in DownlinkProtocol.allCases {

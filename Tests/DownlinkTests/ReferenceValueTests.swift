@@ -1,4 +1,4 @@
-// ReferenceValueTests: every reference value of DOWNLINK.md §1–§8, parsed from the spec file and reproduced.
+// ReferenceValueTests: every reference value of docs/MODEL.md §DL.1–§DL.8, parsed from the spec file and reproduced.
 import ComplexModule
 import Foundation
 import Testing
@@ -216,7 +216,7 @@ func relative(_ a: Double, _ b: Double) -> Double {
     }
 }
 
-/// Mean PEB over the 20 × 20 cell-centred grid of the 5 m region (DOWNLINK.md §7); +∞ if any point is singular.
+/// Mean PEB over the 20 × 20 cell-centred grid of the 5 m region (docs/MODEL.md §DL.7); +∞ if any point is singular.
 func regionAveragePEB(_ network: DownlinkNetwork, _ proto: DownlinkProtocol, _ processing: DownlinkProcessing,
                       power: Double = watts(fromDBm: 0), amplitudeModel: AmplitudeModel = .free) -> Double {
     var sum = 0.0

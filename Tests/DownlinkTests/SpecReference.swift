@@ -1,4 +1,4 @@
-// SpecReference: reads the downlink reference values (MODEL.md §DL.1–§DL.8) as printed, from Tests/Fixtures.
+// SpecReference: reads the downlink reference values (docs/MODEL.md §DL.1–§DL.8) as printed, from Tests/Fixtures.
 import Foundation
 import TestFixtures
 

@@ -135,7 +135,7 @@ private func wrapped(_ a: Double) -> Double { LocaLoSReference.wrapAngle(a) }
         #expect(stream.uniformClosedOpen(word: 0) == stream.firstUniformClosedOpen())
     }
 
-    /// A panel whose only feature is the LoS is Loca-LoS with μ_mpc = 0 (spec §C; ref check_mpc.py [3]): from the
+    /// A panel whose only feature is the LoS is Loca-LoS with μ_mpc = 0 (docs/MODEL.md §C; ref check_mpc.py [3]): from the
     /// same γ and state, the same log ξ up to rounding, the same existence, and bit-identical amplitude particles
     /// (the log ratios and log w = log β are computed with the same operations).
     @Test func losOnlyPanelReducesToLocaLoS() {

@@ -13,7 +13,7 @@ struct ReferenceAssociationCase: Decodable {
     let exactMarginals: [Double]?
 }
 
-/// Per-feature log ratios of one panel (MODEL.md §C.2): particles (x, y), amplitudes per feature (K+1 x N),
+/// Per-feature log ratios of one panel (docs/MODEL.md §C.2): particles (x, y), amplitudes per feature (K+1 x N),
 /// measurements (M x 3: z_d, z_phi, z_u), d_k, phi_k (K+1 x N), log b(0) (K+1 x N), log b(m) (K+1 x N x M).
 struct ReferenceRatioCase: Decodable {
     let panelCount: Int, panelIndex: Int, bandwidth: Double

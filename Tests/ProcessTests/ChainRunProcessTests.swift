@@ -120,7 +120,7 @@ func estimateColumns(_ directory: String) throws -> [String] {
             let peb = Double(cells[pebColumn]) ?? .nan
             #expect(peb > 1e-8 && peb < 1e-4 && peb == Double(cells[pebCoherentColumn]), "PEB \(peb) m")
             #expect((Double(cells[errorColumn]) ?? 1) < 5 * peb)
-            // at 0 dBm per AP the coherent estimate is micrometre-accurate (PEB ≈ 1e-6 m, DOWNLINK.md §7)
+            // at 0 dBm per AP the coherent estimate is micrometre-accurate (PEB ≈ 1e-6 m, docs/MODEL.md §DL.7)
             #expect((Double(cells[errorColumn]) ?? 1) < 1e-4)
             #expect(abs(Double(cells[phaseColumn]) ?? 1) < 0.01)
         }

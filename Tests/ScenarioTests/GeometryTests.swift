@@ -1,4 +1,4 @@
-// Geometry tests: angle wrap, panel placement, URA constants, ε rules, trajectory shape, LoS statistics of spec A.4.
+// Geometry tests: angle wrap, panel placement, URA constants, ε rules, trajectory shape, LoS statistics of docs/MODEL.md §A.4.
 import Testing
 @testable import Scenario
 
@@ -97,7 +97,7 @@ import Testing
         #expect(wall.blocks(from: SIMD2(15, 20), to: SIMD2(25, 25)))                 // through (20, 22.5)
         #expect(wall.blocks(from: SIMD2(15, 20), to: SIMD2(20, 22.5)) == false)     // ends at the end point
         #expect(wall.blocks(from: SIMD2(15, 20), to: SIMD2(25, 25.0000001)) == false) // passes just above
-        // spec A.4: J = 48, step 175, agent at (15, 16.5): the LoS of PA 25 at (26.25, 30) passes exactly through
+        // docs/MODEL.md §A.4: J = 48, step 175, agent at (15, 16.5): the LoS of PA 25 at (26.25, 30) passes exactly through
         // the end point (20, 22.5) of W6, so it is blocked
         var parameters = ScenarioParameters()
         parameters.panelCount = 48
@@ -111,7 +111,7 @@ import Testing
     @Test func trajectoryShape() throws {
         let trajectory = try Trajectory(TrajectoryParameters())
         #expect(trajectory.count == 526)
-        #expect(abs(trajectory.length - 104.35) < 0.005)                 // spec A.3: 104.35 m
+        #expect(abs(trajectory.length - 104.35) < 0.005)                 // docs/MODEL.md §A.3: 104.35 m
         #expect(abs(trajectory.speed - 0.9938) < 0.00005)                // 0.9938 m/s
         #expect(trajectory.positions[0] == SIMD2(4, 10))
         #expect(trajectory.positions[525] == SIMD2(15, 9.5))
@@ -134,7 +134,7 @@ import Testing
         #expect(trajectory.priorVelocity == trajectory.velocities[0])
     }
 
-    /// spec A.4 "Resulting statistics": LoS-visible PAs per step (mean / min) over the whole track, with the
+    /// docs/MODEL.md §A.4 "Resulting statistics": LoS-visible PAs per step (mean / min) over the whole track, with the
     /// spec's rounding: J=2: 1.17/0; J=4: 2.2/2; J=8: 4.9/4; J=12: 6.4/4; J=24: 13.6/8; J=48: 27.0/16.
     @Test(arguments: [(2, 1.17, 2, 0), (4, 2.2, 1, 2), (8, 4.9, 1, 4), (12, 6.4, 1, 4), (24, 13.6, 1, 8),
                       (48, 27.0, 1, 16)])

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import Scenario
 
-/// Geometry and trajectory: relative 1e-9 (spec G); the rest here (amplitudes, noise std) are pure
+/// Geometry and trajectory: relative 1e-9 (docs/MODEL.md §G); the rest here (amplitudes, noise std) are pure
 /// closed forms too, so they are held to the same 1e-9 (the brief allows 1e-6).
 private let tolerance = 1e-9
 

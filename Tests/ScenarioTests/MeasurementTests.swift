@@ -63,7 +63,7 @@ private func path(_ kind: PathKind, wall: Int = -1, distance: Double, aoa: Doubl
     }
 
     /// Distance and AoA errors of detected paths are N(0, σ_d²(u)) and N(0, σ_φ²(u)) with the Fisher-based
-    /// σ at the true u (spec A.6). Normalized errors e must have mean 0 (tolerance 5/√n), variance 1
+    /// σ at the true u (docs/MODEL.md §A.6). Normalized errors e must have mean 0 (tolerance 5/√n), variance 1
     /// (5·√(2/n): the sample variance of n normals has sd √(2/n)), and P(|e| < 1) = 0.6827 (5 binomial sd):
     /// this rejects a σ off by 5 % or more at n = 20,000 (variance off by 0.1 vs tolerance 0.05) and non-Gaussian
     /// noise of the right variance (uniform: P(|e| < 1) = 0.577).
@@ -187,7 +187,7 @@ private func path(_ kind: PathKind, wall: Int = -1, distance: Double, aoa: Doubl
     }
 
     /// Whole scenario, J = 24, N_a = 25, 400 MHz, seed 2025: the mean number of measurements per PA and step
-    /// equals Σ p_d(u) over the visible paths + μ_fa (spec A.4: "about 3.2"), and the LoS detection rate equals
+    /// equals Σ p_d(u) over the visible paths + μ_fa (docs/MODEL.md §A.4: "about 3.2"), and the LoS detection rate equals
     /// the mean p_d of the visible LoS paths. Tolerances: 5 standard errors of the sums (Bernoulli and Poisson
     /// variances added over all 12,624 PA-steps).
     @Test func wholeTrackMeasurementCounts() throws {
@@ -231,7 +231,7 @@ private func path(_ kind: PathKind, wall: Int = -1, distance: Double, aoa: Doubl
         print("J=24 measurements per PA-step: \(Double(actualCount) / pairs), expected \(expectedCount / pairs); LoS detected \(losDetected)/\(losVisible), expected \(expectedLoS)")
         #expect(abs(Double(actualCount) - expectedCount) < 5 * countVariance.squareRoot())
         #expect(abs(Double(losDetected) - expectedLoS) < 5 * max(losVariance.squareRoot(), 1))
-        #expect(abs(Double(actualCount) / pairs - 3.2) < 0.1)     // spec A.4: "about 3.2"
+        #expect(abs(Double(actualCount) / pairs - 3.2) < 0.1)     // docs/MODEL.md §A.4: "about 3.2"
     }
 }
 
