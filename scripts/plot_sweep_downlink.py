@@ -1,6 +1,6 @@
 """plot_sweep_downlink.py: the downlink paper's Figs. 4-6 from sweep CSVs (used by plot_sweep.py), with the paper's statements marked.
 
-Gaps are 10*log10 of PEB ratios (the only plausible reading of the paper's dB, docs/MODEL.md section 8).
+Gaps are 10*log10 of PEB ratios (the only plausible reading of the paper's dB, docs/MODEL.md §DL.8).
 """
 import math
 
