@@ -58,9 +58,28 @@ extension ExperimentConfig {
         return key.render(self)
     }
 
-    /// Checks what single keys cannot: run.steps ≤ scenario.trajectory_samples; u_de < u_bmax; the fillets fit
-    /// the track.
+    /// Checks what single keys cannot: run.steps ≤ scenario.trajectory_samples; filter.particles a multiple of 16
+    /// (the panel kernels work in 16-particle blocks); u_de < u_bmax; the fillets fit the track; every scripted
+    /// fault names an existing panel, a step and a run that will happen (otherwise it would silently never fire).
     public func validate() throws(ConfigError) {
+        if filter.particles % 16 != 0 {
+            throw .inconsistent("filter.particles = \(filter.particles) must be a multiple of 16 (the panel kernels "
+                                + "work in blocks of 16 particles), e.g. \(max(16, filter.particles / 16 * 16))")
+        }
+        for (i, fault) in faults.enumerated() {
+            if fault.panel >= scenario.panels {
+                throw .inconsistent("faults[\(i)].panel = \(fault.panel) does not exist: scenario.panels = "
+                                    + "\(scenario.panels) (panels 0...\(scenario.panels - 1))")
+            }
+            if fault.atStep >= run.steps {
+                throw .inconsistent("faults[\(i)].at_step = \(fault.atStep) never happens: run.steps = \(run.steps) "
+                                    + "(steps 0...\(run.steps - 1))")
+            }
+            if fault.run >= run.runs {
+                throw .inconsistent("faults[\(i)].run = \(fault.run) never happens: run.runs = \(run.runs) "
+                                    + "(runs 0...\(run.runs - 1))")
+            }
+        }
         if run.steps > scenario.trajectorySamples {
             throw .inconsistent("run.steps = \(run.steps) is out of range (1...\(scenario.trajectorySamples) = "
                                 + "scenario.trajectory_samples)")

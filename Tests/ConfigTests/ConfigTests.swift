@@ -237,6 +237,22 @@ private func message(_ body: () throws -> Void) -> String? {
         // u_bmax = √(10^(−10/10) · 25) = 1.58 < u_de = 2
         #expect(message { _ = try ExperimentConfig.load(yaml: "radio:\n  snr_1m_db: -10\n") }?
                     .hasPrefix("radio.detection_threshold = 2.0 must be below u_bmax") == true)
+        // the panel kernels need whole blocks of 16 particles: refused at load, not a precondition trap at run time
+        #expect(message { _ = try ExperimentConfig.load(yaml: "", overrides: ["filter.particles=1000"]) }
+                == "filter.particles = 1000 must be a multiple of 16 (the panel kernels work in blocks of 16 particles), e.g. 992")
+        #expect(message { _ = try ExperimentConfig.load(yaml: "", overrides: ["filter.particles=1008"]) } == nil)
+        // a scripted fault that could never fire is refused before anything runs (it used to fail at its step or never)
+        #expect(message { _ = try ExperimentConfig.load(yaml: "faults:\n  - {at_step: 5, action: kill, panel: 9}\n",
+                                                        overrides: ["scenario.panels=8"]) }
+                == "faults[0].panel = 9 does not exist: scenario.panels = 8 (panels 0...7)")
+        #expect(message { _ = try ExperimentConfig.load(yaml: "faults:\n  - {at_step: 40, action: kill, panel: 1}\n",
+                                                        overrides: ["run.steps=40"]) }
+                == "faults[0].at_step = 40 never happens: run.steps = 40 (steps 0...39)")
+        #expect(message { _ = try ExperimentConfig.load(yaml: "faults:\n  - {at_step: 3, action: kill, panel: 1, run: 2}\n",
+                                                        overrides: ["run.runs=2"]) }
+                == "faults[0].run = 2 never happens: run.runs = 2 (runs 0...1)")
+        #expect(message { _ = try ExperimentConfig.load(yaml: "faults:\n  - {at_step: 39, action: kill, panel: 7, run: 1}\n",
+                                                        overrides: ["scenario.panels=8", "run.steps=40", "run.runs=2"]) } == nil)
     }
 }
 
