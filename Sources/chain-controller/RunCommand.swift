@@ -109,26 +109,19 @@ struct RunCommand: ParsableCommand {
                 var security: NodeSecurity? = nil
                 if config.downlink.enabled {
                     try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-                    if config.security.curve {
-                        security = try ChainKeyRing(directory: config.security.keysDir).security(for: controllerKeyName)
-                    }
+                    security = try controllerSecurity(config)
                 }
                 let downlink = try startDownlink(config: config, outDir: outDir, logs: logs, directory: files.directory,
                                                  runID: runID ?? UInt64.random(in: 1...UInt64.max), security: security,
                                                  children: children)
                 outcome = runInProcess(experiment, files: files, signals: signals, progress: progress) { record in
-                    do {
-                        try downlink?.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
-                                           truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
-                    } catch { printError("chain-controller: \(error)") }
+                    forward(record, to: downlink, experiment: experiment)
                 }
                 downlink?.finish()
                 context.downlink = downlink?.json
             } else {
                 var options = SessionOptions(panels: experiment.panelCount, runID: runID ?? UInt64.random(in: 1...UInt64.max))
-                if config.security.curve {
-                    options.security = try ChainKeyRing(directory: config.security.keysDir).security(for: controllerKeyName)
-                }
+                options.security = try controllerSecurity(config)
                 options.spawn = !noSpawn
                 options.panelExecutable = panelBinary ?? siblingExecutable("panel-node")
                 if options.spawn && !FileManager.default.isExecutableFile(atPath: options.panelExecutable) {
@@ -161,10 +154,7 @@ struct RunCommand: ParsableCommand {
                                              progress: progress) { record in
                     if record.run == 0 && record.step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }
                     if record.run == 0 && record.step == 500 { context.panelRSSAtStep500 = session.panelCounters.map(\.rssBytes) }
-                    do {
-                        try downlink?.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
-                                           truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
-                    } catch { printError("chain-controller: \(error)") }
+                    forward(record, to: downlink, experiment: experiment)
                 }
                 downlink?.finish()
                 context.downlink = downlink?.json
@@ -191,6 +181,21 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(2)
         }
     }
+}
+
+/// The controller's CURVE identity when security.curve is on (keys from security.keys_dir), else nil (plain text).
+func controllerSecurity(_ config: ExperimentConfig) throws -> NodeSecurity? {
+    config.security.curve ? try ChainKeyRing(directory: config.security.keysDir).security(for: controllerKeyName) : nil
+}
+
+/// Sends a step's snapshot to the downlink node (if there is one), centred on the chain's estimate; a failed send is
+/// reported and the run goes on.
+func forward(_ record: StepRecord, to downlink: DownlinkClient?, experiment: Experiment) {
+    guard let downlink else { return }
+    do {
+        try downlink.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
+                          truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
+    } catch { printError("chain-controller: \(error)") }
 }
 
 /// The downlink client of a run (nil unless downlink.enabled), and its node: started as a child process on ipc beside
