@@ -175,7 +175,7 @@ final class DistributedRun {
         guard let (run, first, last) = measurementWindow, first <= last else { return }
         let seed = experiment.seed(run: run)
         for step in first...last {
-            let m = experiment.world.measurements(seed: seed, step: step, panel: k)
+            let m = experiment.source.measurements(seed: seed, step: step, panel: k)
             try? session.sendControl(toPanel: k, Envelope(
                 header: Header(type: .measurementBatch, runID: session.options.runID, run: UInt32(run),
                                step: UInt32(step), sender: controllerSender),
@@ -268,8 +268,8 @@ final class DistributedRun {
         let runID = session.options.runID
         for run in 0..<experiment.runs {
             let seed = experiment.seed(run: run)
-            let prior = AgentParticles.prior(seed: seed, centre: experiment.world.trajectory.priorCentre,
-                                             velocity: experiment.world.trajectory.priorVelocity,
+            let prior = AgentParticles.prior(seed: seed, centre: experiment.source.priorCentre,
+                                             velocity: experiment.source.priorVelocity,
                                              count: experiment.filter.particleCount, radius: experiment.filter.priorRadius,
                                              velocitySpread: experiment.filter.priorVelocitySpread)
             var checkpoint = ParticleArrays(x: prior.x, y: prior.y, vx: prior.vx, vy: prior.vy)
@@ -280,7 +280,7 @@ final class DistributedRun {
                 while sentThrough < min(step + liveness.lookahead, experiment.steps - 1) {
                     sentThrough += 1
                     for j in 0..<panels {
-                        let m = experiment.world.measurements(seed: seed, step: sentThrough, panel: j)
+                        let m = experiment.source.measurements(seed: seed, step: sentThrough, panel: j)
                         let batch = MeasurementBatch(panel: Int32(j), distance: m.distance, aoa: m.aoa, amplitude: m.amplitude)
                         // a dead panel's control queue is not our problem: it gets fresh state when it rejoins
                         try? session.sendControl(toPanel: j, Envelope(
@@ -327,8 +327,8 @@ final class DistributedRun {
                 reissues += attempts.reissues
                 let reason = attempts.reason
                 let firstSendNs = attempts.firstSendNs
-                let truth = experiment.world.agentPosition(step: step)
-                let visible = (0..<panels).map { experiment.world.losVisible(step: step, panel: $0) }
+                let truth = experiment.source.truth(step: step)
+                let visible = (0..<panels).map { experiment.source.losVisible(step: step, panel: $0) }
                 guard let (result, sendNs, receivedNs, resultAttempt) = outcome else {
                     // abandoned: reported with its reason; the next step starts from the same checkpoint
                     let record = StepRecord(run: run, step: step, truth: truth, estimate: SIMD4(.nan, .nan, .nan, .nan),

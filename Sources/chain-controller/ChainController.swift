@@ -8,6 +8,6 @@ struct ChainControllerCommand: ParsableCommand {
         commandName: "chain-controller",
         abstract: "Drives a daisy chain of panel-node processes: injects measurements, collects estimates, times everything.",
         version: dmimoVersion,
-        subcommands: [RunCommand.self, SweepCommand.self, PlotCommand.self, ProbeCommand.self, FaultCommand.self, CheckCommand.self, KeysCommand.self, ScenarioCommand.self,
+        subcommands: [RunCommand.self, SweepCommand.self, PlotCommand.self, ProbeCommand.self, FaultCommand.self, CheckCommand.self, KeysCommand.self, ScenarioCommand.self, ExportTraceCommand.self,
                       ConfigCommand.self])
 }

@@ -66,6 +66,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seed of the run set; run r uses seed + r (overrides run.seed).")
     var seed: UInt64?
 
+    @Option(help: ArgumentHelp(
+        "Run on this trace instead of the synthetic world (sets trace.file; format: docs/TRACES.md).", valueName: "file"))
+    var trace: String?
+
     @Option(help: "Result folder for this run set (default: results/<UTC time>).")
     var out: String?
 
@@ -90,6 +94,7 @@ struct RunCommand: ParsableCommand {
         if let runs { extra.append("run.runs=\(runs)") }
         if let steps { extra.append("run.steps=\(steps)") }
         if let seed { extra.append("run.seed=\(seed)") }
+        if let trace { extra.append("trace.file=\(trace)") }
         let config = try configOptions.load(extra: extra)
         do {
             if inProcess { try config.checkRunsInProcess() }
