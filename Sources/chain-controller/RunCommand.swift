@@ -103,6 +103,8 @@ struct RunCommand: ParsableCommand {
             let outDir = out ?? "results/\(utcTimestamp().replacingOccurrences(of: ":", with: ""))"
             let files = try ResultFiles(directory: outDir, panels: experiment.panelCount, withHops: !inProcess)
             try files.writeFile("config.yaml", experiment.configYAML)
+            let existence = try ExistenceFile(directory: files.directory, panels: experiment.panelCount)
+            defer { existence.flush() }
             var context = RunContext(mode: inProcess ? "in-process" : "distributed", commandLine: CommandLine.arguments)
             let progress = ProgressLine(label: "run")
             let outcome: RunSetOutcome
@@ -120,6 +122,7 @@ struct RunCommand: ParsableCommand {
                                                  runID: runID ?? UInt64.random(in: 1...UInt64.max), security: security,
                                                  children: children)
                 outcome = runInProcess(experiment, files: files, signals: signals, progress: progress) { record in
+                    existence.append(record)
                     forward(record, to: downlink, experiment: experiment)
                 }
                 downlink?.finish()
@@ -157,6 +160,7 @@ struct RunCommand: ParsableCommand {
                 outcome = try runDistributed(experiment, session: session, files: files, fronthaul: config.fronthaul,
                                              liveness: LivenessSettings(config.chain), faults: config.faults,
                                              progress: progress) { record in
+                    existence.append(record)
                     if record.run == 0 && record.step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }
                     if record.run == 0 && record.step == 500 { context.panelRSSAtStep500 = session.panelCounters.map(\.rssBytes) }
                     forward(record, to: downlink, experiment: experiment)
