@@ -40,7 +40,8 @@ struct RunCommand: ParsableCommand {
         Without --in-process the controller starts J panel-node processes on this host (or, with --no-spawn, \
         waits for panels started elsewhere at chain.panel_endpoints), sends each panel its measurement batches \
         ahead of time, starts every step by sending the prior particles to the first panel, and collects the \
-        estimate from the last. Writes DIR/config.yaml, per_step.csv, summary.json, manifest.json, and for \
+        estimate from the last. Writes DIR/config.yaml, per_step.csv, existence.csv (each panel's LoS existence probability), \
+        summary.json, manifest.json, and for \
         distributed runs hops.csv and latency.hgrm. SIGINT stops the run; the files of completed steps stay valid.
 
         Faults: panels that die, hang, lose their link or misbehave are skipped (bypass) after chain.ack_timeout_ms \
