@@ -30,14 +30,15 @@ extension FilterParameters {
 extension Experiment {
     /// The experiment a configuration describes.
     /// - Throws: ``RuntimeError`` for a configuration the runtime cannot run (with the key to change).
-    public init(config original: ExperimentConfig) throws(RuntimeError) {
-        let (source, config) = try original.resolvedMeasurementSource()
+    /// - Parameter forPanel: built by a panel process (a trace's geometry from `trace.geometry`, no file read).
+    public init(config original: ExperimentConfig, forPanel: Bool = false) throws(RuntimeError) {
+        let (source, config) = try original.resolvedMeasurementSource(forPanel: forPanel)
         var filter = FilterParameters(config.filter)
         filter.samplingInterval = config.scenario.timeStep
         guard filter.particleCount % 16 == 0 else {
             throw RuntimeError("filter.particles = \(filter.particleCount) must be a multiple of 16 (the SIMD panel update works on blocks of 16)")
         }
-        guard config.run.steps <= source.stepCount || !config.trace.geometry.isEmpty && source.stepCount == 0 else {
+        guard config.run.steps <= source.stepCount || forPanel && !config.trace.geometry.isEmpty else {
             throw RuntimeError("run.steps = \(config.run.steps) exceeds scenario.trajectory_samples = \(source.stepCount)")
         }
         if let endpoints = config.chain.endpoints(panels: source.panelCount), endpoints.count != source.panelCount {
@@ -65,7 +66,7 @@ public func makePanelComputation(_ configure: Configure, panel: Int) throws -> a
     do { config = try ExperimentConfig.load(yaml: configure.configYAML) } catch {
         throw RuntimeError("panel \(panel): the controller's configuration is invalid: \(error)")
     }
-    let experiment = try Experiment(config: config)
+    let experiment = try Experiment(config: config, forPanel: true)
     guard experiment.method == method else {
         throw RuntimeError("panel \(panel): mode '\(configure.mode)' but the configuration's filter.method is "
                            + "\(experiment.method.rawValue)")

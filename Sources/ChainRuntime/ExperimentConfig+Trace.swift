@@ -16,14 +16,20 @@ extension ExperimentConfig {
     /// The measurement source this configuration names, and the configuration as the run records and sends it:
     /// for a trace, `scenario.panels` / `scenario.array_size` follow the trace, `run.steps` is bounded by its steps,
     /// and `trace.geometry` carries its geometry to the panel processes (which never read the file).
-    public func resolvedMeasurementSource() throws(RuntimeError) -> (MeasurementSource, ExperimentConfig) {
+    /// - Parameter forPanel: a panel process: the geometry comes from `trace.geometry` (no file is read); the
+    ///   controller always reads `trace.file` and writes `trace.geometry` anew.
+    public func resolvedMeasurementSource(forPanel: Bool = false) throws(RuntimeError) -> (MeasurementSource, ExperimentConfig) {
         var config = self
-        if trace.file.isEmpty && trace.geometry.isEmpty {
+        let geometryOnly = forPanel && !self.trace.geometry.isEmpty
+        if self.trace.file.isEmpty && !geometryOnly {
+            guard self.trace.geometry.isEmpty else {
+                throw RuntimeError("trace.geometry is set but trace.file is empty (the controller fills trace.geometry from trace.file)")
+            }
             do { return (.world(try World(scenarioParameters)), config) } catch { throw RuntimeError("scenario: \(error)") }
         }
         let trace: Trace
-        let name = self.trace.file.isEmpty ? "trace.geometry" : self.trace.file
-        if !self.trace.geometry.isEmpty {
+        let name = geometryOnly ? "trace.geometry" : self.trace.file
+        if geometryOnly {
             do { trace = try TraceCSVReader.parseGeometry(text: self.trace.geometry, file: "trace.geometry") } catch {
                 throw RuntimeError("trace: \(error)")
             }
@@ -43,7 +49,7 @@ extension ExperimentConfig {
         do { resolved = try TraceMeasurements(trace, radio: config.radioParameters, file: name) } catch {
             throw RuntimeError("trace \(error)")
         }
-        if self.trace.geometry.isEmpty {
+        if !geometryOnly {
             if config.run.steps > trace.stepCount {
                 printError("chain-controller: the trace has \(trace.stepCount) steps: run.steps = \(trace.stepCount) "
                            + "(was \(config.run.steps))")

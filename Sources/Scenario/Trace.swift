@@ -147,18 +147,4 @@ public struct Trace: Sendable, Equatable {
         self.offsets = offsets
         self.paths = paths
     }
-
-    /// The same trace without the paths of `panel` at steps `steps` (e.g. a panel that went silent).
-    public func removingPaths(panel: Int, steps: Range<Int>) -> Trace {
-        var counts = [Int](), kept = [TracePath]()
-        for n in 0..<stepCount {
-            for j in panels.indices {
-                let slice = (j == panel && steps.contains(n)) ? paths(step: n, panel: j).prefix(0) : paths(step: n, panel: j)
-                counts.append(slice.count)
-                kept.append(contentsOf: slice)
-            }
-        }
-        return Trace(level: level, panels: panels, walls: walls, prior: prior, timeStep: timeStep, source: source,
-                     stepCount: stepCount, agent: agent, counts: counts, paths: kept)
-    }
 }
