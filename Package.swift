@@ -51,6 +51,9 @@ let package = Package(
         .target(name: "Downlink", dependencies: ["Scenario", .product(name: "Numerics", package: "swift-numerics")],
                 swiftSettings: downlinkSettings),
 
+        // MARK: dmimo-downlink's work as library code: study and bench rows, CSV tables, JSON and text reports
+        .target(name: "DownlinkReports", dependencies: ["Downlink", "Scenario"]),
+
         // MARK: the chain's protocol rules as pure state machines (events in, directives out; no I/O)
         .target(name: "ChainProtocol"),
 
@@ -76,7 +79,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dmimo-downlink", dependencies: [
-            "Downlink", "Scenario", "ChainRuntime", "ChainLog", .product(name: "Logging", package: "swift-log"),
+            "Downlink", "DownlinkReports", "Scenario", "ChainRuntime", "ChainLog", .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Loca-LoS vs Loca-MPC sweep and per-panel timing (a benchmark; run it from a release build)

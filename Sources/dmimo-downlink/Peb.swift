@@ -2,6 +2,7 @@
 import ArgumentParser
 import ChainLog
 import Downlink
+import DownlinkReports
 
 struct Peb: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
