@@ -102,6 +102,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestFixtures"]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario", "TestFixtures"]),
         .testTarget(name: "DownlinkTests", dependencies: ["Downlink", "Scenario", "TestFixtures"]),
+        .testTarget(name: "DownlinkReportsTests", dependencies: ["DownlinkReports", "Downlink"]),
         .testTarget(name: "ProcessTests", dependencies: ["ChainRuntime", "Config", "Downlink", "Wire", "ZeroMQ"]),
         .testTarget(name: "EndpointCheckTests", dependencies: ["ChainRuntime", "Wire", "ZeroMQ"]),
     ]
