@@ -10,6 +10,11 @@ public func formatted(_ value: Double) -> String {
     return "\(value)"
 }
 
+/// A duration in seconds.
+public func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+}
+
 /// 10·log10 of a ratio (dB).
 public func db10(_ ratio: Double) -> Double { 10 * log10(ratio) }
 /// `digits` significant digits, "nan" / "inf" for non-finite values.

@@ -163,10 +163,6 @@ final class ProgressLine {
     }
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-}
-
 /// Writes a CSV file: "# " comment lines (self-description), a header, and rows.
 func writeCSV(path: String, table: DownlinkTable) throws {
     do {

@@ -77,6 +77,33 @@ func jsonObject(_ value: any Encodable) throws -> [String: Any] {
     }
 }
 
+@Suite struct PointReportTests {
+    @Test func pebAtOnePointNamesProtocolProcessingAndTheBound() throws {
+        let report = try pebReport(reading: DownlinkReading(), protocol: .p1, processing: .coherent, user: Point2(1, 2),
+                                   phaseOffset: 0.1, powerDBm: 0)
+        let json = try jsonObject(report.json)
+        let peb = try #require(json["peb_m"] as? Double)
+        #expect(peb > 0 && peb.isFinite)
+        #expect(json["protocol"] as? String == "P1" && json["ue_m"] as? [Double] == [1, 2])
+        #expect(report.lines[0].hasPrefix("PEB ") && report.lines[0].contains("at u = (1, 2) m, 0 dBm per AP, K = 36: "))
+        #expect(report.lines[1] == "reading: \(DownlinkReading().summary)")
+    }
+
+    @Test func anEstimateReportsItsErrorAgainstTheTruthInBothForms() throws {
+        var request = EstimateRequest()
+        request.estimator = .hybrid
+        request.powerDBm = 10
+        let report = try estimateReport(request)
+        let json = try jsonObject(report.json)
+        let position = try #require(json["position_m"] as? [Double])
+        let error = try #require(json["error_m"] as? Double)
+        #expect(abs(error - Point2(position[0], position[1]).distance(to: request.user)) < 1e-12)
+        #expect(json["estimator"] as? String == "hybrid" && json["seed"] as? Int == 2025 && json["run"] as? Int == 0)
+        #expect(report.lines[1] == "truth:     u = (1.0, 1.0) m, phase offset 10 deg")
+        #expect(report.lines.contains { $0.hasPrefix("stages:    coarse ") && $0.hasSuffix("-> refined") })
+    }
+}
+
 @Suite struct BenchReportTests {
     func timings(scale: Double) -> DownlinkBenchTimings {
         DownlinkBenchTimings(estimate_s: ["P1": 2 * scale, "P2": 3 * scale],
