@@ -44,8 +44,6 @@ struct Bench: ParsableCommand, LoggingCommand {
             single-thread numpy baseline run the reference with OPENBLAS_NUM_THREADS=1 (recorded in its JSON).
             """)
 
-    @OptionGroup var logging: LogOptions
-
     @Option(help: "Noisy snapshots estimated per protocol (each timed separately; the median is reported).")
     var estimates: Int = 21
 
@@ -79,6 +77,8 @@ struct Bench: ParsableCommand, LoggingCommand {
 
     @Option(parsing: .unconditional, help: "Per-AP powers (dBm) of the estimators section, comma-separated or start:step:stop.")
     var estimatorPowersDbm: String = "0,-40,-50"
+
+    @OptionGroup var logging: LogOptions
 
     /// The sections `--only` selects (all when absent).
     var sections: Set<String> {

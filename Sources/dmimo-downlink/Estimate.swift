@@ -16,8 +16,6 @@ struct Estimate: ParsableCommand, LoggingCommand {
             unless the grid falls in the right one).
             """)
 
-    @OptionGroup var logging: LogOptions
-
     @Option(help: "Estimator: \(DownlinkEstimatorKind.allowedNames).", transform: { text in
         guard let kind = DownlinkEstimatorKind(name: text) else {
             throw ValidationError("--estimator: unknown estimator '\(text)'; allowed: \(DownlinkEstimatorKind.allowedNames)")
@@ -44,6 +42,8 @@ struct Estimate: ParsableCommand, LoggingCommand {
 
     @Flag(help: "Print JSON (position_m, phase_offset_rad, error_m, ...) instead of text.")
     var json = false
+
+    @OptionGroup var logging: LogOptions
 
     func validate() throws {
         try validatePower(powerDbm)

@@ -8,8 +8,6 @@ struct Peb: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Position error bound (m) at one UE position (docs/MODEL.md §DL.6).")
 
-    @OptionGroup var logging: LogOptions
-
     @Option(help: "Transmission protocol: P1 (sequential, M*K pulses) or P2 (simultaneous beamfocusing, K pulses).")
     var `protocol`: DownlinkProtocol = .p1
 
@@ -25,6 +23,8 @@ struct Peb: ParsableCommand, LoggingCommand {
 
     @Flag(help: "Print JSON ({\"peb_m\": ...} and the inputs) instead of text.")
     var json = false
+
+    @OptionGroup var logging: LogOptions
 
     func validate() throws { try validatePower(powerDbm) }
 

@@ -67,8 +67,6 @@ struct RmseVsPower: ParsableCommand, LoggingCommand {
         abstract: "Monte-Carlo RMSE of the estimators and the PEBs vs per-AP power (the paper's Fig. 4).",
         discussion: "Every estimator of --estimator runs on the same noisy snapshots (common random numbers); the CSV has one row per (protocol, power, estimator), named in its last column 'estimator'.")
 
-    @OptionGroup var logging: LogOptions
-
     @Option(help: "Protocols, comma-separated (P1,P2).")
     var protocols: String = "P1,P2"
 
@@ -90,6 +88,8 @@ struct RmseVsPower: ParsableCommand, LoggingCommand {
     @OptionGroup var user: UserOptions
     @OptionGroup var options: ReadingOptions
     @OptionGroup var output: StudyOutputOptions
+
+    @OptionGroup var logging: LogOptions
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1; got \(runs)") }
@@ -135,8 +135,6 @@ struct PebVsX: ParsableCommand, LoggingCommand {
         commandName: "peb-vs-x",
         abstract: "The four PEB curves vs the UE's x coordinate at fixed y (the paper's Fig. 5).")
 
-    @OptionGroup var logging: LogOptions
-
     @Option(parsing: .unconditional, help: "UE x positions (m): start:step:stop or a comma-separated list.")
     var xs: String = "-10:0.02:10"
 
@@ -151,6 +149,8 @@ struct PebVsX: ParsableCommand, LoggingCommand {
 
     @OptionGroup var options: ReadingOptions
     @OptionGroup var output: StudyOutputOptions
+
+    @OptionGroup var logging: LogOptions
 
     func validate() throws {
         try validatePower(powerDbm)
@@ -179,8 +179,6 @@ struct PebVsK: ParsableCommand, LoggingCommand {
         commandName: "peb-vs-k",
         abstract: "Average PEB over the illumination region vs the number of illumination points K (the paper's Fig. 6).")
 
-    @OptionGroup var logging: LogOptions
-
     @Option(help: "Numbers of illumination points (perfect squares), comma-separated.")
     var ks: String = "4,9,16,25,36,49,64,81,100"
 
@@ -198,6 +196,8 @@ struct PebVsK: ParsableCommand, LoggingCommand {
 
     @OptionGroup var options: ReadingOptions
     @OptionGroup var output: StudyOutputOptions
+
+    @OptionGroup var logging: LogOptions
 
     func parsedKs() throws -> [Int] {
         let items = ks.split(separator: ",")
