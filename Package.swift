@@ -26,6 +26,9 @@ let package = Package(
         .executable(name: "panel-node", targets: ["panel-node"]),
         .executable(name: "chain-controller", targets: ["chain-controller"]),
         .executable(name: "dmimo-downlink", targets: ["dmimo-downlink"]),
+        // the compute core as libraries, for the Benchmarks package (Benchmarks/Package.swift)
+        .library(name: "Localization", targets: ["Localization"]),
+        .library(name: "Scenario", targets: ["Scenario"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -76,10 +79,7 @@ let package = Package(
 
         // Localization developer tools: Monte Carlo runs against the numpy reference
         .executableTarget(name: "loca-run", dependencies: ["Localization", "Scenario"], swiftSettings: strict),
-        // one panel update's p50/p99 and heap allocations (malloc interposer linked into this executable only)
-        .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
-        .executableTarget(name: "panel-bench", dependencies: ["Localization", "Scenario", "CMallocCounter"],
-                          swiftSettings: strict),
+        // (panel-bench and its malloc counter are the Benchmarks package: Benchmarks/Package.swift)
 
         // MARK: tests (unit tests per module; ProcessTests start real processes; fixtures in Tests/Fixtures)
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
