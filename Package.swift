@@ -74,11 +74,16 @@ let package = Package(
         .executableTarget(name: "dmimo-downlink", dependencies: [
             "Downlink", "Scenario", "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // Loca-LoS vs Loca-MPC sweep and per-panel timing (a benchmark; run it from a release build)
-        .executableTarget(name: "mpc-sweep", dependencies: ["Localization", "Scenario"]),
-
-        // Localization developer tools: Monte Carlo runs against the numpy reference
-        .executableTarget(name: "loca-run", dependencies: ["Localization", "Scenario"], swiftSettings: strict),
+        // Localization developer tools: the studies as library code, the two commands as thin shells over it
+        .target(name: "FilterStudies", dependencies: ["Localization", "Scenario"]),
+        // filter methods compared (the reference's table) and per-panel timing (run it from a release build)
+        .executableTarget(name: "mpc-sweep", dependencies: [
+            "FilterStudies", "Localization", "Scenario", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Monte Carlo runs against the numpy reference (scripts/compare-ref.py)
+        .executableTarget(name: "loca-run", dependencies: [
+            "FilterStudies", "Localization", "Scenario", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
         // (panel-bench and its malloc counter are the Benchmarks package: Benchmarks/Package.swift)
 
         // MARK: tests (unit tests per module; ProcessTests start real processes; fixtures in Tests/Fixtures)
@@ -89,6 +94,7 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TestFixtures"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestFixtures"]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario", "TestFixtures"]),
+        .testTarget(name: "FilterStudiesTests", dependencies: ["FilterStudies", "Localization", "Scenario"]),
         .testTarget(name: "DownlinkTests", dependencies: ["Downlink", "Scenario", "TestFixtures"]),
         .testTarget(name: "ProcessTests", dependencies: ["ChainRuntime", "Config", "Downlink", "Wire", "ZeroMQ"]),
         .testTarget(name: "EndpointCheckTests", dependencies: ["ChainRuntime", "Wire", "ZeroMQ"]),
