@@ -14,7 +14,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for path in kernel filter; do
     if "$bench" Tests/Fixtures/panel_input_M6.bin --sizes "${SIZES:-1024 4096}" --measurements "3 6" --updates 200 \
         --warmup 20 --repeats 1 --path "$path" --method loca-los --require-no-allocations > "$tmp/$path.txt"; then
-        echo "panel-allocations: ok: $path: $(grep -c '^swift' "$tmp/$path.txt") sizes, 0 allocations per update"
+        echo "panel-allocations: ok: $path: $(grep -c "^swift" "$tmp/$path.txt") (N_p, M) pairs, 0 allocations per update"
     else
         cat "$tmp/$path.txt"; echo "panel-allocations: FAIL: a timed panel update ($path) allocated" >&2; exit 1
     fi
