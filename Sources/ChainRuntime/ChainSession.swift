@@ -1,4 +1,5 @@
 // ChainSession: the controller's side of a chain — control socket, panel processes, handshake, data sends, events.
+import ChainLog
 import ChainProtocol
 import Wire
 import ZeroMQ
@@ -225,7 +226,8 @@ public final class ChainSession {
         let child = try children.spawn(
             name: "panel \(k)", executable: options.panelExecutable,
             arguments: ["run", "--index", "\(k)", "--controller", controlEndpoint, "--bind", bind,
-                        "--parent-pid", "\(getpid())"] + (options.security.map { ["--keys-dir", $0.directory] } ?? []),
+                        "--parent-pid", "\(getpid())"] + (options.security.map { ["--keys-dir", $0.directory] } ?? [])
+                + ChainLog.settings.arguments,
             logPath: log)
         childPanel[child.pid] = k
         if options.panelEndpoints == nil && options.panelBind != nil && !bind.contains("*") { dataEndpoints[k] = bind }
