@@ -1,7 +1,7 @@
 // TraceCSVReader: the CSV form of a trace (docs/TRACES.md) from bytes to a Trace, or an error with file, line and reason.
 
 /// Why a trace was rejected: where (file, 1-based line) and why.
-public struct TraceError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct TraceFileError: Error, Sendable, Equatable, CustomStringConvertible {
     public var file: String
     /// 1-based line number (0: the file as a whole).
     public var line: Int
@@ -19,19 +19,19 @@ public struct TraceError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Reads the CSV form of a trace. No I/O: the caller reads the file and passes its bytes.
 public enum TraceCSVReader {
     /// Parses a whole trace. `file` only names the source in errors.
-    public static func parse(_ bytes: [UInt8], file: String) throws(TraceError) -> Trace {
+    public static func parse(_ bytes: [UInt8], file: String) throws(TraceFileError) -> Trace {
         var parser = Parser(bytes: bytes, file: file)
         return try parser.trace(geometryOnly: false)
     }
 
     /// Parses a whole trace from text.
-    public static func parse(text: String, file: String) throws(TraceError) -> Trace {
+    public static func parse(text: String, file: String) throws(TraceFileError) -> Trace {
         try parse(Array(text.utf8), file: file)
     }
 
     /// Parses the geometry of a trace (`[trace]`, `[panels]`, `[walls]`, `[prior]`; no `[agent]` or `[paths]`):
     /// a trace with no paths, as a panel process needs it.
-    public static func parseGeometry(text: String, file: String) throws(TraceError) -> Trace {
+    public static func parseGeometry(text: String, file: String) throws(TraceFileError) -> Trace {
         var parser = Parser(bytes: Array(text.utf8), file: file)
         return try parser.trace(geometryOnly: true)
     }
@@ -77,8 +77,8 @@ private struct Parser {
         self.file = file
     }
 
-    func fail(_ reason: String, line: Int? = nil) -> TraceError {
-        TraceError(file: file, line: line ?? lineNumber, reason: reason)
+    func fail(_ reason: String, line: Int? = nil) -> TraceFileError {
+        TraceFileError(file: file, line: line ?? lineNumber, reason: reason)
     }
 
     /// The next line that is neither blank nor a `#` comment, without its line end; nil at the end.
@@ -117,7 +117,7 @@ private struct Parser {
     }
 
     /// Reads a section's header row and maps every accepted column to its index.
-    mutating func header(_ spec: SectionSpec) throws(TraceError) -> [String: Int] {
+    mutating func header(_ spec: SectionSpec) throws(TraceFileError) -> [String: Int] {
         guard let line = nextLine(), Parser.sectionName(line) == nil else {
             throw fail("section [\(spec.name)] has no header row")
         }
@@ -145,7 +145,7 @@ private struct Parser {
     }
 
     /// The data rows of the current section (up to the next section header), each split into fields.
-    mutating func rows(_ spec: SectionSpec, width: Int, _ body: (inout Parser, [Substring]) throws(TraceError) -> Void) throws(TraceError) {
+    mutating func rows(_ spec: SectionSpec, width: Int, _ body: (inout Parser, [Substring]) throws(TraceFileError) -> Void) throws(TraceFileError) {
         while let line = peekLine(), Parser.sectionName(line) == nil {
             _ = nextLine()
             let fields = Parser.fields(line)
@@ -156,7 +156,7 @@ private struct Parser {
         }
     }
 
-    func real(_ fields: [Substring], _ column: String, _ index: [String: Int]) throws(TraceError) -> Double {
+    func real(_ fields: [Substring], _ column: String, _ index: [String: Int]) throws(TraceFileError) -> Double {
         let text = fields[index[column]!]
         guard !text.isEmpty else { throw fail("column \(column) is empty") }
         guard let value = Double(text) else { throw fail("column \(column): '\(text)' is not a number") }
@@ -164,20 +164,20 @@ private struct Parser {
         return value
     }
 
-    func integer(_ fields: [Substring], _ column: String, _ index: [String: Int]) throws(TraceError) -> Int {
+    func integer(_ fields: [Substring], _ column: String, _ index: [String: Int]) throws(TraceFileError) -> Int {
         let text = fields[index[column]!]
         guard let value = Int(text) else { throw fail("column \(column): '\(text)' is not an integer") }
         return value
     }
 
-    mutating func trace(geometryOnly: Bool) throws(TraceError) -> Trace {
+    mutating func trace(geometryOnly: Bool) throws(TraceFileError) -> Trace {
         guard let first = nextLine(), Parser.sectionName(first) == "trace" else {
             throw fail("a trace starts with the section [trace] (docs/TRACES.md)", line: max(lineNumber, 1))
         }
         // [trace]: key,value
         let metaIndex = try header(.trace)
         var meta: [String: (String, Int)] = [:]
-        try rows(.trace, width: 2) { (p: inout Parser, f: [Substring]) throws(TraceError) in
+        try rows(.trace, width: 2) { (p: inout Parser, f: [Substring]) throws(TraceFileError) in
             let key = String(f[metaIndex["key"]!])
             guard meta[key] == nil else { throw p.fail("[trace]: key \(key) given twice") }
             meta[key] = (String(f[metaIndex["value"]!]), p.lineNumber)
@@ -224,7 +224,7 @@ private struct Parser {
             switch name {
             case "panels":
                 let index = try header(.panels)
-                try rows(.panels, width: index.count) { (p: inout Parser, f: [Substring]) throws(TraceError) in
+                try rows(.panels, width: index.count) { (p: inout Parser, f: [Substring]) throws(TraceFileError) in
                     let k = try p.integer(f, "panel", index)
                     guard k == panels.count else {
                         throw p.fail("[panels]: unknown panel \(k): panels are numbered 0, 1, … in chain order, expected \(panels.count)")
@@ -240,7 +240,7 @@ private struct Parser {
                 }
             case "walls":
                 let index = try header(.walls)
-                try rows(.walls, width: index.count) { (p: inout Parser, f: [Substring]) throws(TraceError) in
+                try rows(.walls, width: index.count) { (p: inout Parser, f: [Substring]) throws(TraceFileError) in
                     let w = try p.integer(f, "wall", index)
                     guard w == walls.count else { throw p.fail("[walls]: wall \(w) where wall \(walls.count) is expected") }
                     let a = SIMD2(try p.real(f, "x1_m", index), try p.real(f, "y1_m", index))
@@ -250,7 +250,7 @@ private struct Parser {
                 }
             case "prior":
                 let index = try header(.prior)
-                try rows(.prior, width: index.count) { (p: inout Parser, f: [Substring]) throws(TraceError) in
+                try rows(.prior, width: index.count) { (p: inout Parser, f: [Substring]) throws(TraceFileError) in
                     guard prior == nil else { throw p.fail("[prior]: more than one row") }
                     prior = TracePrior(centre: SIMD2(try p.real(f, "x_m", index), try p.real(f, "y_m", index)),
                                        velocity: SIMD2(try p.real(f, "vx_mps", index), try p.real(f, "vy_mps", index)))
@@ -258,7 +258,7 @@ private struct Parser {
             case "agent" where !geometryOnly:
                 let index = try header(.agent)
                 var last = -1
-                try rows(.agent, width: index.count) { (p: inout Parser, f: [Substring]) throws(TraceError) in
+                try rows(.agent, width: index.count) { (p: inout Parser, f: [Substring]) throws(TraceFileError) in
                     let n = try p.integer(f, "step", index)
                     guard n > last else { throw p.fail("[agent]: step \(n) out of order (after step \(last))") }
                     guard n < steps else { throw p.fail("[agent]: step \(n) outside 0..<\(steps) (the [trace] steps)") }
@@ -281,7 +281,7 @@ private struct Parser {
     }
 
     /// `[paths]`: one row per path, steps in nondecreasing order.
-    mutating func pathRows(level: TraceLevel, steps: Int, panels: Int, walls: Int) throws(TraceError) -> ([Int], [TracePath]) {
+    mutating func pathRows(level: TraceLevel, steps: Int, panels: Int, walls: Int) throws(TraceFileError) -> ([Int], [TracePath]) {
         let index = try header(.paths)
         let hasDistance = index["distance_m"] != nil, hasDelay = index["delay_s"] != nil
         guard hasDistance != hasDelay else {
@@ -300,7 +300,7 @@ private struct Parser {
         var counts = [Int](repeating: 0, count: steps * panels)
         var paths: [TracePath] = []
         var lastStep = 0, lastPair = 0
-        try rows(.paths, width: index.count) { (p: inout Parser, f: [Substring]) throws(TraceError) in
+        try rows(.paths, width: index.count) { (p: inout Parser, f: [Substring]) throws(TraceFileError) in
             let n = try p.integer(f, "step", index)
             guard n >= lastStep else { throw p.fail("[paths]: step \(n) out of order (after step \(lastStep)): rows are in step order") }
             guard n < steps else { throw p.fail("[paths]: step \(n) outside 0..<\(steps) (the [trace] steps)") }

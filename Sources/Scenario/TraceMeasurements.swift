@@ -21,9 +21,9 @@ public struct TraceMeasurements: Sendable {
     let losVisibleTable: [Bool]
 
     /// - Parameter file: names the trace in errors.
-    /// - Throws: ``TraceError`` for a trace that cannot drive the chain with these radio constants.
-    public init(_ trace: Trace, radio: RadioParameters, file: String) throws(TraceError) {
-        func fail(_ reason: String) -> TraceError { TraceError(file: file, line: 0, reason: reason) }
+    /// - Throws: ``TraceFileError`` for a trace that cannot drive the chain with these radio constants.
+    public init(_ trace: Trace, radio: RadioParameters, file: String) throws(TraceFileError) {
+        func fail(_ reason: String) -> TraceFileError { TraceFileError(file: file, line: 0, reason: reason) }
         for (k, panel) in trace.panels.enumerated() {
             if let n = panel.arraySize, n != radio.arrayElements {
                 throw fail("panel \(k) has array_size \(n) but the radio constants have N_a = \(radio.arrayElements) "

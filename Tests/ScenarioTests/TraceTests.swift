@@ -31,7 +31,7 @@ func sampleTrace(panels: String = "0,0,0,0,25\n1,10,0,1.5,25\n",
 }
 
 /// The rejection of `text`: its line and reason (fails the test if the text is accepted).
-func rejection(_ text: String) -> TraceError? {
+func rejection(_ text: String) -> TraceFileError? {
     do {
         _ = try TraceCSVReader.parse(text: text, file: "t.csv")
         Issue.record("accepted a bad trace")
@@ -180,7 +180,7 @@ func rejection(_ text: String) -> TraceError? {
 
     @Test func rejectsAnArraySizeOtherThanTheRadios() throws {
         let trace = try TraceCSVReader.parse(text: sampleTrace(panels: "0,0,0,0,25\n1,10,0,1.5,49\n"), file: "t.csv")
-        #expect(throws: TraceError(file: "t.csv", line: 0, reason: "panel 1 has array_size 49 but the radio constants "
+        #expect(throws: TraceFileError(file: "t.csv", line: 0, reason: "panel 1 has array_size 49 but the radio constants "
                                    + "have N_a = 25 (every panel of a run has the same array)")) {
             _ = try TraceMeasurements(trace, radio: RadioParameters(), file: "t.csv")
         }
