@@ -62,6 +62,8 @@ public enum SessionEvent {
 public final class ChainSession {
     public let options: SessionOptions
     let context: ZMQContext
+    /// Makes the controller's sockets (options and CURVE keys by role).
+    let sockets: ChainSockets
     let control: ZMQSocket
     let admin: ZMQSocket?
     let signals: SignalWatcher
@@ -109,18 +111,8 @@ public final class ChainSession {
         lastHeard = Array(repeating: 0, count: options.panels)
         do { context = try ZMQContext() } catch { throw RuntimeError("controller: cannot create a ZeroMQ context: \(error)") }
         authenticator = try options.security?.startAuthenticator(context)
-        do {
-            control = try ZMQSocket(context, .router)
-            try options.security?.makeServer(control)
-            try control.setRouterMandatory(true)
-            try control.setRouterHandover(true)
-            try control.setMaxMessageSize(Int64(maxMessageBytes))
-            try control.setChainHeartbeat()
-            try control.setSendHighWaterMark(100_000)
-            try control.setReceiveHighWaterMark(100_000)
-        } catch {
-            throw RuntimeError("controller: cannot create sockets: \(error)")
-        }
+        sockets = ChainSockets(context: context, security: options.security)
+        control = try sockets.make(.controllerControl)
         do { try control.bind(options.controlBind) } catch {
             throw RuntimeError("controller: cannot bind control endpoint \(options.controlBind): \(error.text)")
         }
@@ -128,7 +120,7 @@ public final class ChainSession {
         controlEndpoint = options.controlAdvertised ?? bound
         if let endpoint = options.adminEndpoint {
             do {
-                let socket = try ZMQSocket(context, .router)
+                let socket = try sockets.make(.controllerAdmin)
                 try socket.bind(endpoint)
                 admin = socket
             } catch {
@@ -268,11 +260,7 @@ public final class ChainSession {
             link = existing
         } else {
             do {
-                link = try ZMQSocket(context, .dealer)
-                try link.setRoutingID("controller")
-                try link.setChainReconnect()
-                try link.setChainHeartbeat()
-                try options.security?.makeClient(link, server: panelKeyName(k))
+                link = try sockets.make(.controllerToPanel(panel: k))
                 try link.connect(dataEndpoints[k])
             } catch {
                 throw RuntimeError("panel \(k): cannot connect to data endpoint \(dataEndpoints[k]): \(error)")

@@ -74,6 +74,8 @@ struct PanelFaults {
 public final class PanelNode {
     let options: PanelNodeOptions
     let context: ZMQContext
+    /// Makes this panel's sockets (options and CURVE keys by role).
+    let sockets: ChainSockets
     let control: ZMQSocket
     let data: ZMQSocket
     let signals: SignalWatcher
@@ -113,24 +115,9 @@ public final class PanelNode {
         let name = "panel \(options.index)"
         do { context = try ZMQContext() } catch { throw RuntimeError("\(name): cannot create a ZeroMQ context: \(error)") }
         authenticator = try options.security?.startAuthenticator(context)
-        do {
-            data = try ZMQSocket(context, .router)
-            try options.security?.makeServer(data)
-            try data.setRouterMandatory(true)
-            // a predecessor that reconnects (after a stop or a cut link) reclaims its routing id
-            try data.setRouterHandover(true)
-            try data.setReceiveHighWaterMark(64)
-            try data.setMaxMessageSize(Int64(maxMessageBytes))
-            try data.setChainHeartbeat()
-            control = try ZMQSocket(context, .dealer)
-            try control.setRoutingID("panel-\(options.index)")
-            try control.setChainReconnect()
-            try control.setChainHeartbeat()
-            try control.setMaxMessageSize(Int64(maxMessageBytes))
-        } catch {
-            throw RuntimeError("\(name): cannot create sockets: \(error)")
-        }
-        try options.security?.makeClient(control, server: controllerKeyName)
+        sockets = ChainSockets(context: context, security: options.security)
+        data = try sockets.make(.panelData)
+        control = try sockets.make(.panelControl(panel: options.index))
         do { try data.bind(options.bindEndpoint) } catch {
             throw RuntimeError("\(name): cannot bind data endpoint \(options.bindEndpoint): \(error.text)")
         }
@@ -495,12 +482,7 @@ public final class PanelNode {
         if let s = successors[panel] { return s }
         guard let endpoints = configuration?.dataEndpoints, panel >= 0, panel < endpoints.count else { return nil }
         do {
-            let s = try ZMQSocket(context, .dealer)
-            try s.setRoutingID("panel-\(options.index)")
-            try s.setSendHighWaterMark(16)
-            try s.setChainReconnect()
-            try s.setChainHeartbeat()
-            try options.security?.makeClient(s, server: panelKeyName(panel))
+            let s = try sockets.make(.panelToSuccessor(from: options.index, to: panel))
             try s.connect(endpoints[panel])
             successors[panel] = s
             return s
