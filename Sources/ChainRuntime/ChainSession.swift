@@ -1,5 +1,6 @@
 // ChainSession: the controller's side of a chain — control socket, panel processes, handshake, data sends, events.
 import ChainProtocol
+import Config
 import Wire
 import ZeroMQ
 #if canImport(Glibc)
@@ -30,17 +31,47 @@ public struct SessionOptions: Sendable {
     public var runID: UInt64
     /// Where `chain-controller fault` reaches this controller (nil: no live faults).
     public var adminEndpoint: String?
-    /// The Configure message body sent to every panel (data endpoints are filled in by the session).
+    /// What the Configure message tells every panel (data endpoints are filled in by the session): the mode,
+    /// particles per message, silent successors a panel may skip.
     public var mode = PanelMode.probe
-    public var configYAML = ""
     public var particles: UInt32 = 0
     public var maxSkip: UInt32 = 1
+    /// The run set's base seed (filter mode).
+    public var seed: UInt64 = 0
+    /// A panel's hop acknowledgement deadline (ms) and resends before it skips its successor.
+    public var ackTimeoutMs: UInt32 = 100
+    public var hopRetries: UInt32 = 1
+    /// A panel's longest wait for a step's measurement batch once its γ has arrived, ms.
+    public var measurementWaitMs: UInt32 = 2000
+    /// The fronthaul model the panels emulate (`emulate`) or not.
+    public var fronthaul = FronthaulSetup()
+    /// Filter mode: each panel's own model, panel k at index k (empty in probe mode).
+    public var panelModels: [PanelSetup] = []
     /// The controller's CURVE keys (nil: plain-text links). Spawned panels get the same key directory.
     public var security: NodeSecurity?
 
     public init(panels: Int, runID: UInt64) {
         self.panels = panels
         self.runID = runID
+    }
+
+    /// Filter mode for `experiment`: its method, particles, seed and panel models; the panels' hop settings from
+    /// `chain`, their fronthaul from `fronthaul`.
+    public mutating func runFilter(_ experiment: Experiment, chain: ChainSection, fronthaul: FronthaulSection) {
+        mode = .filter(experiment.method)
+        particles = UInt32(experiment.filter.particleCount)
+        seed = experiment.baseSeed
+        ackTimeoutMs = UInt32(chain.ackTimeoutMs)
+        hopRetries = UInt32(chain.hopRetries)
+        self.fronthaul = FronthaulSetup(fronthaul)
+        panelModels = (0..<experiment.panelCount).map { PanelSetup(experiment, panel: $0) }
+    }
+
+    /// The Configure message for panel `k`.
+    func configure(panel k: Int, dataEndpoints: [String]) -> Configure {
+        Configure(dataEndpoints: dataEndpoints, mode: mode.wireName, particles: particles, maxSkip: maxSkip, seed: seed,
+                  ackTimeoutMs: ackTimeoutMs, hopRetries: hopRetries, measurementWaitMs: measurementWaitMs,
+                  fronthaul: fronthaul, panel: k < panelModels.count ? panelModels[k] : nil)
     }
 }
 
@@ -230,8 +261,7 @@ public final class ChainSession {
 
     /// Sends panel `k` the Configure message (data endpoints, mode, configuration).
     public func configure(panel k: Int) throws(RuntimeError) {
-        let configure = Configure(dataEndpoints: dataEndpoints, mode: options.mode.wireName, configYAML: options.configYAML,
-                                  particles: options.particles, maxSkip: options.maxSkip)
+        let configure = options.configure(panel: k, dataEndpoints: dataEndpoints)
         try sendControl(toPanel: k, Envelope(header: Header(type: .configure, runID: options.runID, sender: controllerSender),
                                              body: .configure(configure)))
         incarnations.configured(k)

@@ -55,7 +55,7 @@ final class DistributedRun {
     var accumulator: RecordAccumulator
     var pendingHops: [(record: StepRecord, run: Int, step: Int)] = []
     /// Acknowledgement round trips of the hops into each (step, receiving panel), ns, until their step is written.
-    var ackRtts: [AckKey: UInt64] = [:]
+    var ackRtts: [ReceiverID: UInt64] = [:]
     /// Which panels the routes hold: suspected ones are left out until heard again for long enough.
     var membership: Membership
     var faults: [FaultRecord] = []
@@ -84,23 +84,12 @@ final class DistributedRun {
     /// them is alive.
     let heartbeatIntervalNs = UInt64(LinkSettings.panelHeartbeatIntervalMs) * 1_000_000
 
-    /// The hop of a step into one panel.
-    struct AckKey: Hashable {
-        var step: StepID
-        /// The receiving panel.
-        var panel: Int32
-    }
-
-    func rttKey(_ run: UInt32, _ step: UInt32, _ panel: Int32) -> AckKey {
-        AckKey(step: StepID(run: run, step: step), panel: panel)
-    }
-
     func flushHops(keepLast: Int) {
         while pendingHops.count > keepLast {
             var entry = pendingHops.removeFirst()
             for i in entry.record.hops.indices {
                 let p = entry.record.hops[i].panel
-                entry.record.hops[i].ackRttNs = ackRtts.removeValue(forKey: rttKey(UInt32(entry.run), UInt32(entry.step), Int32(p)))
+                entry.record.hops[i].ackRttNs = ackRtts.removeValue(forKey: ReceiverID(step: StepID(run: UInt32(entry.run), step: UInt32(entry.step)), panel: Int32(p)))
                 if let rtt = entry.record.hops[i].ackRttNs { accumulator.addAckRtt(panel: p, ns: rtt) }
             }
             files.append(entry.record)
@@ -141,7 +130,7 @@ final class DistributedRun {
                 noteAlive(k)
                 switch reply.body {
                 case .linkReport(let link):
-                    ackRtts[rttKey(reply.header.run, reply.header.step, link.toPanel)] = link.rttNs
+                    ackRtts[ReceiverID(step: StepID(run: reply.header.run, step: reply.header.step), panel: link.toPanel)] = link.rttNs
                 case .stepResult(let r):
                     if Int(reply.header.run) == run && Int(reply.header.step) == step && found == nil {
                         found = .result(r, reply.header.attempt, monotonicNanos())
@@ -311,7 +300,7 @@ final class DistributedRun {
                     let waitMs = attempts.nextWakeNs.map { Int(($0 - min($0, monotonicNanos())) / 1_000_000) + 1 } ?? 20
                     let event = try pump(run: run, step: step, timeoutMs: waitMs) { k, hop, at in
                         if let acked = attempts.acknowledged(HopID(step: stepID, hop: hop), by: Int32(k)) {
-                            ackRtts[rttKey(UInt32(run), UInt32(step), Int32(k))] = elapsedNs(from: acked.sentNs, to: at)
+                            ackRtts[ReceiverID(step: stepID, panel: Int32(k))] = elapsedNs(from: acked.sentNs, to: at)
                         }
                     }
                     switch event {
@@ -416,12 +405,12 @@ final class DistributedRun {
 
     func sendStart(run: Int, step: Int, attempt: Int, route: [Int32], hop: Int, skipped: [Int32],
                    prior: ParticleArrays) throws(RuntimeError) -> UInt64 {
-        let header = Header(type: .stepStart, runID: session.options.runID, run: UInt32(run), step: UInt32(step),
+        let header = Header(type: .gamma, runID: session.options.runID, run: UInt32(run), step: UInt32(step),
                             attempt: UInt32(attempt), sender: controllerSender)
-        let start = StepStart(route: route, prior: prior, checksum: particleChecksum(prior), reset: step == 0,
-                              hop: UInt32(hop), skipped: skipped)
+        let gamma = Gamma(route: route, hop: UInt32(hop), particles: prior, skipped: skipped,
+                          checksum: particleChecksum(prior), reset: step == 0)
         do {
-            return try session.sendData(toPanel: Int(route[hop]), Envelope(header: header, body: .stepStart(start)))
+            return try session.sendData(toPanel: Int(route[hop]), Envelope(header: header, body: .gamma(gamma)))
         } catch {
             // could not even queue it (peer gone): the acknowledgement deadline moves on to the next panel
             return monotonicNanos()

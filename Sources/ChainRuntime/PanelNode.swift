@@ -24,7 +24,8 @@ public struct PanelNodeOptions: Sendable {
     public var controllerSilenceMs: Int = 0
     /// Exit when this process (the controller that spawned us) is gone.
     public var parentPID: Int32?
-    /// Longest wait for a step's measurement batch once its γ has arrived, milliseconds.
+    /// Longest wait for a step's measurement batch once its γ has arrived, milliseconds, until a Configure message
+    /// sets it.
     public var measurementWaitMs: Int = 2000
     /// CURVE keys of this panel (nil: plain-text links).
     public var security: NodeSecurity?
@@ -251,14 +252,13 @@ public final class PanelNode {
                     return 2
                 }
                 configuration = configure
-                inbound.configure(runID: envelope.header.runID)
+                let waitNs = configure.measurementWaitMs > 0 ? UInt64(configure.measurementWaitMs) * 1_000_000 : nil
+                inbound.configure(runID: envelope.header.runID, measurementWaitNs: waitNs)
                 released.removeAll()
-                fronthaul = nil
-                if PanelMode(wireName: configure.mode) != .probe, let config = try? ExperimentConfig.load(yaml: configure.configYAML) {
-                    if config.fronthaul.mode == .emulate { fronthaul = config.fronthaul }
-                    hopSettings = HopSettings(ackTimeoutNs: UInt64(config.chain.ackTimeoutMs) * 1_000_000,
-                                              retries: config.chain.hopRetries)
-                }
+                fronthaul = configure.fronthaul.emulate ? configure.fronthaul.section : nil
+                // the probe uses the acknowledgement deadline and resends it is configured with, like the filter
+                hopSettings = HopSettings(ackTimeoutNs: UInt64(configure.ackTimeoutMs) * 1_000_000,
+                                          retries: Int(configure.hopRetries))
                 hops = HopSender(settings: hopSettings)
                 for s in successors.values { s.close() }
                 successors.removeAll()
@@ -295,6 +295,8 @@ public final class PanelNode {
     func count(_ error: WireError) {
         switch error {
         case .wrongVersion: counters.droppedWrongVersion += 1
+        // not acknowledged: the sender resends or skips this panel, as for a lost hop
+        case .checksumMismatch: counters.checksumErrors += 1
         default: counters.droppedMalformed += 1
         }
     }
@@ -329,12 +331,6 @@ public final class PanelNode {
             }
             guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
             switch envelope.body {
-            case .stepStart(let start):
-                acknowledge(sender, envelope.header, hop: start.hop, recvNs: recvNs)
-                let gamma = Gamma(route: start.route, hop: start.hop, particles: start.prior, skipped: start.skipped,
-                                  checksum: start.checksum, reset: start.reset)
-                receive(ArrivedGamma(gamma: gamma, header: envelope.header, recvNs: recvNs, payloadBytes: payload.count,
-                                     rawRecvNs: recvNs))
             case .gamma(let gamma):
                 acknowledge(sender, envelope.header, hop: gamma.hop, recvNs: recvNs)
                 let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payload.count)
@@ -389,7 +385,7 @@ public final class PanelNode {
         let inboundGamma = InboundGamma(
             step: arrived.step, attempt: arrived.header.attempt, route: gamma.route, hop: Int(gamma.hop),
             skipped: gamma.skipped, reset: gamma.reset,
-            wellFormed: gamma.particles.isConsistent && computation != nil,
+            wellFormed: gamma.particles.isConsistent && computation?.accepts(particleCount: gamma.particles.count) == true,
             measurementsReady: computation?.isReady(run: arrived.header.run, step: arrived.header.step) ?? true)
         execute(inbound.onGamma(inboundGamma, payload: arrived, now: monotonicNanos()))
     }
@@ -419,16 +415,14 @@ public final class PanelNode {
         let header = arrived.header
         if order.measurementsMissing {
             counters.missingMeasurements += 1
-            log("no measurements for run \(header.run) step \(header.step) within \(options.measurementWaitMs) ms; updating without")
+            log("no measurements for run \(header.run) step \(header.step) within \(inbound.measurementWaitNs / 1_000_000) ms; updating without")
         }
         // move the computation out while it works, so its buffers are never shared (no copy-on-write)
         guard var computation = self.computation.take() else { return }
         var gamma = arrived.gamma
         let output = computation.process(particles: &gamma.particles, run: header.run, step: header.step,
-                                         isFirstOfRoute: order.isFirstOfRoute, reset: order.resetState,
-                                         checksum: gamma.checksum)
+                                         isFirstOfRoute: order.isFirstOfRoute, reset: order.resetState)
         self.computation = computation
-        if output.checksumError { counters.checksumErrors += 1 }
         if let report = output.report { gamma.reports.append(report) }
         let timing = HopTiming(panel: Int32(options.index), recvNs: arrived.recvNs, computeDoneNs: monotonicNanos(),
                                padNs: elapsedNs(from: arrived.rawRecvNs, to: arrived.recvNs),
@@ -451,7 +445,7 @@ public final class PanelNode {
         if output.estimate != nil { lastEstimate = output.estimate }
         if nextHop < gamma.route.count {
             gamma.hop = UInt32(nextHop)
-            gamma.checksum = output.checksumError ? 0 : particleChecksum(gamma.particles)
+            gamma.checksum = particleChecksum(gamma.particles)
             timing.sendNs = monotonicNanos()
             gamma.timings.append(timing)
             outHeader.type = .gamma

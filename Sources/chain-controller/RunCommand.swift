@@ -135,9 +135,7 @@ struct RunCommand: ParsableCommand {
                 }
                 options.startupTimeoutMs = config.chain.startupTimeoutMs
                 options.adminEndpoint = "ipc://" + URL(fileURLWithPath: outDir).standardizedFileURL.path + "/admin.ipc"
-                options.mode = .filter(experiment.method)
-                options.configYAML = experiment.configYAML
-                options.particles = UInt32(experiment.filter.particleCount)
+                options.runFilter(experiment, chain: config.chain, fronthaul: config.fronthaul)
                 let logs = logDir ?? outDir + "/logs"
                 try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
                 options.logDirectory = logs

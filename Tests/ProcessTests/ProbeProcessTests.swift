@@ -1,5 +1,6 @@
 // Process-level tests: real panel-node processes, real ZeroMQ sockets, real protobuf-c bytes.
 import ChainRuntime
+import Config
 import Foundation
 import Testing
 import Wire
@@ -29,8 +30,8 @@ func makeSession(panels: Int, signals: SignalWatcher) throws -> ChainSession {
 func filterSessionOptions(_ experiment: Experiment, runID: UInt64 = UInt64.random(in: 1...UInt64.max)) throws -> SessionOptions {
     var options = SessionOptions(panels: experiment.panelCount, runID: runID)
     options.panelExecutable = try panelExecutable()
-    options.mode = .filter(experiment.method)
-    options.configYAML = experiment.configYAML
+    let config = try ExperimentConfig.load(yaml: experiment.configYAML)
+    options.runFilter(experiment, chain: config.chain, fronthaul: config.fronthaul)
     return options
 }
 
@@ -102,10 +103,10 @@ func processExists(_ pid: Int32) -> Bool {
         let attacker = try ZMQSocket(ctx, .dealer)
         try attacker.connect(session.dataEndpoints[0])
         let valid = WireCodec.encode(Envelope(
-            header: Header(type: .stepStart, runID: session.options.runID, sender: controllerSender),
-            body: .stepStart(StepStart(route: [0], prior: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4])))))
-        var wrongRun = Envelope(header: Header(type: .stepStart, runID: session.options.runID ^ 1, sender: controllerSender),
-                                body: .stepStart(StepStart(route: [0], prior: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4]))))
+            header: Header(type: .gamma, runID: session.options.runID, sender: controllerSender),
+            body: .gamma(Gamma(route: [0], hop: 0, particles: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4])))))
+        var wrongRun = Envelope(header: Header(type: .gamma, runID: session.options.runID ^ 1, sender: controllerSender),
+                                body: .gamma(Gamma(route: [0], hop: 0, particles: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4]))))
         var wrongVersion = wrongRun
         wrongVersion.header.runID = session.options.runID
         wrongVersion.header.protocolVersion = 9
