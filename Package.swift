@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: C libraries (only ZeroMQ and Wire may import these)
@@ -53,23 +54,30 @@ let package = Package(
         // MARK: the chain's protocol rules as pure state machines (events in, directives out; no I/O)
         .target(name: "ChainProtocol"),
 
+        // MARK: logging: one swift-log handler (logfmt or JSON lines on stderr) and the --log-level/--log-format options
+        .target(name: "ChainLog", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // MARK: configuration (YAML) and runtime
         .target(name: "Config", dependencies: ["Scenario", "Localization", .product(name: "Yams", package: "Yams")]),
         .target(name: "ChainRuntime", dependencies: [
-            "ChainProtocol", "ZeroMQ", "Wire", "Scenario", "Localization", "Config", "Downlink",
-            .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "ChainProtocol", "ZeroMQ", "Wire", "Scenario", "Localization", "Config", "Downlink", "ChainLog",
+            .product(name: "Histogram", package: "hdrhistogram-swift"), .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: executables: parse arguments, wire, run
         .executableTarget(name: "panel-node", dependencies: [
-            "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ChainRuntime", "ChainLog", .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "chain-controller", dependencies: [
-            "ChainRuntime", "Config", "Scenario",
+            "ChainRuntime", "Config", "Scenario", "ChainLog", .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dmimo-downlink", dependencies: [
-            "Downlink", "Scenario", "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Downlink", "Scenario", "ChainRuntime", "ChainLog", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Loca-LoS vs Loca-MPC sweep and per-panel timing (a benchmark; run it from a release build)
         .executableTarget(name: "mpc-sweep", dependencies: ["Localization", "Scenario"]),
@@ -85,6 +93,7 @@ let package = Package(
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "ChainProtocolTests", dependencies: ["ChainProtocol"]),
+        .testTarget(name: "ChainLogTests", dependencies: ["ChainLog", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TestFixtures"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestFixtures"]),

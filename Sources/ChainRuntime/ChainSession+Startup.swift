@@ -1,4 +1,5 @@
 // ChainSession+Startup: start-up of a session — spawn the panels, collect their Hello, configure them, ping every data link.
+import ChainLog
 import ChainProtocol
 import Wire
 #if canImport(Glibc)
@@ -88,7 +89,8 @@ extension ChainSession {
         let child = try children.spawn(
             name: "panel \(k)", executable: options.panelExecutable,
             arguments: ["run", "--index", "\(k)", "--controller", controlEndpoint, "--bind", bind,
-                        "--parent-pid", "\(getpid())"] + (options.security.map { ["--keys-dir", $0.directory] } ?? []),
+                        "--parent-pid", "\(getpid())"] + (options.security.map { ["--keys-dir", $0.directory] } ?? [])
+                + ChainLog.settings.arguments,
             logPath: log)
         childPanel[child.pid] = k
         if options.panelEndpoints == nil && options.panelBind != nil && !bind.contains("*") { dataEndpoints[k] = bind }

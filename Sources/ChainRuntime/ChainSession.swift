@@ -1,5 +1,7 @@
 // ChainSession: the controller's side of a chain — its sockets, control and data sends, and the events it polls.
+import ChainLog
 import ChainProtocol
+import Logging
 import Config
 import Wire
 import ZeroMQ
@@ -88,7 +90,7 @@ public final class ChainSession {
                 admin = socket
             } catch {
                 // live faults are a convenience: the run goes on without them
-                printError("chain-controller: no live fault endpoint (\(endpoint): \(error)); scripted faults still work")
+                ChainLog.controller.warning("no live fault endpoint (\(endpoint): \(error)); scripted faults still work")
                 admin = nil
             }
         } else {

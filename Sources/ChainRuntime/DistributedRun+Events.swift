@@ -1,5 +1,7 @@
 // DistributedRun+Events: the controller's liveness — session events, acknowledgements, results, panels heard, restarted or gone.
+import ChainLog
 import ChainProtocol
+import Logging
 import Config
 import Localization
 import Scenario
@@ -20,7 +22,7 @@ extension DistributedRun {
             switch event {
             case .panelExited(let k, let how):
                 // a panel process died: the chain goes on without it (fault tolerance), the logs say why
-                printError("chain-controller: panel \(k) (\(session.dataEndpoints[k])) \(how); continuing without it")
+                log(.warning, "panel \(k) (\(session.dataEndpoints[k])) \(how); continuing without it", run: run, step: step)
                 let now = monotonicNanos()
                 suspect(k, at: now, why: "process \(how)")
                 for i in faults.indices where faults[i].spec.panel == k { faults[i].detection.processExited(at: now) }

@@ -1,5 +1,7 @@
 // DistributedRun+Faults: scripted and live faults — injected into panels or their processes, then watched for detection and recovery.
+import ChainLog
 import ChainProtocol
+import Logging
 import Config
 import Localization
 import Scenario
@@ -59,7 +61,10 @@ extension DistributedRun {
             session.children.signal(child, SIGKILL)
             timers.append((monotonicNanos() + UInt64(spec.durationMs) * 1_000_000, { [session] in
                 session.children.reap()
-                do { try session.spawnPanel(k) } catch { printError("chain-controller: restart of panel \(k) failed: \(error)") }
+                do { try session.spawnPanel(k) } catch {
+                    ChainLog.controller.error("restart of panel \(k) failed: \(error)",
+                                              metadata: ["run_id": .string(String(session.options.runID))])
+                }
             }))
         case .partition, .slow, .corrupt, .duplicate:
             try control(ControlAction(spec.action))
@@ -78,7 +83,7 @@ extension DistributedRun {
                              delayUs: Int(c.delayUs), run: run)
         do {
             try inject(spec, globalStep: run * experiment.steps + step)
-            log("run \(run) step \(step): live fault \(action.rawValue) into panel \(c.panel)")
+            log(.notice, "live fault \(action.rawValue) into panel \(c.panel)", run: run, step: step)
             session.reply(admin: from, "injected \(action.rawValue) into panel \(c.panel) at run \(run) step \(step)", ok: true)
         } catch {
             session.reply(admin: from, "\(error)", ok: false)

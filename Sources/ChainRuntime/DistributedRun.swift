@@ -1,6 +1,8 @@
 // DistributedRun: the controller's step loop over J panel processes — measurements ahead, γ through the live
 // route, acknowledgements, skips, re-issue from the checkpoint, membership, scripted faults, one result per step.
+import ChainLog
 import ChainProtocol
+import Logging
 import Config
 import Localization
 import Scenario
@@ -115,7 +117,7 @@ final class DistributedRun {
                 guard let delivery = delivery else {
                     // abandoned: reported with its reason; the next step starts from the same checkpoint
                     let abandoned = abandonedRecord(run: run, step: step, firstSendNs: attempts.firstSendNs)
-                    printError("chain-controller: run \(run) step \(step) abandoned: \(attempts.reason)")
+                    log(.warning, "abandoned: \(attempts.reason)", run: run, step: step)
                     record(abandoned)
                     continue
                 }
@@ -130,7 +132,7 @@ final class DistributedRun {
                 let stepRecord = record(of: delivery, run: run, step: step, firstSendNs: attempts.firstSendNs)
                 record(stepRecord)
                 afterStep?(stepRecord)
-                for e in events { log("run \(run) step \(step): \(e)") }
+                for e in events { log(.notice, e, run: run, step: step) }
                 events.removeAll()
                 progress.update(globalStep + 1, experiment.runs * experiment.steps,
                                 extra: "steps (run \(run + 1)/\(experiment.runs), RMSE so far \(fixed(accumulator.rmseSoFar * 100, 2)) cm"
@@ -192,9 +194,12 @@ final class DistributedRun {
                              faults: faults, duplicateResults: duplicateResults, reissues: reissues)
     }
 
-    /// Membership and fault events go to the controller's log (stderr), with the step they were seen at.
-    func log(_ text: String) { membershipLog.append(text); printError("chain-controller: " + text) }
-    var membershipLog: [String] = []
+    /// Membership and fault events go to the controller's log, with the run id and the step they were seen at.
+    func log(_ level: Logger.Level, _ text: String, run: Int? = nil, step: Int? = nil) {
+        var metadata: Logger.Metadata = ["run_id": .string(String(session.options.runID))]
+        if let run, let step, run >= 0, step >= 0 { metadata.merge(.step(run: run, step: step), uniquingKeysWith: { $1 }) }
+        ChainLog.controller.log(level: level, "\(text)", metadata: metadata)
+    }
 
     /// Attempts, step deadline and first-hop reliability of every step.
     var stepSettings: StepSettings {

@@ -1,8 +1,10 @@
 // DownlinkLink: the downlink node beside the chain — the controller's client (snapshots out, estimates in) and the
 // node's server loop (`dmimo-downlink serve`).
+import ChainLog
 import Config
 import Downlink
 import Foundation
+import Logging
 import Numerics
 import Scenario
 import Wire
@@ -180,7 +182,7 @@ public func answerDownlinkSnapshot(_ s: DownlinkSnapshot, cache: inout [String: 
 /// The downlink node: answers each snapshot with the estimate of the estimator it asks for (`answerDownlinkSnapshot`).
 /// - Parameter security: the node's CURVE keys (nil: plain text): only the ring's nodes can send snapshots.
 public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: Int32? = nil, security: NodeSecurity? = nil,
-                          log: (String) -> Void) throws(RuntimeError) {
+                          log: Logger = ChainLog.downlink) throws(RuntimeError) {
     let context: ZMQContext, socket: ZMQSocket
     do { context = try ZMQContext() } catch { throw RuntimeError("dmimo-downlink: cannot create a ZeroMQ context: \(error)") }
     let authenticator = try security?.startAuthenticator(context)
@@ -193,18 +195,18 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
     var counters = NodeCounters()
     var estimators: [String: DownlinkEstimators] = [:]
     var refusals = 0
-    log("serving on \(endpoint) (frame \(downlinkFrameName))")
+    log.info("serving on \(endpoint) (frame \(downlinkFrameName))")
     while true {
         let ready: (sockets: [Bool], fileDescriptors: [Bool])
         do { ready = try zmqPoll([socket], fileDescriptors: [signals.fileDescriptor], timeoutMs: 1000) } catch {
             throw RuntimeError("dmimo-downlink: poll: \(error)")
         }
         if let parentPID, parentHasExited(expectedParent: parentPID) {
-            log("the controller (pid \(parentPID)) has exited; stopping")
+            log.notice("the controller (pid \(parentPID)) has exited; stopping")
             return
         }
         if ready.fileDescriptors[0], !signals.pending().isEmpty {
-            log("stopping: \(counters.received) snapshots answered, \(counters.dropped) dropped")
+            log.info("stopping: \(counters.received) snapshots answered, \(counters.dropped) dropped")
             return
         }
         guard ready.sockets[0] else { continue }
@@ -233,7 +235,11 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
                 counters.received += 1
                 if !answer.error.isEmpty {
                     refusals += 1
-                    if refusals <= 5 { log("snapshot of step \(envelope.header.step) refused: \(answer.error)") }
+                    if refusals <= 5 {
+                        log.warning("snapshot refused: \(answer.error)",
+                                    metadata: .step(run: Int(envelope.header.run), step: Int(envelope.header.step),
+                                          runID: envelope.header.runID))
+                    }
                 }
                 answer.computeNs = monotonicNanos() - start
                 let reply = Envelope(header: Header(type: .downlinkEstimate, runID: envelope.header.runID, run: envelope.header.run,
@@ -242,7 +248,9 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
                 _ = try? socket.send(frames: [frames[0], WireCodec.encode(reply)])
             } catch {
                 counters.droppedMalformed += 1
-                log("snapshot of step \(envelope.header.step) rejected: \(error)")
+                log.warning("snapshot rejected: \(error)",
+                            metadata: .step(run: Int(envelope.header.run), step: Int(envelope.header.step),
+                                          runID: envelope.header.runID))
             }
         }
     }

@@ -1,6 +1,8 @@
 // PanelNode+Control: a panel's control plane — Hello, heartbeats, Configure, measurement batches, fault commands.
+import ChainLog
 import ChainProtocol
 import Config
+import Logging
 import Scenario
 import Wire
 import ZeroMQ
@@ -25,14 +27,14 @@ extension PanelNode {
         let envelope = Envelope(header: Header(type: type, runID: runID, run: run, step: step, attempt: attempt,
                                                sender: Int32(options.index)), body: body)
         WireCodec.encode(envelope, into: &encodeBuffer)
-        do { _ = try control.send(encodeBuffer, dontWait: true) } catch { log("control send failed: \(error)") }
+        do { _ = try control.send(encodeBuffer, dontWait: true) } catch { log(.warning, "control send failed: \(error)") }
     }
 
     /// Handles every waiting control message. Returns an exit status to stop.
     func drainControl() -> Int32? {
         while true {
             let message: ZMQMessage?
-            do { message = try control.receive(dontWait: true) } catch { log("control receive: \(error)"); return 1 }
+            do { message = try control.receive(dontWait: true) } catch { log(.error, "control receive: \(error)"); return 1 }
             guard let message else { return nil }
             let more = message.more
             let envelope: Envelope
@@ -49,7 +51,7 @@ extension PanelNode {
                 do {
                     computation = try computationFactory(configure, options.index)
                 } catch {
-                    log("cannot configure: \(error)")
+                    log(.error, "cannot configure: \(error)")
                     return 2
                 }
                 configuration = configure

@@ -1,6 +1,8 @@
 // PanelNode+Data: a panel's data plane — γ in, acknowledged, held or processed, then forwarded or reported.
+import ChainLog
 import ChainProtocol
 import Config
+import Logging
 import Scenario
 import Wire
 import ZeroMQ
@@ -13,7 +15,7 @@ extension PanelNode {
     func drainData() {
         while !inbound.isHolding {
             let identity: ZMQMessage?
-            do { identity = try data.receive(dontWait: true) } catch { log("data receive: \(error)"); return }
+            do { identity = try data.receive(dontWait: true) } catch { log(.error, "data receive: \(error)"); return }
             guard let identity else { return }
             let sender = identity.array
             guard identity.more, let payload = try? data.receive(dontWait: false) else {
@@ -121,7 +123,8 @@ extension PanelNode {
         let header = arrived.header
         if order.measurementsMissing {
             counters.missingMeasurements += 1
-            log("no measurements for run \(header.run) step \(header.step) within \(inbound.measurementWaitNs / 1_000_000) ms; updating without")
+            log(.warning, "no measurements within \(inbound.measurementWaitNs / 1_000_000) ms; updating without",
+                step: StepID(run: header.run, step: header.step))
         }
         // move the computation out while it works, so its buffers are never shared (no copy-on-write)
         guard var computation = self.computation.take() else { return }

@@ -1,6 +1,8 @@
 // PanelNode+Hops: a panel's hops to its successors — connect, transmit (with injected faults), acknowledgements.
+import ChainLog
 import ChainProtocol
 import Config
+import Logging
 import Scenario
 import Wire
 import ZeroMQ
@@ -18,7 +20,7 @@ extension PanelNode {
             successors[panel] = s
             return s
         } catch {
-            log("cannot connect to panel \(panel) at \(endpoints[panel]): \(error)")
+            log(.error, "cannot connect to panel \(panel) at \(endpoints[panel]): \(error)")
             return nil
         }
     }
@@ -30,7 +32,7 @@ extension PanelNode {
             case .transmit(let flight, let envelope):
                 transmit(flight, envelope)
             case .skip(let receiver, let hop):
-                log("panel \(receiver) silent for run \(hop.step.run) step \(hop.step.step); skipping it")
+                log(.warning, "panel \(receiver) silent; skipping it", step: hop.step)
             case .routeExhausted(let flight, let envelope):
                 // the silent panel was the last one: this panel's own estimate is the step's estimate
                 guard case .gamma(let gamma) = envelope.body else { continue }
@@ -64,7 +66,7 @@ extension PanelNode {
                 if try socket.send(bytes, dontWait: true) { counters.forwarded += 1 }
                 // not queued (peer gone, queue full): the deadline will resend or skip
             } catch {
-                log("send to panel \(flight.receiver) failed: \(error)")
+                log(.warning, "send to panel \(flight.receiver) failed: \(error)", step: flight.step)
             }
         }
     }

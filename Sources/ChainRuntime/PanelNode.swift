@@ -1,6 +1,8 @@
 // PanelNode: the panel-node process — receive γ, acknowledge, compute, forward to the next panel or the controller.
+import ChainLog
 import ChainProtocol
 import Config
+import Logging
 import Scenario
 import Wire
 import ZeroMQ
@@ -83,6 +85,8 @@ public final class PanelNode {
     var hopSettings = HopSettings(ackTimeoutNs: 100_000_000, retries: 1)
     /// Hops sent and not yet acknowledged: kept until acknowledged, resent, then their receiver skipped.
     var hops: HopSender<Envelope>
+    /// This panel's logger (node `panel-<k>`).
+    let logger: Logger
     /// Injected faults (fault injection is part of the product).
     var faults = PanelFaultState()
     var encodeBuffer: [UInt8] = []
@@ -98,6 +102,7 @@ public final class PanelNode {
         self.options = options
         self.signals = signals
         self.computationFactory = makeComputation
+        logger = ChainLog.panel(options.index)
         inbound = PanelInbound(panel: Int32(options.index), measurementWaitNs: UInt64(options.measurementWaitMs) * 1_000_000)
         hops = HopSender(settings: hopSettings)
         let name = "panel \(options.index)"
@@ -126,7 +131,7 @@ public final class PanelNode {
     public func run() -> Int32 {
         let status = serveUntilExit()
         if let authenticator {
-            log("CURVE: \(authenticator.accepted) handshakes admitted, \(authenticator.rejected) refused (key not configured)")
+            log(.info, "CURVE: \(authenticator.accepted) handshakes admitted, \(authenticator.rejected) refused (key not configured)")
             authenticator.stop()
         }
         return status
@@ -141,14 +146,14 @@ public final class PanelNode {
                 sendHeartbeat()
                 if configuration == nil { sendHello() }  // the controller may have started after us
                 if let parent = options.parentPID, parentHasExited(expectedParent: parent) {
-                    log("the controller (pid \(parent)) has exited; exiting")
+                    log(.notice, "the controller (pid \(parent)) has exited; exiting")
                     return 3
                 }
                 nextHeartbeat = now + UInt64(options.heartbeatIntervalMs) * 1_000_000
             }
             if options.controllerSilenceMs > 0,
                now - lastControllerContactNs > UInt64(options.controllerSilenceMs) * 1_000_000 {
-                log("controller \(options.controllerEndpoint) silent for \(options.controllerSilenceMs) ms; exiting")
+                log(.notice, "controller \(options.controllerEndpoint) silent for \(options.controllerSilenceMs) ms; exiting")
                 return 4
             }
             if faults.isPartitioned(now: now) {
@@ -173,7 +178,7 @@ public final class PanelNode {
                 let waitMs = Int(waitNs / 1_000_000) + 1
                 ready = try zmqPoll(sockets, fileDescriptors: [signals.fileDescriptor], timeoutMs: waitMs)
             } catch {
-                log("poll failed: \(error)")
+                log(.error, "poll failed: \(error)")
                 return 1
             }
             if ready.fileDescriptors[0] {
@@ -193,8 +198,11 @@ public final class PanelNode {
         }
     }
 
-    func log(_ text: String) {
-        var line = "panel-node \(options.index): \(text)\n"
-        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    /// A diagnostic of this panel (node `panel-<k>`), with the run id once configured and the step it concerns.
+    func log(_ level: Logger.Level, _ text: String, step: StepID? = nil) {
+        let runID = runID == 0 ? nil : runID
+        let metadata: Logger.Metadata = step.map { .step(run: Int($0.run), step: Int($0.step), runID: runID) }
+            ?? runID.map { ["run_id": .string(String($0))] } ?? [:]
+        logger.log(level: level, "\(text)", metadata: metadata)
     }
 }

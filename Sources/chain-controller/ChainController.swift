@@ -1,5 +1,6 @@
 // chain-controller: parse options and hand over to the runtime (run, sweep, plot, probe, fault, check, keys, scenario, config).
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 
 @main
@@ -10,4 +11,15 @@ struct ChainControllerCommand: ParsableCommand {
         version: dmimoVersion,
         subcommands: [RunCommand.self, SweepCommand.self, PlotCommand.self, ProbeCommand.self, FaultCommand.self, CheckCommand.self, KeysCommand.self, ScenarioCommand.self,
                       ConfigCommand.self])
+
+    /// ArgumentParser's `main`, with logging bootstrapped from the chosen command's --log-level / --log-format.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            bootstrapLogging(for: command)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 // RunCommand: `chain-controller run` — a run set in one process or over J panel processes, with result files.
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 import Config
 import Foundation
@@ -32,7 +33,7 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a set of Monte-Carlo runs of the uplink chain and write per-step results and a summary.",
@@ -79,6 +80,8 @@ struct RunCommand: ParsableCommand {
         "Run id stamped on every message of this run, 1...2^64-1 (default: random).",
         discussion: "Nodes drop messages of other run ids; a fixed id lets logs of several hosts be matched."))
     var runID: UInt64?
+
+    @OptionGroup var logging: LogOptions
 
     func validate() throws {
         if runID == 0 { throw ValidationError("--run-id must be in 1...18446744073709551615, got 0") }
@@ -175,7 +178,7 @@ struct RunCommand: ParsableCommand {
             print(try finishRunSet(experiment, config: config, outcome: outcome, files: files, context: context))
             if outcome.interrupted { throw ExitCode(130) }
         } catch let error as RuntimeError {
-            printError("chain-controller: \(error)")
+            ChainLog.controller.error("\(error)")
             throw ExitCode(2)
         }
     }
@@ -193,7 +196,7 @@ func forward(_ record: StepRecord, to downlink: DownlinkClient?, experiment: Exp
     do {
         try downlink.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
                           truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
-    } catch { printError("chain-controller: \(error)") }
+    } catch { ChainLog.controller.warning("\(error)", metadata: .step(run: record.run, step: record.step)) }
 }
 
 /// The downlink client of a run (nil unless downlink.enabled), and its node: started as a child process on ipc beside
@@ -211,7 +214,7 @@ func startDownlink(config: ExperimentConfig, outDir: String, logs: String, direc
         }
         _ = try children.spawn(name: "downlink node", executable: binary,
                                arguments: ["serve", "--endpoint", endpoint, "--parent-pid", "\(getpid())"]
-                                   + (security.map { ["--keys-dir", $0.directory] } ?? []),
+                                   + (security.map { ["--keys-dir", $0.directory] } ?? []) + ChainLog.settings.arguments,
                                logPath: logs + "/downlink.log")
     }
     return try DownlinkClient(settings: config.downlink, endpoint: endpoint, directory: directory, runID: runID, security: security)

@@ -1,5 +1,6 @@
 // Bench: the `bench` subcommand — time per hybrid estimate, per coarse-grid pass and per PEB point against the numpy reference.
 import ArgumentParser
+import ChainLog
 import Downlink
 import Foundation
 #if canImport(Glibc)
@@ -16,7 +17,7 @@ struct Stopwatch {
     }
 }
 
-struct Bench: ParsableCommand {
+struct Bench: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time per hybrid estimate (ms) and per PEB point (µs) against the numpy reference; build with -c release.",
         discussion: """
@@ -54,6 +55,8 @@ struct Bench: ParsableCommand {
             meets the speed-up target (--target, default 50). Run both when the machine is otherwise idle; for a \
             single-thread numpy baseline run the reference with OPENBLAS_NUM_THREADS=1 (recorded in its JSON).
             """)
+
+    @OptionGroup var logging: LogOptions
 
     @Option(help: "Noisy snapshots estimated per protocol (each timed separately; the median is reported).")
     var estimates: Int = 21

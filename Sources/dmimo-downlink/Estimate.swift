@@ -1,8 +1,9 @@
 // Estimate: the `estimate` subcommand — one noisy snapshot through one estimator (adaptive by default).
 import ArgumentParser
+import ChainLog
 import Downlink
 
-struct Estimate: ParsableCommand {
+struct Estimate: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Estimate of position and phase offset from one noisy snapshot (adaptive estimator by default).",
         discussion: """
@@ -13,6 +14,8 @@ struct Estimate: ParsableCommand {
             offset); coherent: the coherent cost alone from the coarse grid (lands in a wrong carrier-phase lobe \
             unless the grid falls in the right one).
             """)
+
+    @OptionGroup var logging: LogOptions
 
     @Option(help: "Estimator: \(DownlinkEstimatorKind.allowedNames).", transform: { text in
         guard let kind = DownlinkEstimatorKind(name: text) else {

@@ -142,11 +142,6 @@ func printJSON<T: Encodable>(_ value: T) throws {
     FileHandle.standardOutput.write(Data("\n".utf8))
 }
 
-/// Writes text to standard error.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
 /// A progress line on standard error, redrawn at most every 0.25 s.
 final class ProgressLine {
     let label: String

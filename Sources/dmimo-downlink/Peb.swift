@@ -1,10 +1,13 @@
 // Peb: the `peb` subcommand — the position error bound at one UE position.
 import ArgumentParser
+import ChainLog
 import Downlink
 
-struct Peb: ParsableCommand {
+struct Peb: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Position error bound (m) at one UE position (docs/MODEL.md §DL.6).")
+
+    @OptionGroup var logging: LogOptions
 
     @Option(help: "Transmission protocol: P1 (sequential, M*K pulses) or P2 (simultaneous beamfocusing, K pulses).")
     var `protocol`: DownlinkProtocol = .p1

@@ -1,12 +1,13 @@
 // Serve: `dmimo-downlink serve` — the UE's processor beside the chain: snapshots in over ZeroMQ, estimates out.
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 import Downlink
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct Serve: ParsableCommand {
+struct Serve: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Receive downlink snapshots over ZeroMQ and answer each with an estimate (position, phase offset) and its PEB.",
         discussion: """
@@ -16,6 +17,8 @@ struct Serve: ParsableCommand {
             non-coherent PEB (m) at the estimate for the snapshot's geometry and per-AP power (noise variance \
             \(DownlinkConstants.noiseVariance) W, free amplitudes) and peb_m, the one of the answering estimator's processing.
             """)
+
+    @OptionGroup var logging: LogOptions
 
     @Option(help: "Endpoint to bind, e.g. tcp://*:5600 or ipc:///tmp/downlink.ipc.")
     var endpoint: String
@@ -33,11 +36,9 @@ struct Serve: ParsableCommand {
         do {
             let signals = try SignalWatcher()
             let security = try keysDir.map { dir throws(RuntimeError) in try ChainKeyRing(directory: dir).security(for: downlinkKeyName) }
-            try serveDownlink(endpoint: endpoint, signals: signals, parentPID: parentPid, security: security) {
-                printError("dmimo-downlink: \($0)")
-            }
+            try serveDownlink(endpoint: endpoint, signals: signals, parentPID: parentPid, security: security)
         } catch {
-            printError("dmimo-downlink: \(error)")
+            ChainLog.downlink.error("\(error)")
             throw ExitCode(2)
         }
     }

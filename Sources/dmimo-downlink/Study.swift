@@ -1,5 +1,6 @@
 // Study: the `study` subcommands — the paper's Figs. 4–6 as CSV / JSON with a report against the paper's claims.
 import ArgumentParser
+import ChainLog
 import Downlink
 import Foundation
 
@@ -87,11 +88,13 @@ func parseList(_ text: String, option: String) throws -> [Double] {
 
 // MARK: - rmse-vs-power
 
-struct RmseVsPower: ParsableCommand {
+struct RmseVsPower: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "rmse-vs-power",
         abstract: "Monte-Carlo RMSE of the estimators and the PEBs vs per-AP power (the paper's Fig. 4).",
         discussion: "Every estimator of --estimator runs on the same noisy snapshots (common random numbers); the CSV has one row per (protocol, power, estimator), named in its last column 'estimator'.")
+
+    @OptionGroup var logging: LogOptions
 
     @Option(help: "Protocols, comma-separated (P1,P2).")
     var protocols: String = "P1,P2"
@@ -234,10 +237,12 @@ struct RmseVsPower: ParsableCommand {
 
 // MARK: - peb-vs-x
 
-struct PebVsX: ParsableCommand {
+struct PebVsX: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "peb-vs-x",
         abstract: "The four PEB curves vs the UE's x coordinate at fixed y (the paper's Fig. 5).")
+
+    @OptionGroup var logging: LogOptions
 
     @Option(parsing: .unconditional, help: "UE x positions (m): start:step:stop or a comma-separated list.")
     var xs: String = "-10:0.02:10"
@@ -318,10 +323,12 @@ struct PebVsX: ParsableCommand {
 
 // MARK: - peb-vs-k
 
-struct PebVsK: ParsableCommand {
+struct PebVsK: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "peb-vs-k",
         abstract: "Average PEB over the illumination region vs the number of illumination points K (the paper's Fig. 6).")
+
+    @OptionGroup var logging: LogOptions
 
     @Option(help: "Numbers of illumination points (perfect squares), comma-separated.")
     var ks: String = "4,9,16,25,36,49,64,81,100"
