@@ -37,3 +37,12 @@ public enum PanelForward: Sendable, Equatable {
     /// the step's measurements, so it does not process the step again).
     public static func skippedAfterHandOn(_ skipped: [Int32], by panel: Int32) -> [Int32] { skipped + [panel] }
 }
+
+/// The successors a panel connects to as soon as it is configured, so no step pays for the TCP and ZMTP
+/// handshakes: the next one or two panels of the ring (fewer when the chain is shorter).
+/// - Parameters:
+///   - panel: this panel's index; `panels`: the chain's length J.
+public func successorsToConnect(of panel: Int, panels: Int) -> [Int] {
+    guard panels > 1 else { return [] }
+    return (1...min(2, panels - 1)).map { (panel + $0) % panels }
+}

@@ -65,11 +65,7 @@ extension PanelNode {
                 hops = HopSender(settings: hopSettings)
                 for s in successors.values { s.close() }
                 successors.removeAll()
-                // connect to the next panels of the chain now, so no step pays for the TCP and ZMTP handshakes
-                let panels = configure.dataEndpoints.count
-                for offset in 1...max(1, min(2, panels - 1)) where panels > 1 {
-                    _ = successor((options.index + offset) % panels)
-                }
+                for k in successorsToConnect(of: options.index, panels: configure.dataEndpoints.count) { _ = successor(k) }
             case .measurements(let batch):
                 guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
                 computation?.store(batch, run: envelope.header.run, step: envelope.header.step)

@@ -33,4 +33,11 @@ import Testing
         let end = RouteEnd(route: [0, 1, 2], skipped: skipped)
         #expect(end.contributed == [2] && end.ending == .degraded)
     }
+
+    @Test func aConfiguredPanelConnectsToTheNextOneOrTwoPanelsOfTheRing() {
+        #expect(successorsToConnect(of: 0, panels: 24) == [1, 2])
+        #expect(successorsToConnect(of: 23, panels: 24) == [0, 1])
+        #expect(successorsToConnect(of: 1, panels: 2) == [0])
+        #expect(successorsToConnect(of: 0, panels: 1) == [])
+    }
 }
