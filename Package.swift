@@ -26,6 +26,9 @@ let package = Package(
         .executable(name: "panel-node", targets: ["panel-node"]),
         .executable(name: "chain-controller", targets: ["chain-controller"]),
         .executable(name: "dmimo-downlink", targets: ["dmimo-downlink"]),
+        // the compute core as libraries, for the Benchmarks package (Benchmarks/Package.swift)
+        .library(name: "Localization", targets: ["Localization"]),
+        .library(name: "Scenario", targets: ["Scenario"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +53,9 @@ let package = Package(
         .target(name: "Localization", dependencies: ["Scenario"], swiftSettings: localizationSettings),
         .target(name: "Downlink", dependencies: ["Scenario", .product(name: "Numerics", package: "swift-numerics")],
                 swiftSettings: downlinkSettings),
+
+        // MARK: dmimo-downlink's work as library code: study and bench rows, CSV tables, JSON and text reports
+        .target(name: "DownlinkReports", dependencies: ["Downlink", "Scenario"]),
 
         // MARK: the chain's protocol rules as pure state machines (events in, directives out; no I/O)
         .target(name: "ChainProtocol"),
@@ -76,18 +82,20 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dmimo-downlink", dependencies: [
-            "Downlink", "Scenario", "ChainRuntime", "ChainLog", .product(name: "Logging", package: "swift-log"),
+            "Downlink", "DownlinkReports", "Scenario", "ChainRuntime", "ChainLog", .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // Loca-LoS vs Loca-MPC sweep and per-panel timing (a benchmark; run it from a release build)
-        .executableTarget(name: "mpc-sweep", dependencies: ["Localization", "Scenario"]),
-
-        // Localization developer tools: Monte Carlo runs against the numpy reference
-        .executableTarget(name: "loca-run", dependencies: ["Localization", "Scenario"], swiftSettings: strict),
-        // one panel update's p50/p99 and heap allocations (malloc interposer linked into this executable only)
-        .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
-        .executableTarget(name: "panel-bench", dependencies: ["Localization", "Scenario", "CMallocCounter"],
-                          swiftSettings: strict),
+        // Localization developer tools: the studies as library code, the two commands as thin shells over it
+        .target(name: "FilterStudies", dependencies: ["Localization", "Scenario"]),
+        // filter methods compared (the reference's table) and per-panel timing (run it from a release build)
+        .executableTarget(name: "mpc-sweep", dependencies: [
+            "FilterStudies", "Localization", "Scenario", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Monte Carlo runs against the numpy reference (scripts/compare-ref.py)
+        .executableTarget(name: "loca-run", dependencies: [
+            "FilterStudies", "Localization", "Scenario", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        // (panel-bench and its malloc counter are the Benchmarks package: Benchmarks/Package.swift)
 
         // MARK: tests (unit tests per module; ProcessTests start real processes; fixtures in Tests/Fixtures)
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
@@ -98,7 +106,9 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TestFixtures"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestFixtures"]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario", "TestFixtures"]),
+        .testTarget(name: "FilterStudiesTests", dependencies: ["FilterStudies", "Localization", "Scenario"]),
         .testTarget(name: "DownlinkTests", dependencies: ["Downlink", "Scenario", "TestFixtures"]),
+        .testTarget(name: "DownlinkReportsTests", dependencies: ["DownlinkReports", "Downlink"]),
         .testTarget(name: "ProcessTests", dependencies: ["ChainRuntime", "Config", "Downlink", "Wire", "ZeroMQ"]),
         .testTarget(name: "EndpointCheckTests", dependencies: ["ChainRuntime", "Wire", "ZeroMQ"]),
     ]

@@ -1,10 +1,10 @@
-// FilterComputation: the Loca-LoS panel update inside a panel process, fed by measurement batches sent ahead.
+// FilterComputation: the panel filter update inside a panel process, fed by measurement batches sent ahead.
 import ChainProtocol
 import Localization
 import Scenario
 import Wire
 
-/// One panel's filter (Loca-LoS or Loca-MPC) as a ``PanelComputation``. It runs exactly ``AnyPanelFilter/update`` —
+/// One panel's filter (any method of `PanelFilters.all`) as a ``PanelComputation``. It runs exactly ``AnyPanelFilter/update`` —
 /// the same function the in-process chain calls — so both give bit-identical estimates for the same configuration.
 public struct FilterComputation: PanelComputation {
     var filter: AnyPanelFilter

@@ -53,7 +53,12 @@ struct CheckCommand: ParsableCommand, LoggingCommand {
         }
         var options = EndpointCheckOptions()
         options.timeoutMs = timeoutMs
-        if let runID { options.runExpectation = parseRunExpectation(runID)! }
+        if let runID {
+            guard let expectation = parseRunExpectation(runID) else {
+                throw ValidationError("--run-id must be a number (decimal or 0x hex) or 'running', got '\(runID)'")
+            }
+            options.runExpectation = expectation
+        }
         options.checkControllerBind = runID == nil
         if config.security.curve {
             do { options.security = try ChainKeyRing(directory: config.security.keysDir).security(for: controllerKeyName) }

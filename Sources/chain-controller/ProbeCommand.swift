@@ -105,11 +105,6 @@ struct ProbeCommand: ParsableCommand, LoggingCommand {
     }
 }
 
-/// Path of another executable of this package installed next to the running one.
-func siblingExecutable(_ name: String) -> String {
-    URL(fileURLWithPath: currentExecutablePath()).deletingLastPathComponent().appendingPathComponent(name).path
-}
-
 func probeJSON(_ r: ProbeResult) -> String {
     func summary(_ ns: [UInt64]) -> [String: Any] {
         let s = LatencySummary(nanoseconds: ns)

@@ -4,9 +4,6 @@ import ChainLog
 import ChainRuntime
 import Config
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Options shared by every command that reads an experiment configuration.
 struct ConfigOptions: ParsableArguments {
@@ -93,131 +90,23 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         if let runs { extra.append("run.runs=\(runs)") }
         if let steps { extra.append("run.steps=\(steps)") }
         if let seed { extra.append("run.seed=\(seed)") }
-        let config = try configOptions.load(extra: extra)
+        var options = RunJobOptions()
+        options.inProcess = inProcess
+        options.noSpawn = noSpawn
+        options.out = out
+        options.panelBinary = panelBinary
+        options.logDirectory = logDir
+        options.runID = runID
+        let job = RunJob(config: try configOptions.load(extra: extra), options: options)
         do {
-            if inProcess { try config.checkRunsInProcess() }
-            let signals = try SignalWatcher()
-            let experiment = try Experiment(config: config)
-            let outDir = out ?? "results/\(utcTimestamp().replacingOccurrences(of: ":", with: ""))"
-            let files = try ResultFiles(directory: outDir, panels: experiment.panelCount, withHops: !inProcess)
-            try files.writeFile("config.yaml", experiment.configYAML)
-            var context = RunContext(mode: inProcess ? "in-process" : "distributed", commandLine: CommandLine.arguments)
-            let progress = ProgressLine(label: "run")
-            let outcome: RunSetOutcome
-            if inProcess {
-                // the downlink node beside the in-process chain: the same node process and client as a distributed run
-                let children = ChildProcesses()
-                defer { children.terminateAll() }
-                let logs = logDir ?? outDir + "/logs"
-                var security: NodeSecurity? = nil
-                if config.downlink.enabled {
-                    try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-                    security = try controllerSecurity(config)
-                }
-                let downlink = try startDownlink(config: config, outDir: outDir, logs: logs, directory: files.directory,
-                                                 runID: runID ?? UInt64.random(in: 1...UInt64.max), security: security,
-                                                 children: children)
-                outcome = runInProcess(experiment, files: files, signals: signals, progress: progress) { record in
-                    forward(record, to: downlink, experiment: experiment)
-                }
-                downlink?.finish()
-                context.downlink = downlink?.json
-            } else {
-                var options = SessionOptions(panels: experiment.panelCount, runID: runID ?? UInt64.random(in: 1...UInt64.max))
-                options.security = try controllerSecurity(config)
-                options.spawn = !noSpawn
-                options.panelExecutable = panelBinary ?? siblingExecutable("panel-node")
-                if options.spawn && !FileManager.default.isExecutableFile(atPath: options.panelExecutable) {
-                    throw RuntimeError("panel-node executable not found at \(options.panelExecutable) (use --panel-binary)")
-                }
-                options.controlBind = config.chain.controllerBind
-                options.controlAdvertised = config.chain.controllerEndpoint.isEmpty ? nil : config.chain.controllerEndpoint
-                if let endpoints = config.chain.endpoints(panels: experiment.panelCount) {
-                    options.panelEndpoints = endpoints
-                    if options.spawn { options.panelBind = endpoints }
-                }
-                options.startupTimeoutMs = config.chain.startupTimeoutMs
-                options.adminEndpoint = "ipc://" + URL(fileURLWithPath: outDir).standardizedFileURL.path + "/admin.ipc"
-                options.runFilter(experiment, chain: config.chain, fronthaul: config.fronthaul)
-                let logs = logDir ?? outDir + "/logs"
-                try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-                options.logDirectory = logs
-                let session = try ChainSession(options: options, signals: signals)
-                defer { session.shutdown() }
-                let downlink = try startDownlink(config: config, outDir: outDir, logs: logs, directory: files.directory,
-                                                 runID: options.runID, security: options.security, children: session.children)
-                try session.start()
-                context.panelHosts = session.panelHosts
-                context.panelEndpoints = session.dataEndpoints
-                context.controllerEndpoint = session.controlEndpoint
-                outcome = try runDistributed(experiment, session: session, files: files, fronthaul: config.fronthaul,
-                                             liveness: LivenessSettings(config.chain), faults: config.faults,
-                                             progress: progress) { record in
-                    if record.run == 0 && record.step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }
-                    if record.run == 0 && record.step == 500 { context.panelRSSAtStep500 = session.panelCounters.map(\.rssBytes) }
-                    forward(record, to: downlink, experiment: experiment)
-                }
-                downlink?.finish()
-                context.downlink = downlink?.json
-                context.panelPeakRSS = session.panelCounters.map(\.peakRSSBytes)
-                context.messagesDroppedByController = session.dropped
-                context.controllerCurveHandshakes = session.curveHandshakes
-                let counters = session.panelCounters
-                context.panelCounterTotals = [
-                    "received": counters.reduce(0) { $0 + $1.received },
-                    "dropped": counters.reduce(0) { $0 + $1.dropped },
-                    "duplicates": counters.reduce(0) { $0 + $1.duplicates },
-                    "checksum_errors": counters.reduce(0) { $0 + $1.checksumErrors },
-                    "missing_measurements": counters.reduce(0) { $0 + $1.missingMeasurements },
-                ]
-            }
-            progress.finish()
-            context.controllerPeakRSS = peakRSSBytes()
-            context.endTime = utcTimestamp()
-            files.close()
-            print(try finishRunSet(experiment, config: config, outcome: outcome, files: files, context: context))
-            if outcome.interrupted { throw ExitCode(130) }
+            let result = try job.run()
+            print(result.report)
+            if result.interrupted { throw ExitCode(130) }
         } catch let error as RuntimeError {
             ChainLog.controller.error("\(error)")
             throw ExitCode(2)
         }
     }
-}
-
-/// The controller's CURVE identity when security.curve is on (keys from security.keys_dir), else nil (plain text).
-func controllerSecurity(_ config: ExperimentConfig) throws -> NodeSecurity? {
-    config.security.curve ? try ChainKeyRing(directory: config.security.keysDir).security(for: controllerKeyName) : nil
-}
-
-/// Sends a step's snapshot to the downlink node (if there is one), centred on the chain's estimate; a failed send is
-/// reported and the run goes on.
-func forward(_ record: StepRecord, to downlink: DownlinkClient?, experiment: Experiment) {
-    guard let downlink else { return }
-    do {
-        try downlink.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
-                          truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
-    } catch { ChainLog.controller.warning("\(error)", metadata: .step(run: record.run, step: record.step)) }
-}
-
-/// The downlink client of a run (nil unless downlink.enabled), and its node: started as a child process on ipc beside
-/// `outDir` unless downlink.endpoint names one elsewhere.
-func startDownlink(config: ExperimentConfig, outDir: String, logs: String, directory: URL, runID: UInt64,
-                   security: NodeSecurity?, children: ChildProcesses) throws -> DownlinkClient? {
-    guard config.downlink.enabled else { return nil }
-    var endpoint = config.downlink.endpoint
-    if endpoint.isEmpty {
-        let dir = URL(fileURLWithPath: outDir).standardizedFileURL.path
-        endpoint = "ipc://\(dir)/downlink.ipc"
-        let binary = siblingExecutable("dmimo-downlink")
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw RuntimeError("dmimo-downlink executable not found at \(binary)")
-        }
-        _ = try children.spawn(name: "downlink node", executable: binary,
-                               arguments: ["serve", "--endpoint", endpoint, "--parent-pid", "\(getpid())"]
-                                   + (security.map { ["--keys-dir", $0.directory] } ?? []) + ChainLog.settings.arguments,
-                               logPath: logs + "/downlink.log")
-    }
-    return try DownlinkClient(settings: config.downlink, endpoint: endpoint, directory: directory, runID: runID, security: security)
 }
 
 struct ConfigCommand: ParsableCommand {

@@ -48,9 +48,10 @@ struct SweepFileOptions: ParsableArguments {
         var lines = ["CSV: \(csvPath) (\(main.rows.count) rows)"]
         var stepsPath: String?
         if let steps {
-            stepsPath = settings.out + "/" + sweepCSVName(plan, shard: shard, steps: true)
-            try steps.write(to: stepsPath!)
-            lines.append("per-step CSV: \(stepsPath!) (\(steps.rows.count) rows)")
+            let path = settings.out + "/" + sweepCSVName(plan, shard: shard, steps: true)
+            try steps.write(to: path)
+            lines.append("per-step CSV: \(path) (\(steps.rows.count) rows)")
+            stepsPath = path
         }
         guard !noPlot, shard == nil else { return lines }
         let png = settings.out + "/" + plan.file.name + (plan.quick ? "-quick" : "") + ".png"

@@ -18,8 +18,6 @@ struct Serve: ParsableCommand, LoggingCommand {
             \(DownlinkConstants.noiseVariance) W, free amplitudes) and peb_m, the one of the answering estimator's processing.
             """)
 
-    @OptionGroup var logging: LogOptions
-
     @Option(help: "Endpoint to bind, e.g. tcp://*:5600 or ipc:///tmp/downlink.ipc.")
     var endpoint: String
 
@@ -31,6 +29,8 @@ struct Serve: ParsableCommand, LoggingCommand {
         discussion: "This node's key pair is read from DIR/downlink.key. Without this option the link is plain text.",
         valueName: "dir"))
     var keysDir: String?
+
+    @OptionGroup var logging: LogOptions
 
     func run() throws {
         do {
