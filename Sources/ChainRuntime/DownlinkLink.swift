@@ -48,9 +48,7 @@ public final class DownlinkClient {
         processing = settings.processingList
         do {
             context = try ZMQContext()
-            socket = try ZMQSocket(context, .dealer)
-            try socket.setRoutingID("controller")
-            try security?.makeClient(socket, server: downlinkKeyName)
+            socket = try ChainSockets(context: context, security: security).make(.downlinkLink)
             try socket.connect(endpoint)
         } catch { throw RuntimeError("downlink node \(endpoint): \(error)") }
         let url = directory.appendingPathComponent("downlink.csv")
@@ -190,9 +188,7 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
     let authenticator = try security?.startAuthenticator(context)
     defer { authenticator?.stop() }
     do {
-        socket = try ZMQSocket(context, .router)
-        try security?.makeServer(socket)
-        try socket.setMaxMessageSize(Int64(maxMessageBytes))
+        socket = try ChainSockets(context: context, security: security).make(.downlinkServer)
         try socket.bind(endpoint)
     } catch { throw RuntimeError("dmimo-downlink: cannot bind \(endpoint): \(error)") }
     defer { socket.close() }

@@ -489,12 +489,14 @@ public func checkEndpoints(panels: [String], controllerBind: String?, controller
 func checkBind(_ endpoint: String) -> EndpointStatus {
     do {
         let context = try ZMQContext()
-        let socket = try ZMQSocket(context, .router)
+        let socket = try ChainSockets(context: context, security: nil).make(.bindCheck)
         defer { socket.close() }
         try socket.bind(endpoint)
         return .fine
-    } catch {
+    } catch let error as ZMQError {
         return .bindFailed(error.text)
+    } catch {
+        return .bindFailed("\(error)")
     }
 }
 
@@ -510,10 +512,8 @@ func pingPanels(_ targets: [(panel: Int, endpoint: String)], options: EndpointCh
     for (i, target) in targets.enumerated() {
         let seq = UInt32(i + 1)
         do {
-            let socket = try ZMQSocket(context, .dealer)
-            try socket.setRoutingID("check-\(getpid())-\(target.panel)")
-            try socket.setMaxMessageSize(1 << 20)
-            try options.security?.makeClient(socket, server: target.panel == Int(downlinkSender) ? downlinkKeyName : panelKeyName(target.panel))
+            let socket = try ChainSockets(context: context, security: options.security)
+                .make(.pinger(id: "check-\(getpid())-\(target.panel)", target: target.panel))
             try socket.connect(target.endpoint)
             let sentNs = monotonicNanos()
             let ping = Envelope(header: Header(type: .ping, runID: expectedRun, sender: controllerSender),

@@ -178,9 +178,6 @@ extension ExperimentConfig {
         .text("trace.file", \.trace.file, allowed: "empty or a trace file path",
               "Trace to run the chain on (CSV, docs/TRACES.md); empty = the synthetic world. `chain-controller run "
               + "--trace FILE` sets it. Its panels replace scenario.panels; its steps bound run.steps."),
-        .text("trace.geometry", \.trace.geometry, allowed: "empty (set by the controller)",
-              "The trace's geometry sections ([trace], [panels], [walls], [prior]) as the controller sends them to "
-              + "the panel processes; leave empty, the controller fills it from trace.file."),
     ]
 
     /// Index of `keys` by name.

@@ -4,8 +4,6 @@
 public struct TraceSection: Sendable, Equatable {
     /// Trace file (CSV); "" = the synthetic world.
     public var file = ""
-    /// The trace's geometry sections as text, filled in by the controller for the panel processes; "" otherwise.
-    public var geometry = ""
 
     public init() {}
 }

@@ -21,20 +21,14 @@ public enum TraceCSVReader {
     /// Parses a whole trace. `file` only names the source in errors.
     public static func parse(_ bytes: [UInt8], file: String) throws(TraceFileError) -> Trace {
         var parser = Parser(bytes: bytes, file: file)
-        return try parser.trace(geometryOnly: false)
+        return try parser.trace()
     }
 
     /// Parses a whole trace from text.
     public static func parse(text: String, file: String) throws(TraceFileError) -> Trace {
         try parse(Array(text.utf8), file: file)
     }
-
-    /// Parses the geometry of a trace (`[trace]`, `[panels]`, `[walls]`, `[prior]`; no `[agent]` or `[paths]`):
-    /// a trace with no paths, as a panel process needs it.
-    public static func parseGeometry(text: String, file: String) throws(TraceFileError) -> Trace {
-        var parser = Parser(bytes: Array(text.utf8), file: file)
-        return try parser.trace(geometryOnly: true)
-    }
+}
 }
 
 /// The columns a section accepts: name → required; and the quantity each unit-carrying column measures,
@@ -170,7 +164,7 @@ private struct Parser {
         return value
     }
 
-    mutating func trace(geometryOnly: Bool) throws(TraceFileError) -> Trace {
+    mutating func trace() throws(TraceFileError) -> Trace {
         guard let first = nextLine(), Parser.sectionName(first) == "trace" else {
             throw fail("a trace starts with the section [trace] (docs/TRACES.md)", line: max(lineNumber, 1))
         }
@@ -255,7 +249,7 @@ private struct Parser {
                     prior = TracePrior(centre: SIMD2(try p.real(f, "x_m", index), try p.real(f, "y_m", index)),
                                        velocity: SIMD2(try p.real(f, "vx_mps", index), try p.real(f, "vy_mps", index)))
                 }
-            case "agent" where !geometryOnly:
+            case "agent":
                 let index = try header(.agent)
                 var last = -1
                 try rows(.agent, width: index.count) { (p: inout Parser, f: [Substring]) throws(TraceFileError) in
@@ -265,19 +259,17 @@ private struct Parser {
                     last = n
                     agent[n] = SIMD2(try p.real(f, "x_m", index), try p.real(f, "y_m", index))
                 }
-            case "paths" where !geometryOnly:
+            case "paths":
                 guard !panels.isEmpty else { throw fail("[paths] before [panels]: the panels must be listed first") }
                 (counts, paths) = try pathRows(level: level, steps: steps, panels: panels.count, walls: walls.count)
             default:
-                let allowed = geometryOnly ? "trace, panels, walls, prior" : "trace, panels, walls, prior, agent, paths"
-                throw fail("unknown section [\(name)] (known: \(allowed))")
+                throw fail("unknown section [\(name)] (known: trace, panels, walls, prior, agent, paths)")
             }
         }
         guard !panels.isEmpty else { throw fail("the trace lists no panels (section [panels])", line: 0) }
-        if counts.isEmpty { counts = Array(repeating: 0, count: geometryOnly ? 0 : steps * panels.count) }
+        if counts.isEmpty { counts = Array(repeating: 0, count: steps * panels.count) }
         return Trace(level: level, panels: panels, walls: walls, prior: prior, timeStep: timeStep,
-                     source: meta["source"]?.0 ?? "", stepCount: geometryOnly ? 0 : steps,
-                     agent: geometryOnly ? [] : agent, counts: counts, paths: paths)
+                     source: meta["source"]?.0 ?? "", stepCount: steps, agent: agent, counts: counts, paths: paths)
     }
 
     /// `[paths]`: one row per path, steps in nondecreasing order.

@@ -28,7 +28,7 @@ public enum TraceCSVWriter {
         return out
     }
 
-    /// `[trace]`, `[panels]`, `[walls]` and `[prior]`: what a panel needs to know of a trace.
+    /// `[trace]`, `[panels]`, `[walls]` and `[prior]`: the geometry part of a trace.
     public static func geometry(_ trace: Trace) -> String {
         var out = "# dmimo-chain trace (docs/TRACES.md)\n[trace]\nkey,value\nformat,dmimo-trace\nversion,1\n"
         out += "level,\(trace.level.rawValue)\nsteps,\(trace.stepCount)\n"

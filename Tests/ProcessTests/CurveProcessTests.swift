@@ -50,11 +50,9 @@ final class ForgingAttacker: Sendable {
             var step = 0
             while !stopFlag.load(ordering: .relaxed) {
                 for link in links {
-                    let header = Header(type: link.panel == 0 ? .stepStart : .gamma, runID: runID, run: 0,
+                    let header = Header(type: .gamma, runID: runID, run: 0,
                                         step: UInt32(step), sender: link.panel == 0 ? controllerSender : Int32(link.panel - 1))
-                    let body: Body = link.panel == 0
-                        ? .stepStart(StepStart(route: route, prior: far))
-                        : .gamma(Gamma(route: route, hop: UInt32(link.panel), particles: far))
+                    let body: Body = .gamma(Gamma(route: route, hop: UInt32(link.panel), particles: far))
                     attempts.add(1, ordering: .relaxed)
                     if (try? link.socket.send(WireCodec.encode(Envelope(header: header, body: body)), dontWait: true)) == true {
                         sent.add(1, ordering: .relaxed)

@@ -118,12 +118,6 @@ func rejection(_ text: String) -> TraceFileError? {
         #expect(e?.line == 21)
         #expect(e?.reason == "[paths]: 6 fields where the header has 7")
     }
-
-    @Test func geometryOnlyReadsNoPaths() throws {
-        let trace = try TraceCSVReader.parse(text: sampleTrace(), file: "t.csv")
-        let geometry = try TraceCSVReader.parseGeometry(text: TraceCSVWriter.geometry(trace), file: "g")
-        #expect(geometry.panels == trace.panels && geometry.walls == trace.walls && geometry.stepCount == 0)
-    }
 }
 
 @Suite struct TraceExportTests {
