@@ -1,4 +1,5 @@
 // ExperimentConfig+Trace: resolves a configuration's measurement source — the synthetic world, or the trace of trace.file.
+import ChainLog
 import Config
 import Foundation
 import Localization
@@ -37,8 +38,7 @@ extension ExperimentConfig {
             throw RuntimeError("trace \(error)")
         }
         if config.run.steps > trace.stepCount {
-            printError("chain-controller: the trace has \(trace.stepCount) steps: run.steps = \(trace.stepCount) "
-                       + "(was \(config.run.steps))")
+            ChainLog.controller.notice("the trace has \(trace.stepCount) steps: run.steps = \(trace.stepCount) (was \(config.run.steps))")
             config.run.steps = trace.stepCount
         }
         return (.trace(resolved), config)

@@ -29,7 +29,6 @@ public enum TraceCSVReader {
         try parse(Array(text.utf8), file: file)
     }
 }
-}
 
 /// The columns a section accepts: name → required; and the quantity each unit-carrying column measures,
 /// so that `aoa_deg` or `distance` are told apart from unknown columns.
