@@ -81,7 +81,7 @@ public final class DownlinkClient {
                 downlinkProtocol: downlinkProtocol == .p2 ? .p2 : .p1, re: samples.map(\.real), im: samples.map(\.imaginary),
                 illuminationX: network.illuminationX, illuminationY: network.illuminationY, powerDbm: settings.powerDbm,
                 centreX: c.x, centreY: c.y, frame: downlinkFrameName, processing: mode)
-            let envelope = Envelope(header: Header(type: .downlinkSnapshot, runID: runID, run: UInt32(run), step: UInt32(step),
+            let envelope = Envelope(header: Header(runID: runID, run: UInt32(run), step: UInt32(step),
                                                    sender: controllerSender), body: .downlinkSnapshot(snapshot))
             do { guard try socket.send(WireCodec.encode(envelope)) else { skipped += 1; continue } } catch {
                 throw RuntimeError("downlink node: send failed: \(error)")
@@ -218,9 +218,9 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
                 continue
             }
             // `chain-controller check`: Ping → Pong with this node's software version (sender −2, run id 0)
-            if envelope.header.type == .ping, case .ping(let ping) = envelope.body {
-                let pong = Envelope(header: Header(type: .pong, runID: 0, sender: downlinkSender),
-                                    body: .ping(Ping(sentNs: ping.sentNs, seq: ping.seq,
+            if case .ping(let ping) = envelope.body {
+                let pong = Envelope(header: Header(runID: 0, sender: downlinkSender),
+                                    body: .pong(Ping(sentNs: ping.sentNs, seq: ping.seq,
                                                      payload: Array("dmimo-chain \(dmimoVersion) downlink".utf8))))
                 _ = try? socket.send(frames: [frames[0], WireCodec.encode(pong)])
                 continue
@@ -242,7 +242,7 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
                     }
                 }
                 answer.computeNs = monotonicNanos() - start
-                let reply = Envelope(header: Header(type: .downlinkEstimate, runID: envelope.header.runID, run: envelope.header.run,
+                let reply = Envelope(header: Header(runID: envelope.header.runID, run: envelope.header.run,
                                                     step: envelope.header.step, sender: downlinkSender),
                                      body: .downlinkEstimate(answer))
                 _ = try? socket.send(frames: [frames[0], WireCodec.encode(reply)])
