@@ -1,6 +1,7 @@
 // DownlinkLink: the downlink node beside the chain — the controller's client (snapshots out, estimates in) and the
 // node's server loop (`dmimo-downlink serve`).
 import ChainLog
+import ChainProtocol
 import Config
 import Downlink
 import Foundation
@@ -29,7 +30,7 @@ public final class DownlinkClient {
     let context: ZMQContext
     let file: FileHandle
     let runID: UInt64
-    var inFlight: [UInt64: (truth: SIMD2<Double>, centre: Point2, sentNs: UInt64, processing: String)] = [:]
+    var inFlight: [SnapshotKey: (truth: SIMD2<Double>, centre: Point2, sentNs: UInt64, processing: String)] = [:]
     /// The estimators asked for per step (`downlink.processing`).
     let processing: [String]
     public private(set) var sent = 0, received = 0, skipped = 0
@@ -60,9 +61,13 @@ public final class DownlinkClient {
 
     /// The in-flight key of (run, step, estimator); the node's answers carry run and step in the header and the
     /// estimator in the body.
-    static func key(_ run: Int, _ step: Int, _ processing: String) -> UInt64 {
-        let index = DownlinkSection.processingNames.firstIndex(of: processing) ?? 0
-        return UInt64(run) << 32 | UInt64(step) << 2 | UInt64(index)
+    struct SnapshotKey: Hashable {
+        var step: StepID
+        var processing: String
+    }
+
+    static func key(_ run: Int, _ step: Int, _ processing: String) -> SnapshotKey {
+        SnapshotKey(step: StepID(run: UInt32(run), step: UInt32(step)), processing: processing)
     }
 
     /// Sends the snapshot of (run, step) once per estimator of `downlink.processing`: the UE at `truth`, illumination
