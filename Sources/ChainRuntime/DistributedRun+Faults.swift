@@ -43,7 +43,7 @@ extension DistributedRun {
         let child = session.child(ofPanel: k)
         func control(_ action: ControlAction) throws(RuntimeError) {
             try session.sendControl(toPanel: k, Envelope(
-                header: Header(type: .control, runID: session.options.runID, sender: controllerSender),
+                header: Header(runID: session.options.runID, sender: controllerSender),
                 body: .control(Control(action: action, panel: Int32(k), durationMs: UInt32(spec.durationMs),
                                        delayUs: UInt32(spec.delayUs)))))
         }

@@ -209,7 +209,7 @@ final class DistributedRun {
 
     func sendStart(run: Int, step: Int, attempt: Int, route: [Int32], hop: Int, skipped: [Int32],
                    prior: ParticleArrays) throws(RuntimeError) -> UInt64 {
-        let header = Header(type: .gamma, runID: session.options.runID, run: UInt32(run), step: UInt32(step),
+        let header = Header(runID: session.options.runID, run: UInt32(run), step: UInt32(step),
                             attempt: UInt32(attempt), sender: controllerSender)
         let gamma = Gamma(route: route, hop: UInt32(hop), particles: prior, skipped: skipped,
                           checksum: particleChecksum(prior), reset: step == 0)
