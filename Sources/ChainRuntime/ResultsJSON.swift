@@ -7,10 +7,9 @@ import Foundation
 /// MATLAB's jsondecode) reads natively as a missing value, while a string such as "nan" turns a number field into a
 /// text field. A `null` therefore always stands for a number; optional sections are left out instead.
 public enum ResultsJSON {
-    /// Placeholder a non-finite number is encoded as before it becomes `null` (cannot occur in real text: it holds
-    /// control characters, which JSON escapes inside strings).
-    static let placeholder = "\u{1}\u{2}nonfinite\u{2}\u{1}"
-    static var quotedPlaceholder: String { "\"\\u0001\\u0002nonfinite\\u0002\\u0001\"" }
+    /// Placeholder a non-finite number is encoded as before it becomes `null` (no field of the tools holds it).
+    static let placeholder = "__dmimo_non_finite_number__"
+    static var quotedPlaceholder: String { "\"" + placeholder + "\"" }
 
     /// Encodes `value` with the convention above.
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
@@ -37,7 +36,7 @@ public enum ResultsJSON {
         let rewritten = try JSONSerialization.data(withJSONObject: replaceNull(tree), options: [.fragmentsAllowed])
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "\u{1}+inf", negativeInfinity: "\u{1}-inf", nan: placeholder)
+            positiveInfinity: placeholder + "+", negativeInfinity: placeholder + "-", nan: placeholder)
         return try decoder.decode(type, from: rewritten)
     }
 

@@ -1,4 +1,4 @@
-// chain-controller: parse options and hand over to the runtime (run, sweep, plot, probe, fault, check, keys, scenario, config).
+// chain-controller: parse options and hand over to the runtime (run, sweep, plot, probe, fault, check, compare, keys, scenario, config).
 import ArgumentParser
 import ChainRuntime
 
@@ -8,6 +8,6 @@ struct ChainControllerCommand: ParsableCommand {
         commandName: "chain-controller",
         abstract: "Drives a daisy chain of panel-node processes: injects measurements, collects estimates, times everything.",
         version: dmimoVersion,
-        subcommands: [RunCommand.self, SweepCommand.self, PlotCommand.self, ProbeCommand.self, FaultCommand.self, CheckCommand.self, KeysCommand.self, ScenarioCommand.self,
+        subcommands: [RunCommand.self, SweepCommand.self, PlotCommand.self, ProbeCommand.self, FaultCommand.self, CheckCommand.self, CompareCommand.self, KeysCommand.self, ScenarioCommand.self,
                       ConfigCommand.self])
 }
