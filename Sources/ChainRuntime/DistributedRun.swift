@@ -228,6 +228,7 @@ final class DistributedRun {
             try control(ControlAction(spec.action))
         }
         faults.append(record)
+        ChainMetrics.shared.faultInjected()
         record.note = ""
     }
 
@@ -257,6 +258,7 @@ final class DistributedRun {
                !result.skipped.contains(k) {
                 faults[i].recoveredNs = ns
                 faults[i].recoveredAt = globalStep
+                ChainMetrics.shared.faultRecovered()
             }
         }
     }
@@ -325,6 +327,7 @@ final class DistributedRun {
                     }
                 }
                 reissues += attempts.reissues
+                ChainMetrics.shared.reissued(attempts.reissues)
                 let reason = attempts.reason
                 let firstSendNs = attempts.firstSendNs
                 let truth = experiment.world.agentPosition(step: step)

@@ -42,9 +42,18 @@ public struct LatencyHistogram: Sendable {
         count == 0 ? .nan : Double(histogram.valueAtPercentile(quantile * 100))
     }
 
-    /// Samples whose value is at most `ns` (to the histogram's resolution), for cumulative buckets.
-    public func countAtOrBelow(ns: UInt64) -> UInt64 {
-        count == 0 ? 0 : histogram.count(within: 0...ns)
+    /// Cumulative counts of the samples at most each bound (ns, ascending; to the histogram's resolution), for
+    /// Prometheus buckets: one pass over the histogram's counts.
+    public func cumulativeCounts(upperBoundsNs bounds: [UInt64]) -> [UInt64] {
+        guard count > 0 else { return bounds.map { _ in 0 } }
+        var total: UInt64 = 0, lower: UInt64 = 0
+        return bounds.map { bound in
+            if bound >= lower, lower <= Swift.max(1, maxNs) {  // above the largest sample: nothing more to add
+                total += histogram.count(within: lower...bound)
+                lower = histogram.nextNonEquivalentForValue(bound)
+            }
+            return total
+        }
     }
 
     public var summary: LatencySummary { LatencySummary(self) }

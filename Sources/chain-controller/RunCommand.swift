@@ -80,8 +80,18 @@ struct RunCommand: ParsableCommand {
         discussion: "Nodes drop messages of other run ids; a fixed id lets logs of several hosts be matched."))
     var runID: UInt64?
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics over HTTP at ADDR:PORT, e.g. 0.0.0.0:9464 (default: off).",
+        discussion: "GET /metrics: steps by outcome, re-issued steps, end-to-end latency and per-panel compute and link histograms (seconds), panels in the route, the panels' heartbeat counters, faults injected and recovered, downlink answers. Plain HTTP: bind it to a management network. Scrape configs and a Grafana dashboard: deploy/monitoring/."))
+    var metricsListen: String?
+
+    @Option(help: "With --metrics-listen: keep serving this many seconds after the run set ends, so a last scrape sees the final counts (0...3600; default 0).")
+    var metricsHoldS: Double = 0
+
     func validate() throws {
         if runID == 0 { throw ValidationError("--run-id must be in 1...18446744073709551615, got 0") }
+        if !(0...3600).contains(metricsHoldS) { throw ValidationError("--metrics-hold-s must be 0...3600 seconds; got \(metricsHoldS)") }
+        if let metricsListen { do { _ = try MetricsServer.parse(metricsListen) } catch { throw ValidationError("\(error)") } }
     }
 
     func run() throws {
@@ -100,6 +110,10 @@ struct RunCommand: ParsableCommand {
             try files.writeFile("config.yaml", experiment.configYAML)
             var context = RunContext(mode: inProcess ? "in-process" : "distributed", commandLine: CommandLine.arguments)
             let progress = ProgressLine(label: "run")
+            ChainMetrics.shared.begin(panels: experiment.panelCount, particles: experiment.filter.particleCount, mode: context.mode)
+            let metricsServer = try metricsListen.map { address throws(RuntimeError) in try MetricsServer(listen: address) }
+            defer { metricsServer?.stop() }
+            if let metricsServer { printError("chain-controller: metrics at http://\(metricsServer.address):\(metricsServer.port)/metrics") }
             let outcome: RunSetOutcome
             if inProcess {
                 // the downlink node beside the in-process chain: the same node process and client as a distributed run
@@ -115,6 +129,7 @@ struct RunCommand: ParsableCommand {
                                                  runID: runID ?? UInt64.random(in: 1...UInt64.max), security: security,
                                                  children: children)
                 outcome = runInProcess(experiment, files: files, signals: signals, progress: progress) { record in
+                    ChainMetrics.shared.stepEnded(record)
                     forward(record, to: downlink, experiment: experiment)
                 }
                 downlink?.finish()
@@ -154,6 +169,7 @@ struct RunCommand: ParsableCommand {
                                              progress: progress) { record in
                     if record.run == 0 && record.step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }
                     if record.run == 0 && record.step == 500 { context.panelRSSAtStep500 = session.panelCounters.map(\.rssBytes) }
+                    ChainMetrics.shared.stepEnded(record)
                     forward(record, to: downlink, experiment: experiment)
                 }
                 downlink?.finish()
@@ -171,6 +187,12 @@ struct RunCommand: ParsableCommand {
                 ]
             }
             progress.finish()
+            if let d = context.downlink { ChainMetrics.shared.downlink(sent: d.snapshotsSent, answers: d.estimatesReceived) }
+            if metricsServer != nil && metricsHoldS > 0 {
+                // keep serving the final counts; SIGINT/SIGTERM end the wait early
+                var fd = pollfd(fd: signals.fileDescriptor, events: Int16(POLLIN), revents: 0)
+                _ = poll(&fd, 1, Int32(metricsHoldS * 1000))
+            }
             context.controllerPeakRSS = peakRSSBytes()
             context.endTime = utcTimestamp()
             files.close()
@@ -195,6 +217,7 @@ func forward(_ record: StepRecord, to downlink: DownlinkClient?, experiment: Exp
     do {
         try downlink.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
                           truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
+        ChainMetrics.shared.downlink(sent: downlink.sent, answers: downlink.received)
     } catch { printError("chain-controller: \(error)") }
 }
 

@@ -68,3 +68,26 @@ struct RunComparisonTests {
         #expect(!near.significant)
     }
 }
+
+struct PrometheusTextTests {
+    @Test func bucketsAreCumulativeCountsOfTheHistogramAndEndWithTheTotal() {
+        var h = LatencyHistogram()
+        for us in [5, 30, 30, 200, 900, 40_000] as [UInt64] { h.record(us * 1000) }  // µs → ns
+        let counts = h.cumulativeCounts(upperBoundsNs: prometheusLatencyBuckets.map { UInt64(($0 * 1e9).rounded()) })
+        // 10 µs: 1, 25: 1, 50: 3, 100: 3, 250: 4, 500: 4, 1 ms: 5, … 50 ms: 6
+        #expect(Array(counts.prefix(12)) == [1, 1, 3, 3, 4, 4, 5, 5, 5, 5, 5, 6])
+        #expect(counts.last == 6)
+        var s = MetricsSnapshot()
+        s.latency = h
+        s.steps["delivered"] = 6
+        let text = prometheusText(s, controllerRSS: 1 << 20, version: "v", commit: "c")
+        #expect(text.contains("dmimo_steps_total{outcome=\"delivered\"} 6\n"))
+        #expect(text.contains("dmimo_step_latency_seconds_bucket{le=\"+Inf\"} 6\n"))
+        #expect(text.contains("dmimo_step_latency_seconds_count 6\n"))
+        #expect(text.contains("dmimo_controller_rss_bytes 1048576\n"))
+        // every sample line: name{labels} value
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.split(separator: " ").count == 2, "\(line)")
+        }
+    }
+}
