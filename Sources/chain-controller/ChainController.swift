@@ -10,4 +10,10 @@ struct ChainControllerCommand: ParsableCommand {
         version: dmimoVersion,
         subcommands: [RunCommand.self, SweepCommand.self, PlotCommand.self, ProbeCommand.self, FaultCommand.self, CheckCommand.self, CompareCommand.self, KeysCommand.self, ScenarioCommand.self,
                       ConfigCommand.self])
+
+    /// Checks the CPU first (a clear error instead of SIGILL), then ArgumentParser's main.
+    static func main() {
+        requireBuildCPUFeatures(program: "chain-controller")
+        main(Array(CommandLine.arguments.dropFirst()))
+    }
 }

@@ -1,5 +1,6 @@
 // DMIMODownlink: the root command of dmimo-downlink (UE-side downlink localization: PEB, estimates, studies, bench).
 import ArgumentParser
+import ChainRuntime
 import Foundation
 
 @main
@@ -16,6 +17,7 @@ struct DMIMODownlink: AsyncParsableCommand {
 
     /// Like ArgumentParser's `main`, but a failure prints one line ("dmimo-downlink: error: …") and exits nonzero.
     static func main() async {
+        requireBuildCPUFeatures(program: "dmimo-downlink")
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -91,3 +91,35 @@ struct PrometheusTextTests {
         }
     }
 }
+
+struct CPUFeatureTests {
+    @Test func missingFlagsAreNamedAndACompleteCPUPasses() {
+        let haswell = "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma bmi1 bmi2 f16c movbe popcnt\n"
+        let sandy = "processor\t: 0\nflags\t\t: fpu sse2 avx popcnt\n"
+        let required = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "popcnt"]
+        #expect(missingCPUFlags(cpuinfo: haswell, required: required) == [])
+        #expect(missingCPUFlags(cpuinfo: sandy, required: required) == ["avx2", "fma", "bmi1", "bmi2", "f16c", "movbe"])
+        #expect(missingCPUFlags(cpuinfo: "no flags here", required: required) == nil)
+    }
+
+    /// The release binaries stop with one line and status 3 on a CPU without AVX2 (described by DMIMO_CPUINFO).
+    @Test(arguments: ["chain-controller", "panel-node", "dmimo-downlink"])
+    func aReleaseBinaryRefusesACPUWithoutAVX2(program: String) throws {
+        guard !requiredCPUFlags.isEmpty else { return }  // baseline / debug build: nothing to refuse
+        let cpuinfo = NSTemporaryDirectory() + "dmimo-cpuinfo-\(getpid())-\(program)"
+        try "processor\t: 0\nflags\t\t: fpu sse2 popcnt\n".write(toFile: cpuinfo, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: cpuinfo) }
+        let process = Process()
+        process.executableURL = builtProductsDirectory().appendingPathComponent(program)
+        process.arguments = ["--help"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["DMIMO_CPUINFO": cpuinfo]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 3)
+        #expect(text.contains("lacks avx, avx2, fma") && text.contains("DMIMO_BASELINE_X86=1"), "\(text)")
+    }
+}
