@@ -33,12 +33,16 @@ let package = Package(
         .executable(name: "panel-node", targets: ["panel-node"]),
         .executable(name: "chain-controller", targets: ["chain-controller"]),
         .executable(name: "dmimo-downlink", targets: ["dmimo-downlink"]),
+        // the compute core as libraries, for the Benchmarks package (Benchmarks/Package.swift)
+        .library(name: "Localization", targets: ["Localization"]),
+        .library(name: "Scenario", targets: ["Scenario"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: C libraries (only ZeroMQ and Wire may import these)
@@ -57,46 +61,61 @@ let package = Package(
         .target(name: "Downlink", dependencies: ["Scenario", .product(name: "Numerics", package: "swift-numerics")],
                 swiftSettings: downlinkSettings),
 
+        // MARK: dmimo-downlink's work as library code: study and bench rows, CSV tables, JSON and text reports
+        .target(name: "DownlinkReports", dependencies: ["Downlink", "Scenario"]),
+
         // MARK: the chain's protocol rules as pure state machines (events in, directives out; no I/O)
         .target(name: "ChainProtocol"),
+
+        // MARK: logging: one swift-log handler (logfmt or JSON lines on stderr) and the --log-level/--log-format options
+        .target(name: "ChainLog", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // MARK: configuration (YAML) and runtime
         .target(name: "Config", dependencies: ["Scenario", "Localization", .product(name: "Yams", package: "Yams")]),
         .target(name: "ChainRuntime", dependencies: [
-            "ChainProtocol", "ZeroMQ", "Wire", "Scenario", "Localization", "Config", "Downlink",
-            .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "ChainProtocol", "ZeroMQ", "Wire", "Scenario", "Localization", "Config", "Downlink", "ChainLog",
+            .product(name: "Histogram", package: "hdrhistogram-swift"), .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: avx2Define),
 
         // MARK: executables: parse arguments, wire, run
         .executableTarget(name: "panel-node", dependencies: [
-            "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ChainRuntime", "ChainLog", .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "chain-controller", dependencies: [
-            "ChainRuntime", "Config", "Scenario",
+            "ChainRuntime", "Config", "Scenario", "ChainLog", .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dmimo-downlink", dependencies: [
-            "Downlink", "Scenario", "ChainRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Downlink", "DownlinkReports", "Scenario", "ChainRuntime", "ChainLog", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // Loca-LoS vs Loca-MPC sweep and per-panel timing (a benchmark; run it from a release build)
-        .executableTarget(name: "mpc-sweep", dependencies: ["Localization", "Scenario"]),
-
-        // Localization developer tools: Monte Carlo runs against the numpy reference
-        .executableTarget(name: "loca-run", dependencies: ["Localization", "Scenario"], swiftSettings: strict),
-        // one panel update's p50/p99 and heap allocations (malloc interposer linked into this executable only)
-        .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
-        .executableTarget(name: "panel-bench", dependencies: ["Localization", "Scenario", "CMallocCounter"],
-                          swiftSettings: strict),
+        // Localization developer tools: the studies as library code, the two commands as thin shells over it
+        .target(name: "FilterStudies", dependencies: ["Localization", "Scenario"]),
+        // filter methods compared (the reference's table) and per-panel timing (run it from a release build)
+        .executableTarget(name: "mpc-sweep", dependencies: [
+            "FilterStudies", "Localization", "Scenario", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Monte Carlo runs against the numpy reference (scripts/compare-ref.py)
+        .executableTarget(name: "loca-run", dependencies: [
+            "FilterStudies", "Localization", "Scenario", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        // (panel-bench and its malloc counter are the Benchmarks package: Benchmarks/Package.swift)
 
         // MARK: tests (unit tests per module; ProcessTests start real processes; fixtures in Tests/Fixtures)
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "ChainProtocolTests", dependencies: ["ChainProtocol"]),
+        .testTarget(name: "ChainLogTests", dependencies: ["ChainLog", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TestFixtures"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestFixtures"]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario", "TestFixtures"]),
+        .testTarget(name: "FilterStudiesTests", dependencies: ["FilterStudies", "Localization", "Scenario"]),
         .testTarget(name: "DownlinkTests", dependencies: ["Downlink", "Scenario", "TestFixtures"]),
+        .testTarget(name: "DownlinkReportsTests", dependencies: ["DownlinkReports", "Downlink"]),
         .testTarget(name: "ProcessTests", dependencies: ["ChainRuntime", "Config", "Downlink", "Wire", "ZeroMQ"]),
         .testTarget(name: "EndpointCheckTests", dependencies: ["ChainRuntime", "Wire", "ZeroMQ"]),
     ]

@@ -6,7 +6,11 @@
 # (one line says so; the C and numpy columns show as skipped). Prints one table
 # (µs; p50 and p99 of 2000 updates after 200 warm-up, the round with the best median of 3 for Swift and C,
 # alternating between them; numpy p50/p99 of 300 updates, 100 at N_p = 16384; Swift heap allocations per update
-# counted by the malloc interposer linked into panel-bench).
+# counted by the malloc interposer linked into panel-bench). Fails (status 1) if a timed Loca-LoS panel update
+# allocates on the heap, through the kernel or through AnyPanelFilter (the panels' path): the check of
+# scripts/tests/panel-allocations.sh, which scripts/test.sh runs too.
+# panel-bench is the Benchmarks package (Benchmarks/Package.swift, on this package by path), built here into its own
+# scratch path Benchmarks/.build; the main package does not build it.
 # SIZES="4096" limits the sizes. Run it on a quiet machine: other load inflates every column.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +18,9 @@ source scripts/lib/reference.sh
 shared=$(dm_reference_dir) || shared=""
 sizes=${SIZES:-"1024 4096 16384"}
 out=$(mktemp -d)
-flock /tmp/dmimo-build.lock swift build -c release --product panel-bench >/dev/null
+flock /tmp/dmimo-build.lock swift build -c release --package-path Benchmarks --scratch-path Benchmarks/.build \
+    --product panel-bench >/dev/null
+bench=Benchmarks/.build/release/panel-bench
 input=Tests/Fixtures/panel_input_M6.bin
 : > "$out/swift.txt"; : > "$out/c.txt"; : > "$out/numpy.txt"
 if [ -n "$shared" ]; then
@@ -29,10 +35,11 @@ fi
 for round in 1 2 3; do
     echo "round $round: Swift${shared:+ and C, alternately}..." >&2
     for n in $sizes; do for m in 3 6; do
-        .build/release/panel-bench "$input" --sizes "$n" --measurements "$m" --repeats 1 | grep '^swift' >> "$out/swift.txt"
+        "$bench" "$input" --sizes "$n" --measurements "$m" --repeats 1 | grep '^swift' >> "$out/swift.txt"
         [ -z "$shared" ] || "$out/panel_c" bench "$input" "$n" "$m" 2000 >> "$out/c.txt"
     done; done
 done
+PANEL_BENCH="$bench" SIZES="$sizes" bash scripts/tests/panel-allocations.sh >&2
 if [ -n "$shared" ]; then
   echo "running the numpy reference..." >&2
   DMIMO_SHARED="$shared" scripts/python scripts/bench-numpy.py "$input" --sizes "$sizes" > "$out/numpy.txt"

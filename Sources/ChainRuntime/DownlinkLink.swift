@@ -1,8 +1,11 @@
 // DownlinkLink: the downlink node beside the chain — the controller's client (snapshots out, estimates in) and the
 // node's server loop (`dmimo-downlink serve`).
+import ChainLog
+import ChainProtocol
 import Config
 import Downlink
 import Foundation
+import Logging
 import Numerics
 import Scenario
 import Wire
@@ -27,7 +30,7 @@ public final class DownlinkClient {
     let context: ZMQContext
     let file: FileHandle
     let runID: UInt64
-    var inFlight: [UInt64: (truth: SIMD2<Double>, centre: Point2, sentNs: UInt64, processing: String)] = [:]
+    var inFlight: [SnapshotKey: (truth: SIMD2<Double>, centre: Point2, sentNs: UInt64, processing: String)] = [:]
     /// The estimators asked for per step (`downlink.processing`).
     let processing: [String]
     public private(set) var sent = 0, received = 0, skipped = 0
@@ -46,9 +49,7 @@ public final class DownlinkClient {
         processing = settings.processingList
         do {
             context = try ZMQContext()
-            socket = try ZMQSocket(context, .dealer)
-            try socket.setRoutingID("controller")
-            try security?.makeClient(socket, server: downlinkKeyName)
+            socket = try ChainSockets(context: context, security: security).make(.downlinkLink)
             try socket.connect(endpoint)
         } catch { throw RuntimeError("downlink node \(endpoint): \(error)") }
         let url = directory.appendingPathComponent("downlink.csv")
@@ -60,9 +61,13 @@ public final class DownlinkClient {
 
     /// The in-flight key of (run, step, estimator); the node's answers carry run and step in the header and the
     /// estimator in the body.
-    static func key(_ run: Int, _ step: Int, _ processing: String) -> UInt64 {
-        let index = DownlinkSection.processingNames.firstIndex(of: processing) ?? 0
-        return UInt64(run) << 32 | UInt64(step) << 2 | UInt64(index)
+    struct SnapshotKey: Hashable {
+        var step: StepID
+        var processing: String
+    }
+
+    static func key(_ run: Int, _ step: Int, _ processing: String) -> SnapshotKey {
+        SnapshotKey(step: StepID(run: UInt32(run), step: UInt32(step)), processing: processing)
     }
 
     /// Sends the snapshot of (run, step) once per estimator of `downlink.processing`: the UE at `truth`, illumination
@@ -81,7 +86,7 @@ public final class DownlinkClient {
                 downlinkProtocol: downlinkProtocol == .p2 ? .p2 : .p1, re: samples.map(\.real), im: samples.map(\.imaginary),
                 illuminationX: network.illuminationX, illuminationY: network.illuminationY, powerDbm: settings.powerDbm,
                 centreX: c.x, centreY: c.y, frame: downlinkFrameName, processing: mode)
-            let envelope = Envelope(header: Header(type: .downlinkSnapshot, runID: runID, run: UInt32(run), step: UInt32(step),
+            let envelope = Envelope(header: Header(runID: runID, run: UInt32(run), step: UInt32(step),
                                                    sender: controllerSender), body: .downlinkSnapshot(snapshot))
             do { guard try socket.send(WireCodec.encode(envelope)) else { skipped += 1; continue } } catch {
                 throw RuntimeError("downlink node: send failed: \(error)")
@@ -182,33 +187,31 @@ public func answerDownlinkSnapshot(_ s: DownlinkSnapshot, cache: inout [String: 
 /// The downlink node: answers each snapshot with the estimate of the estimator it asks for (`answerDownlinkSnapshot`).
 /// - Parameter security: the node's CURVE keys (nil: plain text): only the ring's nodes can send snapshots.
 public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: Int32? = nil, security: NodeSecurity? = nil,
-                          log: (String) -> Void) throws(RuntimeError) {
+                          log: Logger = ChainLog.downlink) throws(RuntimeError) {
     let context: ZMQContext, socket: ZMQSocket
     do { context = try ZMQContext() } catch { throw RuntimeError("dmimo-downlink: cannot create a ZeroMQ context: \(error)") }
     let authenticator = try security?.startAuthenticator(context)
     defer { authenticator?.stop() }
     do {
-        socket = try ZMQSocket(context, .router)
-        try security?.makeServer(socket)
-        try socket.setMaxMessageSize(Int64(maxMessageBytes))
+        socket = try ChainSockets(context: context, security: security).make(.downlinkServer)
         try socket.bind(endpoint)
     } catch { throw RuntimeError("dmimo-downlink: cannot bind \(endpoint): \(error)") }
     defer { socket.close() }
     var counters = NodeCounters()
     var estimators: [String: DownlinkEstimators] = [:]
     var refusals = 0
-    log("serving on \(endpoint) (frame \(downlinkFrameName))")
+    log.info("serving on \(endpoint) (frame \(downlinkFrameName))")
     while true {
         let ready: (sockets: [Bool], fileDescriptors: [Bool])
         do { ready = try zmqPoll([socket], fileDescriptors: [signals.fileDescriptor], timeoutMs: 1000) } catch {
             throw RuntimeError("dmimo-downlink: poll: \(error)")
         }
         if let parentPID, parentHasExited(expectedParent: parentPID) {
-            log("the controller (pid \(parentPID)) has exited; stopping")
+            log.notice("the controller (pid \(parentPID)) has exited; stopping")
             return
         }
         if ready.fileDescriptors[0], !signals.pending().isEmpty {
-            log("stopping: \(counters.received) snapshots answered, \(counters.dropped) dropped")
+            log.info("stopping: \(counters.received) snapshots answered, \(counters.dropped) dropped")
             return
         }
         guard ready.sockets[0] else { continue }
@@ -220,9 +223,9 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
                 continue
             }
             // `chain-controller check`: Ping → Pong with this node's software version (sender −2, run id 0)
-            if envelope.header.type == .ping, case .ping(let ping) = envelope.body {
-                let pong = Envelope(header: Header(type: .pong, runID: 0, sender: downlinkSender),
-                                    body: .ping(Ping(sentNs: ping.sentNs, seq: ping.seq,
+            if case .ping(let ping) = envelope.body {
+                let pong = Envelope(header: Header(runID: 0, sender: downlinkSender),
+                                    body: .pong(Ping(sentNs: ping.sentNs, seq: ping.seq,
                                                      payload: Array("dmimo-chain \(dmimoVersion) downlink".utf8))))
                 _ = try? socket.send(frames: [frames[0], WireCodec.encode(pong)])
                 continue
@@ -237,16 +240,22 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
                 counters.received += 1
                 if !answer.error.isEmpty {
                     refusals += 1
-                    if refusals <= 5 { log("snapshot of step \(envelope.header.step) refused: \(answer.error)") }
+                    if refusals <= 5 {
+                        log.warning("snapshot refused: \(answer.error)",
+                                    metadata: .step(run: Int(envelope.header.run), step: Int(envelope.header.step),
+                                          runID: envelope.header.runID))
+                    }
                 }
                 answer.computeNs = monotonicNanos() - start
-                let reply = Envelope(header: Header(type: .downlinkEstimate, runID: envelope.header.runID, run: envelope.header.run,
+                let reply = Envelope(header: Header(runID: envelope.header.runID, run: envelope.header.run,
                                                     step: envelope.header.step, sender: downlinkSender),
                                      body: .downlinkEstimate(answer))
                 _ = try? socket.send(frames: [frames[0], WireCodec.encode(reply)])
             } catch {
                 counters.droppedMalformed += 1
-                log("snapshot of step \(envelope.header.step) rejected: \(error)")
+                log.warning("snapshot rejected: \(error)",
+                            metadata: .step(run: Int(envelope.header.run), step: Int(envelope.header.step),
+                                          runID: envelope.header.runID))
             }
         }
     }

@@ -119,11 +119,11 @@ public struct SweepPlan: Sendable {
         return ("dmimo-downlink", arguments)
     }
 
-    /// Relative cost of a unit for the ETA: J × N_p × steps (Loca-MPC ×5, measured about 4.6× at J = 24); 1 for studies.
+    /// Relative cost of a unit for the ETA: J × N_p × steps × the method's `relativeCost` (Loca-MPC 5); 1 for studies.
     public func weight(_ unit: SweepUnit) -> Double {
         guard file.kind == .chain else { return 1 }
         let c = points[unit.point].config
-        return Double(c.scenario.panels) * Double(c.filter.particles) * Double(c.run.steps) * (c.filter.method == .locaMPC ? 5 : 1)
+        return Double(c.scenario.panels) * Double(c.filter.particles) * Double(c.run.steps) * c.filter.method.relativeCost
     }
 
     /// The configuration file of a chain unit: the point with one run of seed run.seed + r.

@@ -1,4 +1,5 @@
 // SweepRunner: runs a plan's units as child processes (in-process units in parallel, distributed ones alone), resumably, with an ETA line.
+import ChainLog
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -78,8 +79,8 @@ public func runSweep(_ plan: SweepPlan, settings: SweepSettings, signals: Signal
                 if plan.file.kind == .chain { try Data(plan.unitConfigYAML(unit).utf8).write(to: URL(fileURLWithPath: dir + "/input.yaml")) }
             } catch { throw RuntimeError("cannot prepare \(dir): \(error.localizedDescription)") }
             let (name, arguments) = plan.command(unit, directory: dir)
-            let child = try children.spawn(name: unit.id, executable: settings.binDirectory + "/" + name, arguments: arguments,
-                                           logPath: dir + "/log.txt")
+            let child = try children.spawn(name: unit.id, executable: settings.binDirectory + "/" + name,
+                                           arguments: arguments + ChainLog.settings.arguments, logPath: dir + "/log.txt")
             running[child.pid] = (unit, monotonicNanos())
         }
         for (child, exit) in children.reap() {

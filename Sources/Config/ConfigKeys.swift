@@ -1,5 +1,6 @@
 // ConfigKeys: the table of every configuration key (name, meaning, unit, range), one line each, and the section docs.
 import Foundation
+import Localization
 import Scenario
 
 extension ExperimentConfig {
@@ -59,8 +60,7 @@ extension ExperimentConfig {
               "Largest false-alarm distance d_max: false-alarm distances are uniform on [0, d_max] (30√2 m)."),
         // filter
         .choice("filter.method", \.filter.method,
-                "Filter run by the panels: loca-los (LoS only, docs/MODEL.md §B) or loca-mpc (LoS + known virtual anchors, "
-                + "docs/MODEL.md §C)."),
+                "Filter run by the panels: \(PanelFilterMethod.documentation)."),
         .integer("filter.particles", \.filter.particles, 1...1_048_576, unit: "particles",
                  "Number N_p of particles (paper: 2048, 4096, 8192, 16384)."),
         .real("filter.sigma_a", \.filter.accelerationStd, 0...100, unit: "m/s²",

@@ -450,57 +450,6 @@ private func predictFeatureAmplitudes(_ state: inout MPCPanelState, predictedExi
     }
 }
 
-// MARK: filter
-
-/// A panel's Loca-MPC filter: model, state and scratch space, with the same update/reset interface as
-/// ``PanelFilter``. `update` is ``updateMPCPanel(_:state:measurements:model:key:isFirstOfRoute:workspace:)``.
-public struct MPCPanelFilter: Sendable {
-    public let model: MPCPanelModel
-    /// Panel index used in the random-stream keys (its position in the configured chain, 0-based).
-    public let panel: UInt32
-    public private(set) var state: MPCPanelState
-    private var workspace = MPCPanelWorkspace()
-
-    /// A panel with fresh state keyed by (seed, step, panel, prior).
-    public init(model: MPCPanelModel, panel: UInt32, seed: UInt64, step: Int = 0) {
-        self.model = model
-        self.panel = panel
-        state = MPCPanelState.initial(model: model, seed: seed, step: step, panel: panel)
-        workspace.prepare(particleCount: model.panel.filter.particleCount, featureCount: model.featureCount,
-                          measurementCount: 8)
-    }
-
-    /// Fresh state, as when the panel (re)joins the chain at `step`.
-    public mutating func reset(seed: UInt64, step: Int) {
-        state = MPCPanelState.initial(model: model, seed: seed, step: step, panel: panel)
-    }
-
-    /// Replaces the state. Its shape must match the model's.
-    public mutating func restore(_ state: MPCPanelState) {
-        precondition(state.featureCount == model.featureCount
-                     && state.amplitude.count == model.featureCount * model.panel.filter.particleCount)
-        self.state = state
-    }
-
-    /// Processes γ in place (γ^(j−1) → γ^(j)) with this panel's measurements of step `step`.
-    public mutating func update(_ gamma: inout AgentParticles, measurements: PanelMeasurements, seed: UInt64,
-                                step: Int, isFirstOfRoute: Bool) -> PanelReport {
-        updateMPCPanel(&gamma, state: &state, measurements: measurements, model: model,
-                       key: PanelStepKey(seed: seed, step: step, panel: panel), isFirstOfRoute: isFirstOfRoute,
-                       workspace: &workspace)
-    }
-
-    /// The data-association problem of the last update and its BP messages (diagnostics; allocates). Nil before
-    /// the first update.
-    public var lastAssociation: (problem: AssociationProblem, messages: [Double])? {
-        let k = workspace.lastFeatureCount, m = workspace.lastMeasurementCount
-        guard k > 0 else { return nil }
-        return (AssociationProblem(featureCount: k, measurementCount: m,
-                                   logInputs: Array(workspace.logInputs[0..<(k * (m + 1))])),
-                Array(workspace.logMessages[0..<(k * m)]))
-    }
-}
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

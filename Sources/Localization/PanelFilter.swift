@@ -1,42 +1,48 @@
-// PanelFilter: one panel's model, state and scratch space bundled, with update and reset.
+// PanelFilter: the extension point of filter methods — what one panel's daisy-chain filter must provide.
 import Scenario
 
-/// A panel's Loca-LoS filter: its model (position, constants), its state between steps and its scratch space.
-/// `update` is ``updatePanel(_:state:measurements:model:key:isFirstOfRoute:workspace:)`` for this panel, so the
-/// in-process chain and a panel process run exactly the same computation.
-public struct PanelFilter: Sendable {
-    public let model: PanelModel
-    /// Panel index used in the random-stream keys (its position in the configured chain, 0-based).
-    public let panel: UInt32
-    public private(set) var state: PanelState
-    private var workspace: PanelWorkspace
+/// One panel's daisy-chain filter of one method (Loca-LoS, Loca-MPC, …): model, state between steps and scratch
+/// space. Every method keeps the contract of docs/MODEL.md §B.5: only γ (the agent particles) crosses between
+/// panels; everything else is panel state. `update` must be a pure function of (γ, state, measurements, streams
+/// keyed by (seed, step, panel, purpose)), so that the in-process chain and a panel process give bit-identical
+/// results, and should not allocate after the first update (the panels run it at N_p = 4096 in about 100 µs).
+///
+/// Adding a method: a new file with a type conforming to this protocol (and, optionally, a
+/// `PanelFilterMethod.myMethod` shorthand), plus its line in ``PanelFilters/all``. The configuration's allowed
+/// `filter.method` values, the wire's mode names and `AnyPanelFilter` all derive from that list.
+public protocol PanelFilter: Sendable {
+    /// The method's `filter.method` value (configuration, wire and command lines), e.g. "loca-los". Unique.
+    static var methodName: String { get }
+    /// The method's name in tables and reports, e.g. "Loca-LoS".
+    static var displayName: String { get }
+    /// What the method models, one phrase for the documentation of `filter.method`, e.g. "LoS only, docs/MODEL.md §B".
+    static var summary: String { get }
+    /// Compute time of one update relative to Loca-LoS at the same N_p (dimensionless; the sweeps' ETA).
+    static var relativeCost: Double { get }
 
-    /// A panel with fresh state keyed by (seed, step, panel, prior) (see ``PanelState/initial(model:seed:step:panel:)``).
-    public init(model: PanelModel, panel: UInt32, seed: UInt64, step: Int = 0) {
-        self.model = model
-        self.panel = panel
-        state = PanelState.initial(model: model, seed: seed, step: step, panel: panel)
-        workspace = PanelWorkspace(particleCount: model.filter.particleCount)
-    }
+    /// A panel with fresh state keyed by (seed, step, panel, prior).
+    /// - Parameters:
+    ///   - model: the panel's position, radio and filter constants.
+    ///   - room: the room (known map: walls and their virtual anchors); methods that need no map ignore it.
+    ///   - panel: chain position of the panel (its random-stream key), 0-based.
+    init(model: PanelModel, room: Room, panel: UInt32, seed: UInt64, step: Int)
+
+    /// The panel's position and constants, as configured.
+    var panelModel: PanelModel { get }
+    /// Panel index used in the random-stream keys.
+    var panel: UInt32 { get }
 
     /// Fresh state, as when the panel (re)joins the chain at `step`.
-    public mutating func reset(seed: UInt64, step: Int) {
-        state = PanelState.initial(model: model, seed: seed, step: step, panel: panel)
-    }
-
-    /// Replaces the state (for example one restored from elsewhere). Its particle count must match the model's.
-    public mutating func restore(_ state: PanelState) {
-        precondition(state.amplitude.count == model.filter.particleCount)
-        self.state = state
-    }
+    mutating func reset(seed: UInt64, step: Int)
 
     /// Processes γ in place (γ^(j−1) → γ^(j)) with this panel's measurements of step `step`.
     /// - Parameter isFirstOfRoute: true at the first live panel of the step's route (CV prediction), false at
     ///   later panels (regularization).
-    public mutating func update(_ gamma: inout AgentParticles, measurements: PanelMeasurements, seed: UInt64,
-                                step: Int, isFirstOfRoute: Bool) -> PanelReport {
-        updatePanel(&gamma, state: &state, measurements: measurements, model: model,
-                    key: PanelStepKey(seed: seed, step: step, panel: panel), isFirstOfRoute: isFirstOfRoute,
-                    workspace: &workspace)
-    }
+    mutating func update(_ gamma: inout AgentParticles, measurements: PanelMeasurements, seed: UInt64, step: Int,
+                         isFirstOfRoute: Bool) -> PanelReport
+}
+
+extension PanelFilter {
+    /// This type's method.
+    public static var method: PanelFilterMethod { PanelFilterMethod(registered: methodName) }
 }

@@ -1,5 +1,6 @@
 // chain-controller: parse options and hand over to the runtime (run, sweep, plot, probe, fault, check, compare, keys, scenario, config).
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 
 @main
@@ -11,9 +12,15 @@ struct ChainControllerCommand: ParsableCommand {
         subcommands: [RunCommand.self, SweepCommand.self, PlotCommand.self, ProbeCommand.self, FaultCommand.self, CheckCommand.self, CompareCommand.self, KeysCommand.self, ScenarioCommand.self,
                       ConfigCommand.self])
 
-    /// Checks the CPU first (a clear error instead of SIGILL), then ArgumentParser's main.
+    /// ArgumentParser's `main`, with logging bootstrapped from the chosen command's --log-level / --log-format.
     static func main() {
-        requireBuildCPUFeatures(program: "chain-controller")
-        main(Array(CommandLine.arguments.dropFirst()))
+        requireBuildCPUFeatures(program: "chain-controller")  // a clear error instead of SIGILL
+        do {
+            var command = try parseAsRoot()
+            bootstrapLogging(for: command)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
     }
 }

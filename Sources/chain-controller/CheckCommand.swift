@@ -1,9 +1,10 @@
 // CheckCommand: `chain-controller check` — every endpoint of a distributed chain reachable and on our versions, in one line.
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 import Config
 
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check a distributed chain's endpoints before a run and print one line: OK, or the first problem.",
@@ -30,8 +31,10 @@ struct CheckCommand: ParsableCommand {
         + "non-idle run. Skips the controller-bind check (the controller holds it).", valueName: "id|running"))
     var runID: String?
 
-    @Flag(help: "Also print every endpoint's finding, one per line, on standard error.")
+    @Flag(help: "Also log every endpoint's finding, one line each (level info), on standard error.")
     var verbose = false
+
+    @OptionGroup var logging: LogOptions
 
     func validate() throws {
         guard (10...600_000).contains(timeoutMs) else { throw ValidationError("--timeout-ms must be in 10...600000") }
@@ -50,7 +53,12 @@ struct CheckCommand: ParsableCommand {
         }
         var options = EndpointCheckOptions()
         options.timeoutMs = timeoutMs
-        if let runID { options.runExpectation = parseRunExpectation(runID)! }
+        if let runID {
+            guard let expectation = parseRunExpectation(runID) else {
+                throw ValidationError("--run-id must be a number (decimal or 0x hex) or 'running', got '\(runID)'")
+            }
+            options.runExpectation = expectation
+        }
         options.checkControllerBind = runID == nil
         if config.security.curve {
             do { options.security = try ChainKeyRing(directory: config.security.keysDir).security(for: controllerKeyName) }
@@ -61,7 +69,9 @@ struct CheckCommand: ParsableCommand {
         let report = checkEndpoints(panels: endpoints, controllerBind: config.chain.controllerBind,
                                     controllerEndpoint: config.chain.controllerEndpoint, downlink: downlink, options: options)
         if verbose {
-            for r in report.results { printError("  \(r.role) \(r.endpoint): \(r.status)") }
+            for r in report.results {
+                ChainLog.controller.info("\(r.status)", metadata: ["role": "\(r.role)", "endpoint": "\(r.endpoint)"])
+            }
         }
         print(report.line)
         if !report.ok { throw ExitCode(1) }

@@ -1,11 +1,12 @@
 // FaultCommand: `chain-controller fault --panel 3 kill` — inject a fault into a running chain.
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 import Config
 import Foundation
 import Wire
 
-struct FaultCommand: ParsableCommand {
+struct FaultCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "fault",
         abstract: "Inject a fault into a running chain (chain-controller run in another terminal).",
@@ -35,6 +36,8 @@ struct FaultCommand: ParsableCommand {
     @Option(help: "The running controller's admin endpoint (instead of --results).")
     var endpoint: String?
 
+    @OptionGroup var logging: LogOptions
+
     func run() throws {
         guard let fault = FaultAction(rawValue: action) else {
             throw ValidationError("unknown action '\(action)' (\(FaultAction.allowedValues))")
@@ -45,7 +48,7 @@ struct FaultCommand: ParsableCommand {
         do {
             print(try sendLiveFault(endpoint: target, action: ControlAction(fault), panel: panel, durationMs: durationMs, delayUs: delayUs))
         } catch {
-            printError("chain-controller fault: \(error)")
+            ChainLog.controller.error("fault: \(error)")
             throw ExitCode(2)
         }
     }

@@ -1,8 +1,9 @@
 // KeysCommand: `chain-controller keys` — generate the CURVE key directory of a deployment.
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 
-struct KeysCommand: ParsableCommand {
+struct KeysCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Generate the CURVE keys of a chain: one key pair per node and the list of public keys.",
@@ -23,6 +24,8 @@ struct KeysCommand: ParsableCommand {
     @Flag(help: "Replace the keys of an existing directory (every node then needs the new files).")
     var force = false
 
+    @OptionGroup var logging: LogOptions
+
     func validate() throws {
         guard (1...4096).contains(panels) else { throw ValidationError("--panels must be in 1...4096, got \(panels)") }
     }
@@ -30,7 +33,7 @@ struct KeysCommand: ParsableCommand {
     func run() throws {
         let names: [String]
         do { names = try ChainKeyRing.generate(directory: out, panels: panels, overwrite: force) } catch {
-            printError("chain-controller: \(error.message)")
+            ChainLog.controller.error("keys: \(error.message)")
             throw ExitCode(2)
         }
         print("keys: \(names.count) key pairs in \(out) (public.keys + \(names.first ?? "").key ... \(names.last ?? "").key)")

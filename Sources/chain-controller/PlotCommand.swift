@@ -1,9 +1,10 @@
 // PlotCommand: `chain-controller plot RESULTS_DIR` — draws one run set's picture with scripts/plot_run.py and prints its path.
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 import Foundation
 
-struct PlotCommand: ParsableCommand {
+struct PlotCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
         abstract: "Draw the picture of one run set's result folder (chain-controller run --out DIR) as DIR/run.png.",
@@ -23,13 +24,15 @@ struct PlotCommand: ParsableCommand {
     @Flag(help: "Also write the picture as PDF (same name, .pdf).")
     var pdf = false
 
+    @OptionGroup var logging: LogOptions
+
     func run() throws {
         let png = out ?? resultsDirectory + "/run.png"
         do {
             let output = try runPlotScript("plot_run.py", arguments: [resultsDirectory, "--out", png] + (pdf ? ["--pdf"] : []))
             print(output, terminator: "")
         } catch {
-            printError("chain-controller plot: \(error)")
+            ChainLog.controller.error("plot: \(error)")
             throw ExitCode(2)
         }
     }

@@ -1,10 +1,11 @@
 // ProbeCommand: `chain-controller probe` — K γ messages of N particles through J real panel processes.
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 import Foundation
 import Wire
 
-struct ProbeCommand: ParsableCommand {
+struct ProbeCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
         abstract: "Send K γ messages of N particles through a chain of J panel-node processes and back; check and time them.",
@@ -45,6 +46,8 @@ struct ProbeCommand: ParsableCommand {
 
     @Flag(help: "Print the result as JSON instead of a table.")
     var json = false
+
+    @OptionGroup var logging: LogOptions
 
     func validate() throws {
         guard (1...256).contains(panels) else { throw ValidationError("--panels must be in 1...256, got \(panels)") }
@@ -96,15 +99,10 @@ struct ProbeCommand: ParsableCommand {
             }
             if result.corrupted > 0 || result.outOfOrder > 0 || result.panelChecksumErrors > 0 { throw ExitCode(1) }
         } catch let error as RuntimeError {
-            FileHandle.standardError.write(Data("chain-controller: \(error)\n".utf8))
+            ChainLog.controller.error("probe: \(error)")
             throw ExitCode(2)
         }
     }
-}
-
-/// Path of another executable of this package installed next to the running one.
-func siblingExecutable(_ name: String) -> String {
-    URL(fileURLWithPath: currentExecutablePath()).deletingLastPathComponent().appendingPathComponent(name).path
 }
 
 /// The probe's `--json` output (ResultsJSON conventions; latencies in µs).

@@ -1,11 +1,9 @@
 // RunCommand: `chain-controller run` — a run set in one process or over J panel processes, with result files.
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 import Config
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Options shared by every command that reads an experiment configuration.
 struct ConfigOptions: ParsableArguments {
@@ -32,7 +30,7 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a set of Monte-Carlo runs of the uplink chain and write per-step results and a summary.",
@@ -85,8 +83,10 @@ struct RunCommand: ParsableCommand {
         discussion: "GET /metrics: steps by outcome, re-issued steps, end-to-end latency and per-panel compute and link histograms (seconds), panels in the route, the panels' heartbeat counters, faults injected and recovered, downlink answers. Plain HTTP: bind it to a management network. Scrape configs and a Grafana dashboard: deploy/monitoring/."))
     var metricsListen: String?
 
-    @Option(help: "With --metrics-listen: keep serving this many seconds after the run set ends, so a last scrape sees the final counts (0...3600; default 0).")
+    @Option(help: "With --metrics-listen: keep serving this many seconds after the run set ends, so a last scrape sees the final counts (0...3600; default 0; SIGINT ends it early).")
     var metricsHoldS: Double = 0
+
+    @OptionGroup var logging: LogOptions
 
     func validate() throws {
         if runID == 0 { throw ValidationError("--run-id must be in 1...18446744073709551615, got 0") }
@@ -100,146 +100,25 @@ struct RunCommand: ParsableCommand {
         if let runs { extra.append("run.runs=\(runs)") }
         if let steps { extra.append("run.steps=\(steps)") }
         if let seed { extra.append("run.seed=\(seed)") }
-        let config = try configOptions.load(extra: extra)
+        var options = RunJobOptions()
+        options.inProcess = inProcess
+        options.noSpawn = noSpawn
+        options.out = out
+        options.panelBinary = panelBinary
+        options.logDirectory = logDir
+        options.runID = runID
+        options.metricsListen = metricsListen
+        options.metricsHoldS = metricsHoldS
+        let job = RunJob(config: try configOptions.load(extra: extra), options: options)
         do {
-            if inProcess { try config.checkRunsInProcess() }
-            let signals = try SignalWatcher()
-            let experiment = try Experiment(config: config)
-            let outDir = out ?? "results/\(utcTimestamp().replacingOccurrences(of: ":", with: ""))"
-            let files = try ResultFiles(directory: outDir, panels: experiment.panelCount, withHops: !inProcess)
-            try files.writeFile("config.yaml", experiment.configYAML)
-            var context = RunContext(mode: inProcess ? "in-process" : "distributed", commandLine: CommandLine.arguments)
-            let progress = ProgressLine(label: "run")
-            ChainMetrics.shared.begin(panels: experiment.panelCount, particles: experiment.filter.particleCount, mode: context.mode)
-            let metricsServer = try metricsListen.map { address throws(RuntimeError) in try MetricsServer(listen: address) }
-            defer { metricsServer?.stop() }
-            if let metricsServer { printError("chain-controller: metrics at http://\(metricsServer.address):\(metricsServer.port)/metrics") }
-            let outcome: RunSetOutcome
-            if inProcess {
-                // the downlink node beside the in-process chain: the same node process and client as a distributed run
-                let children = ChildProcesses()
-                defer { children.terminateAll() }
-                let logs = logDir ?? outDir + "/logs"
-                var security: NodeSecurity? = nil
-                if config.downlink.enabled {
-                    try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-                    security = try controllerSecurity(config)
-                }
-                let downlink = try startDownlink(config: config, outDir: outDir, logs: logs, directory: files.directory,
-                                                 runID: runID ?? UInt64.random(in: 1...UInt64.max), security: security,
-                                                 children: children)
-                outcome = runInProcess(experiment, files: files, signals: signals, progress: progress) { record in
-                    ChainMetrics.shared.stepEnded(record)
-                    forward(record, to: downlink, experiment: experiment)
-                }
-                downlink?.finish()
-                context.downlink = downlink?.json
-            } else {
-                var options = SessionOptions(panels: experiment.panelCount, runID: runID ?? UInt64.random(in: 1...UInt64.max))
-                options.security = try controllerSecurity(config)
-                options.spawn = !noSpawn
-                options.panelExecutable = panelBinary ?? siblingExecutable("panel-node")
-                if options.spawn && !FileManager.default.isExecutableFile(atPath: options.panelExecutable) {
-                    throw RuntimeError("panel-node executable not found at \(options.panelExecutable) (use --panel-binary)")
-                }
-                options.controlBind = config.chain.controllerBind
-                options.controlAdvertised = config.chain.controllerEndpoint.isEmpty ? nil : config.chain.controllerEndpoint
-                if let endpoints = config.chain.endpoints(panels: experiment.panelCount) {
-                    options.panelEndpoints = endpoints
-                    if options.spawn { options.panelBind = endpoints }
-                }
-                options.startupTimeoutMs = config.chain.startupTimeoutMs
-                options.adminEndpoint = "ipc://" + URL(fileURLWithPath: outDir).standardizedFileURL.path + "/admin.ipc"
-                options.mode = .filter(experiment.method)
-                options.configYAML = experiment.configYAML
-                options.particles = UInt32(experiment.filter.particleCount)
-                let logs = logDir ?? outDir + "/logs"
-                try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-                options.logDirectory = logs
-                let session = try ChainSession(options: options, signals: signals)
-                defer { session.shutdown() }
-                let downlink = try startDownlink(config: config, outDir: outDir, logs: logs, directory: files.directory,
-                                                 runID: options.runID, security: options.security, children: session.children)
-                try session.start()
-                context.panelHosts = session.panelHosts
-                context.panelEndpoints = session.dataEndpoints
-                context.controllerEndpoint = session.controlEndpoint
-                outcome = try runDistributed(experiment, session: session, files: files, fronthaul: config.fronthaul,
-                                             liveness: LivenessSettings(config.chain), faults: config.faults,
-                                             progress: progress) { record in
-                    if record.run == 0 && record.step == 50 { context.panelRSSAtStep50 = session.panelCounters.map(\.rssBytes) }
-                    if record.run == 0 && record.step == 500 { context.panelRSSAtStep500 = session.panelCounters.map(\.rssBytes) }
-                    ChainMetrics.shared.stepEnded(record)
-                    forward(record, to: downlink, experiment: experiment)
-                }
-                downlink?.finish()
-                context.downlink = downlink?.json
-                context.panelPeakRSS = session.panelCounters.map(\.peakRSSBytes)
-                context.messagesDroppedByController = session.dropped
-                context.controllerCurveHandshakes = session.curveHandshakes
-                let counters = session.panelCounters
-                context.panelCounterTotals = [
-                    "received": counters.reduce(0) { $0 + $1.received },
-                    "dropped": counters.reduce(0) { $0 + $1.dropped },
-                    "duplicates": counters.reduce(0) { $0 + $1.duplicates },
-                    "checksum_errors": counters.reduce(0) { $0 + $1.checksumErrors },
-                    "missing_measurements": counters.reduce(0) { $0 + $1.missingMeasurements },
-                ]
-            }
-            progress.finish()
-            if let d = context.downlink { ChainMetrics.shared.downlink(sent: d.snapshotsSent, answers: d.estimatesReceived) }
-            if metricsServer != nil && metricsHoldS > 0 {
-                // keep serving the final counts; SIGINT/SIGTERM end the wait early
-                var fd = pollfd(fd: signals.fileDescriptor, events: Int16(POLLIN), revents: 0)
-                _ = poll(&fd, 1, Int32(metricsHoldS * 1000))
-            }
-            context.controllerPeakRSS = peakRSSBytes()
-            context.endTime = utcTimestamp()
-            files.close()
-            print(try finishRunSet(experiment, config: config, outcome: outcome, files: files, context: context))
-            if outcome.interrupted { throw ExitCode(130) }
+            let result = try job.run()
+            print(result.report)
+            if result.interrupted { throw ExitCode(130) }
         } catch let error as RuntimeError {
-            printError("chain-controller: \(error)")
+            ChainLog.controller.error("\(error)")
             throw ExitCode(2)
         }
     }
-}
-
-/// The controller's CURVE identity when security.curve is on (keys from security.keys_dir), else nil (plain text).
-func controllerSecurity(_ config: ExperimentConfig) throws -> NodeSecurity? {
-    config.security.curve ? try ChainKeyRing(directory: config.security.keysDir).security(for: controllerKeyName) : nil
-}
-
-/// Sends a step's snapshot to the downlink node (if there is one), centred on the chain's estimate; a failed send is
-/// reported and the run goes on.
-func forward(_ record: StepRecord, to downlink: DownlinkClient?, experiment: Experiment) {
-    guard let downlink else { return }
-    do {
-        try downlink.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
-                          truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
-        ChainMetrics.shared.downlink(sent: downlink.sent, answers: downlink.received)
-    } catch { printError("chain-controller: \(error)") }
-}
-
-/// The downlink client of a run (nil unless downlink.enabled), and its node: started as a child process on ipc beside
-/// `outDir` unless downlink.endpoint names one elsewhere.
-func startDownlink(config: ExperimentConfig, outDir: String, logs: String, directory: URL, runID: UInt64,
-                   security: NodeSecurity?, children: ChildProcesses) throws -> DownlinkClient? {
-    guard config.downlink.enabled else { return nil }
-    var endpoint = config.downlink.endpoint
-    if endpoint.isEmpty {
-        let dir = URL(fileURLWithPath: outDir).standardizedFileURL.path
-        endpoint = "ipc://\(dir)/downlink.ipc"
-        let binary = siblingExecutable("dmimo-downlink")
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw RuntimeError("dmimo-downlink executable not found at \(binary)")
-        }
-        _ = try children.spawn(name: "downlink node", executable: binary,
-                               arguments: ["serve", "--endpoint", endpoint, "--parent-pid", "\(getpid())"]
-                                   + (security.map { ["--keys-dir", $0.directory] } ?? []),
-                               logPath: logs + "/downlink.log")
-    }
-    return try DownlinkClient(settings: config.downlink, endpoint: endpoint, directory: directory, runID: runID, security: security)
 }
 
 struct ConfigCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 // SweepCommand: `chain-controller sweep FILE` and `sweep merge` — parse options, then the runtime's plan, runner, tables and plot.
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 import Config
 import Foundation
@@ -33,7 +34,7 @@ struct SweepFileOptions: ParsableArguments {
     func plan() throws -> SweepPlan {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read sweep file \(file)") }
         do { return try SweepPlan(file: SweepFile(path: file, text: text), quick: quick) } catch {
-            printError("chain-controller sweep: \(error)")
+            ChainLog.controller.error("sweep: \(error)")
             throw ExitCode(2)
         }
     }
@@ -47,9 +48,10 @@ struct SweepFileOptions: ParsableArguments {
         var lines = ["CSV: \(csvPath) (\(main.rows.count) rows)"]
         var stepsPath: String?
         if let steps {
-            stepsPath = settings.out + "/" + sweepCSVName(plan, shard: shard, steps: true)
-            try steps.write(to: stepsPath!)
-            lines.append("per-step CSV: \(stepsPath!) (\(steps.rows.count) rows)")
+            let path = settings.out + "/" + sweepCSVName(plan, shard: shard, steps: true)
+            try steps.write(to: path)
+            lines.append("per-step CSV: \(path) (\(steps.rows.count) rows)")
+            stepsPath = path
         }
         guard !noPlot, shard == nil else { return lines }
         let png = settings.out + "/" + plan.file.name + (plan.quick ? "-quick" : "") + ".png"
@@ -64,7 +66,7 @@ struct SweepFileOptions: ParsableArguments {
     }
 }
 
-struct SweepRunCommand: ParsableCommand {
+struct SweepRunCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run every point × run of a sweep file that has no result yet, then write the CSV and the PNG.",
@@ -88,6 +90,8 @@ struct SweepRunCommand: ParsableCommand {
 
     @Flag(help: "Check the file and list the units (and which are done) without running anything.")
     var dryRun = false
+
+    @OptionGroup var logging: LogOptions
 
     func validate() throws {
         if let shard, parseShard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N, got '\(shard)'") }
@@ -117,8 +121,10 @@ struct SweepRunCommand: ParsableCommand {
             print("units: \(outcome.selected.count) selected\(shardValue.map { " (shard \($0.index)/\($0.count))" } ?? ""), "
                   + "ran \(outcome.ran), already done \(outcome.skipped), failed \(outcome.failed.count), wall \(formatDuration(outcome.wallSeconds))"
                   + " (\(String(format: "%.1f", outcome.wallSeconds)) s)")
-            for failure in outcome.failed.prefix(10) { printError("  failed \(failure.unit): \(failure.why)") }
-            if outcome.interrupted { printError("interrupted: rerun the same command to resume"); throw ExitCode(130) }
+            for failure in outcome.failed.prefix(10) {
+                ChainLog.controller.error("unit failed: \(failure.why)", metadata: ["unit": "\(failure.unit)"])
+            }
+            if outcome.interrupted { ChainLog.controller.notice("interrupted: rerun the same command to resume"); throw ExitCode(130) }
             let tables = try sweepTables(plan, units: outcome.selected, settings: settings)
             let complete = outcome.selected.allSatisfy { unitIsDone(unitDirectory(settings, $0)) }
             for line in try options.finish(plan, settings: settings, main: tables.main, steps: tables.steps, shard: shardValue, complete: complete) {
@@ -126,13 +132,13 @@ struct SweepRunCommand: ParsableCommand {
             }
             if !outcome.failed.isEmpty { throw ExitCode(1) }
         } catch let error as RuntimeError {
-            printError("chain-controller sweep: \(error)")
+            ChainLog.controller.error("sweep: \(error)")
             throw ExitCode(2)
         }
     }
 }
 
-struct SweepMergeCommand: ParsableCommand {
+struct SweepMergeCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Merge the shard CSVs of a sweep into <out>/<name>.csv (and _steps.csv), check no unit is missing, draw the PNG.")
@@ -141,6 +147,8 @@ struct SweepMergeCommand: ParsableCommand {
 
     @Argument(help: "Shard CSVs (<name>.shard-K-of-N.csv; their _steps files are found beside them).")
     var csvs: [String]
+
+    @OptionGroup var logging: LogOptions
 
     func run() throws {
         let plan = try options.plan()
@@ -154,13 +162,15 @@ struct SweepMergeCommand: ParsableCommand {
                 steps = try mergeSweepCSVs(stepPaths, plan: plan).table
             }
             print("merged \(csvs.count) CSVs: \(main.rows.count) rows, \(plan.units.count - missing.count) of \(plan.units.count) units")
-            if !missing.isEmpty { printError("missing units (run their shards again): " + missing.prefix(10).joined(separator: ", ")) }
+            if !missing.isEmpty {
+                ChainLog.controller.error("missing units (run their shards again): \(missing.prefix(10).joined(separator: ", "))")
+            }
             for line in try options.finish(plan, settings: settings, main: main, steps: steps, shard: nil, complete: missing.isEmpty) {
                 print(line)
             }
             if !missing.isEmpty { throw ExitCode(1) }
         } catch let error as RuntimeError {
-            printError("chain-controller sweep merge: \(error)")
+            ChainLog.controller.error("sweep merge: \(error)")
             throw ExitCode(2)
         }
     }

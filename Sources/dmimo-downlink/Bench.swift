@@ -1,22 +1,11 @@
 // Bench: the `bench` subcommand — time per hybrid estimate, per coarse-grid pass and per PEB point against the numpy reference.
 import ArgumentParser
+import ChainLog
 import Downlink
+import DownlinkReports
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Wall-clock (monotonic) or process CPU-time (user + system, all threads; the bench is single-threaded) stopwatch (s).
-struct Stopwatch {
-    let cpu: Bool
-    func now() -> Double {
-        var spec = timespec()
-        clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
-    }
-}
-
-struct Bench: ParsableCommand {
+struct Bench: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time per hybrid estimate (ms) and per PEB point (µs) against the numpy reference; build with -c release.",
         discussion: """
@@ -89,12 +78,11 @@ struct Bench: ParsableCommand {
     @Option(parsing: .unconditional, help: "Per-AP powers (dBm) of the estimators section, comma-separated or start:step:stop.")
     var estimatorPowersDbm: String = "0,-40,-50"
 
-    /// Every section `--only` can name.
-    static let allSections: Set<String> = ["hybrid", "coarse", "peb", "estimators"]
+    @OptionGroup var logging: LogOptions
 
     /// The sections `--only` selects (all when absent).
     var sections: Set<String> {
-        guard let only else { return Self.allSections }
+        guard let only else { return DownlinkBenchSettings.allSections }
         return Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
     }
 
@@ -107,240 +95,33 @@ struct Bench: ParsableCommand {
         guard baseline == nil || illuminationPoints == DownlinkConstants.illuminationPoints else {
             throw ValidationError("--baseline: the numpy reference times the default network (K = \(DownlinkConstants.illuminationPoints)); drop --illumination-points or --baseline")
         }
-        let unknown = sections.subtracting(Self.allSections)
+        let unknown = sections.subtracting(DownlinkBenchSettings.allSections)
         guard unknown.isEmpty, !sections.isEmpty else {
             throw ValidationError("--only takes a comma-separated list of hybrid, coarse, peb, estimators (got \(only ?? ""))")
         }
         for p in try parseList(estimatorPowersDbm, option: "--estimator-powers-dbm") { try validatePower(p, option: "--estimator-powers-dbm") }
     }
 
-    struct Timings: Codable {
-        /// Hybrid estimate (s) with the cost model reused across snapshots.
-        var estimate_s: [String: Double]
-        /// Hybrid estimate (s) by the one-shot call that also builds the cost model (the headline).
-        var estimate_with_model_build_s: [String: Double]? = nil
-        var coarse_pass_s: [String: Double]
-        /// PEB per point with a `PositionErrorBoundEvaluator` reused across points (the sweep path).
-        var peb_s: [String: Double]
-        /// PEB per point by the one-shot `DownlinkFisher.positionErrorBound(setup)` (the headline).
-        var peb_one_shot_s: [String: Double]? = nil
-        /// P2 only: PEB per point by a reused evaluator with direct sums over the pulses (the one-shot method without
-        /// building the evaluator).
-        var peb_direct_reused_s: [String: Double]? = nil
-        var clock: String? = nil
-        /// Swift only: building the default `DownlinkNetwork` (s), outside every other timing.
-        var network_build_s: Double? = nil
-        /// numpy only: OPENBLAS_NUM_THREADS (or OMP_NUM_THREADS) of the reference run, "default" if unset.
-        var blas_threads: String? = nil
-    }
-    /// One compared row: Swift and numpy time (s), ratio numpy/Swift, and whether it meets the target.
-    struct Row: Encodable {
-        var name: String
-        var headline: Bool
-        var swift_s: Double
-        var numpy_s: Double?
-        var ratio: Double?
-        var meets_target: Bool?
-    }
-    struct Output: Encodable {
-        var swift: Timings
-        var baseline: Timings?
-        var rows: [Row]
-        var target: Double
-        var estimates: Int
-        var repeats: Int
-        var build: String
-        var clock: String
-        var estimator_comparison: [EstimatorComparison]
-    }
-
     func run() throws {
-        var networkOptions = DownlinkNetworkOptions()
-        networkOptions.illuminationPoints = illuminationPoints
-        let network = try DownlinkNetwork(options: networkOptions)
-        let user = DownlinkConstants.userPosition, phase = DownlinkConstants.phaseOffset
-        let power = watts(fromDBm: 0)
-        var estimateTimes: [String: Double] = [:], oneShotTimes: [String: Double] = [:]
-        var coarseTimes: [String: Double] = [:], pebTimes: [String: Double] = [:], pebOneShotTimes: [String: Double] = [:]
-        var pebDirectTimes: [String: Double] = [:]
-        var sink = 0.0   // keeps results alive
-        let clock = Stopwatch(cpu: cpuTime)
-        let clockName = cpuTime ? "process CPU time" : "wall clock"
-
-        let sections = self.sections
-        for proto in DownlinkProtocol.allCases {
-            let estimator = try HybridEstimator(network: network, protocol: proto)
-            let snapshots = (0..<estimates).map {
-                DownlinkSignalModel.noisySnapshot(network: network, protocol: proto, user: user, phaseOffset: phase, perAPPower: power,
-                                                  noiseVariance: DownlinkConstants.noiseVariance, seed: seed, runIndex: $0)
-            }
-            if sections.contains("hybrid") { sink += try estimator.estimate(samples: snapshots[0]).position.x }   // warm-up
-            var times: [Double] = [], oneShot: [Double] = []
-            for y in snapshots where sections.contains("hybrid") {
-                var start = clock.now()
-                let estimate = try estimator.estimate(samples: y)
-                times.append(clock.now() - start)
-                sink += estimate.position.x
-                start = clock.now()
-                sink += try estimateDownlink(samples: y, network: network, protocol: proto).position.x
-                oneShot.append(clock.now() - start)
-            }
-            if sections.contains("hybrid") {
-                estimateTimes[proto.rawValue] = median(times)
-                oneShotTimes[proto.rawValue] = median(oneShot)
-            }
-
-            let evaluator = try DownlinkCostEvaluator(model: estimator.model, samples: snapshots[0])
-            for processing in DownlinkProcessing.allCases {
-                var passes: [Double] = []
-                for _ in 0..<repeats where sections.contains("coarse") {
-                    let start = clock.now()
-                    let result = HybridEstimator.gridSearch(evaluator: evaluator, processing: processing, centre: .zero, grid: .coarse)
-                    passes.append(clock.now() - start)
-                    sink += result.minimum
-                }
-                if sections.contains("coarse") { coarseTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(passes) }
-
-                // PEB: the one-shot call builds everything per point; the evaluator is built once per (network,
-                // protocol, processing), as a sweep does.
-                let setup = FisherSetup(network: network, protocol: proto, processing: processing, user: user, perAPPower: power)
-                let evaluator = PositionErrorBoundEvaluator(setup, p2Products: .precoderGram)
-                let directEvaluator = PositionErrorBoundEvaluator(setup, p2Products: .directSums)
-                var batches: [Double] = [], oneShotBatches: [Double] = [], directBatches: [Double] = []
-                for _ in 0..<repeats where sections.contains("peb") {
-                    var start = clock.now()
-                    for _ in 0..<pebBatch { sink += DownlinkFisher.positionErrorBound(setup).value }
-                    oneShotBatches.append((clock.now() - start) / Double(pebBatch))
-                    start = clock.now()
-                    for _ in 0..<pebBatch { sink += evaluator.positionErrorBound(at: user, phaseOffset: phase) }
-                    batches.append((clock.now() - start) / Double(pebBatch))
-                    if proto == .p2 {
-                        start = clock.now()
-                        for _ in 0..<pebBatch { sink += directEvaluator.positionErrorBound(at: user, phaseOffset: phase) }
-                        directBatches.append((clock.now() - start) / Double(pebBatch))
-                    }
-                }
-                if sections.contains("peb") {
-                    pebTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(batches)
-                    pebOneShotTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(oneShotBatches)
-                    if proto == .p2 { pebDirectTimes["\(proto.rawValue)_\(processing.rawValue)"] = median(directBatches) }
-                }
-            }
-        }
-        let comparison = sections.contains("estimators")
-            ? try compareEstimators(network: network, powersDBm: parseList(estimatorPowersDbm, option: "--estimator-powers-dbm"),
-                                    estimates: estimates, seed: seed, user: user, phaseOffset: phase, clock: clock)
-            : []
-        // The network itself (built once outside every other timing): AP and illumination geometry and the per-pulse
-        // focusing and steering phasors, which the numpy reference recomputes inside each PEB call.
-        var networkBatches: [Double] = []
-        for _ in 0..<repeats {
-            let start = clock.now()
-            for _ in 0..<pebBatch { sink += try DownlinkNetwork(options: networkOptions).focusRe[1] }
-            networkBatches.append((clock.now() - start) / Double(pebBatch))
-        }
-        let networkBuild = median(networkBatches)
-        if sink == 42.4242 { print("") }   // never true; defeats dead-code elimination
-
-        let swift = Timings(estimate_s: estimateTimes, estimate_with_model_build_s: oneShotTimes, coarse_pass_s: coarseTimes, peb_s: pebTimes,
-                            peb_one_shot_s: pebOneShotTimes, peb_direct_reused_s: pebDirectTimes, clock: clockName, network_build_s: networkBuild)
-        var base: Timings? = nil
+        var settings = DownlinkBenchSettings()
+        settings.estimates = estimates
+        settings.repeats = repeats
+        settings.pebBatch = pebBatch
+        settings.seed = seed
+        settings.target = target
+        settings.cpuTime = cpuTime
+        settings.illuminationPoints = illuminationPoints
+        settings.sections = sections
+        settings.estimatorPowersDBm = try parseList(estimatorPowersDbm, option: "--estimator-powers-dbm")
+        let measurement = try measureDownlinkBench(settings)
+        var base: DownlinkBenchTimings? = nil
         if let path = baseline {
             guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read --baseline \(path)") }
-            do { base = try JSONDecoder().decode(Timings.self, from: data) } catch {
+            do { base = try JSONDecoder().decode(DownlinkBenchTimings.self, from: data) } catch {
                 throw ValidationError("--baseline \(path) is not numpy reference timing JSON: \(error)")
             }
         }
-        // Rows: (name, headline, Swift time, numpy time). The numpy reference has one figure per item; it is compared
-        // with the headline (one-shot) Swift figure and, for information, with the reuse figure.
-        var rows: [Row] = []
-        func add(_ name: String, headline: Bool, _ ours: Double?, _ theirs: Double?) {
-            guard let ours else { return }
-            let ratio = theirs.map { $0 / ours }
-            rows.append(Row(name: name, headline: headline, swift_s: ours, numpy_s: theirs, ratio: ratio, meets_target: ratio.map { $0 >= target }))
-        }
-        let processingNames = [("coherent", "coherent"), ("noncoherent", "non-coherent")]
-        for proto in ["P1", "P2"] {
-            add("hybrid estimate \(proto), one-shot (builds cost model)", headline: true, oneShotTimes[proto], base?.estimate_s[proto])
-        }
-        for proto in ["P1", "P2"] {
-            for (key, label) in processingNames {
-                add("PEB \(proto) \(label), one-shot", headline: true, pebOneShotTimes["\(proto)_\(key)"], base?.peb_s["\(proto)_\(key)"])
-            }
-        }
-        for proto in ["P1", "P2"] {
-            add("hybrid estimate \(proto), cost model reused", headline: false, estimateTimes[proto], base?.estimate_s[proto])
-        }
-        for proto in ["P1", "P2"] {
-            for (key, label) in processingNames {
-                add("PEB \(proto) \(label), evaluator reused" + (proto == "P2" ? ", Gram blocks" : ""), headline: false, pebTimes["\(proto)_\(key)"], base?.peb_s["\(proto)_\(key)"])
-                if proto == "P2" {
-                    add("PEB \(proto) \(label), direct sums, evaluator reused", headline: false, pebDirectTimes["\(proto)_\(key)"],
-                        base?.peb_s["\(proto)_\(key)"])
-                }
-            }
-        }
-        for proto in ["P1", "P2"] {
-            for (key, label) in processingNames {
-                add("coarse grid pass \(proto) \(label)", headline: false, coarseTimes["\(proto)_\(key)"], base?.coarse_pass_s["\(proto)_\(key)"])
-            }
-        }
-
-        #if DEBUG
-        let build = "debug (timings not meaningful: use swift build -c release)"
-        #else
-        let build = "release"
-        #endif
-        if json {
-            try printJSON(Output(swift: swift, baseline: base, rows: rows, target: target, estimates: estimates, repeats: repeats,
-                                 build: build, clock: clockName, estimator_comparison: comparison))
-            return
-        }
-        print("dmimo-downlink bench (\(build), \(clockName)): M = 20, N = 4, K = \(illuminationPoints), 0 dBm, u = (1, 1) m; medians, one thread")
-        if let base {
-            let baseClock = base.clock ?? "unknown clock"
-            print("numpy reference: \(baseline!) (\(baseClock), BLAS threads \(base.blas_threads ?? "not recorded"))"
-                  + (baseClock == clockName ? "" : "  WARNING: measured with a different clock"))
-        } else {
-            print("no --baseline: Swift times only (run scripts/downlink_numpy_reference.py --out FILE on this machine for ratios)")
-        }
-        func format(_ seconds: Double, _ name: String) -> String {
-            let (unit, unitName) = name.hasPrefix("PEB") ? (1e-6, "us") : (1e-3, "ms")
-            return String(format: "%10.3f %@", seconds / unit, unitName)
-        }
-        let targetText = String(format: "%g", target)
-        func printRows(_ headline: Bool) {
-            print("  " + "row".padding(toLength: 50, withPad: " ", startingAt: 0)
-                  + "     Swift".padding(toLength: 14, withPad: " ", startingAt: 0)
-                  + "     numpy".padding(toLength: 14, withPad: " ", startingAt: 0) + "    ratio  target \(targetText)x")
-            for row in rows where row.headline == headline {
-                var text = "  " + row.name.padding(toLength: 50, withPad: " ", startingAt: 0) + format(row.swift_s, row.name)
-                if let numpy = row.numpy_s, let ratio = row.ratio, let met = row.meets_target {
-                    text += "  " + format(numpy, row.name) + String(format: " %8.1fx  ", ratio) + (met ? "met" : "NOT MET")
-                }
-                print(text)
-            }
-        }
-        print("Headline (one-shot, the same work as the numpy reference):")
-        printRows(true)
-        print("For information (Swift reuses per-network precomputation across snapshots / points; numpy does not):")
-        printRows(false)
-        print("  " + "network build (geometry, focusing/steering phasors)".padding(toLength: 50, withPad: " ", startingAt: 0)
-              + String(format: "%10.3f us", networkBuild / 1e-6)
-              + "  (outside the rows above; numpy recomputes the phasors in each PEB call)")
-        if !comparison.isEmpty {
-            print("Estimators (ms per snapshot, cost model reused, \(estimates) snapshots each, timed alternately, u = (1, 1) m):")
-            print("  protocol  P[dBm]   hybrid median/mean   adaptive median/mean   adaptive/hybrid median, mean   evaluations hybrid, adaptive")
-            for r in comparison {
-                print("  \(r.protocol_)" + String(format: "        %6.1f   %8.2f / %8.2f    %8.2f / %8.2f      %6.2fx, %6.2fx               %8.0f, %8.0f",
-                             r.power_dbm, r.hybrid_median_s * 1e3, r.hybrid_mean_s * 1e3, r.adaptive_median_s * 1e3,
-                             r.adaptive_mean_s * 1e3, r.ratio_median, r.ratio_mean, r.hybrid_evaluations, r.adaptive_evaluations))
-            }
-        }
-        if base != nil {
-            let missed = rows.filter { $0.headline && $0.meets_target == false }.map(\.name)
-            print(missed.isEmpty ? "All headline rows meet the \(targetText)x target."
-                                 : "Headline rows below the \(targetText)x target: \(missed.joined(separator: "; ")).")
-        }
+        let report = downlinkBenchReport(measurement, settings: settings, baseline: base, baselinePath: baseline)
+        if json { try printJSON(report.json) } else { for line in report.lines { print(line) } }
     }
 }

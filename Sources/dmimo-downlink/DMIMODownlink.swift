@@ -1,6 +1,7 @@
 // DMIMODownlink: the root command of dmimo-downlink (UE-side downlink localization: PEB, estimates, studies, bench).
 import ArgumentParser
 import ChainRuntime
+import ChainLog
 import Foundation
 
 @main
@@ -15,11 +16,13 @@ struct DMIMODownlink: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Peb.self, Estimate.self, Study.self, Bench.self, Serve.self])
 
-    /// Like ArgumentParser's `main`, but a failure prints one line ("dmimo-downlink: error: …") and exits nonzero.
+    /// Like ArgumentParser's `main`, but a failure prints one line ("dmimo-downlink: error: …") and exits nonzero;
+    /// logging is bootstrapped from the chosen command's --log-level / --log-format.
     static func main() async {
-        requireBuildCPUFeatures(program: "dmimo-downlink")
+        requireBuildCPUFeatures(program: "dmimo-downlink")  // a clear error instead of SIGILL
         do {
             var command = try parseAsRoot()
+            bootstrapLogging(for: command)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -2,6 +2,7 @@
 import ArgumentParser
 import ChainRuntime
 import Downlink
+import DownlinkReports
 import Foundation
 
 extension DownlinkProtocol: ExpressibleByArgument {
@@ -50,14 +51,6 @@ func parsePoint(_ text: String) throws -> Point2 {
         throw ValidationError("expected two finite numbers x,y in metres, e.g. 1,1 or -3.5,0.2")
     }
     return point
-}
-
-/// Shortest round-trip text of a number ("1", "0.25", "8.612e-07").
-func formatted(_ value: Double) -> String {
-    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
-    if value.isNaN { return "nan" }
-    if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
-    return "\(value)"
 }
 
 /// The modelling choices of docs/MODEL.md §DL.8 and the network switches.
@@ -135,15 +128,10 @@ func validatePower(_ dBm: Double, option: String = "--power-dbm") throws {
 
 /// JSON output with the convention of every JSON the tools write (ResultsJSON): sorted keys, non-finite numbers
 /// as `null`.
-func printJSON<T: Encodable>(_ value: T) throws {
+func printJSON(_ value: any Encodable) throws {
     let data = try ResultsJSON.encode(value)
     FileHandle.standardOutput.write(data)
     FileHandle.standardOutput.write(Data("\n".utf8))
-}
-
-/// Writes text to standard error.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
 /// A progress line on standard error, redrawn at most every 0.25 s.
@@ -174,17 +162,10 @@ final class ProgressLine {
     }
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-}
-
 /// Writes a CSV file: "# " comment lines (self-description), a header, and rows.
-func writeCSV(path: String, comments: [String], header: [String], rows: [[String]]) throws {
-    var text = comments.map { "# \($0)\n" }.joined()
-    text += header.joined(separator: ",") + "\n"
-    for row in rows { text += row.joined(separator: ",") + "\n" }
+func writeCSV(path: String, table: DownlinkTable) throws {
     do {
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try table.text.write(toFile: path, atomically: true, encoding: .utf8)
     } catch {
         throw ValidationError("cannot write \(path): \(error.localizedDescription)")
     }

@@ -1,12 +1,13 @@
 // Serve: `dmimo-downlink serve` — the UE's processor beside the chain: snapshots in over ZeroMQ, estimates out.
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 import Downlink
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct Serve: ParsableCommand {
+struct Serve: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Receive downlink snapshots over ZeroMQ and answer each with an estimate (position, phase offset) and its PEB.",
         discussion: """
@@ -29,15 +30,15 @@ struct Serve: ParsableCommand {
         valueName: "dir"))
     var keysDir: String?
 
+    @OptionGroup var logging: LogOptions
+
     func run() throws {
         do {
             let signals = try SignalWatcher()
             let security = try keysDir.map { dir throws(RuntimeError) in try ChainKeyRing(directory: dir).security(for: downlinkKeyName) }
-            try serveDownlink(endpoint: endpoint, signals: signals, parentPID: parentPid, security: security) {
-                printError("dmimo-downlink: \($0)")
-            }
+            try serveDownlink(endpoint: endpoint, signals: signals, parentPID: parentPid, security: security)
         } catch {
-            printError("dmimo-downlink: \(error)")
+            ChainLog.downlink.error("\(error)")
             throw ExitCode(2)
         }
     }

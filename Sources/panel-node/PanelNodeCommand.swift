@@ -1,5 +1,6 @@
 // panel-node: one antenna panel of the chain — parse options, build the node, run its loop.
 import ArgumentParser
+import ChainLog
 import ChainRuntime
 #if canImport(Glibc)
 import Glibc
@@ -56,6 +57,8 @@ struct Run: ParsableCommand {
         valueName: "dir"))
     var keysDir: String?
 
+    @OptionGroup var logging: LogOptions
+
     func validate() throws {
         guard index >= 0 && index < 4096 else { throw ValidationError("--index must be in 0...4095, got \(index)") }
         guard heartbeatMs >= 10 && heartbeatMs <= 60_000 else {
@@ -65,6 +68,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        logging.bootstrap()
         tuneAllocatorForMessages()
         do {
             let signals = try SignalWatcher()
@@ -80,7 +84,7 @@ struct Run: ParsableCommand {
             let status = node.run()
             if status != 0 { throw ExitCode(status) }
         } catch let error as RuntimeError {
-            printError("panel-node: \(error)")
+            ChainLog.panel(index).error("\(error)")
             throw ExitCode(2)
         }
     }

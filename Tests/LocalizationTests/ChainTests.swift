@@ -26,7 +26,7 @@ private func filter(_ n: Int) -> FilterParameters {
         let setup = world.setup(filter: filter(256))
         let seed: UInt64 = 77, steps = 12
         let run = world.run(filter: filter(256), seed: seed, steps: steps)
-        var panels = setup.panelModels.enumerated().map { PanelFilter(model: $1, panel: UInt32($0), seed: seed) }
+        var panels = setup.panelModels.enumerated().map { LocaLoSFilter(model: $1, panel: UInt32($0), seed: seed) }
         var gamma = AgentParticles.prior(seed: seed, centre: setup.priorCentre, velocity: setup.priorVelocity,
                                          count: 256, radius: 0.5, velocitySpread: 0.2)
         for n in 0..<steps {
@@ -47,7 +47,7 @@ private func filter(_ n: Int) -> FilterParameters {
     @Test func skippedAndRejoiningPanelsAreDeterministic() {
         let setup = world.setup(filter: filter(256))
         func runWithOutage(seed: UInt64) -> [SIMD4<Double>] {
-            var panels = setup.panelModels.enumerated().map { PanelFilter(model: $1, panel: UInt32($0), seed: seed) }
+            var panels = setup.panelModels.enumerated().map { LocaLoSFilter(model: $1, panel: UInt32($0), seed: seed) }
             var gamma = AgentParticles.prior(seed: seed, centre: setup.priorCentre, velocity: setup.priorVelocity,
                                              count: 256, radius: 0.5, velocitySpread: 0.2)
             var estimates: [SIMD4<Double>] = []

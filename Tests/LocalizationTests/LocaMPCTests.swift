@@ -220,16 +220,16 @@ private func wrapped(_ a: Double) -> Double { LocaLoSReference.wrapAngle(a) }
         let w = world(panels: 2, bandwidth: 400e6)
         let model = PanelModel(position: w.panels[0].position, radio: w.radio, filter: filterParameters(64))
         var panel = AnyPanelFilter(method: .locaMPC, model: model, room: w.room, panel: 0, seed: 8)
-        #expect(panel.method == .locaMPC && panel.locaMPC!.model.featureCount == 5)  // corner panel: 4 VAs
-        let initial = panel.locaMPC!.state
+        #expect(panel.method == .locaMPC && panel.filter(as: LocaMPCFilter.self)!.model.featureCount == 5)  // corner panel: 4 VAs
+        let initial = panel.filter(as: LocaMPCFilter.self)!.state
         var gamma = pointCloud(64, at: SIMD2(5, 20), velocity: .zero)
         for step in 0..<20 {
             _ = panel.update(&gamma, measurements: PanelMeasurements(), seed: 8, step: step, isFirstOfRoute: false)
         }
-        let existence = panel.locaMPC!.state.existence
+        let existence = panel.filter(as: LocaMPCFilter.self)!.state.existence
         #expect(existence.allSatisfy { $0 < 0.2 }, "\(existence)")
         panel.reset(seed: 8, step: 0)
-        #expect(panel.locaMPC!.state == initial)
+        #expect(panel.filter(as: LocaMPCFilter.self)!.state == initial)
     }
 
     /// Agent known (particles at the true state), one panel, measurements labelled with their origin (ref
@@ -265,7 +265,7 @@ private func wrapped(_ a: Double) -> Double { LocaLoSReference.wrapAngle(a) }
             let mCount = truth.measurements.count
             guard mCount > 0 else { continue }
             iterations.append(summary.iterations)
-            let (problem, messages) = filter.locaMPC!.lastAssociation!
+            let (problem, messages) = filter.filter(as: LocaMPCFilter.self)!.lastAssociation!
             let solution = AssociationSolution(featureCount: featureCount, measurementCount: mCount,
                                                logMessages: messages, iterations: summary.iterations,
                                                converged: summary.converged)
@@ -339,11 +339,11 @@ private func wrapped(_ a: Double) -> Double { LocaLoSReference.wrapAngle(a) }
         #expect(errors.dropFirst(5).allSatisfy { $0 < 0.3 })
     }
 
-    /// Loca-LoS through ``AnyPanelFilter`` is the plain ``PanelFilter``, bit for bit.
+    /// Loca-LoS through ``AnyPanelFilter`` is the plain ``LocaLoSFilter``, bit for bit.
     @Test func anyPanelFilterRunsLocaLoSUnchanged() {
         let w = world(panels: 4, bandwidth: 40e6)
         let model = PanelModel(position: w.panels[2].position, radio: w.radio, filter: filterParameters(128))
-        var plain = PanelFilter(model: model, panel: 2, seed: 4)
+        var plain = LocaLoSFilter(model: model, panel: 2, seed: 4)
         var wrapped = AnyPanelFilter(method: .locaLoS, model: model, panel: 2, seed: 4)
         var g1 = AgentParticles.prior(seed: 4, centre: w.agentPosition(step: 0), velocity: w.agentVelocity(step: 0),
                                       count: 128, radius: 0.5, velocitySpread: 0.2)
@@ -354,6 +354,6 @@ private func wrapped(_ a: Double) -> Double { LocaLoSReference.wrapAngle(a) }
             let b = wrapped.update(&g2, measurements: z, seed: 4, step: step, isFirstOfRoute: true)
             #expect(a == b && g1 == g2 && b.association == nil)
         }
-        #expect(wrapped.locaLoS!.state == plain.state)
+        #expect(wrapped.filter(as: LocaLoSFilter.self)!.state == plain.state)
     }
 }

@@ -163,7 +163,7 @@ private func std(_ v: [Float]) -> Double {
         #expect(state.amplitude.allSatisfy { $0 >= 2 && $0 <= Float(model.maxAmplitude) })
         #expect(state == PanelState.initial(model: model, seed: 9, step: 40, panel: 2))
         #expect(state != PanelState.initial(model: model, seed: 9, step: 41, panel: 2))
-        var filter = PanelFilter(model: model, panel: 2, seed: 9, step: 0)
+        var filter = LocaLoSFilter(model: model, panel: 2, seed: 9, step: 0)
         var gamma = cloud(1024, centre: truth)
         _ = filter.update(&gamma, measurements: losMeasurement, seed: 9, step: 0, isFirstOfRoute: true)
         #expect(filter.state != PanelState.initial(model: model, seed: 9, step: 0, panel: 2))
