@@ -171,7 +171,7 @@ public final class ChainSession {
                 guard let envelope = try? WireCodec.decode(frames[1]) else { dropped += 1; continue }
                 guard envelope.header.runID == options.runID || envelope.type == .hello else { dropped += 1; continue }
                 lastHeard[k] = monotonicNanos()
-                if case .heartbeat(let hb) = envelope.body { panelCounters[k] = hb.counters }
+                if case .heartbeat(let hb) = envelope.body { panelCounters[k] = hb.counters; ChainMetrics.shared.heartbeat(panel: k, hb.counters) }
                 if envelope.type != .hello { incarnations.heardAsConfigured(k) }
                 if started, case .hello(let hello) = envelope.body,
                    incarnations.helloAfterStart(k, pid: hello.pid, host: hello.host) {

@@ -70,6 +70,7 @@ extension DistributedRun {
             try control(ControlAction(spec.action))
         }
         faults.append(record)
+        ChainMetrics.shared.faultInjected()
         record.note = ""
     }
 
@@ -93,7 +94,9 @@ extension DistributedRun {
     /// Updates fault detection / recovery from a step's result.
     func observe(result: StepResult, globalStep: Int, at ns: UInt64) {
         for i in faults.indices {
+            let wasRecovered = faults[i].recoveredNs != nil
             faults[i].detection.observe(skipped: result.skipped, contributed: result.contributed, globalStep: globalStep, at: ns)
+            if !wasRecovered && faults[i].recoveredNs != nil { ChainMetrics.shared.faultRecovered() }
         }
     }
 }

@@ -114,6 +114,7 @@ final class DistributedRun {
                     return interruptedOutcome()
                 }
                 reissues += attempts.reissues
+                ChainMetrics.shared.reissued(attempts.reissues)
                 guard let delivery = delivery else {
                     // abandoned: reported with its reason; the next step starts from the same checkpoint
                     let abandoned = abandonedRecord(run: run, step: step, firstSendNs: attempts.firstSendNs)

@@ -130,17 +130,17 @@ public final class DownlinkClient {
     }
 
     /// Summary for summary.json.
-    public var json: [String: Any] {
+    public var json: RunSummary.DownlinkSummary {
         func rmse(_ values: [Double]) -> Double {
             values.isEmpty ? .nan : (values.map { $0 * $0 }.reduce(0, +) / Double(values.count)).squareRoot()
         }
         // rmse_m: the first estimator listed (the only one by default)
         let byProcessing = Dictionary(uniqueKeysWithValues: processing.map { ($0, rmse(errors[$0] ?? [])) })
-        return ["frame": downlinkFrameName, "protocol": settings.protocolName, "power_dbm": settings.powerDbm,
-                "illumination_points": settings.illuminationPoints, "follow_chain": settings.followChain,
-                "processing": processing.joined(separator: ","),
-                "snapshots_sent": sent, "estimates_received": received, "snapshots_skipped_node_busy": skipped, "refused": refused,
-                "lost": sent - received, "rmse_m": byProcessing[processing[0]] ?? Double.nan, "rmse_m_by_processing": byProcessing]
+        return .init(frame: downlinkFrameName, protocol: settings.protocolName, powerDbm: settings.powerDbm,
+                     illuminationPoints: settings.illuminationPoints, followChain: settings.followChain,
+                     processing: processing.joined(separator: ","), snapshotsSent: sent, estimatesReceived: received,
+                     snapshotsSkippedNodeBusy: skipped, refused: refused, lost: sent - received,
+                     rmseM: byProcessing[processing[0]] ?? Double.nan, rmseMByProcessing: byProcessing)
     }
 }
 

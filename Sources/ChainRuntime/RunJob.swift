@@ -22,6 +22,10 @@ public struct RunJobOptions: Sendable {
     public var runID: UInt64?
     /// The command line, for manifest.json.
     public var commandLine: [String] = CommandLine.arguments
+    /// Serve Prometheus metrics at this "ADDR:PORT" during the run set (nil: off).
+    public var metricsListen: String?
+    /// With metricsListen: seconds to keep serving after the run set ends (SIGINT/SIGTERM end it early).
+    public var metricsHoldS: Double = 0
 
     public init() {}
 }
@@ -58,6 +62,10 @@ public struct RunJob {
         defer { existence.flush() }
         var context = RunContext(mode: options.inProcess ? "in-process" : "distributed", commandLine: options.commandLine)
         let progress = ProgressLine(label: "run")
+        ChainMetrics.shared.begin(panels: experiment.panelCount, particles: experiment.filter.particleCount, mode: context.mode)
+        let metricsServer = try options.metricsListen.map { address throws(RuntimeError) in try MetricsServer(listen: address) }
+        defer { metricsServer?.stop() }
+        if let metricsServer { ChainLog.controller.info("metrics at http://\(metricsServer.address):\(metricsServer.port)/metrics") }
         let logs = options.logDirectory ?? outDir + "/logs"
         let outcome = options.inProcess
             ? try chainInProcess(experiment, outDir: outDir, logs: logs, files: files, existence: existence, signals: signals,
@@ -65,6 +73,12 @@ public struct RunJob {
             : try chainOverProcesses(experiment, outDir: outDir, logs: logs, files: files, existence: existence, signals: signals,
                                  progress: progress, context: &context)
         progress.finish()
+        if let d = context.downlink { ChainMetrics.shared.downlink(sent: d.snapshotsSent, answers: d.estimatesReceived) }
+        if metricsServer != nil && options.metricsHoldS > 0 {
+            // keep serving the final counts; SIGINT/SIGTERM end the wait early
+            var fd = pollfd(fd: signals.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&fd, 1, Int32(options.metricsHoldS * 1000))
+        }
         context.controllerPeakRSS = peakRSSBytes()
         context.endTime = utcTimestamp()
         files.close()
@@ -87,6 +101,7 @@ public struct RunJob {
                                          children: children)
         let outcome = runInProcess(experiment, files: files, signals: signals, progress: progress) { record in
             existence.append(record)
+            ChainMetrics.shared.stepEnded(record)
             forward(record, to: downlink, experiment: experiment)
         }
         downlink?.finish()
@@ -129,6 +144,7 @@ public struct RunJob {
             existence.append(record)
             if record.run == 0 && record.step == 50 { rssAtStep50 = chain.panelCounters.map(\.rssBytes) }
             if record.run == 0 && record.step == 500 { rssAtStep500 = chain.panelCounters.map(\.rssBytes) }
+            ChainMetrics.shared.stepEnded(record)
             forward(record, to: downlink, experiment: experiment)
         }
         context.panelRSSAtStep50 = rssAtStep50
@@ -167,6 +183,7 @@ func forward(_ record: StepRecord, to downlink: DownlinkClient?, experiment: Exp
     do {
         try downlink.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
                           truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
+        ChainMetrics.shared.downlink(sent: downlink.sent, answers: downlink.received)
     } catch { ChainLog.controller.warning("\(error)", metadata: .step(run: record.run, step: record.step)) }
 }
 

@@ -83,10 +83,20 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         discussion: "Nodes drop messages of other run ids; a fixed id lets logs of several hosts be matched."))
     var runID: UInt64?
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics over HTTP at ADDR:PORT, e.g. 0.0.0.0:9464 (default: off).",
+        discussion: "GET /metrics: steps by outcome, re-issued steps, end-to-end latency and per-panel compute and link histograms (seconds), panels in the route, the panels' heartbeat counters, faults injected and recovered, downlink answers. Plain HTTP: bind it to a management network. Scrape configs and a Grafana dashboard: deploy/monitoring/."))
+    var metricsListen: String?
+
+    @Option(help: "With --metrics-listen: keep serving this many seconds after the run set ends, so a last scrape sees the final counts (0...3600; default 0; SIGINT ends it early).")
+    var metricsHoldS: Double = 0
+
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
         if runID == 0 { throw ValidationError("--run-id must be in 1...18446744073709551615, got 0") }
+        if !(0...3600).contains(metricsHoldS) { throw ValidationError("--metrics-hold-s must be 0...3600 seconds; got \(metricsHoldS)") }
+        if let metricsListen { do { _ = try MetricsServer.parse(metricsListen) } catch { throw ValidationError("\(error)") } }
     }
 
     func run() throws {
@@ -103,6 +113,8 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         options.panelBinary = panelBinary
         options.logDirectory = logDir
         options.runID = runID
+        options.metricsListen = metricsListen
+        options.metricsHoldS = metricsHoldS
         let job = RunJob(config: try configOptions.load(extra: extra), options: options)
         do {
             let result = try job.run()
