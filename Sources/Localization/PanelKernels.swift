@@ -297,11 +297,35 @@ func systematicResamplingIndices(weights: UnsafePointer<Float>, count n: Int, of
         ancestors[Int(start)] = Int32(truncatingIfNeeded: k)
         start = marks[k]
     }
-    var latest: Int32 = 0
-    for j in 0..<n {
-        let a = ancestors[j]
-        latest = a > latest ? a : latest
-        ancestors[j] = latest
+    runningMaximum(ancestors, count: n)
+}
+
+/// a[j] ← max(a[0], …, a[j]) in place, for non-negative values: eight lanes at a time (in-register prefix maximum,
+/// then the maximum with the previous group's last lane). The scalar loop's select became data-dependent branches
+/// (LLVM's cmov-to-branch conversion), which mispredict on resampling's random run lengths.
+@inline(__always)
+func runningMaximum(_ a: UnsafeMutablePointer<Int32>, count n: Int) {
+    typealias V = SIMD8<Int32>
+    @_transparent func maximum(_ x: V, _ y: V) -> V { x.replacing(with: y, where: y .> x) }
+    var carry = V.zero
+    var j = 0
+    while j + 8 <= n {
+        let raw = UnsafeMutableRawPointer(a + j)
+        var s = raw.loadUnaligned(as: V.self)
+        s = maximum(s, V(0, s[0], s[1], s[2], s[3], s[4], s[5], s[6]))
+        s = maximum(s, V(0, 0, s[0], s[1], s[2], s[3], s[4], s[5]))
+        s = maximum(s, V(0, 0, 0, 0, s[0], s[1], s[2], s[3]))
+        s = maximum(s, carry)
+        raw.storeBytes(of: s, as: V.self)
+        carry = V(repeating: s[7])
+        j += 8
+    }
+    var latest = carry[0]
+    while j < n {
+        let value = a[j]
+        latest = value > latest ? value : latest
+        a[j] = latest
+        j += 1
     }
 }
 
