@@ -9,7 +9,8 @@ let strict: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration:
 /// SSE2 lanes and bit-identical to them (scripts/check-simd-backends.sh). If the build host has AVX-512 (F, DQ, BW,
 /// VL; read from /proc/cpuinfo, as the C baseline's -march=native does), the sixteen-lane kernels use one 512-bit
 /// register (Lanes512.swift, -target-cpu skylake-avx512): again bit-identical, and such a binary needs an AVX-512 CPU.
-/// DMIMO_X86=avx2 builds the AVX2 lanes on any host (for Haswell-or-newer deployment hosts); DMIMO_BASELINE_X86=1
+/// DMIMO_X86=avx2 builds the AVX2 lanes on any host (for Haswell-or-newer deployment hosts; deploy/build-release.sh
+/// sets it, DMIMO_X86=native there keeps the host's choice); DMIMO_BASELINE_X86=1
 /// builds for any x86-64 CPU (SSE2 lanes).
 #if arch(x86_64)
 let hostHasAVX512: Bool = {
