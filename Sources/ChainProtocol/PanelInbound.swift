@@ -79,7 +79,7 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
     /// This panel's index.
     public let panel: Int32
     /// Longest wait for a held γ's measurements, ns.
-    public let measurementWaitNs: UInt64
+    public private(set) var measurementWaitNs: UInt64
     /// How many processed steps are remembered for duplicate detection.
     public let memory: Int
     var processed = Set<StepID>()
@@ -158,8 +158,10 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
     }
 
     /// A new configuration for run id `runID`: forget every step processed and the held γ.
-    public mutating func configure(runID: UInt64) {
+    /// - Parameter measurementWaitNs: the configured longest wait for a held γ's measurements, ns (nil: unchanged).
+    public mutating func configure(runID: UInt64, measurementWaitNs: UInt64? = nil) {
         self.runID = runID
+        if let measurementWaitNs { self.measurementWaitNs = measurementWaitNs }
         processed.removeAll(); processedOrder.removeAll(); processedAttempt.removeAll()
         latestProcessed = nil
         held = nil

@@ -1,4 +1,4 @@
-// StepID: which step of which run a message belongs to, and which hop of that step's route.
+// StepID: which step of which run a message belongs to, which hop of that step's route, and which panel received it.
 
 /// One step of one Monte-Carlo run. Ordered by run, then step: a step of a later run is newer than every step of an
 /// earlier one.
@@ -33,4 +33,19 @@ public struct HopID: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(step) hop \(hop)" }
+}
+
+/// The hop of one step into one panel, named by its receiver (as a link report or an acknowledgement names it,
+/// whatever the panel's position in the route).
+public struct ReceiverID: Hashable, Sendable, CustomStringConvertible {
+    public var step: StepID
+    /// The receiving panel.
+    public var panel: Int32
+
+    @inlinable public init(step: StepID, panel: Int32) {
+        self.step = step
+        self.panel = panel
+    }
+
+    public var description: String { "\(step) into panel \(panel)" }
 }

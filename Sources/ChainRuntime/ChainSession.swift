@@ -1,49 +1,13 @@
-// ChainSession: the controller's side of a chain — control socket, panel processes, handshake, data sends, events.
+// ChainSession: the controller's side of a chain — its sockets, control and data sends, and the events it polls.
 import ChainLog
 import ChainProtocol
+import Logging
+import Config
 import Wire
 import ZeroMQ
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// How the controller reaches its panels.
-public struct SessionOptions: Sendable {
-    /// Number of panels J.
-    public var panels: Int
-    /// Start the panel processes on this host (false: they are started elsewhere and connect to us).
-    public var spawn = true
-    /// Path of the `panel-node` executable (spawn mode).
-    public var panelExecutable = ""
-    /// Where the controller's control socket binds, e.g. `tcp://127.0.0.1:*` or `tcp://*:5500`.
-    public var controlBind = "tcp://127.0.0.1:*"
-    /// What panels connect to for control (defaults to the bound endpoint).
-    public var controlAdvertised: String?
-    /// Bind endpoint of each panel's data socket in spawn mode (default: any free loopback port).
-    public var panelBind: [String]?
-    /// Data endpoint of each panel to connect to (overrides what the panels report in Hello).
-    public var panelEndpoints: [String]?
-    /// How long to wait for every panel's Hello, milliseconds.
-    public var startupTimeoutMs = 15_000
-    /// Folder for the panels' stdout/stderr logs (nil: inherit the controller's).
-    public var logDirectory: String?
-    /// Run id of this session.
-    public var runID: UInt64
-    /// Where `chain-controller fault` reaches this controller (nil: no live faults).
-    public var adminEndpoint: String?
-    /// The Configure message body sent to every panel (data endpoints are filled in by the session).
-    public var mode = PanelMode.probe
-    public var configYAML = ""
-    public var particles: UInt32 = 0
-    public var maxSkip: UInt32 = 1
-    /// The controller's CURVE keys (nil: plain-text links). Spawned panels get the same key directory.
-    public var security: NodeSecurity?
-
-    public init(panels: Int, runID: UInt64) {
-        self.panels = panels
-        self.runID = runID
-    }
-}
 
 /// Something that happened on the controller's sockets.
 public enum SessionEvent {
@@ -63,6 +27,8 @@ public enum SessionEvent {
 public final class ChainSession {
     public let options: SessionOptions
     let context: ZMQContext
+    /// Makes the controller's sockets (options and CURVE keys by role).
+    let sockets: ChainSockets
     let control: ZMQSocket
     let admin: ZMQSocket?
     let signals: SignalWatcher
@@ -72,7 +38,7 @@ public final class ChainSession {
     var childPanel: [pid_t: Int] = [:]
     var dataLinks: [Int: ZMQSocket] = [:]
     /// Data endpoint of every panel, index k.
-    public private(set) var dataEndpoints: [String]
+    public internal(set) var dataEndpoints: [String]
     /// The process behind each panel: tells a late Hello from a restarted panel.
     var incarnations: PanelIncarnations
     /// Host each panel reported.
@@ -110,18 +76,8 @@ public final class ChainSession {
         lastHeard = Array(repeating: 0, count: options.panels)
         do { context = try ZMQContext() } catch { throw RuntimeError("controller: cannot create a ZeroMQ context: \(error)") }
         authenticator = try options.security?.startAuthenticator(context)
-        do {
-            control = try ZMQSocket(context, .router)
-            try options.security?.makeServer(control)
-            try control.setRouterMandatory(true)
-            try control.setRouterHandover(true)
-            try control.setMaxMessageSize(Int64(maxMessageBytes))
-            try control.setChainHeartbeat()
-            try control.setSendHighWaterMark(100_000)
-            try control.setReceiveHighWaterMark(100_000)
-        } catch {
-            throw RuntimeError("controller: cannot create sockets: \(error)")
-        }
+        sockets = ChainSockets(context: context, security: options.security)
+        control = try sockets.make(.controllerControl)
         do { try control.bind(options.controlBind) } catch {
             throw RuntimeError("controller: cannot bind control endpoint \(options.controlBind): \(error.text)")
         }
@@ -129,12 +85,12 @@ public final class ChainSession {
         controlEndpoint = options.controlAdvertised ?? bound
         if let endpoint = options.adminEndpoint {
             do {
-                let socket = try ZMQSocket(context, .router)
+                let socket = try sockets.make(.controllerAdmin)
                 try socket.bind(endpoint)
                 admin = socket
             } catch {
                 // live faults are a convenience: the run goes on without them
-                printError("chain-controller: no live fault endpoint (\(endpoint): \(error)); scripted faults still work")
+                ChainLog.controller.warning("no live fault endpoint (\(endpoint): \(error)); scripted faults still work")
                 admin = nil
             }
         } else {
@@ -143,109 +99,6 @@ public final class ChainSession {
     }
 
     deinit { shutdown() }
-
-    /// Starts (or waits for) all panels, collects their Hello, and sends each the Configure message.
-    public func start() throws(RuntimeError) {
-        if options.spawn {
-            for k in 0..<options.panels { try spawnPanel(k) }
-        }
-        var greeted = Set<Int>()
-        let deadline = monotonicNanos() + UInt64(options.startupTimeoutMs) * 1_000_000
-        while greeted.count < options.panels {
-            let now = monotonicNanos()
-            if now >= deadline {
-                let missing = (0..<options.panels).filter { !greeted.contains($0) }
-                let names = missing.prefix(8).map { k in
-                    let endpoint = options.panelEndpoints?[k] ?? options.panelBind?[k] ?? "its data endpoint"
-                    return "panel \(k) (\(endpoint))"
-                }
-                throw RuntimeError("no Hello within \(options.startupTimeoutMs) ms from \(names.joined(separator: ", "))"
-                                   + (missing.count > 8 ? " and \(missing.count - 8) more" : "")
-                                   + "; panels connect to \(controlEndpoint)")
-            }
-            for event in try poll(timeoutMs: Int(min(100, (deadline - now) / 1_000_000 + 1))) {
-                switch event {
-                case .control(let k, let envelope):
-                    if case .hello(let hello) = envelope.body {
-                        greeted.insert(k)
-                        if options.panelEndpoints == nil, dataEndpoints[k].isEmpty { dataEndpoints[k] = hello.dataEndpoint }
-                        incarnations.greeted(k, pid: hello.pid, host: hello.host)
-                        if hello.version != dmimoVersion {
-                            throw RuntimeError("panel \(k) at \(dataEndpoints[k]) runs version \(hello.version), controller \(dmimoVersion)")
-                        }
-                    }
-                case .panelExited(let k, let how):
-                    let endpoint = options.panelBind?[k] ?? "tcp://127.0.0.1:*"
-                    throw RuntimeError("panel \(k) (\(endpoint)) \(how) during start-up"
-                                       + (options.logDirectory.map { "; see \($0)/panel-\(k).log" } ?? ""))
-                case .interrupted(let s):
-                    throw RuntimeError("interrupted by signal \(s) during start-up")
-                case .data, .admin:
-                    break
-                }
-            }
-        }
-        for k in 0..<options.panels { try configure(panel: k) }
-        started = true
-        try pingAll(deadline: deadline)
-    }
-
-    /// Opens the controller's data link to every panel and waits for a PONG on each, so no step pays for
-    /// connection set-up and an unreachable data endpoint is named before the run starts.
-    func pingAll(deadline: UInt64) throws(RuntimeError) {
-        var waiting = Set(0..<options.panels)
-        var nextPing: UInt64 = 0
-        while !waiting.isEmpty {
-            let now = monotonicNanos()
-            if now >= nextPing {
-                for k in waiting {
-                    _ = try sendData(toPanel: k, Envelope(header: Header(type: .ping, runID: options.runID, sender: controllerSender),
-                                                          body: .ping(Ping(sentNs: now, seq: UInt32(k)))))
-                }
-                nextPing = now + 200_000_000
-            }
-            if now >= deadline {
-                let names = waiting.sorted().prefix(8).map { "panel \($0) (\(dataEndpoints[$0]))" }
-                throw RuntimeError("no answer on the data endpoint of " + names.joined(separator: ", "))
-            }
-            for event in try poll(timeoutMs: 50) {
-                switch event {
-                case .data(let k, let envelope, _) where envelope.header.type == .pong: waiting.remove(k)
-                case .panelExited(let k, let how): throw RuntimeError("panel \(k) (\(dataEndpoints[k])) \(how) during start-up")
-                case .interrupted(let s): throw RuntimeError("interrupted by signal \(s) during start-up")
-                default: break
-                }
-            }
-        }
-    }
-
-    /// Starts the process of panel `k` (spawn mode), with its log appended to the panel's log file.
-    public func spawnPanel(_ k: Int) throws(RuntimeError) {
-        let bind = options.panelBind?[k] ?? (dataEndpoints[k].isEmpty ? "tcp://127.0.0.1:*" : dataEndpoints[k])
-        let log = options.logDirectory.map { "\($0)/panel-\(k).log" }
-        let child = try children.spawn(
-            name: "panel \(k)", executable: options.panelExecutable,
-            arguments: ["run", "--index", "\(k)", "--controller", controlEndpoint, "--bind", bind,
-                        "--parent-pid", "\(getpid())"] + (options.security.map { ["--keys-dir", $0.directory] } ?? [])
-                + ChainLog.settings.arguments,
-            logPath: log)
-        childPanel[child.pid] = k
-        if options.panelEndpoints == nil && options.panelBind != nil && !bind.contains("*") { dataEndpoints[k] = bind }
-    }
-
-    /// The running process of panel `k`, if this session spawned it.
-    public func child(ofPanel k: Int) -> ChildProcess? {
-        children.running.values.first { childPanel[$0.pid] == k }
-    }
-
-    /// Sends panel `k` the Configure message (data endpoints, mode, configuration).
-    public func configure(panel k: Int) throws(RuntimeError) {
-        let configure = Configure(dataEndpoints: dataEndpoints, mode: options.mode.wireName, configYAML: options.configYAML,
-                                  particles: options.particles, maxSkip: options.maxSkip)
-        try sendControl(toPanel: k, Envelope(header: Header(type: .configure, runID: options.runID, sender: controllerSender),
-                                             body: .configure(configure)))
-        incarnations.configured(k)
-    }
 
     /// Sends a message to panel `k` over the control plane.
     public func sendControl(toPanel k: Int, _ envelope: Envelope) throws(RuntimeError) {
@@ -270,11 +123,7 @@ public final class ChainSession {
             link = existing
         } else {
             do {
-                link = try ZMQSocket(context, .dealer)
-                try link.setRoutingID("controller")
-                try link.setChainReconnect()
-                try link.setChainHeartbeat()
-                try options.security?.makeClient(link, server: panelKeyName(k))
+                link = try sockets.make(.controllerToPanel(panel: k))
                 try link.connect(dataEndpoints[k])
             } catch {
                 throw RuntimeError("panel \(k): cannot connect to data endpoint \(dataEndpoints[k]): \(error)")
@@ -320,10 +169,10 @@ public final class ChainSession {
             while let frames = try? control.receiveFrames(dontWait: true) {
                 guard frames.count == 2, let k = panelIndex(frames[0]), k < options.panels else { dropped += 1; continue }
                 guard let envelope = try? WireCodec.decode(frames[1]) else { dropped += 1; continue }
-                guard envelope.header.runID == options.runID || envelope.header.type == .hello else { dropped += 1; continue }
+                guard envelope.header.runID == options.runID || envelope.type == .hello else { dropped += 1; continue }
                 lastHeard[k] = monotonicNanos()
                 if case .heartbeat(let hb) = envelope.body { panelCounters[k] = hb.counters }
-                if envelope.header.type != .hello { incarnations.heardAsConfigured(k) }
+                if envelope.type != .hello { incarnations.heardAsConfigured(k) }
                 if started, case .hello(let hello) = envelope.body,
                    incarnations.helloAfterStart(k, pid: hello.pid, host: hello.host) {
                     // a panel that (re)started after the run began: it rejoins with fresh state
@@ -359,7 +208,7 @@ public final class ChainSession {
 
     /// Answers a live fault command: `text` says what was done (or why not).
     public func reply(admin identity: [UInt8], _ text: String, ok: Bool) {
-        let envelope = Envelope(header: Header(type: .ping, runID: options.runID, sender: controllerSender),
+        let envelope = Envelope(header: Header(runID: options.runID, sender: controllerSender),
                                 body: .ping(Ping(sentNs: ok ? 1 : 0, seq: 0, payload: Array(text.utf8))))
         _ = try? admin?.send(frames: [identity, WireCodec.encode(envelope)])
     }
@@ -373,7 +222,7 @@ public final class ChainSession {
     /// Asks every panel to shut down, then stops and reaps every spawned process. Idempotent.
     public func shutdown(graceMs: Int = 1000) {
         for k in 0..<options.panels {
-            let bye = Envelope(header: Header(type: .control, runID: options.runID, sender: controllerSender),
+            let bye = Envelope(header: Header(runID: options.runID, sender: controllerSender),
                                body: .control(Control(action: .shutdown)))
             try? sendControl(toPanel: k, bye)
         }

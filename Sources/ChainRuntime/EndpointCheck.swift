@@ -153,8 +153,8 @@ public func classifyPong(_ bytes: [UInt8], panel: Int, seq: UInt32, software: St
         if case .wrongVersion(let version) = error { return .protocolMismatch(version) }
         return .badReply("\(error)")
     }
-    guard envelope.header.type == .pong, case .ping(let pong) = envelope.body else {
-        return .badReply("a \(envelope.header.type) message instead of Pong")
+    guard case .pong(let pong) = envelope.body else {
+        return .badReply("a \(envelope.type) message instead of Pong")
     }
     guard pong.seq == seq else { return .badReply("Pong for sequence \(pong.seq), expected \(seq)") }
     let theirSoftware = softwareVersion(inPongPayload: pong.payload)
@@ -489,12 +489,14 @@ public func checkEndpoints(panels: [String], controllerBind: String?, controller
 func checkBind(_ endpoint: String) -> EndpointStatus {
     do {
         let context = try ZMQContext()
-        let socket = try ZMQSocket(context, .router)
+        let socket = try ChainSockets(context: context, security: nil).make(.bindCheck)
         defer { socket.close() }
         try socket.bind(endpoint)
         return .fine
-    } catch {
+    } catch let error as ZMQError {
         return .bindFailed(error.text)
+    } catch {
+        return .bindFailed("\(error)")
     }
 }
 
@@ -510,13 +512,11 @@ func pingPanels(_ targets: [(panel: Int, endpoint: String)], options: EndpointCh
     for (i, target) in targets.enumerated() {
         let seq = UInt32(i + 1)
         do {
-            let socket = try ZMQSocket(context, .dealer)
-            try socket.setRoutingID("check-\(getpid())-\(target.panel)")
-            try socket.setMaxMessageSize(1 << 20)
-            try options.security?.makeClient(socket, server: target.panel == Int(downlinkSender) ? downlinkKeyName : panelKeyName(target.panel))
+            let socket = try ChainSockets(context: context, security: options.security)
+                .make(.pinger(id: "check-\(getpid())-\(target.panel)", target: target.panel))
             try socket.connect(target.endpoint)
             let sentNs = monotonicNanos()
-            let ping = Envelope(header: Header(type: .ping, runID: expectedRun, sender: controllerSender),
+            let ping = Envelope(header: Header(runID: expectedRun, sender: controllerSender),
                                 body: .ping(Ping(sentNs: sentNs, seq: seq, payload: Array(options.software.utf8))))
             if try socket.send(WireCodec.encode(ping), dontWait: true) {
                 pending.append((target.panel, socket, seq, sentNs))

@@ -1,4 +1,4 @@
-// ExperimentConfig+Runtime: from the YAML configuration to the world, the filter constants and a panel's model.
+// ExperimentConfig+Runtime: from the YAML configuration to the world and the filter constants.
 import Config
 import Localization
 import Scenario
@@ -49,35 +49,4 @@ extension Experiment {
         self.init(world: world, filter: filter, baseSeed: config.run.seed, runs: config.run.runs,
                   steps: config.run.steps, configYAML: config.yaml(), method: config.filter.method)
     }
-}
-
-/// Builds the panel computation named by the controller's Configure message: the probe, or the filter of the
-/// configuration it carries.
-public func makePanelComputation(_ configure: Configure, panel: Int) throws -> any PanelComputation {
-    let method: PanelFilterMethod
-    switch PanelMode(wireName: configure.mode) {
-    case .probe?:
-        return ProbeComputation()
-    case .filter(let filterMethod)?:
-        method = filterMethod
-    case nil:
-        throw RuntimeError("panel \(panel): unknown mode '\(configure.mode)' "
-                           + "(known: \(PanelMode.allWireNames.joined(separator: ", ")))")
-    }
-    let config: ExperimentConfig
-    do { config = try ExperimentConfig.load(yaml: configure.configYAML) } catch {
-        throw RuntimeError("panel \(panel): the controller's configuration is invalid: \(error)")
-    }
-    let experiment = try Experiment(config: config)
-    guard experiment.method == method else {
-        throw RuntimeError("panel \(panel): mode '\(configure.mode)' but the configuration's filter.method is "
-                           + "\(experiment.method.rawValue)")
-    }
-    guard panel < experiment.panelCount else {
-        throw RuntimeError("panel \(panel): the configuration has only \(experiment.panelCount) panels")
-    }
-    let model = PanelModel(position: experiment.world.panels[panel].position, radio: experiment.world.radio,
-                           filter: experiment.filter)
-    return FilterComputation(method: method, model: model, room: experiment.world.room,
-                             panel: panel, baseSeed: experiment.baseSeed)
 }

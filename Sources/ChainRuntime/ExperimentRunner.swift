@@ -12,7 +12,7 @@ public struct Experiment: Sendable {
     public var baseSeed: UInt64
     public var runs: Int
     public var steps: Int
-    /// The resolved configuration, as written to config.yaml and sent to the panels.
+    /// The resolved configuration, as written to config.yaml.
     public var configYAML: String
     /// The filter the panels run.
     public var method: PanelFilterMethod

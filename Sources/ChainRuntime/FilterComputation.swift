@@ -22,30 +22,28 @@ public struct FilterComputation: PanelComputation {
         self.baseSeed = baseSeed
     }
 
-    static func key(_ run: UInt32, _ step: UInt32) -> StepID { StepID(run: run, step: step) }
+    public func accepts(particleCount count: Int) -> Bool { count == filter.model.filter.particleCount }
 
     public mutating func store(_ batch: MeasurementBatch, run: UInt32, step: UInt32) {
-        batches[Self.key(run, step)] = PanelMeasurements(distance: batch.distance, aoa: batch.aoa,
-                                                          amplitude: batch.amplitude)
+        batches[StepID(run: run, step: step)] = PanelMeasurements(distance: batch.distance, aoa: batch.aoa,
+                                                                   amplitude: batch.amplitude)
     }
 
-    public func isReady(run: UInt32, step: UInt32) -> Bool { batches[Self.key(run, step)] != nil }
+    public func isReady(run: UInt32, step: UInt32) -> Bool { batches[StepID(run: run, step: step)] != nil }
 
     public mutating func process(particles: inout ParticleArrays, run: UInt32, step: UInt32,
-                                 isFirstOfRoute: Bool, reset: Bool, checksum: UInt64) -> PanelOutput {
-        let checksumError = checksum != 0 && particleChecksum(particles) != checksum
+                                 isFirstOfRoute: Bool, reset: Bool) -> PanelOutput {
+        let id = StepID(run: run, step: step)
         let seed = baseSeed &+ UInt64(run)
         if reset || activeRun != run {
             filter.reset(seed: seed, step: Int(step))
             activeRun = run
             batches = batches.filter { $0.key.run == run }
         }
-        guard particles.count == filter.model.filter.particleCount else {
-            return PanelOutput(checksumError: true)
-        }
-        let measurements = batches.removeValue(forKey: Self.key(run, step)) ?? PanelMeasurements()
+        precondition(accepts(particleCount: particles.count), "γ of \(particles.count) particles: the node drops it first")
+        let measurements = batches.removeValue(forKey: id) ?? PanelMeasurements()
         // drop batches of steps that can no longer come (older than this one)
-        if batches.count > 64 { batches = batches.filter { $0.key > Self.key(run, step) } }
+        if batches.count > 64 { batches = batches.filter { $0.key > id } }
         var gamma = AgentParticles(x: particles.x, y: particles.y, vx: particles.vx, vy: particles.vy)
         particles = ParticleArrays()  // hand the arrays over, so the update works in place without a copy
         let report = filter.update(&gamma, measurements: measurements, seed: seed, step: Int(step),
@@ -53,7 +51,6 @@ public struct FilterComputation: PanelComputation {
         particles = ParticleArrays(x: gamma.x, y: gamma.y, vx: gamma.vx, vy: gamma.vy)
         let wireReport = Wire.PanelReport(panel: Int32(filter.panel), existence: Float(report.existence),
                                           losDetected: report.losDetected, amplitude: Float(report.amplitudeEstimate))
-        return PanelOutput(report: wireReport, estimate: report.estimate,
-                           measurements: UInt32(measurements.count), checksumError: checksumError)
+        return PanelOutput(report: wireReport, estimate: report.estimate, measurements: UInt32(measurements.count))
     }
 }

@@ -9,16 +9,17 @@ public struct PanelOutput: Sendable {
     public var estimate: SIMD4<Double>?
     /// Number of measurements used.
     public var measurements: UInt32 = 0
-    /// Whether the incoming particles failed their integrity check.
-    public var checksumError = false
 
-    public init(report: PanelReport? = nil, estimate: SIMD4<Double>? = nil, measurements: UInt32 = 0, checksumError: Bool = false) {
-        self.report = report; self.estimate = estimate; self.measurements = measurements; self.checksumError = checksumError
+    public init(report: PanelReport? = nil, estimate: SIMD4<Double>? = nil, measurements: UInt32 = 0) {
+        self.report = report; self.estimate = estimate; self.measurements = measurements
     }
 }
 
-/// The per-panel computation. Implementations are pure apart from their own state; the node does all I/O.
+/// The per-panel computation. Implementations are pure apart from their own state; the node does all I/O, and the
+/// particles' checksum was verified when the message was decoded.
 public protocol PanelComputation {
+    /// Whether γ with `count` particles can be processed (a γ that cannot is dropped as malformed).
+    func accepts(particleCount count: Int) -> Bool
     /// Stores a measurement batch for a future (run, step).
     mutating func store(_ batch: MeasurementBatch, run: UInt32, step: UInt32)
     /// Whether everything needed to process (run, step) has arrived (its measurement batch).
@@ -27,18 +28,18 @@ public protocol PanelComputation {
     /// - Parameters:
     ///   - isFirstOfRoute: this panel is the first live panel of the step (it applies the motion model).
     ///   - reset: the first step of a run: start from fresh panel state.
-    ///   - checksum: the sender's checksum of `particles` (0 = none).
     mutating func process(particles: inout ParticleArrays, run: UInt32, step: UInt32,
-                          isFirstOfRoute: Bool, reset: Bool, checksum: UInt64) -> PanelOutput
+                          isFirstOfRoute: Bool, reset: Bool) -> PanelOutput
 }
 
-/// The probe: verifies the particles arrived intact and forwards them unchanged.
+/// The probe: forwards the particles unchanged (their integrity was checked at decode).
 public struct ProbeComputation: PanelComputation {
     public init() {}
+    public func accepts(particleCount count: Int) -> Bool { true }
     public mutating func store(_ batch: MeasurementBatch, run: UInt32, step: UInt32) {}
     public func isReady(run: UInt32, step: UInt32) -> Bool { true }
     public mutating func process(particles: inout ParticleArrays, run: UInt32, step: UInt32,
-                                 isFirstOfRoute: Bool, reset: Bool, checksum: UInt64) -> PanelOutput {
-        PanelOutput(checksumError: checksum != 0 && particleChecksum(particles) != checksum)
+                                 isFirstOfRoute: Bool, reset: Bool) -> PanelOutput {
+        PanelOutput()
     }
 }

@@ -1,6 +1,8 @@
 // PanelNode: the panel-node process — receive γ, acknowledge, compute, forward to the next panel or the controller.
+import ChainLog
 import ChainProtocol
 import Config
+import Logging
 import Scenario
 import Wire
 import ZeroMQ
@@ -24,7 +26,8 @@ public struct PanelNodeOptions: Sendable {
     public var controllerSilenceMs: Int = 0
     /// Exit when this process (the controller that spawned us) is gone.
     public var parentPID: Int32?
-    /// Longest wait for a step's measurement batch once its γ has arrived, milliseconds.
+    /// Longest wait for a step's measurement batch once its γ has arrived, milliseconds, until a Configure message
+    /// sets it.
     public var measurementWaitMs: Int = 2000
     /// CURVE keys of this panel (nil: plain-text links).
     public var security: NodeSecurity?
@@ -57,23 +60,12 @@ struct ArrivedGamma: Sendable {
     var step: StepID { StepID(run: header.run, step: header.step) }
 }
 
-/// Faults injected into this panel by the controller (fault injection is part of the product).
-struct PanelFaults {
-    /// Deaf and mute until this time: nothing is read or sent (a cut link), ns.
-    var partitionedUntilNs: UInt64 = 0
-    /// Extra delay before each forward, and until when, ns.
-    var slowDelayNs: UInt64 = 0
-    var slowUntilNs: UInt64 = 0
-    /// Send garbage instead of the next γ.
-    var corruptNext = false
-    /// Send the next γ twice.
-    var duplicateNext = false
-}
-
 /// One panel process: the socket-owning loop. Not thread-safe; runs on the thread that calls ``run()``.
 public final class PanelNode {
     let options: PanelNodeOptions
     let context: ZMQContext
+    /// Makes this panel's sockets (options and CURVE keys by role).
+    let sockets: ChainSockets
     let control: ZMQSocket
     let data: ZMQSocket
     let signals: SignalWatcher
@@ -82,7 +74,7 @@ public final class PanelNode {
     var successors: [Int: ZMQSocket] = [:]
     var configuration: Configure?
     var computation: (any PanelComputation)?
-    public private(set) var counters = NodeCounters()
+    public internal(set) var counters = NodeCounters()
     /// The inbound rules: run id, duplicates, re-issued attempts, stale steps, the γ held for its measurements.
     var inbound: PanelInbound<ArrivedGamma>
     /// γ released by its measurement batch while the control plane was drained, processed right after.
@@ -93,8 +85,10 @@ public final class PanelNode {
     var hopSettings = HopSettings(ackTimeoutNs: 100_000_000, retries: 1)
     /// Hops sent and not yet acknowledged: kept until acknowledged, resent, then their receiver skipped.
     var hops: HopSender<Envelope>
-    /// Injected faults.
-    var faults = PanelFaults()
+    /// This panel's logger (node `panel-<k>`).
+    let logger: Logger
+    /// Injected faults (fault injection is part of the product).
+    var faults = PanelFaultState()
     var encodeBuffer: [UInt8] = []
     var lastControllerContactNs = monotonicNanos()
     let computationFactory: (Configure, Int) throws -> any PanelComputation
@@ -108,29 +102,15 @@ public final class PanelNode {
         self.options = options
         self.signals = signals
         self.computationFactory = makeComputation
+        logger = ChainLog.panel(options.index)
         inbound = PanelInbound(panel: Int32(options.index), measurementWaitNs: UInt64(options.measurementWaitMs) * 1_000_000)
         hops = HopSender(settings: hopSettings)
         let name = "panel \(options.index)"
         do { context = try ZMQContext() } catch { throw RuntimeError("\(name): cannot create a ZeroMQ context: \(error)") }
         authenticator = try options.security?.startAuthenticator(context)
-        do {
-            data = try ZMQSocket(context, .router)
-            try options.security?.makeServer(data)
-            try data.setRouterMandatory(true)
-            // a predecessor that reconnects (after a stop or a cut link) reclaims its routing id
-            try data.setRouterHandover(true)
-            try data.setReceiveHighWaterMark(64)
-            try data.setMaxMessageSize(Int64(maxMessageBytes))
-            try data.setChainHeartbeat()
-            control = try ZMQSocket(context, .dealer)
-            try control.setRoutingID("panel-\(options.index)")
-            try control.setChainReconnect()
-            try control.setChainHeartbeat()
-            try control.setMaxMessageSize(Int64(maxMessageBytes))
-        } catch {
-            throw RuntimeError("\(name): cannot create sockets: \(error)")
-        }
-        try options.security?.makeClient(control, server: controllerKeyName)
+        sockets = ChainSockets(context: context, security: options.security)
+        data = try sockets.make(.panelData)
+        control = try sockets.make(.panelControl(panel: options.index))
         do { try data.bind(options.bindEndpoint) } catch {
             throw RuntimeError("\(name): cannot bind data endpoint \(options.bindEndpoint): \(error.text)")
         }
@@ -151,7 +131,7 @@ public final class PanelNode {
     public func run() -> Int32 {
         let status = serveUntilExit()
         if let authenticator {
-            log("CURVE: \(authenticator.accepted) handshakes admitted, \(authenticator.rejected) refused (key not configured)")
+            log(.info, "CURVE: \(authenticator.accepted) handshakes admitted, \(authenticator.rejected) refused (key not configured)")
             authenticator.stop()
         }
         return status
@@ -166,17 +146,17 @@ public final class PanelNode {
                 sendHeartbeat()
                 if configuration == nil { sendHello() }  // the controller may have started after us
                 if let parent = options.parentPID, parentHasExited(expectedParent: parent) {
-                    log("the controller (pid \(parent)) has exited; exiting")
+                    log(.notice, "the controller (pid \(parent)) has exited; exiting")
                     return 3
                 }
                 nextHeartbeat = now + UInt64(options.heartbeatIntervalMs) * 1_000_000
             }
             if options.controllerSilenceMs > 0,
                now - lastControllerContactNs > UInt64(options.controllerSilenceMs) * 1_000_000 {
-                log("controller \(options.controllerEndpoint) silent for \(options.controllerSilenceMs) ms; exiting")
+                log(.notice, "controller \(options.controllerEndpoint) silent for \(options.controllerSilenceMs) ms; exiting")
                 return 4
             }
-            if now < faults.partitionedUntilNs {
+            if faults.isPartitioned(now: now) {
                 // a cut link: read nothing, send nothing, then drop what queued up meanwhile
                 usleep(useconds_t(min(50_000, (faults.partitionedUntilNs - now) / 1000 + 1)))
                 if monotonicNanos() >= faults.partitionedUntilNs { discardQueuedTraffic() }
@@ -198,7 +178,7 @@ public final class PanelNode {
                 let waitMs = Int(waitNs / 1_000_000) + 1
                 ready = try zmqPoll(sockets, fileDescriptors: [signals.fileDescriptor], timeoutMs: waitMs)
             } catch {
-                log("poll failed: \(error)")
+                log(.error, "poll failed: \(error)")
                 return 1
             }
             if ready.fileDescriptors[0] {
@@ -218,365 +198,11 @@ public final class PanelNode {
         }
     }
 
-    // MARK: control plane
-
-    func sendHello() {
-        let hello = Hello(node: "panel", index: Int32(options.index), pid: UInt64(getpid()), version: dmimoVersion,
-                          dataEndpoint: dataEndpoint, host: hostName())
-        sendControl(.hello, .hello(hello))
-    }
-
-    func sendHeartbeat() {
-        counters.peakRSSBytes = peakRSSBytes()
-        counters.rssBytes = currentRSSBytes()
-        sendControl(.heartbeat, .heartbeat(Heartbeat(sentNs: monotonicNanos(), counters: counters)))
-    }
-
-    func sendControl(_ type: MessageType, _ body: Body, run: UInt32 = 0, step: UInt32 = 0, attempt: UInt32 = 0) {
-        let envelope = Envelope(header: Header(type: type, runID: runID, run: run, step: step, attempt: attempt,
-                                               sender: Int32(options.index)), body: body)
-        WireCodec.encode(envelope, into: &encodeBuffer)
-        do { _ = try control.send(encodeBuffer, dontWait: true) } catch { log("control send failed: \(error)") }
-    }
-
-    /// Handles every waiting control message. Returns an exit status to stop.
-    func drainControl() -> Int32? {
-        while true {
-            let message: ZMQMessage?
-            do { message = try control.receive(dontWait: true) } catch { log("control receive: \(error)"); return 1 }
-            guard let message else { return nil }
-            let more = message.more
-            let envelope: Envelope
-            do { envelope = try WireCodec.decode(message.bytes) } catch {
-                count(error)
-                if more { try? control.drainRemainingFrames() }
-                continue
-            }
-            if more { try? control.drainRemainingFrames() }
-            counters.received += 1
-            lastControllerContactNs = monotonicNanos()
-            switch envelope.body {
-            case .configure(let configure):
-                do {
-                    computation = try computationFactory(configure, options.index)
-                } catch {
-                    log("cannot configure: \(error)")
-                    return 2
-                }
-                configuration = configure
-                inbound.configure(runID: envelope.header.runID)
-                released.removeAll()
-                fronthaul = nil
-                if PanelMode(wireName: configure.mode) != .probe, let config = try? ExperimentConfig.load(yaml: configure.configYAML) {
-                    if config.fronthaul.mode == .emulate { fronthaul = config.fronthaul }
-                    hopSettings = HopSettings(ackTimeoutNs: UInt64(config.chain.ackTimeoutMs) * 1_000_000,
-                                              retries: config.chain.hopRetries)
-                }
-                hops = HopSender(settings: hopSettings)
-                for s in successors.values { s.close() }
-                successors.removeAll()
-                // connect to the next panels of the chain now, so no step pays for the TCP and ZMTP handshakes
-                let panels = configure.dataEndpoints.count
-                for offset in 1...max(1, min(2, panels - 1)) where panels > 1 {
-                    _ = successor((options.index + offset) % panels)
-                }
-            case .measurements(let batch):
-                guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
-                computation?.store(batch, run: envelope.header.run, step: envelope.header.step)
-                let step = StepID(run: envelope.header.run, step: envelope.header.step)
-                if let verdict = inbound.measurementsArrived(for: step) { released.append(verdict) }
-            case .control(let c):
-                let now = monotonicNanos()
-                switch c.action {
-                case .shutdown: return 0
-                case .kill: _exit(137)
-                case .partition: faults.partitionedUntilNs = now + UInt64(c.durationMs) * 1_000_000
-                case .slow:
-                    faults.slowDelayNs = UInt64(c.delayUs) * 1000
-                    faults.slowUntilNs = c.durationMs == 0 ? .max : now + UInt64(c.durationMs) * 1_000_000
-                case .corrupt: faults.corruptNext = true
-                case .duplicate: faults.duplicateNext = true
-                case .heal: faults = PanelFaults()
-                default: break
-                }
-            default:
-                break
-            }
-        }
-    }
-
-    func count(_ error: WireError) {
-        switch error {
-        case .wrongVersion: counters.droppedWrongVersion += 1
-        default: counters.droppedMalformed += 1
-        }
-    }
-
-    // MARK: data plane
-
-    /// Reads γ (and pings) until the socket is empty or a γ is held for its measurements.
-    func drainData() {
-        while !inbound.isHolding {
-            let identity: ZMQMessage?
-            do { identity = try data.receive(dontWait: true) } catch { log("data receive: \(error)"); return }
-            guard let identity else { return }
-            let sender = identity.array
-            guard identity.more, let payload = try? data.receive(dontWait: false) else {
-                counters.droppedMalformed += 1
-                continue
-            }
-            let recvNs = monotonicNanos()
-            let envelope: Envelope
-            do { envelope = try WireCodec.decode(payload.bytes) } catch {
-                count(error)
-                if payload.more { try? data.drainRemainingFrames() }
-                // a node of another protocol version gets a Pong in ours, so `chain-controller check` can name it
-                if case .wrongVersion = error { answerPing(sender, Ping(sentNs: 0, seq: 0)) }
-                continue
-            }
-            if payload.more { try? data.drainRemainingFrames() }
-            counters.received += 1
-            if envelope.header.type == .ping, case .ping(let ping) = envelope.body {
-                answerPing(sender, ping)
-                continue
-            }
-            guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
-            switch envelope.body {
-            case .stepStart(let start):
-                acknowledge(sender, envelope.header, hop: start.hop, recvNs: recvNs)
-                let gamma = Gamma(route: start.route, hop: start.hop, particles: start.prior, skipped: start.skipped,
-                                  checksum: start.checksum, reset: start.reset)
-                receive(ArrivedGamma(gamma: gamma, header: envelope.header, recvNs: recvNs, payloadBytes: payload.count,
-                                     rawRecvNs: recvNs))
-            case .gamma(let gamma):
-                acknowledge(sender, envelope.header, hop: gamma.hop, recvNs: recvNs)
-                let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payload.count)
-                receive(ArrivedGamma(gamma: gamma, header: envelope.header, recvNs: arrival, payloadBytes: payload.count,
-                                     rawRecvNs: recvNs))
-            default:
-                counters.droppedMalformed += 1
-            }
-        }
-    }
-
-    /// Answers a reachability check: a PONG with this node's software version, protocol version and run id.
-    func answerPing(_ sender: [UInt8], _ ping: Ping) {
-        let text = "dmimo-chain \(dmimoVersion) panel \(options.index) run-id \(runID)"
-        let pong = Envelope(header: Header(type: .pong, runID: runID, sender: Int32(options.index)),
-                            body: .ping(Ping(sentNs: ping.sentNs, seq: ping.seq, payload: Array(text.utf8))))
-        _ = try? data.send(frames: [sender, WireCodec.encode(pong)])
-    }
-
-    /// Drops everything that arrived while the link was cut.
-    func discardQueuedTraffic() {
-        for socket in [data, control] + Array(successors.values) {
-            while let message = try? socket.receive(dontWait: true) { _ = consume message }
-        }
-        hops.removeAll()
-    }
-
-    func acknowledge(_ sender: [UInt8], _ header: Header, hop: UInt32, recvNs: UInt64) {
-        let ack = Envelope(header: Header(type: .hopAck, runID: runID, run: header.run, step: header.step,
-                                          attempt: header.attempt, sender: Int32(options.index)),
-                           body: .hopAck(HopAck(hop: hop, recvNs: recvNs)))
-        do { _ = try data.send(frames: [sender, WireCodec.encode(ack)]) } catch {
-            // the sender went away; it will time out and skip us
-        }
-    }
-
-    /// Fronthaul emulation: holds a panel-to-panel hop until the modelled link time (8·bytes/rate + per-transfer
-    /// latency) has passed since the sender's send stamp. A hop that already took longer is left as it is (the
-    /// report counts it). Needs the sender's and this panel's monotonic clocks to agree (one host, or PTP).
-    /// - Returns: the arrival time to record.
-    func emulateFronthaul(_ gamma: Gamma, rawRecvNs: UInt64, bytes: Int) -> UInt64 {
-        guard let fronthaul, let previous = gamma.timings.last else { return rawRecvNs }
-        let target = previous.sendNs &+ UInt64(fronthaul.modelledNs(bytes: bytes).rounded(.up))
-        guard target > rawRecvNs else { return rawRecvNs }
-        while monotonicNanos() < target {}  // sub-microsecond precision: a sleep would overshoot by ~50 µs
-        return target
-    }
-
-    /// Applies the inbound rules to an arriving γ and executes the verdict.
-    func receive(_ arrived: ArrivedGamma) {
-        let gamma = arrived.gamma
-        let inboundGamma = InboundGamma(
-            step: arrived.step, attempt: arrived.header.attempt, route: gamma.route, hop: Int(gamma.hop),
-            skipped: gamma.skipped, reset: gamma.reset,
-            wellFormed: gamma.particles.isConsistent && computation != nil,
-            measurementsReady: computation?.isReady(run: arrived.header.run, step: arrived.header.step) ?? true)
-        execute(inbound.onGamma(inboundGamma, payload: arrived, now: monotonicNanos()))
-    }
-
-    /// Executes an inbound verdict: count a dropped γ, hand a re-issued one on, or run the panel update.
-    func execute(_ verdict: GammaVerdict<ArrivedGamma>) {
-        switch verdict {
-        case .drop(.malformed): counters.droppedMalformed += 1
-        case .drop(.duplicate): counters.duplicates += 1
-        case .drop(.stale): counters.droppedStale += 1
-        case .hold: break
-        case .handOn(let arrived):
-            // a re-issued attempt of a step this panel already processed: γ goes on unchanged, listed as skipped
-            counters.duplicates += 1
-            var passed = arrived.gamma
-            passed.skipped.append(Int32(options.index))
-            forward(passed, header: arrived.header, output: PanelOutput(), timing: HopTiming(
-                panel: Int32(options.index), recvNs: arrived.recvNs, computeDoneNs: arrived.recvNs,
-                linkBytes: UInt32(arrived.payloadBytes), rawRecvNs: arrived.rawRecvNs))
-        case .process(let order, let arrived):
-            process(arrived, order)
-        }
-    }
-
-    /// Runs the panel update on γ and forwards it.
-    func process(_ arrived: ArrivedGamma, _ order: ProcessOrder) {
-        let header = arrived.header
-        if order.measurementsMissing {
-            counters.missingMeasurements += 1
-            log("no measurements for run \(header.run) step \(header.step) within \(options.measurementWaitMs) ms; updating without")
-        }
-        // move the computation out while it works, so its buffers are never shared (no copy-on-write)
-        guard var computation = self.computation.take() else { return }
-        var gamma = arrived.gamma
-        let output = computation.process(particles: &gamma.particles, run: header.run, step: header.step,
-                                         isFirstOfRoute: order.isFirstOfRoute, reset: order.resetState,
-                                         checksum: gamma.checksum)
-        self.computation = computation
-        if output.checksumError { counters.checksumErrors += 1 }
-        if let report = output.report { gamma.reports.append(report) }
-        let timing = HopTiming(panel: Int32(options.index), recvNs: arrived.recvNs, computeDoneNs: monotonicNanos(),
-                               padNs: elapsedNs(from: arrived.rawRecvNs, to: arrived.recvNs),
-                               measurements: output.measurements, linkBytes: UInt32(arrived.payloadBytes),
-                               rawRecvNs: arrived.rawRecvNs)
-        forward(gamma, header: header, output: output, timing: timing)
-    }
-
-    /// Sends γ to the next panel of the route, or the step result to the controller after the last one.
-    func forward(_ processed: Gamma, header: Header, output: PanelOutput, timing incomingTiming: HopTiming) {
-        var gamma = processed
-        var timing = incomingTiming
-        if faults.slowDelayNs > 0 && monotonicNanos() < faults.slowUntilNs {
-            let until = monotonicNanos() + faults.slowDelayNs
-            while monotonicNanos() < until { usleep(useconds_t(min(1000, (until - min(until, monotonicNanos())) / 1000))) }
-        }
-        var outHeader = header
-        outHeader.sender = Int32(options.index)
-        let nextHop = Int(gamma.hop) + 1
-        if output.estimate != nil { lastEstimate = output.estimate }
-        if nextHop < gamma.route.count {
-            gamma.hop = UInt32(nextHop)
-            gamma.checksum = output.checksumError ? 0 : particleChecksum(gamma.particles)
-            timing.sendNs = monotonicNanos()
-            gamma.timings.append(timing)
-            outHeader.type = .gamma
-            execute([hops.send(Envelope(header: outHeader, body: .gamma(gamma)),
-                               step: StepID(run: header.run, step: header.step), route: gamma.route, hop: nextHop,
-                               skipped: gamma.skipped, now: monotonicNanos())])
-        } else {
-            timing.sendNs = monotonicNanos()
-            gamma.timings.append(timing)
-            sendResult(gamma, header: header, estimate: output.estimate)
-        }
-    }
-
-    /// The step result from the last live panel of the route.
-    func sendResult(_ gamma: Gamma, header: Header, estimate: SIMD4<Double>?) {
-        let e = estimate ?? .zero
-        let result = StepResult(
-            estX: e.x, estY: e.y, estVX: e.z, estVY: e.w,
-            posterior: gamma.particles, timings: gamma.timings,
-            contributed: gamma.route.filter { !gamma.skipped.contains($0) }, skipped: gamma.skipped,
-            reports: gamma.reports, outcome: gamma.skipped.isEmpty ? .delivered : .degraded,
-            checksum: particleChecksum(gamma.particles))
-        sendControl(.stepResult, .stepResult(result), run: header.run, step: header.step, attempt: header.attempt)
-        counters.forwarded += 1
-    }
-
-    func successor(_ panel: Int) -> ZMQSocket? {
-        if let s = successors[panel] { return s }
-        guard let endpoints = configuration?.dataEndpoints, panel >= 0, panel < endpoints.count else { return nil }
-        do {
-            let s = try ZMQSocket(context, .dealer)
-            try s.setRoutingID("panel-\(options.index)")
-            try s.setSendHighWaterMark(16)
-            try s.setChainReconnect()
-            try s.setChainHeartbeat()
-            try options.security?.makeClient(s, server: panelKeyName(panel))
-            try s.connect(endpoints[panel])
-            successors[panel] = s
-            return s
-        } catch {
-            log("cannot connect to panel \(panel) at \(endpoints[panel]): \(error)")
-            return nil
-        }
-    }
-
-    /// Executes the hop sender's directives: transmit (again), log a skipped successor, or end the step here.
-    func execute(_ directives: [HopDirective<Envelope>]) {
-        for directive in directives {
-            switch directive {
-            case .transmit(let flight, let envelope):
-                transmit(flight, envelope)
-            case .skip(let receiver, let hop):
-                log("panel \(receiver) silent for run \(hop.step.run) step \(hop.step.step); skipping it")
-            case .routeExhausted(let flight, let envelope):
-                // the silent panel was the last one: this panel's own estimate is the step's estimate
-                guard case .gamma(var gamma) = envelope.body else { continue }
-                gamma.skipped = flight.skipped
-                sendResult(gamma, header: envelope.header, estimate: lastEstimate)
-            }
-        }
-    }
-
-    /// Puts a hop on the wire (again), γ carrying the flight's position and skipped panels.
-    func transmit(_ flight: HopFlight, _ original: Envelope) {
-        guard let socket = successor(Int(flight.receiver)) else { return }
-        var envelope = original
-        if case .gamma(var gamma) = envelope.body, gamma.hop != UInt32(flight.hop) || gamma.skipped != flight.skipped {
-            // the hop goes past a skipped receiver
-            gamma.hop = UInt32(flight.hop)
-            gamma.skipped = flight.skipped
-            envelope.body = .gamma(gamma)
-        }
-        WireCodec.encode(envelope, into: &encodeBuffer)
-        var bytes = encodeBuffer
-        if faults.corruptNext {
-            faults.corruptNext = false
-            var garbage = RandomStream(seed: UInt64(envelope.header.step), step: Int(envelope.header.run),
-                                       panel: UInt32(options.index), purpose: .faults)
-            for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: garbage.nextUInt32()) }
-        }
-        let copies = faults.duplicateNext ? 2 : 1
-        faults.duplicateNext = false
-        hops.sent(flight.id, at: monotonicNanos(), bytes: bytes.count)
-        for _ in 0..<copies {
-            do {
-                if try socket.send(bytes, dontWait: true) { counters.forwarded += 1 }
-                // not queued (peer gone, queue full): the deadline will resend or skip
-            } catch {
-                log("send to panel \(flight.receiver) failed: \(error)")
-            }
-        }
-    }
-
-    func drainAcks(from socket: ZMQSocket, panel: Int) {
-        while let message = try? socket.receive(dontWait: true) {
-            let now = monotonicNanos()
-            guard let envelope = try? WireCodec.decode(message.bytes), case .hopAck(let ack) = envelope.body,
-                  envelope.header.runID == runID else {
-                counters.droppedMalformed += 1
-                continue
-            }
-            let hop = HopID(step: StepID(run: envelope.header.run, step: envelope.header.step), hop: Int(ack.hop))
-            guard let sent = hops.acknowledged(hop, by: Int32(panel)) else { continue }
-            let report = LinkReport(fromPanel: Int32(options.index), toPanel: Int32(panel),
-                                    rttNs: elapsedNs(from: sent.sentNs, to: now), bytes: UInt32(sent.bytes),
-                                    sendNs: sent.sentNs)
-            sendControl(.linkReport, .linkReport(report), run: envelope.header.run, step: envelope.header.step)
-        }
-    }
-
-    func log(_ text: String) {
-        var line = "panel-node \(options.index): \(text)\n"
-        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    /// A diagnostic of this panel (node `panel-<k>`), with the run id once configured and the step it concerns.
+    func log(_ level: Logger.Level, _ text: String, step: StepID? = nil) {
+        let runID = runID == 0 ? nil : runID
+        let metadata: Logger.Metadata = step.map { .step(run: Int($0.run), step: Int($0.step), runID: runID) }
+            ?? runID.map { ["run_id": .string(String($0))] } ?? [:]
+        logger.log(level: level, "\(text)", metadata: metadata)
     }
 }

@@ -86,10 +86,10 @@ public func runProbe(session: ChainSession, options: ProbeOptions,
     for message in 0..<total {
         let particles = probePayload(seed: options.seed, message: message, count: options.particles)
         let checksum = particleChecksum(particles)
-        let header = Header(type: .stepStart, runID: session.options.runID, run: 0, step: UInt32(message),
+        let header = Header(runID: session.options.runID, run: 0, step: UInt32(message),
                             sender: controllerSender)
-        let start = StepStart(route: route, prior: particles, checksum: checksum, reset: message == 0)
-        let envelope = Envelope(header: header, body: .stepStart(start))
+        let gamma = Gamma(route: route, hop: 0, particles: particles, checksum: checksum, reset: message == 0)
+        let envelope = Envelope(header: header, body: .gamma(gamma))
         if result.messageBytes == 0 { result.messageBytes = WireCodec.encode(envelope).count }
         let sendNs = try session.sendData(toPanel: 0, envelope)
         let deadline = sendNs + UInt64(options.timeoutMs) * 1_000_000

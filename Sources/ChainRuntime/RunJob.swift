@@ -108,9 +108,7 @@ public struct RunJob {
         }
         session.startupTimeoutMs = config.chain.startupTimeoutMs
         session.adminEndpoint = "ipc://" + URL(fileURLWithPath: outDir).standardizedFileURL.path + "/admin.ipc"
-        session.mode = .filter(experiment.method)
-        session.configYAML = experiment.configYAML
-        session.particles = UInt32(experiment.filter.particleCount)
+        session.runFilter(experiment, chain: config.chain, fronthaul: config.fronthaul)
         try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         session.logDirectory = logs
         let chain = try ChainSession(options: session, signals: signals)

@@ -134,12 +134,6 @@ public func currentExecutablePath() -> String {
 /// Whether the process that started this one has exited (this process was re-parented).
 public func parentHasExited(expectedParent: Int32) -> Bool { getppid() != expectedParent }
 
-/// Writes one line to stderr.
-public func printError(_ text: String) {
-    var line = text.hasSuffix("\n") ? text : text + "\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
-
 /// Nanoseconds from `start` to `end`, 0 if `end` is earlier (never wraps).
 @inline(__always)
 public func elapsedNs(from start: UInt64, to end: UInt64) -> UInt64 { end > start ? end - start : 0 }

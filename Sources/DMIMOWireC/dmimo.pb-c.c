@@ -187,6 +187,231 @@ void   dmimo__configure__free_unpacked
   assert(message->base.descriptor == &dmimo__configure__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   dmimo__fronthaul__init
+                     (Dmimo__Fronthaul         *message)
+{
+  static const Dmimo__Fronthaul init_value = DMIMO__FRONTHAUL__INIT;
+  *message = init_value;
+}
+size_t dmimo__fronthaul__get_packed_size
+                     (const Dmimo__Fronthaul *message)
+{
+  assert(message->base.descriptor == &dmimo__fronthaul__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dmimo__fronthaul__pack
+                     (const Dmimo__Fronthaul *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dmimo__fronthaul__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dmimo__fronthaul__pack_to_buffer
+                     (const Dmimo__Fronthaul *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dmimo__fronthaul__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dmimo__Fronthaul *
+       dmimo__fronthaul__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dmimo__Fronthaul *)
+     protobuf_c_message_unpack (&dmimo__fronthaul__descriptor,
+                                allocator, len, data);
+}
+void   dmimo__fronthaul__free_unpacked
+                     (Dmimo__Fronthaul *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dmimo__fronthaul__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dmimo__panel_model__init
+                     (Dmimo__PanelModel         *message)
+{
+  static const Dmimo__PanelModel init_value = DMIMO__PANEL_MODEL__INIT;
+  *message = init_value;
+}
+size_t dmimo__panel_model__get_packed_size
+                     (const Dmimo__PanelModel *message)
+{
+  assert(message->base.descriptor == &dmimo__panel_model__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dmimo__panel_model__pack
+                     (const Dmimo__PanelModel *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dmimo__panel_model__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dmimo__panel_model__pack_to_buffer
+                     (const Dmimo__PanelModel *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dmimo__panel_model__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dmimo__PanelModel *
+       dmimo__panel_model__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dmimo__PanelModel *)
+     protobuf_c_message_unpack (&dmimo__panel_model__descriptor,
+                                allocator, len, data);
+}
+void   dmimo__panel_model__free_unpacked
+                     (Dmimo__PanelModel *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dmimo__panel_model__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dmimo__radio_model__init
+                     (Dmimo__RadioModel         *message)
+{
+  static const Dmimo__RadioModel init_value = DMIMO__RADIO_MODEL__INIT;
+  *message = init_value;
+}
+size_t dmimo__radio_model__get_packed_size
+                     (const Dmimo__RadioModel *message)
+{
+  assert(message->base.descriptor == &dmimo__radio_model__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dmimo__radio_model__pack
+                     (const Dmimo__RadioModel *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dmimo__radio_model__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dmimo__radio_model__pack_to_buffer
+                     (const Dmimo__RadioModel *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dmimo__radio_model__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dmimo__RadioModel *
+       dmimo__radio_model__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dmimo__RadioModel *)
+     protobuf_c_message_unpack (&dmimo__radio_model__descriptor,
+                                allocator, len, data);
+}
+void   dmimo__radio_model__free_unpacked
+                     (Dmimo__RadioModel *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dmimo__radio_model__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dmimo__filter_constants__init
+                     (Dmimo__FilterConstants         *message)
+{
+  static const Dmimo__FilterConstants init_value = DMIMO__FILTER_CONSTANTS__INIT;
+  *message = init_value;
+}
+size_t dmimo__filter_constants__get_packed_size
+                     (const Dmimo__FilterConstants *message)
+{
+  assert(message->base.descriptor == &dmimo__filter_constants__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dmimo__filter_constants__pack
+                     (const Dmimo__FilterConstants *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dmimo__filter_constants__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dmimo__filter_constants__pack_to_buffer
+                     (const Dmimo__FilterConstants *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dmimo__filter_constants__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dmimo__FilterConstants *
+       dmimo__filter_constants__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dmimo__FilterConstants *)
+     protobuf_c_message_unpack (&dmimo__filter_constants__descriptor,
+                                allocator, len, data);
+}
+void   dmimo__filter_constants__free_unpacked
+                     (Dmimo__FilterConstants *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dmimo__filter_constants__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dmimo__wall__init
+                     (Dmimo__Wall         *message)
+{
+  static const Dmimo__Wall init_value = DMIMO__WALL__INIT;
+  *message = init_value;
+}
+size_t dmimo__wall__get_packed_size
+                     (const Dmimo__Wall *message)
+{
+  assert(message->base.descriptor == &dmimo__wall__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dmimo__wall__pack
+                     (const Dmimo__Wall *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dmimo__wall__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dmimo__wall__pack_to_buffer
+                     (const Dmimo__Wall *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dmimo__wall__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dmimo__Wall *
+       dmimo__wall__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dmimo__Wall *)
+     protobuf_c_message_unpack (&dmimo__wall__descriptor,
+                                allocator, len, data);
+}
+void   dmimo__wall__free_unpacked
+                     (Dmimo__Wall *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dmimo__wall__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   dmimo__hop_timing__init
                      (Dmimo__HopTiming         *message)
 {
@@ -275,51 +500,6 @@ void   dmimo__panel_report__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &dmimo__panel_report__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   dmimo__step_start__init
-                     (Dmimo__StepStart         *message)
-{
-  static const Dmimo__StepStart init_value = DMIMO__STEP_START__INIT;
-  *message = init_value;
-}
-size_t dmimo__step_start__get_packed_size
-                     (const Dmimo__StepStart *message)
-{
-  assert(message->base.descriptor == &dmimo__step_start__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t dmimo__step_start__pack
-                     (const Dmimo__StepStart *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &dmimo__step_start__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t dmimo__step_start__pack_to_buffer
-                     (const Dmimo__StepStart *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &dmimo__step_start__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Dmimo__StepStart *
-       dmimo__step_start__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Dmimo__StepStart *)
-     protobuf_c_message_unpack (&dmimo__step_start__descriptor,
-                                allocator, len, data);
-}
-void   dmimo__step_start__free_unpacked
-                     (Dmimo__StepStart *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &dmimo__step_start__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   dmimo__gamma__init
@@ -817,7 +997,7 @@ void   dmimo__link_report__free_unpacked
   assert(message->base.descriptor == &dmimo__link_report__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor dmimo__envelope__field_descriptors[20] =
+static const ProtobufCFieldDescriptor dmimo__envelope__field_descriptors[19] =
 {
   {
     "type",
@@ -923,18 +1103,6 @@ static const ProtobufCFieldDescriptor dmimo__envelope__field_descriptors[20] =
     offsetof(Dmimo__Envelope, body_case),
     offsetof(Dmimo__Envelope, configure),
     &dmimo__configure__descriptor,
-    NULL,
-    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "step_start",
-    12,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Dmimo__Envelope, body_case),
-    offsetof(Dmimo__Envelope, step_start),
-    &dmimo__step_start__descriptor,
     NULL,
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1063,30 +1231,30 @@ static const ProtobufCFieldDescriptor dmimo__envelope__field_descriptors[20] =
 static const unsigned dmimo__envelope__field_indices_by_name[] = {
   4,   /* field[4] = attempt */
   8,   /* field[8] = configure */
-  17,   /* field[17] = control */
-  16,   /* field[16] = downlink_estimate */
-  15,   /* field[15] = downlink_snapshot */
-  10,   /* field[10] = gamma */
-  13,   /* field[13] = heartbeat */
+  16,   /* field[16] = control */
+  15,   /* field[15] = downlink_estimate */
+  14,   /* field[14] = downlink_snapshot */
+  9,   /* field[9] = gamma */
+  12,   /* field[12] = heartbeat */
   7,   /* field[7] = hello */
-  12,   /* field[12] = hop_ack */
-  19,   /* field[19] = link_report */
-  14,   /* field[14] = measurements */
-  18,   /* field[18] = ping */
+  11,   /* field[11] = hop_ack */
+  18,   /* field[18] = link_report */
+  13,   /* field[13] = measurements */
+  17,   /* field[17] = ping */
   1,   /* field[1] = protocol_version */
   6,   /* field[6] = run */
   2,   /* field[2] = run_id */
   5,   /* field[5] = sender */
   3,   /* field[3] = step */
-  11,   /* field[11] = step_result */
-  9,   /* field[9] = step_start */
+  10,   /* field[10] = step_result */
   0,   /* field[0] = type */
 };
-static const ProtobufCIntRange dmimo__envelope__number_ranges[2 + 1] =
+static const ProtobufCIntRange dmimo__envelope__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 10, 7 },
-  { 0, 20 }
+  { 13, 9 },
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor dmimo__envelope__descriptor =
 {
@@ -1096,10 +1264,10 @@ const ProtobufCMessageDescriptor dmimo__envelope__descriptor =
   "Dmimo__Envelope",
   "dmimo",
   sizeof(Dmimo__Envelope),
-  20,
+  19,
   dmimo__envelope__field_descriptors,
   dmimo__envelope__field_indices_by_name,
-  2,  dmimo__envelope__number_ranges,
+  3,  dmimo__envelope__number_ranges,
   (ProtobufCMessageInit) dmimo__envelope__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1296,7 +1464,7 @@ const ProtobufCMessageDescriptor dmimo__hello__descriptor =
   (ProtobufCMessageInit) dmimo__hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__configure__field_descriptors[5] =
+static const ProtobufCFieldDescriptor dmimo__configure__field_descriptors[10] =
 {
   {
     "data_endpoints",
@@ -1317,18 +1485,6 @@ static const ProtobufCFieldDescriptor dmimo__configure__field_descriptors[5] =
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Dmimo__Configure, mode),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "config_yaml",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Dmimo__Configure, config_yaml),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -1358,18 +1514,96 @@ static const ProtobufCFieldDescriptor dmimo__configure__field_descriptors[5] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "seed",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Configure, seed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ack_timeout_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Configure, ack_timeout_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hop_retries",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Configure, hop_retries),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "measurement_wait_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Configure, measurement_wait_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "fronthaul",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Configure, fronthaul),
+    &dmimo__fronthaul__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "panel",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Configure, panel),
+    &dmimo__panel_model__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__configure__field_indices_by_name[] = {
-  2,   /* field[2] = config_yaml */
+  5,   /* field[5] = ack_timeout_ms */
   0,   /* field[0] = data_endpoints */
-  4,   /* field[4] = max_skip */
+  8,   /* field[8] = fronthaul */
+  6,   /* field[6] = hop_retries */
+  3,   /* field[3] = max_skip */
+  7,   /* field[7] = measurement_wait_ms */
   1,   /* field[1] = mode */
-  3,   /* field[3] = particles */
+  9,   /* field[9] = panel */
+  2,   /* field[2] = particles */
+  4,   /* field[4] = seed */
 };
-static const ProtobufCIntRange dmimo__configure__number_ranges[1 + 1] =
+static const ProtobufCIntRange dmimo__configure__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 4, 2 },
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor dmimo__configure__descriptor =
 {
@@ -1379,11 +1613,643 @@ const ProtobufCMessageDescriptor dmimo__configure__descriptor =
   "Dmimo__Configure",
   "dmimo",
   sizeof(Dmimo__Configure),
-  5,
+  10,
   dmimo__configure__field_descriptors,
   dmimo__configure__field_indices_by_name,
-  1,  dmimo__configure__number_ranges,
+  2,  dmimo__configure__number_ranges,
   (ProtobufCMessageInit) dmimo__configure__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dmimo__fronthaul__field_descriptors[3] =
+{
+  {
+    "emulate",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Fronthaul, emulate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rate_gbps",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Fronthaul, rate_gbps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "per_transfer_us",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Fronthaul, per_transfer_us),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dmimo__fronthaul__field_indices_by_name[] = {
+  0,   /* field[0] = emulate */
+  2,   /* field[2] = per_transfer_us */
+  1,   /* field[1] = rate_gbps */
+};
+static const ProtobufCIntRange dmimo__fronthaul__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor dmimo__fronthaul__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dmimo.Fronthaul",
+  "Fronthaul",
+  "Dmimo__Fronthaul",
+  "dmimo",
+  sizeof(Dmimo__Fronthaul),
+  3,
+  dmimo__fronthaul__field_descriptors,
+  dmimo__fronthaul__field_indices_by_name,
+  1,  dmimo__fronthaul__number_ranges,
+  (ProtobufCMessageInit) dmimo__fronthaul__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dmimo__panel_model__field_descriptors[6] =
+{
+  {
+    "x_m",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__PanelModel, x_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "y_m",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__PanelModel, y_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "radio",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__PanelModel, radio),
+    &dmimo__radio_model__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "filter",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__PanelModel, filter),
+    &dmimo__filter_constants__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "room_side_m",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__PanelModel, room_side_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "walls",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dmimo__PanelModel, n_walls),
+    offsetof(Dmimo__PanelModel, walls),
+    &dmimo__wall__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dmimo__panel_model__field_indices_by_name[] = {
+  3,   /* field[3] = filter */
+  2,   /* field[2] = radio */
+  4,   /* field[4] = room_side_m */
+  5,   /* field[5] = walls */
+  0,   /* field[0] = x_m */
+  1,   /* field[1] = y_m */
+};
+static const ProtobufCIntRange dmimo__panel_model__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor dmimo__panel_model__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dmimo.PanelModel",
+  "PanelModel",
+  "Dmimo__PanelModel",
+  "dmimo",
+  sizeof(Dmimo__PanelModel),
+  6,
+  dmimo__panel_model__field_descriptors,
+  dmimo__panel_model__field_indices_by_name,
+  1,  dmimo__panel_model__number_ranges,
+  (ProtobufCMessageInit) dmimo__panel_model__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dmimo__radio_model__field_descriptors[8] =
+{
+  {
+    "bandwidth_hz",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__RadioModel, bandwidth_hz),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "array_side",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__RadioModel, array_side),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "carrier_hz",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__RadioModel, carrier_hz),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "snr_1m_db",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__RadioModel, snr_1m_db),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reflection_loss_db",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__RadioModel, reflection_loss_db),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detection_threshold",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__RadioModel, detection_threshold),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "false_alarm_mean",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__RadioModel, false_alarm_mean),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_distance_m",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__RadioModel, max_distance_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dmimo__radio_model__field_indices_by_name[] = {
+  1,   /* field[1] = array_side */
+  0,   /* field[0] = bandwidth_hz */
+  2,   /* field[2] = carrier_hz */
+  5,   /* field[5] = detection_threshold */
+  6,   /* field[6] = false_alarm_mean */
+  7,   /* field[7] = max_distance_m */
+  4,   /* field[4] = reflection_loss_db */
+  3,   /* field[3] = snr_1m_db */
+};
+static const ProtobufCIntRange dmimo__radio_model__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor dmimo__radio_model__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dmimo.RadioModel",
+  "RadioModel",
+  "Dmimo__RadioModel",
+  "dmimo",
+  sizeof(Dmimo__RadioModel),
+  8,
+  dmimo__radio_model__field_descriptors,
+  dmimo__radio_model__field_indices_by_name,
+  1,  dmimo__radio_model__number_ranges,
+  (ProtobufCMessageInit) dmimo__radio_model__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dmimo__filter_constants__field_descriptors[16] =
+{
+  {
+    "particle_count",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, particle_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sampling_interval_s",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, sampling_interval_s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "acceleration_std",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, acceleration_std),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "regularization_factor",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, regularization_factor),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "regularization_floor",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Dmimo__FilterConstants, n_regularization_floor),
+    offsetof(Dmimo__FilterConstants, regularization_floor),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "survival_probability",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, survival_probability),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "birth_probability",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, birth_probability),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amplitude_walk_relative",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, amplitude_walk_relative),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amplitude_walk_floor",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, amplitude_walk_floor),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "initial_existence",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, initial_existence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "existence_threshold",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, existence_threshold),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reflection_clutter_mean",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, reflection_clutter_mean),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prior_radius_m",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, prior_radius_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prior_velocity_spread",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, prior_velocity_spread),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "association_max_iterations",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, association_max_iterations),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "association_tolerance",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FilterConstants, association_tolerance),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dmimo__filter_constants__field_indices_by_name[] = {
+  2,   /* field[2] = acceleration_std */
+  8,   /* field[8] = amplitude_walk_floor */
+  7,   /* field[7] = amplitude_walk_relative */
+  14,   /* field[14] = association_max_iterations */
+  15,   /* field[15] = association_tolerance */
+  6,   /* field[6] = birth_probability */
+  10,   /* field[10] = existence_threshold */
+  9,   /* field[9] = initial_existence */
+  0,   /* field[0] = particle_count */
+  12,   /* field[12] = prior_radius_m */
+  13,   /* field[13] = prior_velocity_spread */
+  11,   /* field[11] = reflection_clutter_mean */
+  3,   /* field[3] = regularization_factor */
+  4,   /* field[4] = regularization_floor */
+  1,   /* field[1] = sampling_interval_s */
+  5,   /* field[5] = survival_probability */
+};
+static const ProtobufCIntRange dmimo__filter_constants__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 16 }
+};
+const ProtobufCMessageDescriptor dmimo__filter_constants__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dmimo.FilterConstants",
+  "FilterConstants",
+  "Dmimo__FilterConstants",
+  "dmimo",
+  sizeof(Dmimo__FilterConstants),
+  16,
+  dmimo__filter_constants__field_descriptors,
+  dmimo__filter_constants__field_indices_by_name,
+  1,  dmimo__filter_constants__number_ranges,
+  (ProtobufCMessageInit) dmimo__filter_constants__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dmimo__wall__field_descriptors[6] =
+{
+  {
+    "start_x_m",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Wall, start_x_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "start_y_m",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Wall, start_y_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "end_x_m",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Wall, end_x_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "end_y_m",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Wall, end_y_m),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interior",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Wall, interior),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Wall, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dmimo__wall__field_indices_by_name[] = {
+  2,   /* field[2] = end_x_m */
+  3,   /* field[3] = end_y_m */
+  4,   /* field[4] = interior */
+  5,   /* field[5] = name */
+  0,   /* field[0] = start_x_m */
+  1,   /* field[1] = start_y_m */
+};
+static const ProtobufCIntRange dmimo__wall__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor dmimo__wall__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dmimo.Wall",
+  "Wall",
+  "Dmimo__Wall",
+  "dmimo",
+  sizeof(Dmimo__Wall),
+  6,
+  dmimo__wall__field_descriptors,
+  dmimo__wall__field_indices_by_name,
+  1,  dmimo__wall__number_ranges,
+  (ProtobufCMessageInit) dmimo__wall__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor dmimo__hop_timing__field_descriptors[9] =
@@ -1603,109 +2469,6 @@ const ProtobufCMessageDescriptor dmimo__panel_report__descriptor =
   dmimo__panel_report__field_indices_by_name,
   1,  dmimo__panel_report__number_ranges,
   (ProtobufCMessageInit) dmimo__panel_report__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor dmimo__step_start__field_descriptors[6] =
-{
-  {
-    "route",
-    1,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_INT32,
-    offsetof(Dmimo__StepStart, n_route),
-    offsetof(Dmimo__StepStart, route),
-    NULL,
-    NULL,
-    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "prior",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Dmimo__StepStart, prior),
-    &dmimo__particles__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "checksum",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Dmimo__StepStart, checksum),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "reset",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_BOOL,
-    0,   /* quantifier_offset */
-    offsetof(Dmimo__StepStart, reset),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "hop",
-    5,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT32,
-    0,   /* quantifier_offset */
-    offsetof(Dmimo__StepStart, hop),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "skipped",
-    6,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_INT32,
-    offsetof(Dmimo__StepStart, n_skipped),
-    offsetof(Dmimo__StepStart, skipped),
-    NULL,
-    NULL,
-    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned dmimo__step_start__field_indices_by_name[] = {
-  2,   /* field[2] = checksum */
-  4,   /* field[4] = hop */
-  1,   /* field[1] = prior */
-  3,   /* field[3] = reset */
-  0,   /* field[0] = route */
-  5,   /* field[5] = skipped */
-};
-static const ProtobufCIntRange dmimo__step_start__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 6 }
-};
-const ProtobufCMessageDescriptor dmimo__step_start__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "dmimo.StepStart",
-  "StepStart",
-  "Dmimo__StepStart",
-  "dmimo",
-  sizeof(Dmimo__StepStart),
-  6,
-  dmimo__step_start__field_descriptors,
-  dmimo__step_start__field_indices_by_name,
-  1,  dmimo__step_start__number_ranges,
-  (ProtobufCMessageInit) dmimo__step_start__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor dmimo__gamma__field_descriptors[8] =
@@ -2906,12 +3669,11 @@ const ProtobufCMessageDescriptor dmimo__link_report__descriptor =
   (ProtobufCMessageInit) dmimo__link_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue dmimo__message_type__enum_values_by_number[15] =
+static const ProtobufCEnumValue dmimo__message_type__enum_values_by_number[14] =
 {
   { "MESSAGE_TYPE_UNSPECIFIED", "DMIMO__MESSAGE_TYPE__MESSAGE_TYPE_UNSPECIFIED", 0 },
   { "HELLO", "DMIMO__MESSAGE_TYPE__HELLO", 1 },
   { "CONFIGURE", "DMIMO__MESSAGE_TYPE__CONFIGURE", 2 },
-  { "STEP_START", "DMIMO__MESSAGE_TYPE__STEP_START", 3 },
   { "GAMMA", "DMIMO__MESSAGE_TYPE__GAMMA", 4 },
   { "STEP_RESULT", "DMIMO__MESSAGE_TYPE__STEP_RESULT", 5 },
   { "HOP_ACK", "DMIMO__MESSAGE_TYPE__HOP_ACK", 6 },
@@ -2925,25 +3687,24 @@ static const ProtobufCEnumValue dmimo__message_type__enum_values_by_number[15] =
   { "LINK_REPORT", "DMIMO__MESSAGE_TYPE__LINK_REPORT", 14 },
 };
 static const ProtobufCIntRange dmimo__message_type__value_ranges[] = {
-{0, 0},{0, 15}
+{0, 0},{4, 3},{0, 14}
 };
-static const ProtobufCEnumValueIndex dmimo__message_type__enum_values_by_name[15] =
+static const ProtobufCEnumValueIndex dmimo__message_type__enum_values_by_name[14] =
 {
   { "CONFIGURE", 2 },
-  { "CONTROL", 11 },
-  { "DOWNLINK_ESTIMATE", 10 },
-  { "DOWNLINK_SNAPSHOT", 9 },
-  { "GAMMA", 4 },
-  { "HEARTBEAT", 7 },
+  { "CONTROL", 10 },
+  { "DOWNLINK_ESTIMATE", 9 },
+  { "DOWNLINK_SNAPSHOT", 8 },
+  { "GAMMA", 3 },
+  { "HEARTBEAT", 6 },
   { "HELLO", 1 },
-  { "HOP_ACK", 6 },
-  { "LINK_REPORT", 14 },
-  { "MEASUREMENT_BATCH", 8 },
+  { "HOP_ACK", 5 },
+  { "LINK_REPORT", 13 },
+  { "MEASUREMENT_BATCH", 7 },
   { "MESSAGE_TYPE_UNSPECIFIED", 0 },
-  { "PING", 12 },
-  { "PONG", 13 },
-  { "STEP_RESULT", 5 },
-  { "STEP_START", 3 },
+  { "PING", 11 },
+  { "PONG", 12 },
+  { "STEP_RESULT", 4 },
 };
 const ProtobufCEnumDescriptor dmimo__message_type__descriptor =
 {
@@ -2952,11 +3713,11 @@ const ProtobufCEnumDescriptor dmimo__message_type__descriptor =
   "MessageType",
   "Dmimo__MessageType",
   "dmimo",
-  15,
+  14,
   dmimo__message_type__enum_values_by_number,
-  15,
+  14,
   dmimo__message_type__enum_values_by_name,
-  1,
+  2,
   dmimo__message_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

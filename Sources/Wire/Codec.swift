@@ -55,7 +55,6 @@ public enum WireCodec {
     /// straight from their Swift storage (no intermediate copy).
     public static func encode(_ envelope: Envelope, into buffer: inout [UInt8]) {
         let particles: ParticleArrays? = switch envelope.body {
-        case .stepStart(let m): m.prior
         case .gamma(let m): m.particles
         case .stepResult(let m): m.posterior
         default: nil
@@ -86,7 +85,7 @@ public enum WireCodec {
         var env = Dmimo__Envelope()
         dmimo__envelope__init(&env)
         let h = envelope.header
-        env.type = Dmimo__MessageType(rawValue: h.type.rawValue)
+        env.type = Dmimo__MessageType(rawValue: envelope.type.rawValue)
         env.protocol_version = h.protocolVersion
         env.run_id = h.runID
         env.run = h.run
@@ -104,15 +103,15 @@ public enum WireCodec {
             var c = Dmimo__Configure(); dmimo__configure__init(&c)
             c.n_data_endpoints = m.dataEndpoints.count
             c.data_endpoints = arena.copy(m.dataEndpoints.map { Optional(arena.string($0)) })
-            c.mode = arena.string(m.mode); c.config_yaml = arena.string(m.configYAML)
-            c.particles = m.particles; c.max_skip = m.maxSkip
+            c.mode = arena.string(m.mode)
+            c.particles = m.particles; c.max_skip = m.maxSkip; c.seed = m.seed
+            c.ack_timeout_ms = m.ackTimeoutMs; c.hop_retries = m.hopRetries; c.measurement_wait_ms = m.measurementWaitMs
+            var f = Dmimo__Fronthaul(); dmimo__fronthaul__init(&f)
+            f.emulate = m.fronthaul.emulate ? 1 : 0; f.rate_gbps = m.fronthaul.rateGbps
+            f.per_transfer_us = m.fronthaul.perTransferUs
+            c.fronthaul = arena.message(f)
+            c.panel = m.panel.map { panelModel($0, arena) }
             env.body_case = DMIMO__ENVELOPE__BODY_CONFIGURE; env.configure = arena.message(c)
-        case .stepStart(let m):
-            var c = Dmimo__StepStart(); dmimo__step_start__init(&c)
-            c.n_route = m.route.count; c.route = arena.copy(m.route)
-            c.prior = particles(m.prior, borrowed, arena); c.checksum = m.checksum; c.reset = m.reset ? 1 : 0
-            c.hop = m.hop; c.n_skipped = m.skipped.count; c.skipped = arena.copy(m.skipped)
-            env.body_case = DMIMO__ENVELOPE__BODY_STEP_START; env.step_start = arena.message(c)
         case .gamma(let m):
             var c = Dmimo__Gamma(); dmimo__gamma__init(&c)
             c.n_route = m.route.count; c.route = arena.copy(m.route); c.hop = m.hop
@@ -177,7 +176,7 @@ public enum WireCodec {
             c.action = Dmimo__ControlAction(rawValue: m.action.rawValue); c.panel = m.panel
             c.duration_ms = m.durationMs; c.delay_us = m.delayUs
             env.body_case = DMIMO__ENVELOPE__BODY_CONTROL; env.control = arena.message(c)
-        case .ping(let m):
+        case .ping(let m), .pong(let m):
             var c = Dmimo__Ping(); dmimo__ping__init(&c)
             c.sent_ns = m.sentNs; c.seq = m.seq
             c.payload = ProtobufCBinaryData(len: m.payload.count, data: arena.copy(m.payload))
@@ -213,6 +212,64 @@ public enum WireCodec {
         return arena.message(c)
     }
 
+    private static func panelModel(_ m: PanelSetup, _ arena: CArena) -> UnsafeMutablePointer<Dmimo__PanelModel> {
+        var r = Dmimo__RadioModel(); dmimo__radio_model__init(&r)
+        r.bandwidth_hz = m.radio.bandwidthHz; r.array_side = m.radio.arraySide; r.carrier_hz = m.radio.carrierHz
+        r.snr_1m_db = m.radio.snr1mDb; r.reflection_loss_db = m.radio.reflectionLossDb
+        r.detection_threshold = m.radio.detectionThreshold; r.false_alarm_mean = m.radio.falseAlarmMean
+        r.max_distance_m = m.radio.maxDistance
+        var f = Dmimo__FilterConstants(); dmimo__filter_constants__init(&f)
+        let k = m.filter
+        f.particle_count = k.particleCount; f.sampling_interval_s = k.samplingInterval
+        f.acceleration_std = k.accelerationStd; f.regularization_factor = k.regularizationFactor
+        f.n_regularization_floor = k.regularizationFloor.count; f.regularization_floor = arena.copy(k.regularizationFloor)
+        f.survival_probability = k.survivalProbability; f.birth_probability = k.birthProbability
+        f.amplitude_walk_relative = k.amplitudeWalkRelative; f.amplitude_walk_floor = k.amplitudeWalkFloor
+        f.initial_existence = k.initialExistence; f.existence_threshold = k.existenceThreshold
+        f.reflection_clutter_mean = k.reflectionClutterMean; f.prior_radius_m = k.priorRadius
+        f.prior_velocity_spread = k.priorVelocitySpread; f.association_max_iterations = k.associationMaxIterations
+        f.association_tolerance = k.associationTolerance
+        var c = Dmimo__PanelModel(); dmimo__panel_model__init(&c)
+        c.x_m = m.x; c.y_m = m.y; c.radio = arena.message(r); c.filter = arena.message(f); c.room_side_m = m.roomSide
+        c.n_walls = m.walls.count
+        c.walls = arena.copy(m.walls.map { w in
+            var c = Dmimo__Wall(); dmimo__wall__init(&c)
+            c.start_x_m = w.startX; c.start_y_m = w.startY; c.end_x_m = w.endX; c.end_y_m = w.endY
+            c.interior = w.interior ? 1 : 0; c.name = arena.string(w.name)
+            return Optional(arena.message(c))
+        })
+        return arena.message(c)
+    }
+
+    private static func panelSetup(_ p: UnsafeMutablePointer<Dmimo__PanelModel>?) throws(WireError) -> PanelSetup? {
+        guard let c = p?.pointee else { return nil }
+        guard let r = c.radio?.pointee, let f = c.filter?.pointee else { throw .invalid("panel model without radio or filter constants") }
+        guard f.n_regularization_floor == 4 else { throw .invalid("regularization floor of \(f.n_regularization_floor) values, expected 4") }
+        var walls: [WallSetup] = []
+        for i in 0..<c.n_walls {
+            guard let w = c.walls[i]?.pointee else { throw .malformed }
+            walls.append(WallSetup(startX: w.start_x_m, startY: w.start_y_m, endX: w.end_x_m, endY: w.end_y_m,
+                                   interior: w.interior != 0, name: string(w.name)))
+        }
+        return PanelSetup(
+            x: c.x_m, y: c.y_m,
+            radio: RadioSetup(bandwidthHz: r.bandwidth_hz, carrierHz: r.carrier_hz, arraySide: r.array_side,
+                              snr1mDb: r.snr_1m_db, reflectionLossDb: r.reflection_loss_db,
+                              detectionThreshold: r.detection_threshold, falseAlarmMean: r.false_alarm_mean,
+                              maxDistance: r.max_distance_m),
+            filter: FilterSetup(particleCount: f.particle_count, samplingInterval: f.sampling_interval_s,
+                                accelerationStd: f.acceleration_std, regularizationFactor: f.regularization_factor,
+                                regularizationFloor: array(f.regularization_floor, f.n_regularization_floor),
+                                survivalProbability: f.survival_probability, birthProbability: f.birth_probability,
+                                amplitudeWalkRelative: f.amplitude_walk_relative, amplitudeWalkFloor: f.amplitude_walk_floor,
+                                initialExistence: f.initial_existence, existenceThreshold: f.existence_threshold,
+                                reflectionClutterMean: f.reflection_clutter_mean, priorRadius: f.prior_radius_m,
+                                priorVelocitySpread: f.prior_velocity_spread,
+                                associationMaxIterations: f.association_max_iterations,
+                                associationTolerance: f.association_tolerance),
+            roomSide: c.room_side_m, walls: walls)
+    }
+
     private static func timing(_ t: HopTiming, _ arena: CArena) -> UnsafeMutablePointer<Dmimo__HopTiming> {
         var c = Dmimo__HopTiming(); dmimo__hop_timing__init(&c)
         c.panel = t.panel; c.recv_ns = t.recvNs; c.compute_done_ns = t.computeDoneNs; c.send_ns = t.sendNs
@@ -239,7 +296,7 @@ public enum WireCodec {
         let e = env.pointee
         guard e.protocol_version == wireProtocolVersion else { throw .wrongVersion(e.protocol_version) }
         guard let type = MessageType(rawValue: e.type.rawValue) else { throw .unknownType(e.type.rawValue) }
-        let header = Header(type: type, runID: e.run_id, run: e.run, step: e.step, attempt: e.attempt,
+        let header = Header(runID: e.run_id, run: e.run, step: e.step, attempt: e.attempt,
                             sender: e.sender, protocolVersion: e.protocol_version)
         let body: Body
         switch e.body_case {
@@ -251,19 +308,22 @@ public enum WireCodec {
             guard let c = e.configure?.pointee else { throw .malformed }
             var endpoints: [String] = []
             for i in 0..<c.n_data_endpoints { endpoints.append(string(c.data_endpoints[i])) }
-            body = .configure(Configure(dataEndpoints: endpoints, mode: string(c.mode),
-                                        configYAML: string(c.config_yaml), particles: c.particles,
-                                        maxSkip: c.max_skip))
-        case DMIMO__ENVELOPE__BODY_STEP_START:
-            guard let c = e.step_start?.pointee else { throw .malformed }
-            body = .stepStart(StepStart(route: array(c.route, c.n_route), prior: try particles(c.prior),
-                                        checksum: c.checksum, reset: c.reset != 0, hop: c.hop,
-                                        skipped: array(c.skipped, c.n_skipped)))
+            let f = c.fronthaul?.pointee
+            body = .configure(Configure(
+                dataEndpoints: endpoints, mode: string(c.mode), particles: c.particles, maxSkip: c.max_skip,
+                seed: c.seed, ackTimeoutMs: c.ack_timeout_ms, hopRetries: c.hop_retries,
+                measurementWaitMs: c.measurement_wait_ms,
+                fronthaul: FronthaulSetup(emulate: (f?.emulate ?? 0) != 0, rateGbps: f?.rate_gbps ?? 0,
+                                          perTransferUs: f?.per_transfer_us ?? 0),
+                panel: try panelSetup(c.panel)))
         case DMIMO__ENVELOPE__BODY_GAMMA:
             guard let c = e.gamma?.pointee else { throw .malformed }
-            body = .gamma(Gamma(route: array(c.route, c.n_route), hop: c.hop, particles: try particles(c.particles),
-                                timings: timings(c.timings, c.n_timings), skipped: array(c.skipped, c.n_skipped),
-                                reports: reports(c.reports, c.n_reports), checksum: c.checksum, reset: c.reset != 0))
+            let gamma = Gamma(route: array(c.route, c.n_route), hop: c.hop, particles: try particles(c.particles),
+                              timings: timings(c.timings, c.n_timings), skipped: array(c.skipped, c.n_skipped),
+                              reports: reports(c.reports, c.n_reports), checksum: c.checksum, reset: c.reset != 0)
+            // the particles' integrity is checked here, once, where bytes become values
+            guard gamma.checksum == 0 || particleChecksum(gamma.particles) == gamma.checksum else { throw .checksumMismatch }
+            body = .gamma(gamma)
         case DMIMO__ENVELOPE__BODY_STEP_RESULT:
             guard let c = e.step_result?.pointee else { throw .malformed }
             guard let outcome = Outcome(rawValue: c.outcome.rawValue) else { throw .invalid("unknown outcome") }
@@ -273,6 +333,9 @@ public enum WireCodec {
                 contributed: array(c.contributed, c.n_contributed), skipped: array(c.skipped, c.n_skipped),
                 reports: reports(c.reports, c.n_reports), outcome: outcome, reason: string(c.reason),
                 checksum: c.checksum))
+            if case .stepResult(let r) = body, r.checksum != 0, particleChecksum(r.posterior) != r.checksum {
+                throw .checksumMismatch
+            }
         case DMIMO__ENVELOPE__BODY_HOP_ACK:
             guard let c = e.hop_ack?.pointee else { throw .malformed }
             body = .hopAck(HopAck(hop: c.hop, recvNs: c.recv_ns))
@@ -319,7 +382,8 @@ public enum WireCodec {
             guard let c = e.ping?.pointee else { throw .malformed }
             let payload = c.payload.len > 0 && c.payload.data != nil
                 ? Array(UnsafeBufferPointer(start: c.payload.data, count: c.payload.len)) : []
-            body = .ping(Ping(sentNs: c.sent_ns, seq: c.seq, payload: payload))
+            let ping = Ping(sentNs: c.sent_ns, seq: c.seq, payload: payload)
+            body = type == .pong ? .pong(ping) : .ping(ping)
         case DMIMO__ENVELOPE__BODY_LINK_REPORT:
             guard let c = e.link_report?.pointee else { throw .malformed }
             body = .linkReport(LinkReport(fromPanel: c.from_panel, toPanel: c.to_panel, rttNs: c.rtt_ns,
@@ -327,7 +391,7 @@ public enum WireCodec {
         default:
             throw .bodyMismatch(type: type.rawValue)
         }
-        guard body.matches(type) else { throw .bodyMismatch(type: type.rawValue) }
+        guard body.messageType == type else { throw .bodyMismatch(type: type.rawValue) }
         return Envelope(header: header, body: body)
     }
 

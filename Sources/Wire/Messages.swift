@@ -1,7 +1,7 @@
 // Messages: the typed Swift values of every dmimo-chain wire message (proto/dmimo.proto), free of C types.
 
 /// The protocol version every node speaks; messages of another version are dropped and counted.
-public let wireProtocolVersion: UInt32 = 1
+public let wireProtocolVersion: UInt32 = 2
 /// The protocol version as a plain number (for reports).
 public var wireProtocolVersionNumber: UInt32 { wireProtocolVersion }
 
@@ -9,13 +9,14 @@ public var wireProtocolVersionNumber: UInt32 { wireProtocolVersion }
 public let maxParticlesPerMessage = 1 << 20
 
 public enum MessageType: UInt32, Sendable, CaseIterable {
-    case hello = 1, configure, stepStart, gamma, stepResult, hopAck, heartbeat, measurementBatch,
+    // 3 was protocol 1's STEP_START: the controller sends γ as GAMMA like every panel
+    case hello = 1, configure, gamma = 4, stepResult, hopAck, heartbeat, measurementBatch,
          downlinkSnapshot, downlinkEstimate, control, ping, pong, linkReport
 }
 
 /// Fields every message carries.
+/// The message's kind is not a field: it follows from the body (``Body/messageType``), so it is written once.
 public struct Header: Sendable, Equatable {
-    public var type: MessageType
     public var protocolVersion: UInt32 = wireProtocolVersion
     /// Identifies one run set of the controller; messages of another run id are dropped.
     public var runID: UInt64
@@ -28,9 +29,8 @@ public struct Header: Sendable, Equatable {
     /// Panel index of the sender; -1 controller, -2 downlink node.
     public var sender: Int32
 
-    public init(type: MessageType, runID: UInt64, run: UInt32 = 0, step: UInt32 = 0, attempt: UInt32 = 0,
+    public init(runID: UInt64, run: UInt32 = 0, step: UInt32 = 0, attempt: UInt32 = 0,
                 sender: Int32, protocolVersion: UInt32 = wireProtocolVersion) {
-        self.type = type
         self.runID = runID
         self.run = run
         self.step = step
@@ -73,17 +73,125 @@ public struct Hello: Sendable, Equatable {
     }
 }
 
+/// What the controller tells a panel before a run set: the chain's data endpoints, what to run, the hop settings,
+/// and (filter mode) the panel's own model. A panel needs nothing else to run its part of the chain.
 public struct Configure: Sendable, Equatable {
     /// Data endpoint of panel k at index k.
     public var dataEndpoints: [String]
-    /// "probe" or the filter method ("loca-los", "loca-mpc").
+    /// "probe" or the filter method's name ("loca-los", "loca-mpc").
     public var mode: String
-    public var configYAML: String
+    /// Particles per message.
     public var particles: UInt32
+    /// How many silent successors a panel may skip.
     public var maxSkip: UInt32
-    public init(dataEndpoints: [String], mode: String, configYAML: String = "", particles: UInt32 = 0, maxSkip: UInt32 = 1) {
-        self.dataEndpoints = dataEndpoints; self.mode = mode; self.configYAML = configYAML
-        self.particles = particles; self.maxSkip = maxSkip
+    /// The run set's base seed; run r uses `seed + r`.
+    public var seed: UInt64
+    /// A hop not acknowledged within this is resent, ms.
+    public var ackTimeoutMs: UInt32
+    /// Resends of a hop before its receiver is skipped.
+    public var hopRetries: UInt32
+    /// Longest wait for a step's measurement batch once its γ has arrived, ms.
+    public var measurementWaitMs: UInt32
+    /// Fronthaul emulation of the panel-to-panel hops.
+    public var fronthaul: FronthaulSetup
+    /// Filter mode: the receiving panel's own model (nil in probe mode).
+    public var panel: PanelSetup?
+
+    public init(dataEndpoints: [String], mode: String, particles: UInt32 = 0, maxSkip: UInt32 = 1, seed: UInt64 = 0,
+                ackTimeoutMs: UInt32 = 100, hopRetries: UInt32 = 1, measurementWaitMs: UInt32 = 2000,
+                fronthaul: FronthaulSetup = FronthaulSetup(), panel: PanelSetup? = nil) {
+        self.dataEndpoints = dataEndpoints; self.mode = mode; self.particles = particles; self.maxSkip = maxSkip
+        self.seed = seed; self.ackTimeoutMs = ackTimeoutMs; self.hopRetries = hopRetries
+        self.measurementWaitMs = measurementWaitMs; self.fronthaul = fronthaul; self.panel = panel
+    }
+}
+
+/// The modelled fronthaul: a transfer of b bytes takes 8·b/rate + the per-transfer latency.
+public struct FronthaulSetup: Sendable, Equatable {
+    /// Hold each panel-to-panel hop until its modelled time.
+    public var emulate: Bool
+    /// Line rate, Gbit/s.
+    public var rateGbps: Double
+    /// Fixed latency per transfer, µs.
+    public var perTransferUs: Double
+    public init(emulate: Bool = false, rateGbps: Double = 0, perTransferUs: Double = 0) {
+        self.emulate = emulate; self.rateGbps = rateGbps; self.perTransferUs = perTransferUs
+    }
+}
+
+/// One panel's model as the wire carries it: position (m), radio and filter constants, the room.
+public struct PanelSetup: Sendable, Equatable {
+    /// Panel (array centroid) position, metres.
+    public var x: Double, y: Double
+    public var radio: RadioSetup
+    public var filter: FilterSetup
+    /// Side of the square room, metres.
+    public var roomSide: Double
+    public var walls: [WallSetup]
+    public init(x: Double, y: Double, radio: RadioSetup, filter: FilterSetup, roomSide: Double, walls: [WallSetup]) {
+        self.x = x; self.y = y; self.radio = radio; self.filter = filter; self.roomSide = roomSide; self.walls = walls
+    }
+}
+
+/// The radio constants a panel's filter uses (docs/MODEL.md §A.5–§A.7).
+public struct RadioSetup: Sendable, Equatable {
+    /// Bandwidth and carrier, Hz.
+    public var bandwidthHz: Double, carrierHz: Double
+    /// Side M_a of the M_a × M_a array.
+    public var arraySide: UInt32
+    /// Per-element SNR at 1 m and the single-bounce loss, dB.
+    public var snr1mDb: Double, reflectionLossDb: Double
+    /// Detection threshold u_de (normalized amplitude) and mean false alarms μ_fa per panel and step.
+    public var detectionThreshold: Double, falseAlarmMean: Double
+    /// Largest false-alarm distance, metres.
+    public var maxDistance: Double
+    public init(bandwidthHz: Double, carrierHz: Double, arraySide: UInt32, snr1mDb: Double, reflectionLossDb: Double,
+                detectionThreshold: Double, falseAlarmMean: Double, maxDistance: Double) {
+        self.bandwidthHz = bandwidthHz; self.carrierHz = carrierHz; self.arraySide = arraySide; self.snr1mDb = snr1mDb
+        self.reflectionLossDb = reflectionLossDb; self.detectionThreshold = detectionThreshold
+        self.falseAlarmMean = falseAlarmMean; self.maxDistance = maxDistance
+    }
+}
+
+/// The filter constants of a panel (the `filter` section; positions m, velocities m/s, time s).
+public struct FilterSetup: Sendable, Equatable {
+    public var particleCount: UInt32
+    public var samplingInterval: Double
+    public var accelerationStd: Double
+    public var regularizationFactor: Double
+    /// x, y, vx, vy.
+    public var regularizationFloor: [Double]
+    public var survivalProbability: Double, birthProbability: Double
+    public var amplitudeWalkRelative: Double, amplitudeWalkFloor: Double
+    public var initialExistence: Double, existenceThreshold: Double
+    public var reflectionClutterMean: Double
+    public var priorRadius: Double, priorVelocitySpread: Double
+    public var associationMaxIterations: UInt32
+    public var associationTolerance: Double
+    public init(particleCount: UInt32, samplingInterval: Double, accelerationStd: Double, regularizationFactor: Double,
+                regularizationFloor: [Double], survivalProbability: Double, birthProbability: Double,
+                amplitudeWalkRelative: Double, amplitudeWalkFloor: Double, initialExistence: Double,
+                existenceThreshold: Double, reflectionClutterMean: Double, priorRadius: Double,
+                priorVelocitySpread: Double, associationMaxIterations: UInt32, associationTolerance: Double) {
+        self.particleCount = particleCount; self.samplingInterval = samplingInterval
+        self.accelerationStd = accelerationStd; self.regularizationFactor = regularizationFactor
+        self.regularizationFloor = regularizationFloor; self.survivalProbability = survivalProbability
+        self.birthProbability = birthProbability; self.amplitudeWalkRelative = amplitudeWalkRelative
+        self.amplitudeWalkFloor = amplitudeWalkFloor; self.initialExistence = initialExistence
+        self.existenceThreshold = existenceThreshold; self.reflectionClutterMean = reflectionClutterMean
+        self.priorRadius = priorRadius; self.priorVelocitySpread = priorVelocitySpread
+        self.associationMaxIterations = associationMaxIterations; self.associationTolerance = associationTolerance
+    }
+}
+
+/// One wall of the room: a segment, metres.
+public struct WallSetup: Sendable, Equatable {
+    public var startX: Double, startY: Double, endX: Double, endY: Double
+    public var interior: Bool
+    public var name: String
+    public init(startX: Double, startY: Double, endX: Double, endY: Double, interior: Bool, name: String) {
+        self.startX = startX; self.startY = startY; self.endX = endX; self.endY = endY
+        self.interior = interior; self.name = name
     }
 }
 
@@ -124,32 +232,20 @@ public struct PanelReport: Sendable, Equatable {
     }
 }
 
-public struct StepStart: Sendable, Equatable {
-    public var route: [Int32]
-    public var prior: ParticleArrays
-    public var checksum: UInt64
-    /// First step of a run: panels start from fresh state.
-    public var reset: Bool
-    /// Index in `route` of the receiving panel (> 0 when the controller skipped silent first panels).
-    public var hop: UInt32
-    public var skipped: [Int32]
-    public init(route: [Int32], prior: ParticleArrays, checksum: UInt64 = 0, reset: Bool = false,
-                hop: UInt32 = 0, skipped: [Int32] = []) {
-        self.route = route; self.prior = prior; self.checksum = checksum; self.reset = reset
-        self.hop = hop; self.skipped = skipped
-    }
-}
-
-/// The particle message γ from one panel to the next.
+/// The particle message γ: the step's prior from the controller to the first live panel of the route, or the
+/// particles from one panel to the next. One type whoever sends it.
 public struct Gamma: Sendable, Equatable {
+    /// Panels in chain order for this step.
     public var route: [Int32]
-    /// Index in `route` of the receiving panel.
+    /// Index in `route` of the receiving panel (> 0 when earlier panels were skipped).
     public var hop: UInt32
     public var particles: ParticleArrays
     public var timings: [HopTiming]
     public var skipped: [Int32]
     public var reports: [PanelReport]
+    /// ``particleChecksum(_:)`` of `particles` as sent (0: none); the decoder verifies it (``Gamma/checksumFailed``).
     public var checksum: UInt64
+    /// First step of a run: panels start from fresh state.
     public var reset: Bool
     public init(route: [Int32], hop: UInt32, particles: ParticleArrays, timings: [HopTiming] = [],
                 skipped: [Int32] = [], reports: [PanelReport] = [], checksum: UInt64 = 0, reset: Bool = false) {
@@ -310,7 +406,6 @@ public struct LinkReport: Sendable, Equatable {
 public enum Body: Sendable, Equatable {
     case hello(Hello)
     case configure(Configure)
-    case stepStart(StepStart)
     case gamma(Gamma)
     case stepResult(StepResult)
     case hopAck(HopAck)
@@ -320,18 +415,26 @@ public enum Body: Sendable, Equatable {
     case downlinkEstimate(DownlinkEstimate)
     case control(Control)
     case ping(Ping)
+    /// The answer to a ping: same fields, the payload says who answers.
+    case pong(Ping)
     case linkReport(LinkReport)
 
-    /// Whether a message of `type` may carry this body.
-    public func matches(_ type: MessageType) -> Bool {
-        switch (self, type) {
-        case (.hello, .hello), (.configure, .configure), (.stepStart, .stepStart), (.gamma, .gamma),
-             (.stepResult, .stepResult), (.hopAck, .hopAck), (.heartbeat, .heartbeat),
-             (.measurements, .measurementBatch), (.downlinkSnapshot, .downlinkSnapshot),
-             (.downlinkEstimate, .downlinkEstimate), (.control, .control), (.ping, .ping), (.ping, .pong),
-             (.linkReport, .linkReport):
-            true
-        default: false
+    /// The message kind on the wire: the one place that pairs a body with its type.
+    public var messageType: MessageType {
+        switch self {
+        case .hello: .hello
+        case .configure: .configure
+        case .gamma: .gamma
+        case .stepResult: .stepResult
+        case .hopAck: .hopAck
+        case .heartbeat: .heartbeat
+        case .measurements: .measurementBatch
+        case .downlinkSnapshot: .downlinkSnapshot
+        case .downlinkEstimate: .downlinkEstimate
+        case .control: .control
+        case .ping: .ping
+        case .pong: .pong
+        case .linkReport: .linkReport
         }
     }
 }
@@ -341,6 +444,8 @@ public struct Envelope: Sendable, Equatable {
     public var header: Header
     public var body: Body
     public init(header: Header, body: Body) { self.header = header; self.body = body }
+    /// The message kind, from the body.
+    public var type: MessageType { body.messageType }
 }
 
 /// Why bytes could not be decoded into a message.
@@ -351,6 +456,8 @@ public enum WireError: Error, Equatable, CustomStringConvertible, Sendable {
     case bodyMismatch(type: UInt32)
     case invalid(String)
     case tooLarge(Int)
+    /// A γ or step result whose particles do not match its checksum (changed on the way).
+    case checksumMismatch
 
     public var description: String {
         switch self {
@@ -360,6 +467,7 @@ public enum WireError: Error, Equatable, CustomStringConvertible, Sendable {
         case .bodyMismatch(let t): "body does not match message type \(t)"
         case .invalid(let why): "invalid message: \(why)"
         case .tooLarge(let n): "message of \(n) bytes is too large"
+        case .checksumMismatch: "particles do not match their checksum"
         }
     }
 }

@@ -40,8 +40,8 @@ import Testing
             options.spawn = false
             options.controlBind = control
             options.panelEndpoints = endpoints
-            options.mode = .filter(experiment.method)
-            options.configYAML = experiment.configYAML
+            let config = try ExperimentConfig.load(yaml: experiment.configYAML)
+            options.runFilter(experiment, chain: config.chain, fronthaul: config.fronthaul)
             let session = try ChainSession(options: options, signals: signals)
             defer { session.shutdown() }
             try session.start()

@@ -1,5 +1,6 @@
 // Process-level tests: real panel-node processes, real ZeroMQ sockets, real protobuf-c bytes.
 import ChainRuntime
+import Config
 import Foundation
 import Testing
 import Wire
@@ -29,8 +30,8 @@ func makeSession(panels: Int, signals: SignalWatcher) throws -> ChainSession {
 func filterSessionOptions(_ experiment: Experiment, runID: UInt64 = UInt64.random(in: 1...UInt64.max)) throws -> SessionOptions {
     var options = SessionOptions(panels: experiment.panelCount, runID: runID)
     options.panelExecutable = try panelExecutable()
-    options.mode = .filter(experiment.method)
-    options.configYAML = experiment.configYAML
+    let config = try ExperimentConfig.load(yaml: experiment.configYAML)
+    options.runFilter(experiment, chain: config.chain, fronthaul: config.fronthaul)
     return options
 }
 
@@ -102,10 +103,10 @@ func processExists(_ pid: Int32) -> Bool {
         let attacker = try ZMQSocket(ctx, .dealer)
         try attacker.connect(session.dataEndpoints[0])
         let valid = WireCodec.encode(Envelope(
-            header: Header(type: .stepStart, runID: session.options.runID, sender: controllerSender),
-            body: .stepStart(StepStart(route: [0], prior: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4])))))
-        var wrongRun = Envelope(header: Header(type: .stepStart, runID: session.options.runID ^ 1, sender: controllerSender),
-                                body: .stepStart(StepStart(route: [0], prior: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4]))))
+            header: Header(runID: session.options.runID, sender: controllerSender),
+            body: .gamma(Gamma(route: [0], hop: 0, particles: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4])))))
+        var wrongRun = Envelope(header: Header(runID: session.options.runID ^ 1, sender: controllerSender),
+                                body: .gamma(Gamma(route: [0], hop: 0, particles: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4]))))
         var wrongVersion = wrongRun
         wrongVersion.header.runID = session.options.runID
         wrongVersion.header.protocolVersion = 9
@@ -131,6 +132,49 @@ func processExists(_ pid: Int32) -> Bool {
         options.warmup = 0
         let result = try runProbe(session: session, options: options)
         #expect(result.intact == 10)
+    }
+
+    /// The checksum is verified where bytes become values: a γ whose particles do not match it is not
+    /// acknowledged, not processed and not forwarded (no step result), and the panel counts it in checksum_errors;
+    /// the same γ with the right checksum is acknowledged and ends in a result.
+    @Test func aGammaWhoseChecksumFailsIsDroppedUnacknowledgedAndCounted() throws {
+        let signals = try SignalWatcher()
+        let session = try makeSession(panels: 1, signals: signals)
+        defer { session.shutdown() }
+        try session.start()
+        let particles = ParticleArrays(x: [1, 2], y: [3, 4], vx: [5, 6], vy: [7, 8])
+        var changed = particles
+        changed.vy[1] = changed.vy[1].nextUp
+        func gamma(_ p: ParticleArrays, step: UInt32) -> Envelope {
+            Envelope(header: Header(runID: session.options.runID, step: step, sender: controllerSender),
+                     body: .gamma(Gamma(route: [0], hop: 0, particles: p, checksum: particleChecksum(particles))))
+        }
+        /// Acknowledgements and results of `step` within `ms`.
+        func answers(step: UInt32, ms: UInt64) throws -> (acks: Int, results: Int) {
+            var acks = 0, results = 0
+            let deadline = ContinuousClock.now + .milliseconds(Int(ms))
+            while ContinuousClock.now < deadline && results == 0 {
+                for event in try session.poll(timeoutMs: 50) {
+                    switch event {
+                    case .data(_, let e, _) where e.type == .hopAck && e.header.step == step: acks += 1
+                    case .control(_, let e) where e.type == .stepResult && e.header.step == step: results += 1
+                    default: break
+                    }
+                }
+            }
+            return (acks, results)
+        }
+        try session.sendData(toPanel: 0, gamma(changed, step: 1))
+        let bad = try answers(step: 1, ms: 1500)
+        #expect(bad.acks == 0 && bad.results == 0)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while session.panelCounters[0].checksumErrors < 1 && ContinuousClock.now < deadline {
+            _ = try session.poll(timeoutMs: 100)
+        }
+        #expect(session.panelCounters[0].checksumErrors == 1)
+        try session.sendData(toPanel: 0, gamma(particles, step: 2))
+        let good = try answers(step: 2, ms: 5000)
+        #expect(good.acks == 1 && good.results == 1)
     }
 
     @Test func aPortInUseIsReportedWithPanelAndEndpoint() throws {
@@ -191,7 +235,7 @@ func processExists(_ pid: Int32) -> Bool {
         try attacker.connect(session.dataEndpoints[0])
         // mutation seeds: valid messages of another run (they can never act on this run)
         let seeds = (0..<4).map { i in WireCodec.encode(Envelope(
-            header: Header(type: .gamma, runID: session.options.runID ^ 0xFFFF, step: UInt32(i), sender: 3),
+            header: Header(runID: session.options.runID ^ 0xFFFF, step: UInt32(i), sender: 3),
             body: .gamma(Gamma(route: [0], hop: 0, particles: ParticleArrays(x: [1, 2], y: [3, 4], vx: [5, 6], vy: [7, 8])))))
         }
         // the panel's own count before the flood (the start-up pings), from a heartbeat

@@ -36,7 +36,7 @@ import zmq
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_PROTO = os.path.normpath(os.path.join(HERE, "..", "..", "proto", "dmimo.proto"))
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 CONTROLLER_SENDER = -1
 
 EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, EXIT_BAD_REPLY = 0, 1, 2, 3

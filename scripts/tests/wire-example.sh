@@ -2,7 +2,7 @@
 # wire-example.sh: the Python example of docs/WIRE.md works against a real panel-node. A panel is started
 # standalone on loopback (its --controller endpoint is one nobody holds, so it stays unconfigured), and
 # docs/examples/ping_panel.py (pyzmq + a protobuf module protoc generates from proto/dmimo.proto) must get a decoded
-# Pong per Ping — sequence numbers and send times echoed, sender = the panel's index, protocol version 1, run id 0
+# Pong per Ping — sequence numbers and send times echoed, sender = the panel's index, protocol version 2, run id 0
 # (idle), software = `panel-node --version` — and the panel's Hello on the control endpoint with the pid of the
 # started process. It must also fail the right way: no listener = exit 1 with a "no Pong" message, a Pong from
 # another panel index = exit 3. With CURVE (keys from `chain-controller keys`): the Pong and Hello again over an
@@ -66,7 +66,7 @@ pongs, hello = r["pongs"], r["hello"]
 if len(pongs) != count:
     errors.append(f"{len(pongs)} Pongs, expected {count}")
 for i, p in enumerate(pongs):
-    want = {"type": "PONG", "seq": i + 1, "sender": index, "protocol_version": 1, "run_id": 0, "software": version,
+    want = {"type": "PONG", "seq": i + 1, "sender": index, "protocol_version": 2, "run_id": 0, "software": version,
             "payload": f"dmimo-chain {version} panel {index} run-id 0"}
     for k, v in want.items():
         if p[k] != v:
@@ -79,7 +79,7 @@ if hello is None:
     errors.append("no Hello")
 else:
     want = {"pid": pid, "index": index, "sender": index, "node": "panel", "version": version,
-            "routing_id": f"panel-{index}", "data_endpoint": f"tcp://127.0.0.1:{port}", "protocol_version": 1}
+            "routing_id": f"panel-{index}", "data_endpoint": f"tcp://127.0.0.1:{port}", "protocol_version": 2}
     for k, v in want.items():
         if hello[k] != v:
             errors.append(f"Hello: {k} = {hello[k]!r}, expected {v!r}")
@@ -87,7 +87,7 @@ if errors:
     print("; ".join(errors))
     sys.exit(1)
 rtt = max(p["round_trip_us"] for p in pongs)
-print(f"{count} Pongs (seq 1..{count}, sender {index}, protocol 1, run id 0, dmimo {version}, round trip max {rtt} µs), "
+print(f"{count} Pongs (seq 1..{count}, sender {index}, protocol 2, run id 0, dmimo {version}, round trip max {rtt} µs), "
       f"Hello from pid {hello['pid']} on {hello['host']}")
 PY
 }
@@ -107,7 +107,7 @@ else
 fi
 status=0
 text=$(scripts/python "$example" "tcp://127.0.0.1:${ports[1]}" --index "$index" --timeout-ms 5000 2>&1) || status=$?
-if [ $status -eq 0 ] && [[ $text == "pong: seq=1 sender=$index protocol_version=1 run_id=0 software=$version "* ]]; then
+if [ $status -eq 0 ] && [[ $text == "pong: seq=1 sender=$index protocol_version=2 run_id=0 software=$version "* ]]; then
   pass "plain text, text output: ${text%% sent_ns=*}"
 else
   fail "plain text, text output (exit $status): $text"

@@ -19,9 +19,13 @@ typedef struct Dmimo__Envelope Dmimo__Envelope;
 typedef struct Dmimo__Particles Dmimo__Particles;
 typedef struct Dmimo__Hello Dmimo__Hello;
 typedef struct Dmimo__Configure Dmimo__Configure;
+typedef struct Dmimo__Fronthaul Dmimo__Fronthaul;
+typedef struct Dmimo__PanelModel Dmimo__PanelModel;
+typedef struct Dmimo__RadioModel Dmimo__RadioModel;
+typedef struct Dmimo__FilterConstants Dmimo__FilterConstants;
+typedef struct Dmimo__Wall Dmimo__Wall;
 typedef struct Dmimo__HopTiming Dmimo__HopTiming;
 typedef struct Dmimo__PanelReport Dmimo__PanelReport;
-typedef struct Dmimo__StepStart Dmimo__StepStart;
 typedef struct Dmimo__Gamma Dmimo__Gamma;
 typedef struct Dmimo__StepResult Dmimo__StepResult;
 typedef struct Dmimo__HopAck Dmimo__HopAck;
@@ -44,15 +48,11 @@ typedef enum _Dmimo__MessageType {
    */
   DMIMO__MESSAGE_TYPE__HELLO = 1,
   /*
-   * controller -> node: run id, peers, configuration
+   * controller -> node: run id, peers, this panel's model and link settings
    */
   DMIMO__MESSAGE_TYPE__CONFIGURE = 2,
   /*
-   * controller -> first panel of the route: prior particles
-   */
-  DMIMO__MESSAGE_TYPE__STEP_START = 3,
-  /*
-   * panel -> next panel: the particle message gamma
+   * controller -> first panel, panel -> next panel: the particle message gamma
    */
   DMIMO__MESSAGE_TYPE__GAMMA = 4,
   /*
@@ -60,7 +60,7 @@ typedef enum _Dmimo__MessageType {
    */
   DMIMO__MESSAGE_TYPE__STEP_RESULT = 5,
   /*
-   * receiver -> sender of a STEP_START / GAMMA, on receipt
+   * receiver -> sender of a GAMMA, on receipt
    */
   DMIMO__MESSAGE_TYPE__HOP_ACK = 6,
   /*
@@ -127,7 +127,6 @@ typedef enum {
   DMIMO__ENVELOPE__BODY__NOT_SET = 0,
   DMIMO__ENVELOPE__BODY_HELLO = 10,
   DMIMO__ENVELOPE__BODY_CONFIGURE = 11,
-  DMIMO__ENVELOPE__BODY_STEP_START = 12,
   DMIMO__ENVELOPE__BODY_GAMMA = 13,
   DMIMO__ENVELOPE__BODY_STEP_RESULT = 14,
   DMIMO__ENVELOPE__BODY_HOP_ACK = 15,
@@ -164,7 +163,6 @@ struct  Dmimo__Envelope
   union {
     Dmimo__Hello *hello;
     Dmimo__Configure *configure;
-    Dmimo__StepStart *step_start;
     Dmimo__Gamma *gamma;
     Dmimo__StepResult *step_result;
     Dmimo__HopAck *hop_ack;
@@ -251,25 +249,176 @@ struct  Dmimo__Configure
   size_t n_data_endpoints;
   char **data_endpoints;
   /*
-   * "probe" or the filter method ("loca-los", ...)
+   * "probe" or the filter method's name ("loca-los", "loca-mpc")
    */
   char *mode;
   /*
-   * resolved experiment configuration
-   */
-  char *config_yaml;
-  /*
-   * particles per message (probe)
+   * particles per message
    */
   uint32_t particles;
   /*
    * how many silent successors a panel may skip
    */
   uint32_t max_skip;
+  /*
+   * the run set's base seed (run r uses seed + r)
+   */
+  uint64_t seed;
+  /*
+   * a hop not acknowledged within this is resent (chain.ack_timeout_ms)
+   */
+  uint32_t ack_timeout_ms;
+  /*
+   * resends of a hop before its receiver is skipped (chain.hop_retries)
+   */
+  uint32_t hop_retries;
+  /*
+   * longest wait for a step's measurement batch once its gamma arrived
+   */
+  uint32_t measurement_wait_ms;
+  /*
+   * fronthaul emulation of the panel-to-panel hops
+   */
+  Dmimo__Fronthaul *fronthaul;
+  /*
+   * filter mode: the receiving panel's own model (absent in probe mode)
+   */
+  Dmimo__PanelModel *panel;
 };
 #define DMIMO__CONFIGURE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__configure__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, NULL, NULL }
+
+
+/*
+ * The modelled fronthaul (fronthaul section): transfer time 8 * bytes / rate + per-transfer latency.
+ */
+struct  Dmimo__Fronthaul
+{
+  ProtobufCMessage base;
+  /*
+   * hold each hop until its modelled time (mode: emulate)
+   */
+  protobuf_c_boolean emulate;
+  /*
+   * line rate, Gbit/s
+   */
+  double rate_gbps;
+  /*
+   * fixed latency per transfer, microseconds
+   */
+  double per_transfer_us;
+};
+#define DMIMO__FRONTHAUL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dmimo__fronthaul__descriptor) \
+    , 0, 0, 0 }
+
+
+/*
+ * What one panel needs to run its filter: its position, the radio and filter constants, the room.
+ */
+struct  Dmimo__PanelModel
+{
+  ProtobufCMessage base;
+  /*
+   * panel (array centroid) position, metres
+   */
+  double x_m;
+  double y_m;
+  Dmimo__RadioModel *radio;
+  Dmimo__FilterConstants *filter;
+  /*
+   * side of the square room, metres
+   */
+  double room_side_m;
+  size_t n_walls;
+  Dmimo__Wall **walls;
+};
+#define DMIMO__PANEL_MODEL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dmimo__panel_model__descriptor) \
+    , 0, 0, NULL, NULL, 0, 0,NULL }
+
+
+struct  Dmimo__RadioModel
+{
+  ProtobufCMessage base;
+  double bandwidth_hz;
+  /*
+   * M_a of the M_a x M_a array
+   */
+  uint32_t array_side;
+  double carrier_hz;
+  /*
+   * per-element SNR at 1 m, dB
+   */
+  double snr_1m_db;
+  double reflection_loss_db;
+  /*
+   * u_de on the normalized amplitude
+   */
+  double detection_threshold;
+  /*
+   * mu_fa per panel and step
+   */
+  double false_alarm_mean;
+  /*
+   * largest false-alarm distance
+   */
+  double max_distance_m;
+};
+#define DMIMO__RADIO_MODEL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dmimo__radio_model__descriptor) \
+    , 0, 0, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Dmimo__FilterConstants
+{
+  ProtobufCMessage base;
+  uint32_t particle_count;
+  double sampling_interval_s;
+  /*
+   * m/s^2
+   */
+  double acceleration_std;
+  double regularization_factor;
+  /*
+   * four values: x, y (m), vx, vy (m/s)
+   */
+  size_t n_regularization_floor;
+  double *regularization_floor;
+  double survival_probability;
+  double birth_probability;
+  double amplitude_walk_relative;
+  double amplitude_walk_floor;
+  double initial_existence;
+  double existence_threshold;
+  double reflection_clutter_mean;
+  double prior_radius_m;
+  /*
+   * m/s
+   */
+  double prior_velocity_spread;
+  uint32_t association_max_iterations;
+  double association_tolerance;
+};
+#define DMIMO__FILTER_CONSTANTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dmimo__filter_constants__descriptor) \
+    , 0, 0, 0, 0, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Dmimo__Wall
+{
+  ProtobufCMessage base;
+  double start_x_m;
+  double start_y_m;
+  double end_x_m;
+  double end_y_m;
+  protobuf_c_boolean interior;
+  char *name;
+};
+#define DMIMO__WALL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dmimo__wall__descriptor) \
+    , 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -333,7 +482,11 @@ struct  Dmimo__PanelReport
     , 0, 0, 0, 0 }
 
 
-struct  Dmimo__StepStart
+/*
+ * The particle message gamma, from the controller (the step's prior, to the first live panel of the route) or
+ * from a panel (to the next live panel).
+ */
+struct  Dmimo__Gamma
 {
   ProtobufCMessage base;
   /*
@@ -341,40 +494,14 @@ struct  Dmimo__StepStart
    */
   size_t n_route;
   int32_t *route;
-  Dmimo__Particles *prior;
   /*
-   * four-lane FNV-style hash of the particle words, mixed (Wire.particleChecksum; docs/WIRE.md)
-   */
-  uint64_t checksum;
-  /*
-   * start of a new run: panels re-initialise their state
-   */
-  protobuf_c_boolean reset;
-  /*
-   * index in route of the receiving panel (> 0 when the first panels were skipped)
-   */
-  uint32_t hop;
-  /*
-   * panels skipped so far
-   */
-  size_t n_skipped;
-  int32_t *skipped;
-};
-#define DMIMO__STEP_START__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&dmimo__step_start__descriptor) \
-    , 0,NULL, NULL, 0, 0, 0, 0,NULL }
-
-
-struct  Dmimo__Gamma
-{
-  ProtobufCMessage base;
-  size_t n_route;
-  int32_t *route;
-  /*
-   * index in route of the receiving panel
+   * index in route of the receiving panel (> 0 when earlier panels were skipped)
    */
   uint32_t hop;
   Dmimo__Particles *particles;
+  /*
+   * one per panel that processed gamma (empty from the controller)
+   */
   size_t n_timings;
   Dmimo__HopTiming **timings;
   /*
@@ -384,7 +511,13 @@ struct  Dmimo__Gamma
   int32_t *skipped;
   size_t n_reports;
   Dmimo__PanelReport **reports;
+  /*
+   * four-lane FNV-style hash of the particle words, mixed (Wire.particleChecksum; docs/WIRE.md)
+   */
   uint64_t checksum;
+  /*
+   * start of a new run: panels re-initialise their state
+   */
   protobuf_c_boolean reset;
 };
 #define DMIMO__GAMMA__INIT \
@@ -680,6 +813,101 @@ Dmimo__Configure *
 void   dmimo__configure__free_unpacked
                      (Dmimo__Configure *message,
                       ProtobufCAllocator *allocator);
+/* Dmimo__Fronthaul methods */
+void   dmimo__fronthaul__init
+                     (Dmimo__Fronthaul         *message);
+size_t dmimo__fronthaul__get_packed_size
+                     (const Dmimo__Fronthaul   *message);
+size_t dmimo__fronthaul__pack
+                     (const Dmimo__Fronthaul   *message,
+                      uint8_t             *out);
+size_t dmimo__fronthaul__pack_to_buffer
+                     (const Dmimo__Fronthaul   *message,
+                      ProtobufCBuffer     *buffer);
+Dmimo__Fronthaul *
+       dmimo__fronthaul__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dmimo__fronthaul__free_unpacked
+                     (Dmimo__Fronthaul *message,
+                      ProtobufCAllocator *allocator);
+/* Dmimo__PanelModel methods */
+void   dmimo__panel_model__init
+                     (Dmimo__PanelModel         *message);
+size_t dmimo__panel_model__get_packed_size
+                     (const Dmimo__PanelModel   *message);
+size_t dmimo__panel_model__pack
+                     (const Dmimo__PanelModel   *message,
+                      uint8_t             *out);
+size_t dmimo__panel_model__pack_to_buffer
+                     (const Dmimo__PanelModel   *message,
+                      ProtobufCBuffer     *buffer);
+Dmimo__PanelModel *
+       dmimo__panel_model__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dmimo__panel_model__free_unpacked
+                     (Dmimo__PanelModel *message,
+                      ProtobufCAllocator *allocator);
+/* Dmimo__RadioModel methods */
+void   dmimo__radio_model__init
+                     (Dmimo__RadioModel         *message);
+size_t dmimo__radio_model__get_packed_size
+                     (const Dmimo__RadioModel   *message);
+size_t dmimo__radio_model__pack
+                     (const Dmimo__RadioModel   *message,
+                      uint8_t             *out);
+size_t dmimo__radio_model__pack_to_buffer
+                     (const Dmimo__RadioModel   *message,
+                      ProtobufCBuffer     *buffer);
+Dmimo__RadioModel *
+       dmimo__radio_model__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dmimo__radio_model__free_unpacked
+                     (Dmimo__RadioModel *message,
+                      ProtobufCAllocator *allocator);
+/* Dmimo__FilterConstants methods */
+void   dmimo__filter_constants__init
+                     (Dmimo__FilterConstants         *message);
+size_t dmimo__filter_constants__get_packed_size
+                     (const Dmimo__FilterConstants   *message);
+size_t dmimo__filter_constants__pack
+                     (const Dmimo__FilterConstants   *message,
+                      uint8_t             *out);
+size_t dmimo__filter_constants__pack_to_buffer
+                     (const Dmimo__FilterConstants   *message,
+                      ProtobufCBuffer     *buffer);
+Dmimo__FilterConstants *
+       dmimo__filter_constants__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dmimo__filter_constants__free_unpacked
+                     (Dmimo__FilterConstants *message,
+                      ProtobufCAllocator *allocator);
+/* Dmimo__Wall methods */
+void   dmimo__wall__init
+                     (Dmimo__Wall         *message);
+size_t dmimo__wall__get_packed_size
+                     (const Dmimo__Wall   *message);
+size_t dmimo__wall__pack
+                     (const Dmimo__Wall   *message,
+                      uint8_t             *out);
+size_t dmimo__wall__pack_to_buffer
+                     (const Dmimo__Wall   *message,
+                      ProtobufCBuffer     *buffer);
+Dmimo__Wall *
+       dmimo__wall__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dmimo__wall__free_unpacked
+                     (Dmimo__Wall *message,
+                      ProtobufCAllocator *allocator);
 /* Dmimo__HopTiming methods */
 void   dmimo__hop_timing__init
                      (Dmimo__HopTiming         *message);
@@ -717,25 +945,6 @@ Dmimo__PanelReport *
                       const uint8_t       *data);
 void   dmimo__panel_report__free_unpacked
                      (Dmimo__PanelReport *message,
-                      ProtobufCAllocator *allocator);
-/* Dmimo__StepStart methods */
-void   dmimo__step_start__init
-                     (Dmimo__StepStart         *message);
-size_t dmimo__step_start__get_packed_size
-                     (const Dmimo__StepStart   *message);
-size_t dmimo__step_start__pack
-                     (const Dmimo__StepStart   *message,
-                      uint8_t             *out);
-size_t dmimo__step_start__pack_to_buffer
-                     (const Dmimo__StepStart   *message,
-                      ProtobufCBuffer     *buffer);
-Dmimo__StepStart *
-       dmimo__step_start__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data);
-void   dmimo__step_start__free_unpacked
-                     (Dmimo__StepStart *message,
                       ProtobufCAllocator *allocator);
 /* Dmimo__Gamma methods */
 void   dmimo__gamma__init
@@ -960,14 +1169,26 @@ typedef void (*Dmimo__Hello_Closure)
 typedef void (*Dmimo__Configure_Closure)
                  (const Dmimo__Configure *message,
                   void *closure_data);
+typedef void (*Dmimo__Fronthaul_Closure)
+                 (const Dmimo__Fronthaul *message,
+                  void *closure_data);
+typedef void (*Dmimo__PanelModel_Closure)
+                 (const Dmimo__PanelModel *message,
+                  void *closure_data);
+typedef void (*Dmimo__RadioModel_Closure)
+                 (const Dmimo__RadioModel *message,
+                  void *closure_data);
+typedef void (*Dmimo__FilterConstants_Closure)
+                 (const Dmimo__FilterConstants *message,
+                  void *closure_data);
+typedef void (*Dmimo__Wall_Closure)
+                 (const Dmimo__Wall *message,
+                  void *closure_data);
 typedef void (*Dmimo__HopTiming_Closure)
                  (const Dmimo__HopTiming *message,
                   void *closure_data);
 typedef void (*Dmimo__PanelReport_Closure)
                  (const Dmimo__PanelReport *message,
-                  void *closure_data);
-typedef void (*Dmimo__StepStart_Closure)
-                 (const Dmimo__StepStart *message,
                   void *closure_data);
 typedef void (*Dmimo__Gamma_Closure)
                  (const Dmimo__Gamma *message,
@@ -1016,9 +1237,13 @@ extern const ProtobufCMessageDescriptor dmimo__envelope__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__particles__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__hello__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__configure__descriptor;
+extern const ProtobufCMessageDescriptor dmimo__fronthaul__descriptor;
+extern const ProtobufCMessageDescriptor dmimo__panel_model__descriptor;
+extern const ProtobufCMessageDescriptor dmimo__radio_model__descriptor;
+extern const ProtobufCMessageDescriptor dmimo__filter_constants__descriptor;
+extern const ProtobufCMessageDescriptor dmimo__wall__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__hop_timing__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__panel_report__descriptor;
-extern const ProtobufCMessageDescriptor dmimo__step_start__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__gamma__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__step_result__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__hop_ack__descriptor;

@@ -1,0 +1,70 @@
+// DistributedRun+Records: a step's record from its result (or its abandonment), written once its acknowledgement round trips are in.
+import ChainProtocol
+import Config
+import Wire
+
+extension DistributedRun {
+    /// Adds a step's record to the statistics; it is written once the next step's acknowledgement reports are in.
+    func record(_ record: StepRecord) {
+        accumulator.add(record)
+        pendingHops.append((record, record.run, record.step))
+        flushHops(keepLast: 1)
+    }
+
+    /// The record of a step abandoned after its attempts: no estimate, its latency up to now.
+    func abandonedRecord(run: Int, step: Int, firstSendNs: UInt64) -> StepRecord {
+        let panels = experiment.panelCount
+        return StepRecord(run: run, step: step, truth: experiment.world.agentPosition(step: step),
+                          estimate: SIMD4(.nan, .nan, .nan, .nan), contributing: [], skipped: [],
+                          existence: Array(repeating: .nan, count: panels),
+                          losDetected: Array(repeating: false, count: panels),
+                          losVisible: (0..<panels).map { experiment.world.losVisible(step: step, panel: $0) },
+                          latencyNs: elapsedNs(from: firstSendNs, to: monotonicNanos()),
+                          outcome: Outcome(StepEnding(contributed: nil, skipped: [], panels: panels)), hops: [],
+                          startNs: firstSendNs)
+    }
+
+    /// The record of a step from its result: estimate, who contributed, every panel's report and hop timings.
+    func record(of delivery: Delivery, run: Int, step: Int, firstSendNs: UInt64) -> StepRecord {
+        let panels = experiment.panelCount
+        let result = delivery.result
+        var hops: [HopRecord] = []
+        var reportByPanel: [Int: Wire.PanelReport] = [:]
+        for r in result.reports { reportByPanel[Int(r.panel)] = r }
+        for (i, t) in result.timings.enumerated() {
+            let previousSend = i == 0 ? delivery.lastSendNs : result.timings[i - 1].sendNs
+            var hop = HopRecord(panel: Int(t.panel), recvNs: t.recvNs, computeDoneNs: t.computeDoneNs,
+                                sendNs: t.sendNs, linkNs: elapsedNs(from: previousSend, to: t.recvNs), ackRttNs: nil,
+                                measurements: Int(t.measurements))
+            hop.linkBytes = Int(t.linkBytes)
+            hop.rawLinkNs = elapsedNs(from: previousSend, to: t.rawRecvNs == 0 ? t.recvNs : t.rawRecvNs)
+            if i > 0 && result.skipped.isEmpty { hop.modelledNs = fronthaul.modelledNs(bytes: Int(t.linkBytes)) }
+            hops.append(hop)
+        }
+        return StepRecord(
+            run: run, step: step, truth: experiment.world.agentPosition(step: step),
+            estimate: SIMD4(result.estX, result.estY, result.estVX, result.estVY),
+            contributing: result.contributed.map(Int.init),
+            // every panel that did not contribute: skipped on the way or left out of the route
+            skipped: (0..<panels).filter { !result.contributed.contains(Int32($0)) },
+            existence: (0..<panels).map { reportByPanel[$0].map { Double($0.existence) } ?? .nan },
+            losDetected: (0..<panels).map { reportByPanel[$0]?.losDetected ?? false },
+            losVisible: (0..<panels).map { experiment.world.losVisible(step: step, panel: $0) },
+            latencyNs: elapsedNs(from: firstSendNs, to: delivery.receivedNs),
+            outcome: Outcome(StepEnding(contributed: result.contributed, skipped: result.skipped, panels: panels)),
+            hops: hops, startNs: firstSendNs)
+    }
+
+    func flushHops(keepLast: Int) {
+        while pendingHops.count > keepLast {
+            var entry = pendingHops.removeFirst()
+            for i in entry.record.hops.indices {
+                let p = entry.record.hops[i].panel
+                entry.record.hops[i].ackRttNs = ackRtts.removeValue(forKey: ReceiverID(step: StepID(run: UInt32(entry.run), step: UInt32(entry.step)), panel: Int32(p)))
+                if let rtt = entry.record.hops[i].ackRttNs { accumulator.addAckRtt(panel: p, ns: rtt) }
+            }
+            files.append(entry.record)
+        }
+        if ackRtts.count > 100_000 { ackRtts.removeAll() }
+    }
+}

@@ -1,0 +1,182 @@
+// PanelNode+Data: a panel's data plane — γ in, acknowledged, held or processed, then forwarded or reported.
+import ChainLog
+import ChainProtocol
+import Config
+import Logging
+import Scenario
+import Wire
+import ZeroMQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension PanelNode {
+    /// Reads γ (and pings) until the socket is empty or a γ is held for its measurements.
+    func drainData() {
+        while !inbound.isHolding {
+            let identity: ZMQMessage?
+            do { identity = try data.receive(dontWait: true) } catch { log(.error, "data receive: \(error)"); return }
+            guard let identity else { return }
+            let sender = identity.array
+            guard identity.more, let payload = try? data.receive(dontWait: false) else {
+                counters.droppedMalformed += 1
+                continue
+            }
+            let recvNs = monotonicNanos()
+            let envelope: Envelope
+            do { envelope = try WireCodec.decode(payload.bytes) } catch {
+                count(error)
+                if payload.more { try? data.drainRemainingFrames() }
+                // a node of another protocol version gets a Pong in ours, so `chain-controller check` can name it
+                if case .wrongVersion = error { answerPing(sender, Ping(sentNs: 0, seq: 0)) }
+                continue
+            }
+            if payload.more { try? data.drainRemainingFrames() }
+            counters.received += 1
+            if case .ping(let ping) = envelope.body {
+                answerPing(sender, ping)
+                continue
+            }
+            guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
+            switch envelope.body {
+            case .gamma(let gamma):
+                acknowledge(sender, envelope.header, hop: gamma.hop, recvNs: recvNs)
+                let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payload.count)
+                receive(ArrivedGamma(gamma: gamma, header: envelope.header, recvNs: arrival, payloadBytes: payload.count,
+                                     rawRecvNs: recvNs))
+            default:
+                counters.droppedMalformed += 1
+            }
+        }
+    }
+
+    /// Answers a reachability check: a PONG with this node's software version, protocol version and run id.
+    func answerPing(_ sender: [UInt8], _ ping: Ping) {
+        let text = "dmimo-chain \(dmimoVersion) panel \(options.index) run-id \(runID)"
+        let pong = Envelope(header: Header(runID: runID, sender: Int32(options.index)),
+                            body: .pong(Ping(sentNs: ping.sentNs, seq: ping.seq, payload: Array(text.utf8))))
+        _ = try? data.send(frames: [sender, WireCodec.encode(pong)])
+    }
+
+    /// Drops everything that arrived while the link was cut.
+    func discardQueuedTraffic() {
+        for socket in [data, control] + Array(successors.values) {
+            while let message = try? socket.receive(dontWait: true) { _ = consume message }
+        }
+        hops.removeAll()
+    }
+
+    func acknowledge(_ sender: [UInt8], _ header: Header, hop: UInt32, recvNs: UInt64) {
+        let ack = Envelope(header: Header(runID: runID, run: header.run, step: header.step,
+                                          attempt: header.attempt, sender: Int32(options.index)),
+                           body: .hopAck(HopAck(hop: hop, recvNs: recvNs)))
+        do { _ = try data.send(frames: [sender, WireCodec.encode(ack)]) } catch {
+            // the sender went away; it will time out and skip us
+        }
+    }
+
+    /// Fronthaul emulation: holds a panel-to-panel hop until the modelled link time (8·bytes/rate + per-transfer
+    /// latency) has passed since the sender's send stamp. A hop that already took longer is left as it is (the
+    /// report counts it). Needs the sender's and this panel's monotonic clocks to agree (one host, or PTP).
+    /// - Returns: the arrival time to record.
+    func emulateFronthaul(_ gamma: Gamma, rawRecvNs: UInt64, bytes: Int) -> UInt64 {
+        guard let fronthaul, let previous = gamma.timings.last else { return rawRecvNs }
+        let target = previous.sendNs &+ UInt64(fronthaul.modelledNs(bytes: bytes).rounded(.up))
+        guard target > rawRecvNs else { return rawRecvNs }
+        while monotonicNanos() < target {}  // sub-microsecond precision: a sleep would overshoot by ~50 µs
+        return target
+    }
+
+    /// Applies the inbound rules to an arriving γ and executes the verdict.
+    func receive(_ arrived: ArrivedGamma) {
+        let gamma = arrived.gamma
+        let inboundGamma = InboundGamma(
+            step: arrived.step, attempt: arrived.header.attempt, route: gamma.route, hop: Int(gamma.hop),
+            skipped: gamma.skipped, reset: gamma.reset,
+            wellFormed: gamma.particles.isConsistent && computation?.accepts(particleCount: gamma.particles.count) == true,
+            measurementsReady: computation?.isReady(run: arrived.header.run, step: arrived.header.step) ?? true)
+        execute(inbound.onGamma(inboundGamma, payload: arrived, now: monotonicNanos()))
+    }
+
+    /// Executes an inbound verdict: count a dropped γ, hand a re-issued one on, or run the panel update.
+    func execute(_ verdict: GammaVerdict<ArrivedGamma>) {
+        switch verdict {
+        case .drop(.malformed): counters.droppedMalformed += 1
+        case .drop(.duplicate): counters.duplicates += 1
+        case .drop(.stale): counters.droppedStale += 1
+        case .hold: break
+        case .handOn(let arrived):
+            // a re-issued attempt of a step this panel already processed: γ goes on unchanged, listed as skipped
+            counters.duplicates += 1
+            var passed = arrived.gamma
+            passed.skipped = PanelForward.skippedAfterHandOn(passed.skipped, by: Int32(options.index))
+            forward(passed, header: arrived.header, output: PanelOutput(), timing: HopTiming(
+                panel: Int32(options.index), recvNs: arrived.recvNs, computeDoneNs: arrived.recvNs,
+                linkBytes: UInt32(arrived.payloadBytes), rawRecvNs: arrived.rawRecvNs))
+        case .process(let order, let arrived):
+            process(arrived, order)
+        }
+    }
+
+    /// Runs the panel update on γ and forwards it.
+    func process(_ arrived: ArrivedGamma, _ order: ProcessOrder) {
+        let header = arrived.header
+        if order.measurementsMissing {
+            counters.missingMeasurements += 1
+            log(.warning, "no measurements within \(inbound.measurementWaitNs / 1_000_000) ms; updating without",
+                step: StepID(run: header.run, step: header.step))
+        }
+        // move the computation out while it works, so its buffers are never shared (no copy-on-write)
+        guard var computation = self.computation.take() else { return }
+        var gamma = arrived.gamma
+        let output = computation.process(particles: &gamma.particles, run: header.run, step: header.step,
+                                         isFirstOfRoute: order.isFirstOfRoute, reset: order.resetState)
+        self.computation = computation
+        if let report = output.report { gamma.reports.append(report) }
+        let timing = HopTiming(panel: Int32(options.index), recvNs: arrived.recvNs, computeDoneNs: monotonicNanos(),
+                               padNs: elapsedNs(from: arrived.rawRecvNs, to: arrived.recvNs),
+                               measurements: output.measurements, linkBytes: UInt32(arrived.payloadBytes),
+                               rawRecvNs: arrived.rawRecvNs)
+        forward(gamma, header: header, output: output, timing: timing)
+    }
+
+    /// Sends γ to the next panel of the route, or the step result to the controller after the last one.
+    func forward(_ processed: Gamma, header: Header, output: PanelOutput, timing incomingTiming: HopTiming) {
+        var gamma = processed
+        var timing = incomingTiming
+        let delayNs = faults.forwardDelayNs(now: monotonicNanos())
+        if delayNs > 0 {
+            let until = monotonicNanos() + delayNs
+            while monotonicNanos() < until { usleep(useconds_t(min(1000, (until - min(until, monotonicNanos())) / 1000))) }
+        }
+        var outHeader = header
+        outHeader.sender = Int32(options.index)
+        if output.estimate != nil { lastEstimate = output.estimate }
+        switch PanelForward(route: gamma.route, hop: Int(gamma.hop), skipped: gamma.skipped) {
+        case .next(let nextHop):
+            gamma.hop = UInt32(nextHop)
+            gamma.checksum = particleChecksum(gamma.particles)
+            timing.sendNs = monotonicNanos()
+            gamma.timings.append(timing)
+            execute([hops.send(Envelope(header: outHeader, body: .gamma(gamma)),
+                               step: StepID(run: header.run, step: header.step), route: gamma.route, hop: nextHop,
+                               skipped: gamma.skipped, now: monotonicNanos())])
+        case .result(let end):
+            timing.sendNs = monotonicNanos()
+            gamma.timings.append(timing)
+            sendResult(gamma, end, header: header, estimate: output.estimate)
+        }
+    }
+
+    /// The step result from the last live panel of the route.
+    func sendResult(_ gamma: Gamma, _ end: RouteEnd, header: Header, estimate: SIMD4<Double>?) {
+        let e = estimate ?? .zero
+        let result = StepResult(
+            estX: e.x, estY: e.y, estVX: e.z, estVY: e.w,
+            posterior: gamma.particles, timings: gamma.timings,
+            contributed: end.contributed, skipped: end.skipped, reports: gamma.reports, outcome: Outcome(end.ending),
+            checksum: particleChecksum(gamma.particles))
+        sendControl(.stepResult(result), run: header.run, step: header.step, attempt: header.attempt)
+        counters.forwarded += 1
+    }
+}

@@ -1,0 +1,90 @@
+// PanelNode+Hops: a panel's hops to its successors — connect, transmit (with injected faults), acknowledgements.
+import ChainLog
+import ChainProtocol
+import Config
+import Logging
+import Scenario
+import Wire
+import ZeroMQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension PanelNode {
+    func successor(_ panel: Int) -> ZMQSocket? {
+        if let s = successors[panel] { return s }
+        guard let endpoints = configuration?.dataEndpoints, panel >= 0, panel < endpoints.count else { return nil }
+        do {
+            let s = try sockets.make(.panelToSuccessor(from: options.index, to: panel))
+            try s.connect(endpoints[panel])
+            successors[panel] = s
+            return s
+        } catch {
+            log(.error, "cannot connect to panel \(panel) at \(endpoints[panel]): \(error)")
+            return nil
+        }
+    }
+
+    /// Executes the hop sender's directives: transmit (again), log a skipped successor, or end the step here.
+    func execute(_ directives: [HopDirective<Envelope>]) {
+        for directive in directives {
+            switch directive {
+            case .transmit(let flight, let envelope):
+                transmit(flight, envelope)
+            case .skip(let receiver, let hop):
+                log(.warning, "panel \(receiver) silent; skipping it", step: hop.step)
+            case .routeExhausted(let flight, let envelope):
+                // the silent panel was the last one: this panel's own estimate is the step's estimate
+                guard case .gamma(let gamma) = envelope.body else { continue }
+                sendResult(gamma, RouteEnd(route: gamma.route, skipped: flight.skipped), header: envelope.header,
+                           estimate: lastEstimate)
+            }
+        }
+    }
+
+    /// Puts a hop on the wire (again), γ carrying the flight's position and skipped panels.
+    func transmit(_ flight: HopFlight, _ original: Envelope) {
+        guard let socket = successor(Int(flight.receiver)) else { return }
+        var envelope = original
+        if case .gamma(var gamma) = envelope.body, gamma.hop != UInt32(flight.hop) || gamma.skipped != flight.skipped {
+            // the hop goes past a skipped receiver
+            gamma.hop = UInt32(flight.hop)
+            gamma.skipped = flight.skipped
+            envelope.body = .gamma(gamma)
+        }
+        WireCodec.encode(envelope, into: &encodeBuffer)
+        var bytes = encodeBuffer
+        let injected = faults.takeTransmitFaults()
+        if injected.corrupt {
+            var garbage = RandomStream(seed: UInt64(envelope.header.step), step: Int(envelope.header.run),
+                                       panel: UInt32(options.index), purpose: .faults)
+            for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: garbage.nextUInt32()) }
+        }
+        hops.sent(flight.id, at: monotonicNanos(), bytes: bytes.count)
+        for _ in 0..<injected.copies {
+            do {
+                if try socket.send(bytes, dontWait: true) { counters.forwarded += 1 }
+                // not queued (peer gone, queue full): the deadline will resend or skip
+            } catch {
+                log(.warning, "send to panel \(flight.receiver) failed: \(error)", step: flight.step)
+            }
+        }
+    }
+
+    func drainAcks(from socket: ZMQSocket, panel: Int) {
+        while let message = try? socket.receive(dontWait: true) {
+            let now = monotonicNanos()
+            guard let envelope = try? WireCodec.decode(message.bytes), case .hopAck(let ack) = envelope.body,
+                  envelope.header.runID == runID else {
+                counters.droppedMalformed += 1
+                continue
+            }
+            let hop = HopID(step: StepID(run: envelope.header.run, step: envelope.header.step), hop: Int(ack.hop))
+            guard let sent = hops.acknowledged(hop, by: Int32(panel)) else { continue }
+            let report = LinkReport(fromPanel: Int32(options.index), toPanel: Int32(panel),
+                                    rttNs: elapsedNs(from: sent.sentNs, to: now), bytes: UInt32(sent.bytes),
+                                    sendNs: sent.sentNs)
+            sendControl(.linkReport(report), run: envelope.header.run, step: envelope.header.step)
+        }
+    }
+}
