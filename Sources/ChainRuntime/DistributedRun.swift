@@ -93,8 +93,8 @@ final class DistributedRun {
         var lookahead = MeasurementLookahead(lookahead: liveness.lookahead, steps: experiment.steps)
         for run in 0..<experiment.runs {
             let seed = experiment.seed(run: run)
-            let prior = AgentParticles.prior(seed: seed, centre: experiment.world.trajectory.priorCentre,
-                                             velocity: experiment.world.trajectory.priorVelocity,
+            let prior = AgentParticles.prior(seed: seed, centre: experiment.source.priorCentre,
+                                             velocity: experiment.source.priorVelocity,
                                              count: experiment.filter.particleCount, radius: experiment.filter.priorRadius,
                                              velocitySpread: experiment.filter.priorVelocitySpread)
             var checkpoint = ParticleArrays(x: prior.x, y: prior.y, vx: prior.vx, vy: prior.vy)

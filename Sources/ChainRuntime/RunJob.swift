@@ -54,13 +54,16 @@ public struct RunJob {
         let outDir = options.out ?? "results/\(utcTimestamp().replacingOccurrences(of: ":", with: ""))"
         let files = try ResultFiles(directory: outDir, panels: experiment.panelCount, withHops: !options.inProcess)
         try files.writeFile("config.yaml", experiment.configYAML)
+        let existence = try ExistenceFile(directory: files.directory, panels: experiment.panelCount)
+        defer { existence.flush() }
         var context = RunContext(mode: options.inProcess ? "in-process" : "distributed", commandLine: options.commandLine)
         let progress = ProgressLine(label: "run")
         let logs = options.logDirectory ?? outDir + "/logs"
         let outcome = options.inProcess
-            ? try chainInProcess(experiment, outDir: outDir, logs: logs, files: files, signals: signals, progress: progress, context: &context)
-            : try chainOverProcesses(experiment, outDir: outDir, logs: logs, files: files, signals: signals, progress: progress,
-                                 context: &context)
+            ? try chainInProcess(experiment, outDir: outDir, logs: logs, files: files, existence: existence, signals: signals,
+                                 progress: progress, context: &context)
+            : try chainOverProcesses(experiment, outDir: outDir, logs: logs, files: files, existence: existence, signals: signals,
+                                 progress: progress, context: &context)
         progress.finish()
         context.controllerPeakRSS = peakRSSBytes()
         context.endTime = utcTimestamp()
@@ -70,7 +73,7 @@ public struct RunJob {
     }
 
     /// The chain in this process; the downlink node (when enabled) is the same node process and client as a distributed run's.
-    func chainInProcess(_ experiment: Experiment, outDir: String, logs: String, files: ResultFiles, signals: SignalWatcher,
+    func chainInProcess(_ experiment: Experiment, outDir: String, logs: String, files: ResultFiles, existence: ExistenceFile, signals: SignalWatcher,
                       progress: ProgressLine, context: inout RunContext) throws -> RunSetOutcome {
         let children = ChildProcesses()
         defer { children.terminateAll() }
@@ -83,6 +86,7 @@ public struct RunJob {
                                          runID: options.runID ?? UInt64.random(in: 1...UInt64.max), security: security,
                                          children: children)
         let outcome = runInProcess(experiment, files: files, signals: signals, progress: progress) { record in
+            existence.append(record)
             forward(record, to: downlink, experiment: experiment)
         }
         downlink?.finish()
@@ -91,7 +95,7 @@ public struct RunJob {
     }
 
     /// The chain over J panel processes (spawned here, or started elsewhere with noSpawn).
-    func chainOverProcesses(_ experiment: Experiment, outDir: String, logs: String, files: ResultFiles, signals: SignalWatcher,
+    func chainOverProcesses(_ experiment: Experiment, outDir: String, logs: String, files: ResultFiles, existence: ExistenceFile, signals: SignalWatcher,
                         progress: ProgressLine, context: inout RunContext) throws -> RunSetOutcome {
         var session = SessionOptions(panels: experiment.panelCount, runID: options.runID ?? UInt64.random(in: 1...UInt64.max))
         session.security = try controllerSecurity(config)
@@ -122,6 +126,7 @@ public struct RunJob {
         var rssAtStep50: [UInt64] = [], rssAtStep500: [UInt64] = []
         let outcome = try runDistributed(experiment, session: chain, files: files, fronthaul: config.fronthaul,
                                          liveness: LivenessSettings(config.chain), faults: config.faults, progress: progress) { record in
+            existence.append(record)
             if record.run == 0 && record.step == 50 { rssAtStep50 = chain.panelCounters.map(\.rssBytes) }
             if record.run == 0 && record.step == 500 { rssAtStep500 = chain.panelCounters.map(\.rssBytes) }
             forward(record, to: downlink, experiment: experiment)

@@ -53,7 +53,7 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
     var summary: [String: Any] = [
         "mode": context.mode, "method": experiment.method.rawValue,
         "panels": experiment.panelCount, "particles": experiment.filter.particleCount,
-        "array_size": experiment.world.radio.arrayElements, "bandwidth_hz": experiment.world.radio.bandwidthHz,
+        "array_size": experiment.source.radio.arrayElements, "bandwidth_hz": experiment.source.radio.bandwidthHz,
         "runs": experiment.runs, "steps_per_run": experiment.steps, "seed": experiment.baseSeed,
         "interrupted": outcome.interrupted,
         "steps_injected": acc.injected, "steps_delivered": acc.delivered, "steps_degraded": acc.degraded,
@@ -136,8 +136,8 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
     if !acc.latencies.isEmpty { try files.writeHistogram("latency.hgrm", nanoseconds: acc.latencies) }
 
     var lines: [String] = []
-    let what = "\(experiment.method.rawValue), J=\(experiment.panelCount), N_a=\(experiment.world.radio.arrayElements), "
-        + "B_w=\(fixed(experiment.world.radio.bandwidthHz / 1e6, 0)) MHz, N_p=\(experiment.filter.particleCount), "
+    let what = "\(experiment.method.rawValue), J=\(experiment.panelCount), N_a=\(experiment.source.radio.arrayElements), "
+        + "B_w=\(fixed(experiment.source.radio.bandwidthHz / 1e6, 0)) MHz, N_p=\(experiment.filter.particleCount), "
         + "\(experiment.runs) run(s) x \(experiment.steps) steps, seed \(experiment.baseSeed), \(context.mode)"
     lines.append("run set: \(what)" + (outcome.interrupted ? "  [INTERRUPTED]" : ""))
     if let s = stats {

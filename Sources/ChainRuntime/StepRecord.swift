@@ -102,9 +102,11 @@ public struct RecordAccumulator: Sendable {
         case .abandoned: abandoned += 1; return
         case .unspecified: break
         }
-        errors[r.run].append(r.error)
-        visible[r.run] += r.losVisible
-        detected[r.run] += r.losDetected
+        if !r.truth.x.isNaN {   // accuracy where the truth is known (a trace may not give it at every step)
+            errors[r.run].append(r.error)
+            visible[r.run] += r.losVisible
+            detected[r.run] += r.losDetected
+        }
         latencies.append(r.latencyNs)
         for h in r.hops where h.panel < panels {
             computeByPanel[h.panel].append(h.computeNs)

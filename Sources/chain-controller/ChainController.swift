@@ -9,7 +9,7 @@ struct ChainControllerCommand: ParsableCommand {
         commandName: "chain-controller",
         abstract: "Drives a daisy chain of panel-node processes: injects measurements, collects estimates, times everything.",
         version: dmimoVersion,
-        subcommands: [RunCommand.self, SweepCommand.self, PlotCommand.self, ProbeCommand.self, FaultCommand.self, CheckCommand.self, KeysCommand.self, ScenarioCommand.self,
+        subcommands: [RunCommand.self, SweepCommand.self, PlotCommand.self, ProbeCommand.self, FaultCommand.self, CheckCommand.self, KeysCommand.self, ScenarioCommand.self, ExportTraceCommand.self,
                       ConfigCommand.self])
 
     /// ArgumentParser's `main`, with logging bootstrapped from the chosen command's --log-level / --log-format.

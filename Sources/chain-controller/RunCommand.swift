@@ -38,7 +38,8 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         Without --in-process the controller starts J panel-node processes on this host (or, with --no-spawn, \
         waits for panels started elsewhere at chain.panel_endpoints), sends each panel its measurement batches \
         ahead of time, starts every step by sending the prior particles to the first panel, and collects the \
-        estimate from the last. Writes DIR/config.yaml, per_step.csv, summary.json, manifest.json, and for \
+        estimate from the last. Writes DIR/config.yaml, per_step.csv, existence.csv (each panel's LoS existence probability), \
+        summary.json, manifest.json, and for \
         distributed runs hops.csv and latency.hgrm. SIGINT stops the run; the files of completed steps stay valid.
 
         Faults: panels that die, hang, lose their link or misbehave are skipped (bypass) after chain.ack_timeout_ms \
@@ -63,6 +64,10 @@ struct RunCommand: ParsableCommand, LoggingCommand {
 
     @Option(help: "Seed of the run set; run r uses seed + r (overrides run.seed).")
     var seed: UInt64?
+
+    @Option(help: ArgumentHelp(
+        "Run on this trace instead of the synthetic world (sets trace.file; format: docs/TRACES.md).", valueName: "file"))
+    var trace: String?
 
     @Option(help: "Result folder for this run set (default: results/<UTC time>).")
     var out: String?
@@ -90,6 +95,7 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         if let runs { extra.append("run.runs=\(runs)") }
         if let steps { extra.append("run.steps=\(steps)") }
         if let seed { extra.append("run.seed=\(seed)") }
+        if let trace { extra.append("trace.file=\(trace)") }
         var options = RunJobOptions()
         options.inProcess = inProcess
         options.noSpawn = noSpawn
