@@ -1,30 +1,48 @@
 // swift-tools-version: 6.1
 // dmimo-chain: distributed-MIMO localization as one process per antenna panel, chained over ZeroMQ.
+import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 /// Localization's hot loops: AVX2 lanes in release builds on x86-64 (Haswell or newer), 1.5-2x faster than the
-/// SSE2 lanes and bit-identical to them (scripts/check-simd-backends.sh). DMIMO_BASELINE_X86=1 builds for any
-/// x86-64 CPU instead.
+/// SSE2 lanes and bit-identical to them (scripts/check-simd-backends.sh). If the build host has AVX-512 (F, DQ, BW,
+/// VL; read from /proc/cpuinfo, as the C baseline's -march=native does), the sixteen-lane kernels use one 512-bit
+/// register (Lanes512.swift, -target-cpu skylake-avx512): again bit-identical, and such a binary needs an AVX-512 CPU.
+/// DMIMO_X86=avx2 builds the AVX2 lanes on any host (for Haswell-or-newer deployment hosts; deploy/build-release.sh
+/// sets it, DMIMO_X86=native there keeps the host's choice); DMIMO_BASELINE_X86=1
+/// builds for any x86-64 CPU (SSE2 lanes).
 #if arch(x86_64)
-let localizationSettings: [SwiftSetting] = strict + (Context.environment["DMIMO_BASELINE_X86"] != nil ? [] : [
+let hostHasAVX512: Bool = {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    return ["avx512f", "avx512dq", "avx512bw", "avx512vl"].allSatisfy(flags.contains)
+}()
+let avx2Settings: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
     .define("DMIMO_AVX2", .when(configuration: .release)),
-])
+]
+let avx512Settings: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "skylake-avx512"], .when(configuration: .release)),
+    .define("DMIMO_AVX2", .when(configuration: .release)),
+    .define("DMIMO_AVX512", .when(configuration: .release)),
+]
+let baselineX86 = Context.environment["DMIMO_BASELINE_X86"] != nil
+let useAVX512 = !baselineX86 && Context.environment["DMIMO_X86"] != "avx2" && hostHasAVX512
+let localizationSettings: [SwiftSetting] = strict + (baselineX86 ? [] : useAVX512 ? avx512Settings : avx2Settings)
+/// Downlink's hot loops use the AVX2 switch: four Float64 lanes in one AVX2 register (DoubleLanes.swift),
+/// bit-identical to the SSE2 pairs of a baseline build.
+let downlinkSettings: [SwiftSetting] = strict + (baselineX86 ? [] : avx2Settings)
+/// The same switches for code that must know what the build needs (ChainRuntime's CPU check at start), without the
+/// code generation: that check has to run on any x86-64 CPU.
+let avx2Define: [SwiftSetting] = baselineX86 ? [] : [.define("DMIMO_AVX2", .when(configuration: .release))]
+    + (useAVX512 ? [.define("DMIMO_AVX512", .when(configuration: .release))] : [])
 #else
 let localizationSettings: [SwiftSetting] = strict
-#endif
-/// The same switch for code that must know what the build needs (ChainRuntime's CPU check at start), without the
-/// Haswell code generation: that check has to run on any x86-64 CPU.
-#if arch(x86_64)
-let avx2Define: [SwiftSetting] = Context.environment["DMIMO_BASELINE_X86"] != nil ? [] : [.define("DMIMO_AVX2", .when(configuration: .release))]
-#else
+let downlinkSettings = localizationSettings
 let avx2Define: [SwiftSetting] = []
 #endif
-/// Downlink's hot loops use the same switch: four Float64 lanes in one AVX2 register (DoubleLanes.swift), bit-identical
-/// to the SSE2 pairs of a baseline build.
-let downlinkSettings = localizationSettings
 
 let package = Package(
     name: "dmimo-chain",

@@ -20,6 +20,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 scratch=.build/static-release
+# Binaries for other hosts: AVX2 lanes (any x86-64 CPU since Haswell), not the build host's AVX-512 (Package.swift);
+# DMIMO_X86=native keeps the build host's choice, DMIMO_BASELINE_X86=1 builds for any x86-64 CPU.
+export DMIMO_X86=${DMIMO_X86:-avx2}
 products=(panel-node chain-controller dmimo-downlink)
 echo "build-release: swift build -c release --static-swift-stdlib (scratch path $scratch)" >&2
 bash scripts/lib/build-commit.sh

@@ -1,13 +1,25 @@
 // CPUFeatures: a clear error at start when the CPU lacks the instructions this release build was compiled for.
 import Foundation
 
-/// Instruction-set extensions a release build on x86-64 uses (`-target-cpu haswell` in Package.swift, as the
-/// /proc/cpuinfo flags name them); empty for builds without it (DMIMO_BASELINE_X86=1, debug, other architectures).
+/// Instruction-set extensions a release build on x86-64 uses (`-target-cpu haswell`, and `skylake-avx512` for the
+/// Localization kernels when the build host had AVX-512, in Package.swift; as the /proc/cpuinfo flags name them);
+/// empty for builds without them (DMIMO_BASELINE_X86=1, debug, other architectures).
 public var requiredCPUFlags: [String] {
-    #if arch(x86_64) && DMIMO_AVX2
+    #if arch(x86_64) && DMIMO_AVX512
+    ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "popcnt", "avx512f", "avx512dq", "avx512bw", "avx512vl"]
+    #elseif arch(x86_64) && DMIMO_AVX2
     ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "popcnt"]
     #else
     []
+    #endif
+}
+
+/// What the build needs, in words, for the error message.
+var requiredCPUDescription: String {
+    #if arch(x86_64) && DMIMO_AVX512
+    "x86-64 with AVX-512 F/DQ/BW/VL, as the build host had: rebuild with DMIMO_X86=avx2 for Haswell-or-newer CPUs"
+    #else
+    "x86-64 Haswell or newer: AVX2 + FMA"
     #endif
 }
 
@@ -29,7 +41,7 @@ public func requireBuildCPUFeatures(program: String) {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8),
           let missing = missingCPUFlags(cpuinfo: text, required: required), !missing.isEmpty else { return }
     FileHandle.standardError.write(Data(("\(program): this CPU lacks \(missing.joined(separator: ", ")) (per \(path)), which this "
-        + "release build uses (x86-64 Haswell or newer: AVX2 + FMA). Rebuild for any x86-64 CPU with "
+        + "release build uses (\(requiredCPUDescription)). Rebuild for any x86-64 CPU with "
         + "DMIMO_BASELINE_X86=1 bash scripts/build.sh (or deploy/build-release.sh).\n").utf8))
     exit(3)
 }

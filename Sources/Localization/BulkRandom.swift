@@ -51,6 +51,29 @@ struct BulkRandomStream {
         return (a, b)
     }
 
+#if arch(x86_64) && DMIMO_AVX512 && DMIMO_AVX2 && !DMIMO_PORTABLE_SIMD
+    /// ``blocks16(from:)`` in sixteen-lane registers: lane l of word k is word k of block firstBlock + l.
+    @inline(__always)
+    func blocks16Wide(from firstBlock: UInt32) -> (I16, I16, I16, I16) {
+        var c = (I16(lanes: SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+                    &+ I16(unsigned: firstBlock),
+                 I16(unsigned: step), I16(unsigned: panel), I16(unsigned: purpose))
+        @_transparent func round(_ r: UInt32) {
+            let k0 = I16(unsigned: keyLow &+ r &* 0x9E37_79B9), k1 = I16(unsigned: keyHigh &+ r &* 0xBB67_AE85)
+            let p0 = multiplyHighLow(c.0, 0xD251_1F53)
+            let p1 = multiplyHighLow(c.2, 0xCD9E_8D57)
+            c = (p1.high ^ c.1 ^ k0, p1.low, p0.high ^ c.3 ^ k1, p0.low)
+        }
+        round(0); round(1); round(2); round(3); round(4); round(5); round(6); round(7); round(8); round(9)
+        return c
+    }
+
+    @_transparent
+    static func openClosed(_ w: I16) -> F16 {
+        F16(converting: w.shiftedRight(8) &+ I16(1)) * 0x1.0p-24
+    }
+#endif
+
     /// Writes `count` raw words (count a multiple of 8) in the layout described on the type.
     func fillWords(_ out: UnsafeMutablePointer<UInt32>, count: Int) {
         precondition(count % 8 == 0)
@@ -73,6 +96,15 @@ struct BulkRandomStream {
         precondition(count % 8 == 0)
         var base = 0
         while base + 64 <= count {   // sixteen blocks: two groups of eight, interleaved
+#if arch(x86_64) && DMIMO_AVX512 && DMIMO_AVX2 && !DMIMO_PORTABLE_SIMD
+            // one zmm per word: lanes 0–7 are blocks base/4 + 0…7 (the `a` group), lanes 8–15 the `b` group
+            let (w0, w1, w2, w3) = blocks16Wide(from: UInt32(truncatingIfNeeded: base / 4))
+            let u0 = Self.openClosed(w0), u1 = Self.openClosed(w1), u2 = Self.openClosed(w2)
+            let u3 = Self.openClosed(w3)
+            u0.a.store(out + base); u1.a.store(out + base + 8); u2.a.store(out + base + 16)
+            u3.a.store(out + base + 24); u0.b.store(out + base + 32); u1.b.store(out + base + 40)
+            u2.b.store(out + base + 48); u3.b.store(out + base + 56)
+#else
             let (a, b) = blocks16(from: UInt32(truncatingIfNeeded: base / 4))
             Self.openClosed(a.0).store(out + base)
             Self.openClosed(a.1).store(out + base + 8)
@@ -82,6 +114,7 @@ struct BulkRandomStream {
             Self.openClosed(b.1).store(out + base + 40)
             Self.openClosed(b.2).store(out + base + 48)
             Self.openClosed(b.3).store(out + base + 56)
+#endif
             base += 64
         }
         while base < count {

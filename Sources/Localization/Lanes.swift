@@ -5,7 +5,8 @@
 // scalar code), costing a factor of several. The SSE2 intrinsics (x86-64 baseline, no CPU flags needed) are LLVM
 // vector instructions by construction. Three implementations, selected at compile time, give bit-identical
 // results (every operation is one IEEE-754 operation per lane, no fused multiply-add):
-// - `-D DMIMO_AVX2` (with `-target-cpu haswell` or newer): one 256-bit AVX2 register;
+// - `-D DMIMO_AVX2` (with `-target-cpu haswell` or newer): one 256-bit AVX2 register (and with `-D DMIMO_AVX512`
+//   and an AVX-512 `-target-cpu`, F16 in one 512-bit register: Lanes512.swift);
 // - default on x86-64: two 128-bit SSE2 halves (baseline x86-64, runs on any x86-64 CPU);
 // - `-D DMIMO_PORTABLE_SIMD` or another architecture: Swift SIMD8 (slower; used to test that path).
 
@@ -376,6 +377,7 @@ extension F8: FloatLanes {
 extension M8: LaneMask {}
 extension I8: IntLanes {}
 
+#if !(arch(x86_64) && DMIMO_AVX512 && DMIMO_AVX2 && !DMIMO_PORTABLE_SIMD)   // else Lanes512.swift: one zmm
 /// Sixteen Float32 lanes as two independent ``F8`` (lanes 0–7 and 8–15), every operation emitted for both
 /// halves back to back.
 struct F16: FloatLanes {
@@ -429,6 +431,8 @@ struct I16: IntLanes {
     @_transparent func shiftedLeft(_ n: Int32) -> I16 { I16(a.shiftedLeft(n), b.shiftedLeft(n)) }
     @_transparent func shiftedRight(_ n: Int32) -> I16 { I16(a.shiftedRight(n), b.shiftedRight(n)) }
 }
+
+#endif
 
 // MARK: shared helpers
 

@@ -407,10 +407,7 @@ private func predictAgent(_ gamma: inout AgentParticles, filter: FilterParameter
                 BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel, purpose: .regularization)
                     .fillNormals(random, count: 4 * n)
                 let h = Float(filter.regularizationFactor), floor = SIMD4<Float>(filter.regularizationFloor)
-                regularizeCoordinate(px, count: n, normals: random, factor: h, floor: floor[0])
-                regularizeCoordinate(py, count: n, normals: random + n, factor: h, floor: floor[1])
-                regularizeCoordinate(pvx, count: n, normals: random + 2 * n, factor: h, floor: floor[2])
-                regularizeCoordinate(pvy, count: n, normals: random + 3 * n, factor: h, floor: floor[3])
+                regularizeAgent(x: px, y: py, vx: pvx, vy: pvy, count: n, normals: random, factor: h, floor: floor)
             }
         }
     }

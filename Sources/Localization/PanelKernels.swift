@@ -23,28 +23,48 @@ func predictConstantVelocity(x: UnsafeMutablePointer<Float>, y: UnsafeMutablePoi
     }
 }
 
-/// Standard deviation (1/N normalization) of one coordinate, two-pass with an offset for accuracy in Float32.
-@inline(__always)
-func standardDeviation(_ values: UnsafePointer<Float>, count n: Int) -> Float {
-    let origin = values[0]
-    var sum = F8.zero
+/// Regularization of the four agent coordinates: x_c ← x_c + s_c·g_c, s_c = max(h · std(x_c), floor_c)
+/// (docs/MODEL.md §B.1), in place. `normals` holds 4N standard normals (coordinate c uses normals[cN ..< (c+1)N]).
+/// std is the 1/N-normalized standard deviation, two-pass with the offset x_c[0] for accuracy in Float32.
+///
+/// The four coordinates run interleaved in each pass: every coordinate's sums are the same eight-lane
+/// accumulations in the same order as one coordinate alone, but four independent add chains hide the latency
+/// of each.
+func regularizeAgent(x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>,
+                     vx: UnsafeMutablePointer<Float>, vy: UnsafeMutablePointer<Float>, count n: Int,
+                     normals: UnsafePointer<Float>, factor: Float, floor: SIMD4<Float>) {
+    let origin = SIMD4<Float>(x[0], y[0], vx[0], vy[0])
+    var s0 = F8.zero, s1 = F8.zero, s2 = F8.zero, s3 = F8.zero
     var i = 0
-    while i < n { sum += F8.load(values + i) - origin; i += 8 }
-    let mean = origin + (sum).laneSum / Float(n)
-    var squares = F8.zero
+    while i < n {
+        s0 += F8.load(x + i) - origin[0]; s1 += F8.load(y + i) - origin[1]
+        s2 += F8.load(vx + i) - origin[2]; s3 += F8.load(vy + i) - origin[3]
+        i += 8
+    }
+    let count = Float(n)
+    let mean = SIMD4<Float>(origin[0] + s0.laneSum / count, origin[1] + s1.laneSum / count,
+                            origin[2] + s2.laneSum / count, origin[3] + s3.laneSum / count)
+    s0 = .zero; s1 = .zero; s2 = .zero; s3 = .zero
     i = 0
-    while i < n { let d = F8.load(values + i) - mean; squares += d * d; i += 8 }
-    return vsqrt(F8((squares).laneSum / Float(n)))[0]
-}
-
-/// Regularization of one coordinate: x ← x + s·g, s = max(h · std(x), floor) (docs/MODEL.md §B.1), in place.
-/// `normals` holds N standard normals g.
-func regularizeCoordinate(_ values: UnsafeMutablePointer<Float>, count n: Int, normals: UnsafePointer<Float>,
-                          factor: Float, floor: Float) {
-    let spread = factor * standardDeviation(values, count: n)
-    let s = spread > floor ? spread : floor
-    var i = 0
-    while i < n { (F8.load(values + i) + F8.load(normals + i) * s).store(values + i); i += 8 }
+    while i < n {
+        let d0 = F8.load(x + i) - mean[0], d1 = F8.load(y + i) - mean[1]
+        let d2 = F8.load(vx + i) - mean[2], d3 = F8.load(vy + i) - mean[3]
+        s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3
+        i += 8
+    }
+    @_transparent func step(_ squares: F8, _ floor: Float) -> Float {
+        let spread = factor * vsqrt(F8(squares.laneSum / count))[0]
+        return spread > floor ? spread : floor
+    }
+    let t0 = step(s0, floor[0]), t1 = step(s1, floor[1]), t2 = step(s2, floor[2]), t3 = step(s3, floor[3])
+    i = 0
+    while i < n {
+        (F8.load(x + i) + F8.load(normals + i) * t0).store(x + i)
+        (F8.load(y + i) + F8.load(normals + n + i) * t1).store(y + i)
+        (F8.load(vx + i) + F8.load(normals + 2 * n + i) * t2).store(vx + i)
+        (F8.load(vy + i) + F8.load(normals + 3 * n + i) * t3).store(vy + i)
+        i += 8
+    }
 }
 
 // MARK: 2. amplitude prediction (docs/MODEL.md §B.3 step 2)
@@ -206,16 +226,6 @@ func posteriorWeights(logBeta: UnsafePointer<Float>, count n: Int, predictedExis
     while i < n { top16 = vmax(top16, V.load(logBeta + i)); i += V.width }
     let top = top16.laneMax
 
-    var sumB = V.zero, sumBU = V.zero
-    i = 0
-    while i < n {
-        let e = vexp(V.load(logBeta + i) - top)
-        e.store(wb + i)
-        sumB += e
-        sumBU += e * V.load(amplitude + i)
-        i += V.width
-    }
-
     // log ξ_i = logaddexp(log p_e⁻ + log β_i, log(1 − p_e⁻)); its maximum is at max log β (monotone)
     let logAlive = logScalar(Float(predictedExistence)) + top
     let logDead = logScalar(Float(1 - predictedExistence))
@@ -224,12 +234,18 @@ func posteriorWeights(logBeta: UnsafePointer<Float>, count n: Int, predictedExis
     let logTop = high + logScalar(1 + expScalar(low - high))
     let c1 = V(expScalar(logAlive - logTop)), c2 = V(expScalar(logDead - logTop))
 
+    // one pass: wb_i, then w_i from it (c₁, c₂ need only the maximum)
     let origin = SIMD4<Float>(x[0], y[0], vx[0], vy[0])
+    var sumB = V.zero, sumBU = V.zero
     var sumW = V.zero, sumW2 = V.zero
     var sx = V.zero, sy = V.zero, svx = V.zero, svy = V.zero
     i = 0
     while i < n {
-        let wi = V.load(wb + i) * c1 + c2
+        let e = vexp(V.load(logBeta + i) - top)
+        e.store(wb + i)
+        sumB += e
+        sumBU += e * V.load(amplitude + i)
+        let wi = e * c1 + c2
         wi.store(w + i)
         sumW += wi
         sumW2 += wi * wi
@@ -297,11 +313,35 @@ func systematicResamplingIndices(weights: UnsafePointer<Float>, count n: Int, of
         ancestors[Int(start)] = Int32(truncatingIfNeeded: k)
         start = marks[k]
     }
-    var latest: Int32 = 0
-    for j in 0..<n {
-        let a = ancestors[j]
-        latest = a > latest ? a : latest
-        ancestors[j] = latest
+    runningMaximum(ancestors, count: n)
+}
+
+/// a[j] ← max(a[0], …, a[j]) in place, for non-negative values: eight lanes at a time (in-register prefix maximum,
+/// then the maximum with the previous group's last lane). The scalar loop's select became data-dependent branches
+/// (LLVM's cmov-to-branch conversion), which mispredict on resampling's random run lengths.
+@inline(__always)
+func runningMaximum(_ a: UnsafeMutablePointer<Int32>, count n: Int) {
+    typealias V = SIMD8<Int32>
+    @_transparent func maximum(_ x: V, _ y: V) -> V { x.replacing(with: y, where: y .> x) }
+    var carry = V.zero
+    var j = 0
+    while j + 8 <= n {
+        let raw = UnsafeMutableRawPointer(a + j)
+        var s = raw.loadUnaligned(as: V.self)
+        s = maximum(s, V(0, s[0], s[1], s[2], s[3], s[4], s[5], s[6]))
+        s = maximum(s, V(0, 0, s[0], s[1], s[2], s[3], s[4], s[5]))
+        s = maximum(s, V(0, 0, 0, 0, s[0], s[1], s[2], s[3]))
+        s = maximum(s, carry)
+        raw.storeBytes(of: s, as: V.self)
+        carry = V(repeating: s[7])
+        j += 8
+    }
+    var latest = carry[0]
+    while j < n {
+        let value = a[j]
+        latest = value > latest ? value : latest
+        a[j] = latest
+        j += 1
     }
 }
 

@@ -186,10 +186,7 @@ public func updatePanel(_ gamma: inout AgentParticles, state: inout PanelState, 
                 BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel, purpose: .regularization)
                     .fillNormals(random, count: 4 * n)
                 let h = Float(filter.regularizationFactor), fl = SIMD4<Float>(filter.regularizationFloor)
-                regularizeCoordinate(px, count: n, normals: random, factor: h, floor: fl[0])
-                regularizeCoordinate(py, count: n, normals: random + n, factor: h, floor: fl[1])
-                regularizeCoordinate(pvx, count: n, normals: random + 2 * n, factor: h, floor: fl[2])
-                regularizeCoordinate(pvy, count: n, normals: random + 3 * n, factor: h, floor: fl[3])
+                regularizeAgent(x: px, y: py, vx: pvx, vy: pvy, count: n, normals: random, factor: h, floor: fl)
             }
             state.amplitude.withUnsafeMutableBufferPointer { amplitudeBuffer in
                 let u = amplitudeBuffer.baseAddress!

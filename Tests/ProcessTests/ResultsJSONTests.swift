@@ -122,4 +122,25 @@ struct CPUFeatureTests {
         #expect(process.terminationStatus == 3)
         #expect(text.contains("lacks avx, avx2, fma") && text.contains("DMIMO_BASELINE_X86=1"), "\(text)")
     }
+
+    /// A build made on an AVX-512 host (AVX-512 Localization lanes) refuses an AVX2-only CPU, naming what it lacks.
+    @Test func anAVX512BuildRefusesAnAVX2OnlyCPU() throws {
+        guard requiredCPUFlags.contains("avx512f") else { return }  // AVX2 or baseline build: nothing to refuse
+        let cpuinfo = NSTemporaryDirectory() + "dmimo-cpuinfo-\(getpid())-avx2only"
+        try "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma bmi1 bmi2 f16c movbe popcnt\n"
+            .write(toFile: cpuinfo, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: cpuinfo) }
+        let process = Process()
+        process.executableURL = builtProductsDirectory().appendingPathComponent("panel-node")
+        process.arguments = ["--help"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["DMIMO_CPUINFO": cpuinfo]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 3)
+        #expect(text.contains("lacks avx512f, avx512dq, avx512bw, avx512vl") && text.contains("DMIMO_X86=avx2"), "\(text)")
+    }
 }
