@@ -25,7 +25,7 @@ public final class ResultFiles {
         }
         let losColumns = "los_visible,los_detected"
         write(perStep, "run,step,true_x_m,true_y_m,est_x_m,est_y_m,est_vx_mps,est_vy_mps,error_m,panels_contributing,skipped,\(losColumns),outcome,latency_us\n")
-        if let hops { write(hops, "run,step,panel,recv_ns,compute_done_ns,send_ns,compute_us,link_us,raw_link_us,modelled_link_us,ack_rtt_us,link_bytes,measurements\n") }
+        if let hops { write(hops, "run,step,panel,recv_ns,compute_done_ns,send_ns,compute_us,link_us,raw_link_us,modelled_link_us,ack_rtt_us,link_bytes,measurements,link_bound_us\n") }
     }
 
     static func create(_ url: URL) throws -> FileHandle {
@@ -52,7 +52,8 @@ public final class ResultFiles {
             pendingHops += "\(r.run),\(r.step),\(h.panel),\(h.recvNs),\(h.computeDoneNs),\(h.sendNs),"
                 + "\(fixed(Double(h.computeNs) / 1000, 3)),\(h.linkNs.map { fixed(Double($0) / 1000, 3) } ?? ""),"
                 + "\(h.rawLinkNs.map { fixed(Double($0) / 1000, 3) } ?? ""),\(h.modelledNs.map { fixed($0 / 1000, 3) } ?? ""),"
-                + "\(h.ackRttNs.map { fixed(Double($0) / 1000, 3) } ?? ""),\(h.linkBytes),\(h.measurements)\n"
+                + "\(h.ackRttNs.map { fixed(Double($0) / 1000, 3) } ?? ""),\(h.linkBytes),\(h.measurements),"
+                + "\(h.linkBoundNs.map { fixed(Double($0) / 1000, 3) } ?? "")\n"
         }
         let now = monotonicNanos()
         if now - lastFlushNs > 200_000_000 || pending.utf8.count > 1 << 16 { flush(); lastFlushNs = now }

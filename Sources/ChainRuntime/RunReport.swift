@@ -1,4 +1,5 @@
 // RunReport: summary.json, manifest.json and the printed accuracy / latency / memory report of a run set.
+import ChainProtocol
 import Config
 import Foundation
 import Localization
@@ -23,6 +24,10 @@ public struct RunContext: Sendable {
     public var panelCounterTotals: [String: UInt64] = [:]
     /// CURVE handshakes the controller admitted and refused (nil: CURVE off).
     public var controllerCurveHandshakes: (admitted: Int, refused: Int)?
+    /// Each panel's clock relative to the controller's at the end of the run (distributed; nil: never estimated),
+    /// and how many stamped exchanges it came from.
+    public var clockOffsets: [ClockOffset?] = []
+    public var clockExchanges: [Int] = []
     /// The downlink node's summary, when one ran.
     public nonisolated(unsafe) var downlink: [String: Any]?
 
@@ -65,7 +70,12 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         "compute_us": latencyJSON(compute),
         "compute_us_per_panel": acc.computeByPanel.map(latencyJSON),
         "link_us": latencyJSON(links),
-        "link_definition": "receiver's receive stamp - sender's send stamp (valid when all nodes share one host's clock)",
+        "link_definition": "receiver's receive stamp - sender's send stamp, both in the controller's time base "
+            + "(each node's clock offset from timestamped exchanges); within ± link_bound_us",
+        "link_bound_us": latencyJSON(acc.linkBounds),
+        "result_link_us": latencyJSON(acc.resultLinks),
+        "result_link_bound_us": latencyJSON(acc.resultLinkBounds),
+        "result_link_definition": "last panel -> controller one-way (controller's time base), within ± result_link_bound_us",
         "ack_rtt_us": latencyJSON(rtts),
         "measurements_per_panel_mean": meanM,
         "fpga_model_us": fpgaM6,
@@ -88,7 +98,7 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
             "raw_link_us": latencyJSON(acc.interPanelRawLink),
             "hops_raw_slower_than_model": acc.slowerThanModelByPanel.reduce(0, +),
             "hops_raw_slower_than_model_per_panel": acc.slowerThanModelByPanel,
-            "note": "panel-to-panel hops only (eq. 10 counts J-1 transfers); one-way times need one host's clock or PTP",
+"note": "panel-to-panel hops only (eq. 10 counts J-1 transfers); one-way times in the controller's time base (link_bound_us)",
         ] as [String: Any],
         "controller_dropped_messages": context.messagesDroppedByController,
         "security": [
@@ -120,6 +130,7 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
     summary["steps_reissued"] = outcome.reissues
     if !faultSummaries.isEmpty || !config.faults.isEmpty { try files.writeFile("faults.csv", faultsCSV(faultSummaries)) }
     if let downlink = context.downlink { summary["downlink"] = downlink }
+    if !context.clockOffsets.isEmpty { summary["clocks"] = clocksJSON(context) }
     try files.writeJSON("summary.json", summary)
     var manifest: [String: Any] = [
         "version": dmimoVersion, "git_commit": gitCommit(), "seed": experiment.baseSeed,
@@ -166,6 +177,8 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
     if context.mode != "in-process" {
         row("per-panel compute", compute)
         row("per-hop link (one-way)", links)
+        row("  its clock bound (±)", acc.linkBounds)
+        row("last panel->controller", acc.resultLinks)
         row("per-hop ack round trip", rtts)
         row("panel->panel link, measured", acc.interPanelLink)
         row("panel->panel link, raw", acc.interPanelRawLink)
@@ -183,6 +196,7 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         }
         lines.append(text)
     }
+    if let text = clocksLine(context) { lines.append(text) }
     lines.append("FPGA model, eq. (10) with adder tree, M=6: \(fixed(fpgaM6, 1)) µs; at the measured mean M=\(fixed(meanM, 2)): \(fixed(fpgaMeasuredM, 1)) µs")
     if !context.panelPeakRSS.isEmpty {
         let peak = context.panelPeakRSS.max() ?? 0
@@ -197,4 +211,31 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
     lines.append("results: \(files.directory.path) (config.yaml, per_step.csv, summary.json, manifest.json"
                  + (context.mode == "in-process" ? "" : ", hops.csv, latency.hgrm") + ")")
     return lines.joined(separator: "\n")
+}
+
+/// summary.json's `clocks`: every panel's clock offset to the controller (the time base of every one-way figure).
+func clocksJSON(_ context: RunContext) -> [String: Any] {
+    [
+        "time_base": "controller",
+        "offset_us": context.clockOffsets.map { $0.map { Double($0.offsetNs) / 1000 } as Any },
+        "bound_us": context.clockOffsets.map { $0.map { Double($0.boundNs) / 1000 } as Any },
+        "exchanges": context.clockExchanges,
+        "definition": "panel clock - controller clock from stamped PING/PONG exchanges (minimum round trip of the last "
+            + "16, refreshed every \(LinkSettings.panelHeartbeatIntervalMs) ms); true offset within ± bound_us (half that "
+            + "round trip); an offset within its bound of 0 is reported as 0",
+    ]
+}
+
+/// The report's line on clocks: the offsets' range and the bounds' range (nil in-process).
+func clocksLine(_ context: RunContext) -> String? {
+    let known = context.clockOffsets.compactMap { $0 }
+    guard !context.clockOffsets.isEmpty else { return nil }
+    guard let low = known.map(\.offsetNs).min(), let high = known.map(\.offsetNs).max(),
+          let tight = known.map(\.boundNs).min(), let loose = known.map(\.boundNs).max() else {
+        return "clocks: no panel's offset to the controller known; one-way figures missing"
+    }
+    let missing = context.clockOffsets.count - known.count
+    return "clocks: one-way figures in the controller's time base; panel offsets \(fixed(Double(low) / 1e9, 6)) s"
+        + " to \(fixed(Double(high) / 1e9, 6)) s, bounds ± \(fixed(Double(tight) / 1000, 1))-\(fixed(Double(loose) / 1000, 1)) µs"
+        + (missing > 0 ? "; \(missing) panel(s) never answered a clock exchange" : "")
 }
