@@ -5,7 +5,7 @@ import Wire
 extension ChainSession {
     /// Exchanges per panel before the first step (one after another, so none queues behind another).
     static let startupClockExchanges = 8
-    /// Interval of the clock PINGs during a run (one per panel each time; the panels' heartbeat interval), ns.
+    /// How often each panel's clock is exchanged again during a run (the panels' heartbeat interval), ns.
     static let clockRefreshIntervalNs = UInt64(LinkSettings.panelHeartbeatIntervalMs) * 1_000_000
 
     /// Panel k's clock relative to the controller's (nil before the first stamped PONG), as every figure uses it:
@@ -27,7 +27,7 @@ extension ChainSession {
     }
 
     /// A clock PING into panel k's data socket, stamped just before it is encoded, carrying the clock table.
-    func sendClockPing(toPanel k: Int, table: ClockTable) throws(RuntimeError) {
+    public func sendClockPing(toPanel k: Int, table: ClockTable) throws(RuntimeError) {
         let (offsets, bounds) = table.wire
         try sendData(toPanel: k, Envelope(header: Header(type: .ping, runID: options.runID, sender: controllerSender),
                                           body: .ping(Ping(sentNs: monotonicNanos(), seq: UInt32(k),
@@ -53,15 +53,18 @@ extension ChainSession {
                 }
             }
         }
-        refreshClocks(now: monotonicNanos())
+        let table = clockTable
+        for k in 0..<options.panels { try sendClockPing(toPanel: k, table: table) }
+        nextClockPingNs = monotonicNanos() + Self.clockRefreshIntervalNs / UInt64(max(1, options.panels))
     }
 
-    /// During a run: once per refresh interval, a clock PING to every panel carrying the current table (their
-    /// PONGs are taken as they arrive). A panel that cannot be reached misses this refresh.
-    public func refreshClocks(now: UInt64) {
-        guard now >= nextClockPingNs else { return }
-        nextClockPingNs = now + Self.clockRefreshIntervalNs
-        let table = clockTable
-        for k in 0..<options.panels { try? sendClockPing(toPanel: k, table: table) }
+    /// During a run, between steps: the panel whose clock exchange is due (each panel once per refresh interval,
+    /// in turn), or nil. The caller sends it a clock PING and waits briefly for its PONG while handling its events,
+    /// so the exchange runs while the chain is idle and the controller stamps the PONG as it arrives.
+    public func clockExchangeDue(now: UInt64) -> Int? {
+        guard options.panels > 0, now >= nextClockPingNs else { return nil }
+        nextClockPingNs = now + Self.clockRefreshIntervalNs / UInt64(options.panels)
+        defer { nextClockPanel = (nextClockPanel + 1) % options.panels }
+        return nextClockPanel
     }
 }

@@ -61,8 +61,9 @@ public final class ChainSession {
     var clockEstimators: [ClockOffsetEstimator]
     /// Stamped PONGs taken from each panel.
     public internal(set) var clockExchanges: [Int]
-    /// When the next refresh of the clock exchanges is due (controller clock), ns.
+    /// When the next clock exchange of the run is due (controller clock), ns, and with which panel.
     var nextClockPingNs: UInt64 = 0
+    var nextClockPanel = 0
 
     /// Whether a Hello that arrives after start-up means the panel restarted (``PanelIncarnations``): a new pid or
     /// host, or a Hello after the panel was heard configured (e.g. pid 1 in a restarted container).

@@ -92,7 +92,6 @@ public func runProbe(session: ChainSession, options: ProbeOptions,
         let gamma = Gamma(route: route, hop: 0, particles: particles, checksum: checksum, reset: message == 0)
         let envelope = Envelope(header: header, body: .gamma(gamma))
         if result.messageBytes == 0 { result.messageBytes = WireCodec.encode(envelope).count }
-        session.refreshClocks(now: monotonicNanos())
         let sendNs = try session.sendData(toPanel: 0, envelope)
         let deadline = sendNs + UInt64(options.timeoutMs) * 1_000_000
         var done = false
