@@ -15,6 +15,13 @@ let localizationSettings: [SwiftSetting] = strict + (Context.environment["DMIMO_
 #else
 let localizationSettings: [SwiftSetting] = strict
 #endif
+/// The same switch for code that must know what the build needs (ChainRuntime's CPU check at start), without the
+/// Haswell code generation: that check has to run on any x86-64 CPU.
+#if arch(x86_64)
+let avx2Define: [SwiftSetting] = Context.environment["DMIMO_BASELINE_X86"] != nil ? [] : [.define("DMIMO_AVX2", .when(configuration: .release))]
+#else
+let avx2Define: [SwiftSetting] = []
+#endif
 /// Downlink's hot loops use the same switch: four Float64 lanes in one AVX2 register (DoubleLanes.swift), bit-identical
 /// to the SSE2 pairs of a baseline build.
 let downlinkSettings = localizationSettings
@@ -71,7 +78,7 @@ let package = Package(
         .target(name: "ChainRuntime", dependencies: [
             "ChainProtocol", "ZeroMQ", "Wire", "Scenario", "Localization", "Config", "Downlink", "ChainLog",
             .product(name: "Histogram", package: "hdrhistogram-swift"), .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: avx2Define),
 
         // MARK: executables: parse arguments, wire, run
         .executableTarget(name: "panel-node", dependencies: [

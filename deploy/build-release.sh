@@ -22,6 +22,7 @@ done
 scratch=.build/static-release
 products=(panel-node chain-controller dmimo-downlink)
 echo "build-release: swift build -c release --static-swift-stdlib (scratch path $scratch)" >&2
+bash scripts/lib/build-commit.sh
 lock=(); command -v flock >/dev/null && lock=(flock /tmp/dmimo-build.lock)
 "${lock[@]}" swift build -c release --static-swift-stdlib --scratch-path "$scratch" >&2
 bin=$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)

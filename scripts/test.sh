@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/setup.sh
+# the optional ray tracer (libllvm19 + sionna-rt into the venv, ~45 s the first time): scripts/tests/sionna-check.sh
+# runs with it and skips without it
+bash scripts/setup-sionna.sh >/dev/null 2>&1 \
+  || echo "test: scripts/setup-sionna.sh could not set up Sionna RT: scripts/tests/sionna-check.sh will skip"
 bash scripts/check-proto.sh
 bash scripts/build.sh
 echo "test: swift test (release build with testing enabled)"

@@ -19,7 +19,7 @@ extension ChainSession {
 
     /// A PONG stamped by the node is one clock exchange (its PING's send stamp is the controller's).
     func noteClockExchange(panel k: Int, _ envelope: Envelope, receivedNs: UInt64) {
-        guard envelope.header.type == .pong, case .ping(let pong) = envelope.body, pong.nodeRecvNs != 0,
+        guard case .pong(let pong) = envelope.body, pong.nodeRecvNs != 0,
               pong.sentNs != 0, pong.sentNs <= receivedNs, k >= 0, k < clockEstimators.count else { return }
         clockEstimators[k].add(ClockExchange(controllerSendNs: pong.sentNs, nodeRecvNs: pong.nodeRecvNs,
                                              nodeSendNs: pong.nodeSendNs, controllerRecvNs: receivedNs))
@@ -29,7 +29,7 @@ extension ChainSession {
     /// A clock PING into panel k's data socket, stamped just before it is encoded, carrying the clock table.
     public func sendClockPing(toPanel k: Int, table: ClockTable) throws(RuntimeError) {
         let (offsets, bounds) = table.wire
-        try sendData(toPanel: k, Envelope(header: Header(type: .ping, runID: options.runID, sender: controllerSender),
+        try sendData(toPanel: k, Envelope(header: Header(runID: options.runID, sender: controllerSender),
                                           body: .ping(Ping(sentNs: monotonicNanos(), seq: UInt32(k),
                                                            clockOffsetNs: offsets, clockBoundNs: bounds))))
     }

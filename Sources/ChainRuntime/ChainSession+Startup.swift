@@ -63,7 +63,7 @@ extension ChainSession {
             let now = monotonicNanos()
             if now >= nextPing {
                 for k in waiting {
-                    _ = try sendData(toPanel: k, Envelope(header: Header(type: .ping, runID: options.runID, sender: controllerSender),
+                    _ = try sendData(toPanel: k, Envelope(header: Header(runID: options.runID, sender: controllerSender),
                                                           body: .ping(Ping(sentNs: now, seq: UInt32(k)))))
                 }
                 nextPing = now + 200_000_000
@@ -74,7 +74,7 @@ extension ChainSession {
             }
             for event in try poll(timeoutMs: 50) {
                 switch event {
-                case .data(let k, let envelope, _) where envelope.header.type == .pong: waiting.remove(k)
+                case .data(let k, let envelope, _) where envelope.type == .pong: waiting.remove(k)
                 case .panelExited(let k, let how): throw RuntimeError("panel \(k) (\(dataEndpoints[k])) \(how) during start-up")
                 case .interrupted(let s): throw RuntimeError("interrupted by signal \(s) during start-up")
                 default: break
@@ -105,7 +105,7 @@ extension ChainSession {
     /// Sends panel `k` the Configure message (data endpoints, mode, configuration).
     public func configure(panel k: Int) throws(RuntimeError) {
         let configure = options.configure(panel: k, dataEndpoints: dataEndpoints)
-        try sendControl(toPanel: k, Envelope(header: Header(type: .configure, runID: options.runID, sender: controllerSender),
+        try sendControl(toPanel: k, Envelope(header: Header(runID: options.runID, sender: controllerSender),
                                              body: .configure(configure)))
         incarnations.configured(k)
     }

@@ -178,10 +178,10 @@ public final class ChainSession {
             while let frames = try? control.receiveFrames(dontWait: true) {
                 guard frames.count == 2, let k = panelIndex(frames[0]), k < options.panels else { dropped += 1; continue }
                 guard let envelope = try? WireCodec.decode(frames[1]) else { dropped += 1; continue }
-                guard envelope.header.runID == options.runID || envelope.header.type == .hello else { dropped += 1; continue }
+                guard envelope.header.runID == options.runID || envelope.type == .hello else { dropped += 1; continue }
                 lastHeard[k] = monotonicNanos()
-                if case .heartbeat(let hb) = envelope.body { panelCounters[k] = hb.counters }
-                if envelope.header.type != .hello { incarnations.heardAsConfigured(k) }
+                if case .heartbeat(let hb) = envelope.body { panelCounters[k] = hb.counters; ChainMetrics.shared.heartbeat(panel: k, hb.counters) }
+                if envelope.type != .hello { incarnations.heardAsConfigured(k) }
                 if started, case .hello(let hello) = envelope.body,
                    incarnations.helloAfterStart(k, pid: hello.pid, host: hello.host) {
                     // a panel that (re)started after the run began: it rejoins with fresh state
@@ -218,7 +218,7 @@ public final class ChainSession {
 
     /// Answers a live fault command: `text` says what was done (or why not).
     public func reply(admin identity: [UInt8], _ text: String, ok: Bool) {
-        let envelope = Envelope(header: Header(type: .ping, runID: options.runID, sender: controllerSender),
+        let envelope = Envelope(header: Header(runID: options.runID, sender: controllerSender),
                                 body: .ping(Ping(sentNs: ok ? 1 : 0, seq: 0, payload: Array(text.utf8))))
         _ = try? admin?.send(frames: [identity, WireCodec.encode(envelope)])
     }
@@ -232,7 +232,7 @@ public final class ChainSession {
     /// Asks every panel to shut down, then stops and reaps every spawned process. Idempotent.
     public func shutdown(graceMs: Int = 1000) {
         for k in 0..<options.panels {
-            let bye = Envelope(header: Header(type: .control, runID: options.runID, sender: controllerSender),
+            let bye = Envelope(header: Header(runID: options.runID, sender: controllerSender),
                                body: .control(Control(action: .shutdown)))
             try? sendControl(toPanel: k, bye)
         }

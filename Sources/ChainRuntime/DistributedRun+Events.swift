@@ -76,9 +76,9 @@ extension DistributedRun {
 
     /// Panel k's measurement batch of (run, step), on the control plane; a dead panel's queue is not our problem.
     func sendMeasurements(to k: Int, run: Int, step: Int) {
-        let m = experiment.world.measurements(seed: experiment.seed(run: run), step: step, panel: k)
+        let m = experiment.source.measurements(seed: experiment.seed(run: run), step: step, panel: k)
         try? session.sendControl(toPanel: k, Envelope(
-            header: Header(type: .measurementBatch, runID: session.options.runID, run: UInt32(run),
+            header: Header(runID: session.options.runID, run: UInt32(run),
                            step: UInt32(step), sender: controllerSender),
             body: .measurements(MeasurementBatch(panel: Int32(k), distance: m.distance, aoa: m.aoa, amplitude: m.amplitude))))
     }

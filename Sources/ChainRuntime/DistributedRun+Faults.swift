@@ -43,7 +43,7 @@ extension DistributedRun {
         let child = session.child(ofPanel: k)
         func control(_ action: ControlAction) throws(RuntimeError) {
             try session.sendControl(toPanel: k, Envelope(
-                header: Header(type: .control, runID: session.options.runID, sender: controllerSender),
+                header: Header(runID: session.options.runID, sender: controllerSender),
                 body: .control(Control(action: action, panel: Int32(k), durationMs: UInt32(spec.durationMs),
                                        delayUs: UInt32(spec.delayUs)))))
         }
@@ -70,6 +70,7 @@ extension DistributedRun {
             try control(ControlAction(spec.action))
         }
         faults.append(record)
+        ChainMetrics.shared.faultInjected()
         record.note = ""
     }
 
@@ -93,7 +94,9 @@ extension DistributedRun {
     /// Updates fault detection / recovery from a step's result.
     func observe(result: StepResult, globalStep: Int, at ns: UInt64) {
         for i in faults.indices {
+            let wasRecovered = faults[i].recoveredNs != nil
             faults[i].detection.observe(skipped: result.skipped, contributed: result.contributed, globalStep: globalStep, at: ns)
+            if !wasRecovered && faults[i].recoveredNs != nil { ChainMetrics.shared.faultRecovered() }
         }
     }
 }

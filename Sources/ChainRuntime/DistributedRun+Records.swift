@@ -14,11 +14,11 @@ extension DistributedRun {
     /// The record of a step abandoned after its attempts: no estimate, its latency up to now.
     func abandonedRecord(run: Int, step: Int, firstSendNs: UInt64) -> StepRecord {
         let panels = experiment.panelCount
-        return StepRecord(run: run, step: step, truth: experiment.world.agentPosition(step: step),
+        return StepRecord(run: run, step: step, truth: experiment.source.truth(step: step),
                           estimate: SIMD4(.nan, .nan, .nan, .nan), contributing: [], skipped: [],
                           existence: Array(repeating: .nan, count: panels),
                           losDetected: Array(repeating: false, count: panels),
-                          losVisible: (0..<panels).map { experiment.world.losVisible(step: step, panel: $0) },
+                          losVisible: (0..<panels).map { experiment.source.losVisible(step: step, panel: $0) },
                           latencyNs: elapsedNs(from: firstSendNs, to: monotonicNanos()),
                           outcome: Outcome(StepEnding(contributed: nil, skipped: [], panels: panels)), hops: [],
                           startNs: firstSendNs)
@@ -48,14 +48,14 @@ extension DistributedRun {
             hops.append(hop)
         }
         return StepRecord(
-            run: run, step: step, truth: experiment.world.agentPosition(step: step),
+            run: run, step: step, truth: experiment.source.truth(step: step),
             estimate: SIMD4(result.estX, result.estY, result.estVX, result.estVY),
             contributing: result.contributed.map(Int.init),
             // every panel that did not contribute: skipped on the way or left out of the route
             skipped: (0..<panels).filter { !result.contributed.contains(Int32($0)) },
             existence: (0..<panels).map { reportByPanel[$0].map { Double($0.existence) } ?? .nan },
             losDetected: (0..<panels).map { reportByPanel[$0]?.losDetected ?? false },
-            losVisible: (0..<panels).map { experiment.world.losVisible(step: step, panel: $0) },
+            losVisible: (0..<panels).map { experiment.source.losVisible(step: step, panel: $0) },
             latencyNs: elapsedNs(from: firstSendNs, to: delivery.receivedNs),
             outcome: Outcome(StepEnding(contributed: result.contributed, skipped: result.skipped, panels: panels)),
             hops: hops, startNs: firstSendNs,

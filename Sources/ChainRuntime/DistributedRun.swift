@@ -93,8 +93,8 @@ final class DistributedRun {
         var lookahead = MeasurementLookahead(lookahead: liveness.lookahead, steps: experiment.steps)
         for run in 0..<experiment.runs {
             let seed = experiment.seed(run: run)
-            let prior = AgentParticles.prior(seed: seed, centre: experiment.world.trajectory.priorCentre,
-                                             velocity: experiment.world.trajectory.priorVelocity,
+            let prior = AgentParticles.prior(seed: seed, centre: experiment.source.priorCentre,
+                                             velocity: experiment.source.priorVelocity,
                                              count: experiment.filter.particleCount, radius: experiment.filter.priorRadius,
                                              velocitySpread: experiment.filter.priorVelocitySpread)
             var checkpoint = ParticleArrays(x: prior.x, y: prior.y, vx: prior.vx, vy: prior.vy)
@@ -115,6 +115,7 @@ final class DistributedRun {
                     return interruptedOutcome()
                 }
                 reissues += attempts.reissues
+                ChainMetrics.shared.reissued(attempts.reissues)
                 guard let delivery = delivery else {
                     // abandoned: reported with its reason; the next step starts from the same checkpoint
                     let abandoned = abandonedRecord(run: run, step: step, firstSendNs: attempts.firstSendNs)
@@ -210,7 +211,7 @@ final class DistributedRun {
 
     func sendStart(run: Int, step: Int, attempt: Int, route: [Int32], hop: Int, skipped: [Int32],
                    prior: ParticleArrays) throws(RuntimeError) -> UInt64 {
-        let header = Header(type: .gamma, runID: session.options.runID, run: UInt32(run), step: UInt32(step),
+        let header = Header(runID: session.options.runID, run: UInt32(run), step: UInt32(step),
                             attempt: UInt32(attempt), sender: controllerSender)
         let gamma = Gamma(route: route, hop: UInt32(hop), particles: prior, skipped: skipped,
                           checksum: particleChecksum(prior), reset: step == 0)

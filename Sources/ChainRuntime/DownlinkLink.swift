@@ -1,6 +1,7 @@
 // DownlinkLink: the downlink node beside the chain — the controller's client (snapshots out, estimates in) and the
 // node's server loop (`dmimo-downlink serve`).
 import ChainLog
+import ChainProtocol
 import Config
 import Downlink
 import Foundation
@@ -29,7 +30,7 @@ public final class DownlinkClient {
     let context: ZMQContext
     let file: FileHandle
     let runID: UInt64
-    var inFlight: [UInt64: (truth: SIMD2<Double>, centre: Point2, sentNs: UInt64, processing: String)] = [:]
+    var inFlight: [SnapshotKey: (truth: SIMD2<Double>, centre: Point2, sentNs: UInt64, processing: String)] = [:]
     /// The estimators asked for per step (`downlink.processing`).
     let processing: [String]
     public private(set) var sent = 0, received = 0, skipped = 0
@@ -60,9 +61,13 @@ public final class DownlinkClient {
 
     /// The in-flight key of (run, step, estimator); the node's answers carry run and step in the header and the
     /// estimator in the body.
-    static func key(_ run: Int, _ step: Int, _ processing: String) -> UInt64 {
-        let index = DownlinkSection.processingNames.firstIndex(of: processing) ?? 0
-        return UInt64(run) << 32 | UInt64(step) << 2 | UInt64(index)
+    struct SnapshotKey: Hashable {
+        var step: StepID
+        var processing: String
+    }
+
+    static func key(_ run: Int, _ step: Int, _ processing: String) -> SnapshotKey {
+        SnapshotKey(step: StepID(run: UInt32(run), step: UInt32(step)), processing: processing)
     }
 
     /// Sends the snapshot of (run, step) once per estimator of `downlink.processing`: the UE at `truth`, illumination
@@ -81,7 +86,7 @@ public final class DownlinkClient {
                 downlinkProtocol: downlinkProtocol == .p2 ? .p2 : .p1, re: samples.map(\.real), im: samples.map(\.imaginary),
                 illuminationX: network.illuminationX, illuminationY: network.illuminationY, powerDbm: settings.powerDbm,
                 centreX: c.x, centreY: c.y, frame: downlinkFrameName, processing: mode)
-            let envelope = Envelope(header: Header(type: .downlinkSnapshot, runID: runID, run: UInt32(run), step: UInt32(step),
+            let envelope = Envelope(header: Header(runID: runID, run: UInt32(run), step: UInt32(step),
                                                    sender: controllerSender), body: .downlinkSnapshot(snapshot))
             do { guard try socket.send(WireCodec.encode(envelope)) else { skipped += 1; continue } } catch {
                 throw RuntimeError("downlink node: send failed: \(error)")
@@ -125,17 +130,17 @@ public final class DownlinkClient {
     }
 
     /// Summary for summary.json.
-    public var json: [String: Any] {
+    public var json: RunSummary.DownlinkSummary {
         func rmse(_ values: [Double]) -> Double {
             values.isEmpty ? .nan : (values.map { $0 * $0 }.reduce(0, +) / Double(values.count)).squareRoot()
         }
         // rmse_m: the first estimator listed (the only one by default)
         let byProcessing = Dictionary(uniqueKeysWithValues: processing.map { ($0, rmse(errors[$0] ?? [])) })
-        return ["frame": downlinkFrameName, "protocol": settings.protocolName, "power_dbm": settings.powerDbm,
-                "illumination_points": settings.illuminationPoints, "follow_chain": settings.followChain,
-                "processing": processing.joined(separator: ","),
-                "snapshots_sent": sent, "estimates_received": received, "snapshots_skipped_node_busy": skipped, "refused": refused,
-                "lost": sent - received, "rmse_m": byProcessing[processing[0]] ?? Double.nan, "rmse_m_by_processing": byProcessing]
+        return .init(frame: downlinkFrameName, protocol: settings.protocolName, powerDbm: settings.powerDbm,
+                     illuminationPoints: settings.illuminationPoints, followChain: settings.followChain,
+                     processing: processing.joined(separator: ","), snapshotsSent: sent, estimatesReceived: received,
+                     snapshotsSkippedNodeBusy: skipped, refused: refused, lost: sent - received,
+                     rmseM: byProcessing[processing[0]] ?? Double.nan, rmseMByProcessing: byProcessing)
     }
 }
 
@@ -218,9 +223,9 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
                 continue
             }
             // `chain-controller check`: Ping → Pong with this node's software version (sender −2, run id 0)
-            if envelope.header.type == .ping, case .ping(let ping) = envelope.body {
-                let pong = Envelope(header: Header(type: .pong, runID: 0, sender: downlinkSender),
-                                    body: .ping(Ping(sentNs: ping.sentNs, seq: ping.seq,
+            if case .ping(let ping) = envelope.body {
+                let pong = Envelope(header: Header(runID: 0, sender: downlinkSender),
+                                    body: .pong(Ping(sentNs: ping.sentNs, seq: ping.seq,
                                                      payload: Array("dmimo-chain \(dmimoVersion) downlink".utf8))))
                 _ = try? socket.send(frames: [frames[0], WireCodec.encode(pong)])
                 continue
@@ -242,7 +247,7 @@ public func serveDownlink(endpoint: String, signals: SignalWatcher, parentPID: I
                     }
                 }
                 answer.computeNs = monotonicNanos() - start
-                let reply = Envelope(header: Header(type: .downlinkEstimate, runID: envelope.header.runID, run: envelope.header.run,
+                let reply = Envelope(header: Header(runID: envelope.header.runID, run: envelope.header.run,
                                                     step: envelope.header.step, sender: downlinkSender),
                                      body: .downlinkEstimate(answer))
                 _ = try? socket.send(frames: [frames[0], WireCodec.encode(reply)])

@@ -153,8 +153,8 @@ public func classifyPong(_ bytes: [UInt8], panel: Int, seq: UInt32, software: St
         if case .wrongVersion(let version) = error { return .protocolMismatch(version) }
         return .badReply("\(error)")
     }
-    guard envelope.header.type == .pong, case .ping(let pong) = envelope.body else {
-        return .badReply("a \(envelope.header.type) message instead of Pong")
+    guard case .pong(let pong) = envelope.body else {
+        return .badReply("a \(envelope.type) message instead of Pong")
     }
     guard pong.seq == seq else { return .badReply("Pong for sequence \(pong.seq), expected \(seq)") }
     let theirSoftware = softwareVersion(inPongPayload: pong.payload)
@@ -516,7 +516,7 @@ func pingPanels(_ targets: [(panel: Int, endpoint: String)], options: EndpointCh
                 .make(.pinger(id: "check-\(getpid())-\(target.panel)", target: target.panel))
             try socket.connect(target.endpoint)
             let sentNs = monotonicNanos()
-            let ping = Envelope(header: Header(type: .ping, runID: expectedRun, sender: controllerSender),
+            let ping = Envelope(header: Header(runID: expectedRun, sender: controllerSender),
                                 body: .ping(Ping(sentNs: sentNs, seq: seq, payload: Array(options.software.utf8))))
             if try socket.send(WireCodec.encode(ping), dontWait: true) {
                 pending.append((target.panel, socket, seq, sentNs))

@@ -30,23 +30,20 @@ extension FilterParameters {
 extension Experiment {
     /// The experiment a configuration describes.
     /// - Throws: ``RuntimeError`` for a configuration the runtime cannot run (with the key to change).
-    public init(config: ExperimentConfig) throws(RuntimeError) {
-        let world: World
-        do { world = try World(config.scenarioParameters) } catch {
-            throw RuntimeError("scenario: \(error)")
-        }
+    public init(config original: ExperimentConfig) throws(RuntimeError) {
+        let (source, config) = try original.resolvedMeasurementSource()
         var filter = FilterParameters(config.filter)
         filter.samplingInterval = config.scenario.timeStep
         guard filter.particleCount % 16 == 0 else {
             throw RuntimeError("filter.particles = \(filter.particleCount) must be a multiple of 16 (the SIMD panel update works on blocks of 16)")
         }
-        guard config.run.steps <= world.stepCount else {
-            throw RuntimeError("run.steps = \(config.run.steps) exceeds scenario.trajectory_samples = \(world.stepCount)")
+        guard config.run.steps <= source.stepCount else {
+            throw RuntimeError("run.steps = \(config.run.steps) exceeds scenario.trajectory_samples = \(source.stepCount)")
         }
-        if let endpoints = config.chain.endpoints(panels: world.panelCount), endpoints.count != world.panelCount {
-            throw RuntimeError("chain.panel_endpoints lists \(endpoints.count) endpoints for \(world.panelCount) panels")
+        if let endpoints = config.chain.endpoints(panels: source.panelCount), endpoints.count != source.panelCount {
+            throw RuntimeError("chain.panel_endpoints lists \(endpoints.count) endpoints for \(source.panelCount) panels")
         }
-        self.init(world: world, filter: filter, baseSeed: config.run.seed, runs: config.run.runs,
+        self.init(source: source, filter: filter, baseSeed: config.run.seed, runs: config.run.runs,
                   steps: config.run.steps, configYAML: config.yaml(), method: config.filter.method)
     }
 }

@@ -4,9 +4,10 @@ import Localization
 import Scenario
 import Wire
 
-/// A resolved experiment: the world, the filter, and how many runs and steps.
+/// A resolved experiment: the measurement source, the filter, and how many runs and steps.
 public struct Experiment: Sendable {
-    public var world: World
+    /// Where measurements, panel geometry and truth come from (MeasurementSource.swift).
+    public var source: MeasurementSource
     public var filter: FilterParameters
     /// Seed of the run set; run r uses seed + r for its measurements and its filter.
     public var baseSeed: UInt64
@@ -17,19 +18,25 @@ public struct Experiment: Sendable {
     /// The filter the panels run.
     public var method: PanelFilterMethod
 
-    public init(world: World, filter: FilterParameters, baseSeed: UInt64, runs: Int, steps: Int,
+    public init(source: MeasurementSource, filter: FilterParameters, baseSeed: UInt64, runs: Int, steps: Int,
                 configYAML: String, method: PanelFilterMethod) {
-        self.world = world; self.filter = filter; self.baseSeed = baseSeed; self.runs = runs
+        self.source = source; self.filter = filter; self.baseSeed = baseSeed; self.runs = runs
         self.steps = steps; self.configYAML = configYAML; self.method = method
     }
 
-    public var panelCount: Int { world.panelCount }
+    public var panelCount: Int { source.panelCount }
+
+    /// The synthetic world of an experiment that runs on one (traps for a trace: use ``source``).
+    public var world: World {
+        guard case .world(let world) = source else { preconditionFailure("a trace experiment has no synthetic world") }
+        return world
+    }
 
     /// The chain as the filter sees it.
     public var setup: ChainSetup {
-        ChainSetup(panelPositions: world.panels.map(\.position), radio: world.radio, filter: filter,
-                   priorCentre: world.trajectory.priorCentre, priorVelocity: world.trajectory.priorVelocity,
-                   method: method, room: world.room)
+        ChainSetup(panelPositions: source.panelPositions, radio: source.radio, filter: filter,
+                   priorCentre: source.priorCentre, priorVelocity: source.priorVelocity,
+                   method: method, room: source.room)
     }
 
     /// The seed of run `run`: the run set seed + run.
@@ -65,15 +72,15 @@ public func runInProcess(_ experiment: Experiment, files: ResultFiles, signals: 
                 files.flush()
                 return RunSetOutcome(accumulator: accumulator, interrupted: true, reason: "interrupted")
             }
-            let measurements = (0..<panels).map { experiment.world.measurements(seed: seed, step: step, panel: $0) }
+            let measurements = (0..<panels).map { experiment.source.measurements(seed: seed, step: step, panel: $0) }
             let start = monotonicNanos()
             let outcome = chain.step { measurements[$0] }
             let elapsed = monotonicNanos() - start
             var record = StepRecord(
-                run: run, step: step, truth: experiment.world.agentPosition(step: step), estimate: outcome.estimate,
+                run: run, step: step, truth: experiment.source.truth(step: step), estimate: outcome.estimate,
                 contributing: Array(0..<panels), skipped: [],
                 existence: outcome.reports.map(\.existence), losDetected: outcome.reports.map(\.losDetected),
-                losVisible: (0..<panels).map { experiment.world.losVisible(step: step, panel: $0) },
+                losVisible: (0..<panels).map { experiment.source.losVisible(step: step, panel: $0) },
                 latencyNs: elapsed, outcome: .delivered,
                 hops: outcome.reports.enumerated().map { j, r in
                     HopRecord(panel: j, recvNs: 0, computeDoneNs: 0, sendNs: 0, linkNs: nil, ackRttNs: nil,

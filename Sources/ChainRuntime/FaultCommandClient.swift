@@ -9,7 +9,7 @@ public func sendLiveFault(endpoint: String, action: ControlAction, panel: Int, d
         let context = try ZMQContext()
         let socket = try ChainSockets(context: context, security: nil).make(.faultClient)
         try socket.connect(endpoint)
-        let envelope = Envelope(header: Header(type: .control, runID: 0, sender: controllerSender),
+        let envelope = Envelope(header: Header(runID: 0, sender: controllerSender),
                                 body: .control(Control(action: action, panel: Int32(panel), durationMs: UInt32(durationMs),
                                                        delayUs: UInt32(delayUs))))
         try socket.send(WireCodec.encode(envelope), dontWait: false)

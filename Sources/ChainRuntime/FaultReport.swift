@@ -11,13 +11,13 @@ public struct FaultSummary: Sendable {
     /// RMSE over the steps before the injection, from injection to recovery (or the end), and after, metres.
     public var rmseBefore: Double?, rmseDuring: Double?, rmseAfter: Double?
 
-    public var json: [String: Any] {
-        ["at_step": spec.atStep, "run": spec.run, "action": spec.action.rawValue, "panel": spec.panel,
-         "duration_ms": spec.durationMs, "delay_us": spec.delayUs,
-         "detection_ms": detectionMs as Any, "recovery_ms": recoveryMs as Any,
-         "steps_delivered_during": stepsDelivered, "steps_degraded_during": stepsDegraded,
-         "steps_abandoned_during": stepsAbandoned,
-         "rmse_before_m": rmseBefore as Any, "rmse_during_m": rmseDuring as Any, "rmse_after_m": rmseAfter as Any]
+    /// The fault's entry in summary.json (undefined times and RMSEs NaN, `null` in the file).
+    public var entry: RunSummary.FaultEntry {
+        .init(run: spec.run, atStep: spec.atStep, action: spec.action.rawValue, panel: spec.panel,
+              durationMs: spec.durationMs, delayUs: spec.delayUs, detectionMs: detectionMs ?? .nan,
+              recoveryMs: recoveryMs ?? .nan, stepsDeliveredDuring: stepsDelivered, stepsDegradedDuring: stepsDegraded,
+              stepsAbandonedDuring: stepsAbandoned, rmseBeforeM: rmseBefore ?? .nan, rmseDuringM: rmseDuring ?? .nan,
+              rmseAfterM: rmseAfter ?? .nan)
     }
 }
 

@@ -1,7 +1,68 @@
-// LatencySummary: exact percentiles of measured durations and the text table the reports print.
+// LatencySummary: every latency percentile the tools report — an HdrHistogram of durations and its summary.
+import Histogram
 
-/// Percentiles of a set of durations, in microseconds (nearest-rank on the sorted samples).
+/// Measured durations in nanoseconds, kept as an HdrHistogram (3 significant digits: values within 0.1 %) plus the
+/// exact count, sum and maximum. Its memory depends on the range of the values, not on how many were recorded, so a
+/// run of any length keeps the same footprint. The one source of the percentiles in summary.json, the printed
+/// tables, latency.hgrm, the probe's JSON and the Prometheus histograms.
+public struct LatencyHistogram: Sendable {
+    public private(set) var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+    /// Samples recorded.
+    public private(set) var count = 0
+    /// Sum of the samples (ns), for the exact mean.
+    public private(set) var sumNs = 0.0
+    /// Largest sample (ns), exact.
+    public private(set) var maxNs: UInt64 = 0
+
+    public init() {}
+
+    public init(nanoseconds: some Sequence<UInt64>) {
+        for ns in nanoseconds { record(ns) }
+    }
+
+    /// Records one duration (ns; 0 is recorded as 1 ns, the histogram's lowest discernible value).
+    public mutating func record(_ ns: UInt64) {
+        _ = histogram.record(Swift.max(1, ns))
+        count += 1
+        sumNs += Double(ns)
+        maxNs = Swift.max(maxNs, ns)
+    }
+
+    /// Adds every sample of another histogram.
+    public mutating func add(_ other: LatencyHistogram) {
+        histogram.add(other.histogram)
+        count += other.count
+        sumNs += other.sumNs
+        maxNs = Swift.max(maxNs, other.maxNs)
+    }
+
+    /// The value (ns) at or below which `quantile` (0...1) of the samples lie, to the histogram's resolution;
+    /// NaN when empty.
+    public func quantileNs(_ quantile: Double) -> Double {
+        count == 0 ? .nan : Double(histogram.valueAtPercentile(quantile * 100))
+    }
+
+    /// Cumulative counts of the samples at most each bound (ns, ascending; to the histogram's resolution), for
+    /// Prometheus buckets: one pass over the histogram's counts.
+    public func cumulativeCounts(upperBoundsNs bounds: [UInt64]) -> [UInt64] {
+        guard count > 0 else { return bounds.map { _ in 0 } }
+        var total: UInt64 = 0, lower: UInt64 = 0
+        return bounds.map { bound in
+            if bound >= lower, lower <= Swift.max(1, maxNs) {  // above the largest sample: nothing more to add
+                total += histogram.count(within: lower...bound)
+                lower = histogram.nextNonEquivalentForValue(bound)
+            }
+            return total
+        }
+    }
+
+    public var summary: LatencySummary { LatencySummary(self) }
+}
+
+/// Percentiles of a set of durations, in microseconds, from a ``LatencyHistogram``: p50…p999 to 0.1 %, max and mean
+/// exact. Every field is NaN (JSON `null`) when there are no samples.
 public struct LatencySummary: Sendable, Equatable, Codable {
+    /// Samples.
     public var count: Int
     public var p50: Double
     public var p90: Double
@@ -10,21 +71,24 @@ public struct LatencySummary: Sendable, Equatable, Codable {
     public var max: Double
     public var mean: Double
 
+    enum CodingKeys: String, CodingKey { case count = "n", p50, p90, p99, p999, max, mean }
+
+    public init(_ h: LatencyHistogram) {
+        count = h.count
+        p50 = h.quantileNs(0.5) / 1000; p90 = h.quantileNs(0.9) / 1000
+        p99 = h.quantileNs(0.99) / 1000; p999 = h.quantileNs(0.999) / 1000
+        max = h.count == 0 ? .nan : Double(h.maxNs) / 1000
+        mean = h.count == 0 ? .nan : h.sumNs / Double(h.count) / 1000
+    }
+
     /// - Parameter nanoseconds: durations in nanoseconds.
-    public init(nanoseconds: [UInt64]) {
-        count = nanoseconds.count
-        guard !nanoseconds.isEmpty else {
-            p50 = .nan; p90 = .nan; p99 = .nan; p999 = .nan; max = .nan; mean = .nan
-            return
-        }
-        let sorted = nanoseconds.sorted()
-        func rank(_ q: Double) -> Double {
-            let index = Swift.max(0, Swift.min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.up)) - 1))
-            return Double(sorted[index]) / 1000
-        }
-        p50 = rank(0.5); p90 = rank(0.9); p99 = rank(0.99); p999 = rank(0.999)
-        max = Double(sorted.last!) / 1000
-        mean = sorted.reduce(0.0) { $0 + Double($1) } / Double(sorted.count) / 1000
+    public init(nanoseconds: some Sequence<UInt64>) { self.init(LatencyHistogram(nanoseconds: nanoseconds)) }
+
+    /// Field by field equal, NaN equal to NaN (a summary of no samples equals another).
+    public static func == (a: LatencySummary, b: LatencySummary) -> Bool {
+        func same(_ x: Double, _ y: Double) -> Bool { x == y || (x.isNaN && y.isNaN) }
+        return a.count == b.count && same(a.p50, b.p50) && same(a.p90, b.p90) && same(a.p99, b.p99)
+            && same(a.p999, b.p999) && same(a.max, b.max) && same(a.mean, b.mean)
     }
 }
 

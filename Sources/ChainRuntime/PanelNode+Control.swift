@@ -14,17 +14,17 @@ extension PanelNode {
     func sendHello() {
         let hello = Hello(node: "panel", index: Int32(options.index), pid: UInt64(getpid()), version: dmimoVersion,
                           dataEndpoint: dataEndpoint, host: hostName())
-        sendControl(.hello, .hello(hello))
+        sendControl(.hello(hello))
     }
 
     func sendHeartbeat() {
         counters.peakRSSBytes = peakRSSBytes()
         counters.rssBytes = currentRSSBytes()
-        sendControl(.heartbeat, .heartbeat(Heartbeat(sentNs: monotonicNanos(), counters: counters)))
+        sendControl(.heartbeat(Heartbeat(sentNs: monotonicNanos(), counters: counters)))
     }
 
-    func sendControl(_ type: MessageType, _ body: Body, run: UInt32 = 0, step: UInt32 = 0, attempt: UInt32 = 0) {
-        let envelope = Envelope(header: Header(type: type, runID: runID, run: run, step: step, attempt: attempt,
+    func sendControl(_ body: Body, run: UInt32 = 0, step: UInt32 = 0, attempt: UInt32 = 0) {
+        let envelope = Envelope(header: Header(runID: runID, run: run, step: step, attempt: attempt,
                                                sender: Int32(options.index)), body: body)
         WireCodec.encode(envelope, into: &encodeBuffer)
         do { _ = try control.send(encodeBuffer, dontWait: true) } catch { log(.warning, "control send failed: \(error)") }

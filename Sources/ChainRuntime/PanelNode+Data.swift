@@ -33,7 +33,7 @@ extension PanelNode {
             }
             if payload.more { try? data.drainRemainingFrames() }
             counters.received += 1
-            if envelope.header.type == .ping, case .ping(let ping) = envelope.body {
+            if case .ping(let ping) = envelope.body {
                 answerPing(sender, ping, recvNs: recvNs)
                 continue
             }
@@ -56,8 +56,8 @@ extension PanelNode {
     func answerPing(_ sender: [UInt8], _ ping: Ping, recvNs: UInt64) {
         if !ping.clockOffsetNs.isEmpty { clockTable = ClockTable(offsetNs: ping.clockOffsetNs, boundNs: ping.clockBoundNs) }
         let text = "dmimo-chain \(dmimoVersion) panel \(options.index) run-id \(runID)"
-        let pong = Envelope(header: Header(type: .pong, runID: runID, sender: Int32(options.index)),
-                            body: .ping(Ping(sentNs: ping.sentNs, seq: ping.seq, payload: Array(text.utf8),
+        let pong = Envelope(header: Header(runID: runID, sender: Int32(options.index)),
+                            body: .pong(Ping(sentNs: ping.sentNs, seq: ping.seq, payload: Array(text.utf8),
                                              nodeRecvNs: recvNs, nodeSendNs: monotonicNanos())))
         _ = try? data.send(frames: [sender, WireCodec.encode(pong)])
     }
@@ -71,7 +71,7 @@ extension PanelNode {
     }
 
     func acknowledge(_ sender: [UInt8], _ header: Header, hop: UInt32, recvNs: UInt64) {
-        let ack = Envelope(header: Header(type: .hopAck, runID: runID, run: header.run, step: header.step,
+        let ack = Envelope(header: Header(runID: runID, run: header.run, step: header.step,
                                           attempt: header.attempt, sender: Int32(options.index)),
                            body: .hopAck(HopAck(hop: hop, recvNs: recvNs)))
         do { _ = try data.send(frames: [sender, WireCodec.encode(ack)]) } catch {
@@ -165,7 +165,6 @@ extension PanelNode {
             gamma.checksum = particleChecksum(gamma.particles)
             timing.sendNs = monotonicNanos()
             gamma.timings.append(timing)
-            outHeader.type = .gamma
             execute([hops.send(Envelope(header: outHeader, body: .gamma(gamma)),
                                step: StepID(run: header.run, step: header.step), route: gamma.route, hop: nextHop,
                                skipped: gamma.skipped, now: monotonicNanos())])
@@ -184,7 +183,7 @@ extension PanelNode {
             posterior: gamma.particles, timings: gamma.timings,
             contributed: end.contributed, skipped: end.skipped, reports: gamma.reports, outcome: Outcome(end.ending),
             checksum: particleChecksum(gamma.particles))
-        sendControl(.stepResult, .stepResult(result), run: header.run, step: header.step, attempt: header.attempt)
+        sendControl(.stepResult(result), run: header.run, step: header.step, attempt: header.attempt)
         counters.forwarded += 1
     }
 }

@@ -84,7 +84,7 @@ extension PanelNode {
             let report = LinkReport(fromPanel: Int32(options.index), toPanel: Int32(panel),
                                     rttNs: elapsedNs(from: sent.sentNs, to: now), bytes: UInt32(sent.bytes),
                                     sendNs: sent.sentNs)
-            sendControl(.linkReport, .linkReport(report), run: envelope.header.run, step: envelope.header.step)
+            sendControl(.linkReport(report), run: envelope.header.run, step: envelope.header.step)
         }
     }
 }

@@ -7,10 +7,10 @@ import Wire
 extension PanelSetup {
     /// The wire form of panel `k`'s model in `experiment`: its position, the radio and filter constants, the room.
     public init(_ experiment: Experiment, panel k: Int) {
-        let radio = experiment.world.radio
+        let radio = experiment.source.radio
         let filter = experiment.filter
         self.init(
-            x: experiment.world.panels[k].position.x, y: experiment.world.panels[k].position.y,
+            x: experiment.source.panelPositions[k].x, y: experiment.source.panelPositions[k].y,
             radio: RadioSetup(bandwidthHz: radio.bandwidthHz, carrierHz: radio.carrierHz, arraySide: UInt32(radio.arraySide),
                               snr1mDb: radio.snr1mDb, reflectionLossDb: radio.reflectionLossDb,
                               detectionThreshold: radio.detectionThreshold, falseAlarmMean: radio.falseAlarmMean,
@@ -25,8 +25,8 @@ extension PanelSetup {
                                 priorVelocitySpread: filter.priorVelocitySpread,
                                 associationMaxIterations: UInt32(filter.associationMaxIterations),
                                 associationTolerance: filter.associationTolerance),
-            roomSide: experiment.world.room.side,
-            walls: experiment.world.room.walls.map {
+            roomSide: experiment.source.room.side,
+            walls: experiment.source.room.walls.map {
                 WallSetup(startX: $0.start.x, startY: $0.start.y, endX: $0.end.x, endY: $0.end.y,
                           interior: $0.isInterior, name: $0.name)
             })

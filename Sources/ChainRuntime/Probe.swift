@@ -87,7 +87,7 @@ public func runProbe(session: ChainSession, options: ProbeOptions,
     for message in 0..<total {
         let particles = probePayload(seed: options.seed, message: message, count: options.particles)
         let checksum = particleChecksum(particles)
-        let header = Header(type: .gamma, runID: session.options.runID, run: 0, step: UInt32(message),
+        let header = Header(runID: session.options.runID, run: 0, step: UInt32(message),
                             sender: controllerSender)
         let gamma = Gamma(route: route, hop: 0, particles: particles, checksum: checksum, reset: message == 0)
         let envelope = Envelope(header: header, body: .gamma(gamma))

@@ -1,12 +1,13 @@
 // ResultFiles: the run set's folder — config.yaml, per_step.csv, hops.csv, summary.json, manifest.json, latency.hgrm.
 import Foundation
-import Histogram
 import Wire
 
 /// Writes the result files of one run set. Rows are flushed as they are written, so the files of the completed
 /// steps stay readable when the run is interrupted.
 public final class ResultFiles {
     public let directory: URL
+    /// J: the number of per-panel LoS columns of per_step.csv.
+    let panels: Int
     let perStep: FileHandle
     var hops: FileHandle?
     var pending = ""
@@ -23,9 +24,16 @@ public final class ResultFiles {
         } catch {
             throw RuntimeError("cannot write results to \(directory): \(error.localizedDescription)")
         }
-        let losColumns = "los_visible,los_detected"
-        write(perStep, "run,step,true_x_m,true_y_m,est_x_m,est_y_m,est_vx_mps,est_vy_mps,error_m,panels_contributing,skipped,\(losColumns),outcome,latency_us\n")
+        self.panels = panels
+        write(perStep, Self.perStepHeader(panels: panels) + "\n")
         if let hops { write(hops, "run,step,panel,recv_ns,compute_done_ns,send_ns,compute_us,link_us,raw_link_us,modelled_link_us,ack_rtt_us,link_bytes,measurements,link_bound_us\n") }
+    }
+
+    /// per_step.csv's header: fixed columns, then `los_visible_<j>` and `los_detected_<j>` (0 or 1) for each panel j
+    /// in chain order (docs/RESULTS-FORMAT.md).
+    public static func perStepHeader(panels: Int) -> String {
+        "run,step,true_x_m,true_y_m,est_x_m,est_y_m,est_vx_mps,est_vy_mps,error_m,panels_contributing,skipped,outcome,latency_us"
+            + (0..<panels).map { ",los_visible_\($0)" }.joined() + (0..<panels).map { ",los_detected_\($0)" }.joined()
     }
 
     static func create(_ url: URL) throws -> FileHandle {
@@ -37,7 +45,8 @@ public final class ResultFiles {
 
     /// Appends one step's row (and its hops).
     public func append(_ r: StepRecord) {
-        let bits = { (flags: [Bool]) in String(flags.map { $0 ? "1" : "0" }) }
+        // one 0/1 column per panel; a record with fewer flags (a step that ended without them) leaves them empty
+        let flags = { (values: [Bool]) in (0..<self.panels).map { $0 < values.count ? (values[$0] ? ",1" : ",0") : "," }.joined() }
         let outcome: String = switch r.outcome {
         case .delivered: "delivered"
         case .degraded: "degraded"
@@ -46,8 +55,9 @@ public final class ResultFiles {
         }
         pending += "\(r.run),\(r.step),\(csv(r.truth.x)),\(csv(r.truth.y)),\(csv(r.estimate.x)),\(csv(r.estimate.y)),"
             + "\(csv(r.estimate.z)),\(csv(r.estimate.w)),\(csv(r.error)),\(r.contributing.count),"
-            + "\(r.skipped.map(String.init).joined(separator: " ")),\(bits(r.losVisible)),\(bits(r.losDetected)),"
-            + "\(outcome),\(r.latencyNs == 0 ? "" : fixed(Double(r.latencyNs) / 1000, 3))\n"
+            + "\(r.skipped.map(String.init).joined(separator: " ")),"
+            + "\(outcome),\(r.latencyNs == 0 ? "" : fixed(Double(r.latencyNs) / 1000, 3))"
+            + flags(r.losVisible) + flags(r.losDetected) + "\n"
         for h in r.hops {
             pendingHops += "\(r.run),\(r.step),\(h.panel),\(h.recvNs),\(h.computeDoneNs),\(h.sendNs),"
                 + "\(fixed(Double(h.computeNs) / 1000, 3)),\(h.linkNs.map { fixed(Double($0) / 1000, 3) } ?? ""),"
@@ -73,22 +83,17 @@ public final class ResultFiles {
         }
     }
 
-    /// Writes a JSON object into the folder (keys sorted, pretty-printed).
-    public func writeJSON(_ name: String, _ object: [String: Any]) throws(RuntimeError) {
-        do {
-            let data = try JSONSerialization.data(withJSONObject: jsonSafe(object), options: [.prettyPrinted, .sortedKeys])
-            try data.write(to: directory.appendingPathComponent(name))
-        } catch {
+    /// Writes a JSON file into the folder (ResultsJSON: keys sorted, non-finite numbers as `null`).
+    public func writeJSON<T: Encodable>(_ name: String, _ value: T) throws(RuntimeError) {
+        do { try ResultsJSON.encode(value).write(to: directory.appendingPathComponent(name)) } catch {
             throw RuntimeError("cannot write \(directory.path)/\(name): \(error.localizedDescription)")
         }
     }
 
-    /// Writes the end-to-end latencies as an HdrHistogram percentile distribution (values in µs).
-    public func writeHistogram(_ name: String, nanoseconds: [UInt64]) throws(RuntimeError) {
-        var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
-        for ns in nanoseconds { _ = histogram.record(Swift.max(1, ns)) }
+    /// Writes durations as an HdrHistogram percentile distribution (recorded in ns, printed in µs).
+    public func writeHistogram(_ name: String, _ latencies: LatencyHistogram) throws(RuntimeError) {
         var text = ""
-        histogram.outputPercentileDistribution(to: &text, outputValueUnitScalingRatio: 1000)
+        latencies.histogram.outputPercentileDistribution(to: &text, outputValueUnitScalingRatio: 1000)
         try writeFile(name, text)
     }
 
@@ -102,35 +107,3 @@ public final class ResultFiles {
 /// A number for CSV: full precision, no exponent surprises for typical values.
 func csv(_ x: Double) -> String { x.isFinite ? "\(x)" : "nan" }
 
-/// Replaces non-finite doubles (not valid JSON) by nil/NSNull, recursively.
-func jsonSafe(_ value: Any) -> Any {
-    switch value {
-    case let d as Double: return d.isFinite ? d : NSNull()
-    case let a as [Any]: return a.map(jsonSafe)
-    case let o as [String: Any]: return o.mapValues(jsonSafe)
-    case Optional<Any>.none: return NSNull()
-    default: return value
-    }
-}
-
-/// The latency percentiles as a JSON object (µs).
-public func latencyJSON(_ ns: [UInt64]) -> [String: Any] {
-    let s = LatencySummary(nanoseconds: ns)
-    return ["n": s.count, "p50": s.p50, "p90": s.p90, "p99": s.p99, "p999": s.p999, "max": s.max, "mean": s.mean]
-}
-
-/// The commit this binary's source tree is at, if it runs from a git checkout ("unknown" otherwise).
-public func gitCommit() -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-    process.arguments = ["-C", URL(fileURLWithPath: currentExecutablePath()).deletingLastPathComponent().path,
-                         "rev-parse", "HEAD"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return "unknown" }
-    process.waitUntilExit()
-    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-    return process.terminationStatus == 0 && !out.isEmpty ? out : "unknown"
-}

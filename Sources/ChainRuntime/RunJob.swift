@@ -22,6 +22,10 @@ public struct RunJobOptions: Sendable {
     public var runID: UInt64?
     /// The command line, for manifest.json.
     public var commandLine: [String] = CommandLine.arguments
+    /// Serve Prometheus metrics at this "ADDR:PORT" during the run set (nil: off).
+    public var metricsListen: String?
+    /// With metricsListen: seconds to keep serving after the run set ends (SIGINT/SIGTERM end it early).
+    public var metricsHoldS: Double = 0
 
     public init() {}
 }
@@ -54,14 +58,27 @@ public struct RunJob {
         let outDir = options.out ?? "results/\(utcTimestamp().replacingOccurrences(of: ":", with: ""))"
         let files = try ResultFiles(directory: outDir, panels: experiment.panelCount, withHops: !options.inProcess)
         try files.writeFile("config.yaml", experiment.configYAML)
+        let existence = try ExistenceFile(directory: files.directory, panels: experiment.panelCount)
+        defer { existence.flush() }
         var context = RunContext(mode: options.inProcess ? "in-process" : "distributed", commandLine: options.commandLine)
         let progress = ProgressLine(label: "run")
+        ChainMetrics.shared.begin(panels: experiment.panelCount, particles: experiment.filter.particleCount, mode: context.mode)
+        let metricsServer = try options.metricsListen.map { address throws(RuntimeError) in try MetricsServer(listen: address) }
+        defer { metricsServer?.stop() }
+        if let metricsServer { ChainLog.controller.info("metrics at http://\(metricsServer.address):\(metricsServer.port)/metrics") }
         let logs = options.logDirectory ?? outDir + "/logs"
         let outcome = options.inProcess
-            ? try chainInProcess(experiment, outDir: outDir, logs: logs, files: files, signals: signals, progress: progress, context: &context)
-            : try chainOverProcesses(experiment, outDir: outDir, logs: logs, files: files, signals: signals, progress: progress,
-                                 context: &context)
+            ? try chainInProcess(experiment, outDir: outDir, logs: logs, files: files, existence: existence, signals: signals,
+                                 progress: progress, context: &context)
+            : try chainOverProcesses(experiment, outDir: outDir, logs: logs, files: files, existence: existence, signals: signals,
+                                 progress: progress, context: &context)
         progress.finish()
+        if let d = context.downlink { ChainMetrics.shared.downlink(sent: d.snapshotsSent, answers: d.estimatesReceived) }
+        if metricsServer != nil && options.metricsHoldS > 0 {
+            // keep serving the final counts; SIGINT/SIGTERM end the wait early
+            var fd = pollfd(fd: signals.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&fd, 1, Int32(options.metricsHoldS * 1000))
+        }
         context.controllerPeakRSS = peakRSSBytes()
         context.endTime = utcTimestamp()
         files.close()
@@ -70,7 +87,7 @@ public struct RunJob {
     }
 
     /// The chain in this process; the downlink node (when enabled) is the same node process and client as a distributed run's.
-    func chainInProcess(_ experiment: Experiment, outDir: String, logs: String, files: ResultFiles, signals: SignalWatcher,
+    func chainInProcess(_ experiment: Experiment, outDir: String, logs: String, files: ResultFiles, existence: ExistenceFile, signals: SignalWatcher,
                       progress: ProgressLine, context: inout RunContext) throws -> RunSetOutcome {
         let children = ChildProcesses()
         defer { children.terminateAll() }
@@ -83,6 +100,8 @@ public struct RunJob {
                                          runID: options.runID ?? UInt64.random(in: 1...UInt64.max), security: security,
                                          children: children)
         let outcome = runInProcess(experiment, files: files, signals: signals, progress: progress) { record in
+            existence.append(record)
+            ChainMetrics.shared.stepEnded(record)
             forward(record, to: downlink, experiment: experiment)
         }
         downlink?.finish()
@@ -91,7 +110,7 @@ public struct RunJob {
     }
 
     /// The chain over J panel processes (spawned here, or started elsewhere with noSpawn).
-    func chainOverProcesses(_ experiment: Experiment, outDir: String, logs: String, files: ResultFiles, signals: SignalWatcher,
+    func chainOverProcesses(_ experiment: Experiment, outDir: String, logs: String, files: ResultFiles, existence: ExistenceFile, signals: SignalWatcher,
                         progress: ProgressLine, context: inout RunContext) throws -> RunSetOutcome {
         var session = SessionOptions(panels: experiment.panelCount, runID: options.runID ?? UInt64.random(in: 1...UInt64.max))
         session.security = try controllerSecurity(config)
@@ -122,8 +141,10 @@ public struct RunJob {
         var rssAtStep50: [UInt64] = [], rssAtStep500: [UInt64] = []
         let outcome = try runDistributed(experiment, session: chain, files: files, fronthaul: config.fronthaul,
                                          liveness: LivenessSettings(config.chain), faults: config.faults, progress: progress) { record in
+            existence.append(record)
             if record.run == 0 && record.step == 50 { rssAtStep50 = chain.panelCounters.map(\.rssBytes) }
             if record.run == 0 && record.step == 500 { rssAtStep500 = chain.panelCounters.map(\.rssBytes) }
+            ChainMetrics.shared.stepEnded(record)
             forward(record, to: downlink, experiment: experiment)
         }
         context.panelRSSAtStep50 = rssAtStep50
@@ -164,6 +185,7 @@ func forward(_ record: StepRecord, to downlink: DownlinkClient?, experiment: Exp
     do {
         try downlink.send(run: record.run, step: record.step, seed: experiment.seed(run: record.run),
                           truth: record.truth, centre: SIMD2(record.estimate.x, record.estimate.y))
+        ChainMetrics.shared.downlink(sent: downlink.sent, answers: downlink.received)
     } catch { ChainLog.controller.warning("\(error)", metadata: .step(run: record.run, step: record.step)) }
 }
 

@@ -24,12 +24,12 @@ public struct RunContext: Sendable {
     public var panelCounterTotals: [String: UInt64] = [:]
     /// CURVE handshakes the controller admitted and refused (nil: CURVE off).
     public var controllerCurveHandshakes: (admitted: Int, refused: Int)?
+    /// The downlink node's summary, when one ran.
     /// Each panel's clock relative to the controller's at the end of the run (distributed; nil: never estimated),
     /// and how many stamped exchanges it came from.
     public var clockOffsets: [ClockOffset?] = []
     public var clockExchanges: [Int] = []
-    /// The downlink node's summary, when one ran.
-    public nonisolated(unsafe) var downlink: [String: Any]?
+    public var downlink: RunSummary.DownlinkSummary?
 
     public init(mode: String, commandLine: [String]) {
         self.mode = mode
@@ -44,111 +44,20 @@ let mebibyte = 1024.0 * 1024.0
 public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, outcome: RunSetOutcome,
                          files: ResultFiles, context: RunContext) throws(RuntimeError) -> String {
     let acc = outcome.accumulator
-    let stats = acc.statistics()
-    let measured = acc.measurementCounts
-    let meanM = measured.isEmpty ? 6.0 : Double(measured.reduce(0, +)) / Double(measured.count)
-    let model = LatencyModel()
-    let fpgaM6 = model.microseconds(panels: experiment.panelCount, particles: experiment.filter.particleCount,
-                                    measurements: 6, adderTree: true)
-    let fpgaMeasuredM = model.microseconds(panels: experiment.panelCount, particles: experiment.filter.particleCount,
-                                           measurements: max(1, Int(meanM.rounded())), adderTree: true)
-    let compute = acc.computeByPanel.flatMap { $0 }
-    let links = acc.linkByPanel.flatMap { $0 }
-    let rtts = acc.ackRttByPanel.flatMap { $0 }
-    var summary: [String: Any] = [
-        "mode": context.mode, "method": experiment.method.rawValue,
-        "panels": experiment.panelCount, "particles": experiment.filter.particleCount,
-        "array_size": experiment.world.radio.arrayElements, "bandwidth_hz": experiment.world.radio.bandwidthHz,
-        "runs": experiment.runs, "steps_per_run": experiment.steps, "seed": experiment.baseSeed,
-        "interrupted": outcome.interrupted,
-        "steps_injected": acc.injected, "steps_delivered": acc.delivered, "steps_degraded": acc.degraded,
-        "steps_abandoned": acc.abandoned,
-        "latency_us": latencyJSON(acc.latencies),
-        "latency_definition": context.mode == "in-process"
-            ? "compute time of the whole chain for one step, in one process"
-            : "result receipt - step start on the controller's monotonic clock",
-        "compute_us": latencyJSON(compute),
-        "compute_us_per_panel": acc.computeByPanel.map(latencyJSON),
-        "link_us": latencyJSON(links),
-        "link_definition": "receiver's receive stamp - sender's send stamp, both in the controller's time base "
-            + "(each node's clock offset from timestamped exchanges); within ± link_bound_us",
-        "link_bound_us": latencyJSON(acc.linkBounds),
-        "result_link_us": latencyJSON(acc.resultLinks),
-        "result_link_bound_us": latencyJSON(acc.resultLinkBounds),
-        "result_link_definition": "last panel -> controller one-way (controller's time base), within ± result_link_bound_us",
-        "ack_rtt_us": latencyJSON(rtts),
-        "measurements_per_panel_mean": meanM,
-        "fpga_model_us": fpgaM6,
-        "fpga_model": ["equation": "eq. (10) with the adder-tree term, 200 MHz, M = 6",
-                       "us_at_measured_mean_m": fpgaMeasuredM, "measured_mean_m": meanM],
-        "memory": [
-            "controller_peak_rss_mib": Double(context.controllerPeakRSS) / mebibyte,
-            "panel_peak_rss_mib": context.panelPeakRSS.map { Double($0) / mebibyte },
-            "panels_total_peak_rss_mib": Double(context.panelPeakRSS.reduce(0, +)) / mebibyte,
-            "panel_rss_step50_mib": context.panelRSSAtStep50.map { Double($0) / mebibyte },
-            "panel_rss_step500_mib": context.panelRSSAtStep500.map { Double($0) / mebibyte },
-        ] as [String: Any],
-        "node_counters": context.panelCounterTotals,
-        "fronthaul": [
-            "mode": config.fronthaul.mode.rawValue, "rate_gbps": config.fronthaul.rateGbps,
-            "per_transfer_us": config.fronthaul.perTransferUs,
-            "panel_to_panel_hops": acc.interPanelLink.count,
-            "modelled_us": latencyJSON(acc.interPanelModelled),
-            "measured_link_us": latencyJSON(acc.interPanelLink),
-            "raw_link_us": latencyJSON(acc.interPanelRawLink),
-            "hops_raw_slower_than_model": acc.slowerThanModelByPanel.reduce(0, +),
-            "hops_raw_slower_than_model_per_panel": acc.slowerThanModelByPanel,
-"note": "panel-to-panel hops only (eq. 10 counts J-1 transfers); one-way times in the controller's time base (link_bound_us)",
-        ] as [String: Any],
-        "controller_dropped_messages": context.messagesDroppedByController,
-        "security": [
-            "curve": config.security.curve,
-            "keys_dir": config.security.curve ? config.security.keysDir : "",
-            "controller_handshakes_admitted": context.controllerCurveHandshakes?.admitted ?? 0,
-            "controller_handshakes_refused": context.controllerCurveHandshakes?.refused ?? 0,
-            "note": "each panel logs its own admitted/refused handshake counts at exit",
-        ] as [String: Any],
-    ]
-    if let s = stats {
-        summary["rmse_m"] = s.rmseTimeAverage
-        summary["rmse_overall_m"] = s.rmseOverall
-        summary["error_p50_m"] = s.errorMedian
-        summary["error_p90_m"] = s.errorP90
-        summary["error_max_m"] = s.errorMax
-        summary["frac_error_gt_1m"] = s.fractionErrorAboveThreshold
-        summary["runs_diverged"] = s.runsDiverged
-        summary["los_detection_rate"] = s.losDetectionRate as Any
-        summary["false_los_rate"] = s.falseLosRate as Any
-    }
+    let summary = runSummary(experiment, config: config, outcome: outcome, context: context)
     let faultSummaries = summarizeFaults(outcome, stepsPerRun: experiment.steps)
-    summary["faults"] = faultSummaries.map(\.json)
-    summary["duplicates"] = [
-        "delivered": 0,  // the controller keeps exactly one result per step
-        "suppressed_by_panels": context.panelCounterTotals["duplicates"] ?? 0,
-        "late_results_dropped_by_controller": outcome.duplicateResults,
-    ] as [String: Any]
-    summary["steps_reissued"] = outcome.reissues
     if !faultSummaries.isEmpty || !config.faults.isEmpty { try files.writeFile("faults.csv", faultsCSV(faultSummaries)) }
-    if let downlink = context.downlink { summary["downlink"] = downlink }
-    if !context.clockOffsets.isEmpty { summary["clocks"] = clocksJSON(context) }
     try files.writeJSON("summary.json", summary)
-    var manifest: [String: Any] = [
-        "version": dmimoVersion, "git_commit": gitCommit(), "seed": experiment.baseSeed,
-        "host": hostName(), "start_time": context.startTime, "end_time": context.endTime,
-        "command_line": context.commandLine, "mode": context.mode,
-        "zeromq_wire_protocol_version": Int(wireProtocolVersionNumber),
-    ]
-    if !context.panelHosts.isEmpty {
-        manifest["panel_hosts"] = context.panelHosts
-        manifest["panel_endpoints"] = context.panelEndpoints
-        manifest["controller_endpoint"] = context.controllerEndpoint
-    }
-    try files.writeJSON("manifest.json", manifest)
-    if !acc.latencies.isEmpty { try files.writeHistogram("latency.hgrm", nanoseconds: acc.latencies) }
+    try files.writeJSON("manifest.json", runManifest(experiment, context: context))
+    if acc.latency.count > 0 { try files.writeHistogram("latency.hgrm", acc.latency) }
+    let stats = acc.statistics()
+    let meanM = summary.measurementsPerPanelMean, fpgaM6 = summary.fpgaModelUs
+    let fpgaMeasuredM = summary.fpgaModel.usAtMeasuredMeanM
+    let compute = summary.computeUs, links = summary.linkUs, rtts = summary.ackRttUs
 
     var lines: [String] = []
-    let what = "\(experiment.method.rawValue), J=\(experiment.panelCount), N_a=\(experiment.world.radio.arrayElements), "
-        + "B_w=\(fixed(experiment.world.radio.bandwidthHz / 1e6, 0)) MHz, N_p=\(experiment.filter.particleCount), "
+    let what = "\(experiment.method.rawValue), J=\(experiment.panelCount), N_a=\(experiment.source.radio.arrayElements), "
+        + "B_w=\(fixed(experiment.source.radio.bandwidthHz / 1e6, 0)) MHz, N_p=\(experiment.filter.particleCount), "
         + "\(experiment.runs) run(s) x \(experiment.steps) steps, seed \(experiment.baseSeed), \(context.mode)"
     lines.append("run set: \(what)" + (outcome.interrupted ? "  [INTERRUPTED]" : ""))
     if let s = stats {
@@ -169,20 +78,19 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
                      + "RMSE before \(cm(f.rmseBefore)), during \(cm(f.rmseDuring)), after \(cm(f.rmseAfter))")
     }
     var rows: [[String]] = []
-    func row(_ name: String, _ ns: [UInt64]) {
-        let s = LatencySummary(nanoseconds: ns)
+    func row(_ name: String, _ s: LatencySummary) {
         rows.append([name, "\(s.count)", fixed(s.p50), fixed(s.p90), fixed(s.p99), fixed(s.p999), fixed(s.max)])
     }
-    row(context.mode == "in-process" ? "step compute (in-process)" : "end-to-end", acc.latencies)
+    row(context.mode == "in-process" ? "step compute (in-process)" : "end-to-end", summary.latencyUs)
     if context.mode != "in-process" {
         row("per-panel compute", compute)
         row("per-hop link (one-way)", links)
-        row("  its clock bound (±)", acc.linkBounds)
-        row("last panel->controller", acc.resultLinks)
+        row("  its clock bound (±)", summary.linkBoundUs ?? LatencySummary(nanoseconds: []))
+        row("last panel->controller", summary.resultLinkUs ?? LatencySummary(nanoseconds: []))
         row("per-hop ack round trip", rtts)
-        row("panel->panel link, measured", acc.interPanelLink)
-        row("panel->panel link, raw", acc.interPanelRawLink)
-        row("panel->panel link, modelled", acc.interPanelModelled)
+        row("panel->panel link, measured", summary.fronthaul.measuredLinkUs)
+        row("panel->panel link, raw", summary.fronthaul.rawLinkUs)
+        row("panel->panel link, modelled", summary.fronthaul.modelledUs)
     }
     lines.append(formatTable(header: ["latency (µs)", "n", "p50", "p90", "p99", "p99.9", "max"], rows: rows))
     if context.mode != "in-process" {
@@ -205,25 +113,99 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         lines.append("memory: controller peak RSS \(fixed(Double(context.controllerPeakRSS) / mebibyte, 1)) MiB")
     }
     if let d = context.downlink {
-        lines.append("downlink (\(d["protocol"] ?? ""), \(d["power_dbm"] ?? "") dBm): \(d["estimates_received"] ?? 0) of \(d["snapshots_sent"] ?? 0) snapshots answered, "
-                     + "RMSE \((d["rmse_m"] as? Double).map { fixed($0 * 100, 3) + " cm" } ?? "-"); downlink.csv")
+        lines.append("downlink (\(d.protocol), \(d.powerDbm) dBm): \(d.estimatesReceived) of \(d.snapshotsSent) snapshots answered, "
+                     + "RMSE \(d.rmseM.isFinite ? fixed(d.rmseM * 100, 3) + " cm" : "-"); downlink.csv")
     }
     lines.append("results: \(files.directory.path) (config.yaml, per_step.csv, summary.json, manifest.json"
                  + (context.mode == "in-process" ? "" : ", hops.csv, latency.hgrm") + ")")
     return lines.joined(separator: "\n")
 }
 
-/// summary.json's `clocks`: every panel's clock offset to the controller (the time base of every one-way figure).
-func clocksJSON(_ context: RunContext) -> [String: Any] {
-    [
-        "time_base": "controller",
-        "offset_us": context.clockOffsets.map { $0.map { Double($0.offsetNs) / 1000 } as Any },
-        "bound_us": context.clockOffsets.map { $0.map { Double($0.boundNs) / 1000 } as Any },
-        "exchanges": context.clockExchanges,
-        "definition": "panel clock - controller clock from stamped PING/PONG exchanges (minimum round trip of the last "
-            + "16, refreshed every \(LinkSettings.panelHeartbeatIntervalMs) ms); true offset within ± bound_us (half that "
-            + "round trip); an offset within its bound of 0 is reported as 0",
-    ]
+/// The typed summary.json of a run set.
+public func runSummary(_ experiment: Experiment, config: ExperimentConfig, outcome: RunSetOutcome,
+                       context: RunContext) -> RunSummary {
+    let acc = outcome.accumulator
+    let stats = acc.statistics()
+    let meanM = acc.panelUpdates == 0 ? 6.0 : Double(acc.measurementSum) / Double(acc.panelUpdates)
+    let model = LatencyModel()
+    let fpgaM6 = model.microseconds(panels: experiment.panelCount, particles: experiment.filter.particleCount,
+                                    measurements: 6, adderTree: true)
+    let fpgaMeasuredM = model.microseconds(panels: experiment.panelCount, particles: experiment.filter.particleCount,
+                                           measurements: max(1, Int(meanM.rounded())), adderTree: true)
+    func merged(_ hs: [LatencyHistogram]) -> LatencySummary {
+        var all = LatencyHistogram()
+        for h in hs { all.add(h) }
+        return all.summary
+    }
+    func mib(_ bytes: UInt64) -> Double { Double(bytes) / mebibyte }
+    let faults = summarizeFaults(outcome, stepsPerRun: experiment.steps)
+    return RunSummary(
+        mode: context.mode, method: experiment.method.rawValue, panels: experiment.panelCount,
+        particles: experiment.filter.particleCount, arraySize: experiment.source.radio.arrayElements,
+        bandwidthHz: experiment.source.radio.bandwidthHz, runs: experiment.runs, stepsPerRun: experiment.steps,
+        seed: experiment.baseSeed, interrupted: outcome.interrupted,
+        stepsInjected: acc.injected, stepsDelivered: acc.delivered, stepsDegraded: acc.degraded,
+        stepsAbandoned: acc.abandoned, stepsReissued: outcome.reissues,
+        latencyUs: acc.latency.summary,
+        latencyDefinition: context.mode == "in-process"
+            ? "compute time of the whole chain for one step, in one process"
+            : "result receipt - step start on the controller's monotonic clock",
+        computeUs: merged(acc.computeByPanel), computeUsPerPanel: acc.computeByPanel.map(\.summary),
+        linkUs: merged(acc.linkByPanel),
+        linkDefinition: "receiver's receive stamp - sender's send stamp, both in the controller's time base "
+            + "(each node's clock offset from timestamped exchanges, summary clocks); within ± link_bound_us",
+        ackRttUs: merged(acc.ackRttByPanel),
+        measurementsPerPanelMean: meanM, fpgaModelUs: fpgaM6,
+        fpgaModel: .init(equation: "eq. (10) with the adder-tree term, 200 MHz, M = 6",
+                         usAtMeasuredMeanM: fpgaMeasuredM, measuredMeanM: meanM),
+        rmseM: stats?.rmseTimeAverage ?? .nan, rmseOverallM: stats?.rmseOverall ?? .nan,
+        errorP50M: stats?.errorMedian ?? .nan, errorP90M: stats?.errorP90 ?? .nan, errorMaxM: stats?.errorMax ?? .nan,
+        fracErrorGt1m: stats?.fractionErrorAboveThreshold ?? .nan, runsDiverged: stats?.runsDiverged ?? 0,
+        losDetectionRate: stats?.losDetectionRate ?? .nan, falseLosRate: stats?.falseLosRate ?? .nan,
+        memory: .init(controllerPeakRssMib: mib(context.controllerPeakRSS),
+                      panelPeakRssMib: context.panelPeakRSS.map(mib),
+                      panelsTotalPeakRssMib: mib(context.panelPeakRSS.reduce(0, +)),
+                      panelRssStep50Mib: context.panelRSSAtStep50.map(mib),
+                      panelRssStep500Mib: context.panelRSSAtStep500.map(mib)),
+        nodeCounters: context.panelCounterTotals,
+        fronthaul: .init(mode: config.fronthaul.mode.rawValue, rateGbps: config.fronthaul.rateGbps,
+                         perTransferUs: config.fronthaul.perTransferUs, panelToPanelHops: acc.interPanelLink.count,
+                         modelledUs: acc.interPanelModelled.summary, measuredLinkUs: acc.interPanelLink.summary,
+                         rawLinkUs: acc.interPanelRawLink.summary,
+                         hopsRawSlowerThanModel: acc.slowerThanModelByPanel.reduce(0, +),
+                         hopsRawSlowerThanModelPerPanel: acc.slowerThanModelByPanel,
+                         note: "panel-to-panel hops only (eq. 10 counts J-1 transfers); one-way times in the controller's time base, within ± link_bound_us"),
+        controllerDroppedMessages: context.messagesDroppedByController,
+        security: .init(curve: config.security.curve, keysDir: config.security.curve ? config.security.keysDir : "",
+                        controllerHandshakesAdmitted: context.controllerCurveHandshakes?.admitted ?? 0,
+                        controllerHandshakesRefused: context.controllerCurveHandshakes?.refused ?? 0,
+                        note: "each panel logs its own admitted/refused handshake counts at exit"),
+        faults: faults.map(\.entry),
+        duplicates: .init(delivered: 0,  // the controller keeps exactly one result per step
+                          suppressedByPanels: context.panelCounterTotals["duplicates"] ?? 0,
+                          lateResultsDroppedByController: outcome.duplicateResults),
+        downlink: context.downlink,
+        linkBoundUs: context.mode == "in-process" ? nil : acc.linkBounds.summary,
+        resultLinkUs: context.mode == "in-process" ? nil : acc.resultLinks.summary,
+        resultLinkBoundUs: context.mode == "in-process" ? nil : acc.resultLinkBounds.summary,
+        clocks: context.clockOffsets.isEmpty ? nil : .init(
+            offsetUs: context.clockOffsets.map { $0.map { Double($0.offsetNs) / 1000 } },
+            boundUs: context.clockOffsets.map { $0.map { Double($0.boundNs) / 1000 } },
+            exchanges: context.clockExchanges,
+            definition: "panel clock - controller clock from stamped PING/PONG exchanges (the minimum round trip of "
+                + "the last 16, refreshed every \(LinkSettings.panelHeartbeatIntervalMs) ms); the true offset lies within "
+                + "± bound_us (half that round trip); an offset within its bound of 0 is reported as 0"))
+}
+
+/// The typed manifest.json of a run set.
+public func runManifest(_ experiment: Experiment, context: RunContext) -> RunManifest {
+    let distributed = !context.panelHosts.isEmpty
+    return RunManifest(version: dmimoVersion, gitCommit: buildCommit, seed: experiment.baseSeed, host: hostName(),
+                       startTime: context.startTime, endTime: context.endTime, commandLine: context.commandLine,
+                       mode: context.mode, zeromqWireProtocolVersion: Int(wireProtocolVersionNumber),
+                       panelHosts: distributed ? context.panelHosts : nil,
+                       panelEndpoints: distributed ? context.panelEndpoints : nil,
+                       controllerEndpoint: distributed ? context.controllerEndpoint : nil)
 }
 
 /// The report's line on clocks: the offsets' range and the bounds' range (nil in-process).

@@ -70,39 +70,44 @@ public struct RecordAccumulator: Sendable {
     var errors: [[Double]]
     var visible: [[Bool]]
     var detected: [[Bool]]
-    public private(set) var latencies: [UInt64] = []
-    public private(set) var computeByPanel: [[UInt64]]
-    public private(set) var linkByPanel: [[UInt64]]
+    /// End-to-end latency of the delivered and degraded steps (ns).
+    public private(set) var latency = LatencyHistogram()
+    /// Per-panel compute, one-way link into the panel and acknowledgement round trip of the hop into it (ns).
+    public private(set) var computeByPanel: [LatencyHistogram]
+    public private(set) var linkByPanel: [LatencyHistogram]
+    public private(set) var ackRttByPanel: [LatencyHistogram]
     /// Uncertainty of every one-way link of `linkByPanel` (both ends' clock bounds), ns.
-    public private(set) var linkBounds: [UInt64] = []
-    /// One-way last panel → controller of every step with a result, and its bound, ns.
-    public private(set) var resultLinks: [UInt64] = []
-    public private(set) var resultLinkBounds: [UInt64] = []
-    public private(set) var ackRttByPanel: [[UInt64]]
-    /// Panel-to-panel hops: measured one-way link (after padding), raw link (before padding), modelled time.
-    public private(set) var interPanelLink: [UInt64] = []
-    public private(set) var interPanelRawLink: [UInt64] = []
-    public private(set) var interPanelModelled: [UInt64] = []
+    public private(set) var linkBounds = LatencyHistogram()
+    /// One-way last panel → controller of every step with a result (controller's time base), and its bound, ns.
+    public private(set) var resultLinks = LatencyHistogram()
+    public private(set) var resultLinkBounds = LatencyHistogram()
+    /// Panel-to-panel hops: measured one-way link (after padding), raw link (before padding), modelled time (ns).
+    public private(set) var interPanelLink = LatencyHistogram()
+    public private(set) var interPanelRawLink = LatencyHistogram()
+    public private(set) var interPanelModelled = LatencyHistogram()
     /// Panel-to-panel hops whose raw link was already slower than the model, per receiving panel.
     public private(set) var slowerThanModelByPanel: [Int]
     public private(set) var injected = 0
     public private(set) var delivered = 0
     public private(set) var degraded = 0
     public private(set) var abandoned = 0
-    public private(set) var measurementCounts: [Int] = []
+    /// Measurements M over all panel updates, and the number of updates (for the mean M).
+    public private(set) var measurementSum = 0
+    public private(set) var panelUpdates = 0
 
     public init(runs: Int, steps: Int, panels: Int) {
         self.runs = runs; self.steps = steps; self.panels = panels
         errors = Array(repeating: [], count: runs)
         visible = Array(repeating: [], count: runs)
         detected = Array(repeating: [], count: runs)
-        computeByPanel = Array(repeating: [], count: panels)
-        linkByPanel = Array(repeating: [], count: panels)
-        ackRttByPanel = Array(repeating: [], count: panels)
+        computeByPanel = Array(repeating: LatencyHistogram(), count: panels)
+        linkByPanel = Array(repeating: LatencyHistogram(), count: panels)
+        ackRttByPanel = Array(repeating: LatencyHistogram(), count: panels)
         slowerThanModelByPanel = Array(repeating: 0, count: panels)
     }
 
-    /// Every step in order: (run, step, error in metres or NaN, outcome).
+    /// Every step in order: (run, step, error in metres or NaN, outcome) — for the fault accounting (a few bytes a
+    /// step, like the errors the accuracy statistics need; no latency sample is kept).
     public private(set) var timeline: [(run: Int, step: Int, error: Double, outcome: Outcome, startNs: UInt64)] = []
 
     public mutating func add(_ r: StepRecord) {
@@ -114,20 +119,23 @@ public struct RecordAccumulator: Sendable {
         case .abandoned: abandoned += 1; return
         case .unspecified: break
         }
-        errors[r.run].append(r.error)
-        visible[r.run] += r.losVisible
-        detected[r.run] += r.losDetected
-        latencies.append(r.latencyNs)
-        if let back = r.resultLink { resultLinks.append(back.clampedNs); resultLinkBounds.append(back.boundNs) }
+        if !r.truth.x.isNaN {   // accuracy where the truth is known (a trace may not give it at every step)
+            errors[r.run].append(r.error)
+            visible[r.run] += r.losVisible
+            detected[r.run] += r.losDetected
+        }
+        latency.record(r.latencyNs)
+        if let back = r.resultLink { resultLinks.record(back.clampedNs); resultLinkBounds.record(back.boundNs) }
         for h in r.hops where h.panel < panels {
-            computeByPanel[h.panel].append(h.computeNs)
-            if let l = h.linkNs { linkByPanel[h.panel].append(l) }
-            if let b = h.linkBoundNs { linkBounds.append(b) }
-            measurementCounts.append(h.measurements)
+            computeByPanel[h.panel].record(h.computeNs)
+            if let l = h.linkNs { linkByPanel[h.panel].record(l) }
+            if let b = h.linkBoundNs { linkBounds.record(b) }
+            measurementSum += h.measurements
+            panelUpdates += 1
             if let model = h.modelledNs, let link = h.linkNs, let raw = h.rawLinkNs {
-                interPanelLink.append(link)
-                interPanelRawLink.append(raw)
-                interPanelModelled.append(UInt64(model.rounded()))
+                interPanelLink.record(link)
+                interPanelRawLink.record(raw)
+                interPanelModelled.record(UInt64(model.rounded()))
                 if Double(raw) > model { slowerThanModelByPanel[h.panel] += 1 }
             }
         }
@@ -135,7 +143,7 @@ public struct RecordAccumulator: Sendable {
 
     /// Adds an acknowledgement round trip reported for the hop into `panel`.
     public mutating func addAckRtt(panel: Int, ns: UInt64) {
-        if panel >= 0 && panel < panels { ackRttByPanel[panel].append(ns) }
+        if panel >= 0 && panel < panels { ackRttByPanel[panel].record(ns) }
     }
 
     /// Runs that completed at least one step, truncated to the shortest, for the accuracy statistics.

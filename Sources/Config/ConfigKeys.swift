@@ -19,6 +19,8 @@ extension ExperimentConfig {
             + "0.87 µs per transfer), and whether hops are padded to it."),
         ("security", "CURVE security: encrypted links, and only nodes holding a configured key can join the chain "
             + "(keys from `chain-controller keys --out DIR --panels J`)."),
+        ("trace", "Measurements from a trace file instead of the synthetic world (docs/TRACES.md): panel geometry, "
+            + "paths and truth come from the trace; radio constants and the filter from this configuration."),
     ]
 
     /// Every key, in file order. To add a key: one line here plus the stored property (with its default) in
@@ -172,6 +174,10 @@ extension ExperimentConfig {
               "Key directory made by `chain-controller keys` (public.keys + one <node>.key per node); relative "
               + "paths are from the working directory. Spawned panels and the downlink node get the same directory.",
               check: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }),
+        // trace
+        .text("trace.file", \.trace.file, allowed: "empty or a trace file path",
+              "Trace to run the chain on (CSV, docs/TRACES.md); empty = the synthetic world. `chain-controller run "
+              + "--trace FILE` sets it. Its panels replace scenario.panels; its steps bound run.steps."),
     ]
 
     /// Index of `keys` by name.

@@ -20,6 +20,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var fronthaul = FronthaulSection()
     public var downlink = DownlinkSection()
     public var security = SecuritySection()
+    /// A trace instead of the synthetic world (docs/TRACES.md).
+    public var trace = TraceSection()
     /// Scripted faults (top-level `faults:` list).
     public var faults: [FaultSpec] = []
 

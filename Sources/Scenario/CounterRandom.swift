@@ -23,6 +23,8 @@ public enum RandomPurpose: UInt32, Sendable, CaseIterable {
     // runtime (fault injection, probe payloads)
     case faults = 48
     case probePayload = 49
+    // offline analysis (chain-controller compare's bootstrap)
+    case bootstrap = 64
 }
 
 /// Panel index used in the counter for streams that belong to no panel (agent prior, controller).

@@ -85,7 +85,7 @@ public enum WireCodec {
         var env = Dmimo__Envelope()
         dmimo__envelope__init(&env)
         let h = envelope.header
-        env.type = Dmimo__MessageType(rawValue: h.type.rawValue)
+        env.type = Dmimo__MessageType(rawValue: envelope.type.rawValue)
         env.protocol_version = h.protocolVersion
         env.run_id = h.runID
         env.run = h.run
@@ -176,7 +176,7 @@ public enum WireCodec {
             c.action = Dmimo__ControlAction(rawValue: m.action.rawValue); c.panel = m.panel
             c.duration_ms = m.durationMs; c.delay_us = m.delayUs
             env.body_case = DMIMO__ENVELOPE__BODY_CONTROL; env.control = arena.message(c)
-        case .ping(let m):
+        case .ping(let m), .pong(let m):
             var c = Dmimo__Ping(); dmimo__ping__init(&c)
             c.sent_ns = m.sentNs; c.seq = m.seq
             c.payload = ProtobufCBinaryData(len: m.payload.count, data: arena.copy(m.payload))
@@ -299,7 +299,7 @@ public enum WireCodec {
         let e = env.pointee
         guard e.protocol_version == wireProtocolVersion else { throw .wrongVersion(e.protocol_version) }
         guard let type = MessageType(rawValue: e.type.rawValue) else { throw .unknownType(e.type.rawValue) }
-        let header = Header(type: type, runID: e.run_id, run: e.run, step: e.step, attempt: e.attempt,
+        let header = Header(runID: e.run_id, run: e.run, step: e.step, attempt: e.attempt,
                             sender: e.sender, protocolVersion: e.protocol_version)
         let body: Body
         switch e.body_case {
@@ -386,9 +386,10 @@ public enum WireCodec {
             let payload = c.payload.len > 0 && c.payload.data != nil
                 ? Array(UnsafeBufferPointer(start: c.payload.data, count: c.payload.len)) : []
             guard c.n_clock_offset_ns == c.n_clock_bound_ns else { throw .invalid("clock table of unequal lengths") }
-            body = .ping(Ping(sentNs: c.sent_ns, seq: c.seq, payload: payload, nodeRecvNs: c.node_recv_ns,
-                              nodeSendNs: c.node_send_ns, clockOffsetNs: array(c.clock_offset_ns, c.n_clock_offset_ns),
-                              clockBoundNs: array(c.clock_bound_ns, c.n_clock_bound_ns)))
+            let ping = Ping(sentNs: c.sent_ns, seq: c.seq, payload: payload, nodeRecvNs: c.node_recv_ns,
+                            nodeSendNs: c.node_send_ns, clockOffsetNs: array(c.clock_offset_ns, c.n_clock_offset_ns),
+                            clockBoundNs: array(c.clock_bound_ns, c.n_clock_bound_ns))
+            body = type == .pong ? .pong(ping) : .ping(ping)
         case DMIMO__ENVELOPE__BODY_LINK_REPORT:
             guard let c = e.link_report?.pointee else { throw .malformed }
             body = .linkReport(LinkReport(fromPanel: c.from_panel, toPanel: c.to_panel, rttNs: c.rtt_ns,
@@ -396,7 +397,7 @@ public enum WireCodec {
         default:
             throw .bodyMismatch(type: type.rawValue)
         }
-        guard body.matches(type) else { throw .bodyMismatch(type: type.rawValue) }
+        guard body.messageType == type else { throw .bodyMismatch(type: type.rawValue) }
         return Envelope(header: header, body: body)
     }
 

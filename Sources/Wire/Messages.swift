@@ -15,8 +15,8 @@ public enum MessageType: UInt32, Sendable, CaseIterable {
 }
 
 /// Fields every message carries.
+/// The message's kind is not a field: it follows from the body (``Body/messageType``), so it is written once.
 public struct Header: Sendable, Equatable {
-    public var type: MessageType
     public var protocolVersion: UInt32 = wireProtocolVersion
     /// Identifies one run set of the controller; messages of another run id are dropped.
     public var runID: UInt64
@@ -29,9 +29,8 @@ public struct Header: Sendable, Equatable {
     /// Panel index of the sender; -1 controller, -2 downlink node.
     public var sender: Int32
 
-    public init(type: MessageType, runID: UInt64, run: UInt32 = 0, step: UInt32 = 0, attempt: UInt32 = 0,
+    public init(runID: UInt64, run: UInt32 = 0, step: UInt32 = 0, attempt: UInt32 = 0,
                 sender: Int32, protocolVersion: UInt32 = wireProtocolVersion) {
-        self.type = type
         self.runID = runID
         self.run = run
         self.step = step
@@ -429,18 +428,26 @@ public enum Body: Sendable, Equatable {
     case downlinkEstimate(DownlinkEstimate)
     case control(Control)
     case ping(Ping)
+    /// The answer to a ping: same fields, the payload says who answers.
+    case pong(Ping)
     case linkReport(LinkReport)
 
-    /// Whether a message of `type` may carry this body.
-    public func matches(_ type: MessageType) -> Bool {
-        switch (self, type) {
-        case (.hello, .hello), (.configure, .configure), (.gamma, .gamma),
-             (.stepResult, .stepResult), (.hopAck, .hopAck), (.heartbeat, .heartbeat),
-             (.measurements, .measurementBatch), (.downlinkSnapshot, .downlinkSnapshot),
-             (.downlinkEstimate, .downlinkEstimate), (.control, .control), (.ping, .ping), (.ping, .pong),
-             (.linkReport, .linkReport):
-            true
-        default: false
+    /// The message kind on the wire: the one place that pairs a body with its type.
+    public var messageType: MessageType {
+        switch self {
+        case .hello: .hello
+        case .configure: .configure
+        case .gamma: .gamma
+        case .stepResult: .stepResult
+        case .hopAck: .hopAck
+        case .heartbeat: .heartbeat
+        case .measurements: .measurementBatch
+        case .downlinkSnapshot: .downlinkSnapshot
+        case .downlinkEstimate: .downlinkEstimate
+        case .control: .control
+        case .ping: .ping
+        case .pong: .pong
+        case .linkReport: .linkReport
         }
     }
 }
@@ -450,6 +457,8 @@ public struct Envelope: Sendable, Equatable {
     public var header: Header
     public var body: Body
     public init(header: Header, body: Body) { self.header = header; self.body = body }
+    /// The message kind, from the body.
+    public var type: MessageType { body.messageType }
 }
 
 /// Why bytes could not be decoded into a message.

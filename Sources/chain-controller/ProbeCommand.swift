@@ -105,18 +105,7 @@ struct ProbeCommand: ParsableCommand, LoggingCommand {
     }
 }
 
+/// The probe's `--json` output (ResultsJSON conventions; latencies in µs).
 func probeJSON(_ r: ProbeResult) -> String {
-    func summary(_ ns: [UInt64]) -> [String: Any] {
-        let s = LatencySummary(nanoseconds: ns)
-        return ["n": s.count, "p50_us": s.p50, "p90_us": s.p90, "p99_us": s.p99, "max_us": s.max]
-    }
-    let object: [String: Any] = [
-        "panels": r.panels, "particles": r.particles, "message_bytes": r.messageBytes,
-        "intact": r.intact, "corrupted": r.corrupted, "out_of_order": r.outOfOrder,
-        "panel_checksum_errors": r.panelChecksumErrors,
-        "end_to_end": summary(r.endToEnd),
-        "hops": r.hops.map(summary), "in_panel": r.inPanel.map(summary), "ack_rtt": r.roundTrips.map(summary),
-    ]
-    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
-    return String(decoding: data, as: UTF8.self)
+    String(decoding: (try? ResultsJSON.encode(r.summary)) ?? Data(), as: UTF8.self)
 }

@@ -38,7 +38,8 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         Without --in-process the controller starts J panel-node processes on this host (or, with --no-spawn, \
         waits for panels started elsewhere at chain.panel_endpoints), sends each panel its measurement batches \
         ahead of time, starts every step by sending the prior particles to the first panel, and collects the \
-        estimate from the last. Writes DIR/config.yaml, per_step.csv, summary.json, manifest.json, and for \
+        estimate from the last. Writes DIR/config.yaml, per_step.csv, existence.csv (each panel's LoS existence probability), \
+        summary.json, manifest.json, and for \
         distributed runs hops.csv and latency.hgrm. SIGINT stops the run; the files of completed steps stay valid.
 
         Faults: panels that die, hang, lose their link or misbehave are skipped (bypass) after chain.ack_timeout_ms \
@@ -64,6 +65,10 @@ struct RunCommand: ParsableCommand, LoggingCommand {
     @Option(help: "Seed of the run set; run r uses seed + r (overrides run.seed).")
     var seed: UInt64?
 
+    @Option(help: ArgumentHelp(
+        "Run on this trace instead of the synthetic world (sets trace.file; format: docs/TRACES.md).", valueName: "file"))
+    var trace: String?
+
     @Option(help: "Result folder for this run set (default: results/<UTC time>).")
     var out: String?
 
@@ -78,10 +83,20 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         discussion: "Nodes drop messages of other run ids; a fixed id lets logs of several hosts be matched."))
     var runID: UInt64?
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics over HTTP at ADDR:PORT, e.g. 0.0.0.0:9464 (default: off).",
+        discussion: "GET /metrics: steps by outcome, re-issued steps, end-to-end latency and per-panel compute and link histograms (seconds), panels in the route, the panels' heartbeat counters, faults injected and recovered, downlink answers. Plain HTTP: bind it to a management network. Scrape configs and a Grafana dashboard: deploy/monitoring/."))
+    var metricsListen: String?
+
+    @Option(help: "With --metrics-listen: keep serving this many seconds after the run set ends, so a last scrape sees the final counts (0...3600; default 0; SIGINT ends it early).")
+    var metricsHoldS: Double = 0
+
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
         if runID == 0 { throw ValidationError("--run-id must be in 1...18446744073709551615, got 0") }
+        if !(0...3600).contains(metricsHoldS) { throw ValidationError("--metrics-hold-s must be 0...3600 seconds; got \(metricsHoldS)") }
+        if let metricsListen { do { _ = try MetricsServer.parse(metricsListen) } catch { throw ValidationError("\(error)") } }
     }
 
     func run() throws {
@@ -90,6 +105,7 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         if let runs { extra.append("run.runs=\(runs)") }
         if let steps { extra.append("run.steps=\(steps)") }
         if let seed { extra.append("run.seed=\(seed)") }
+        if let trace { extra.append("trace.file=\(trace)") }
         var options = RunJobOptions()
         options.inProcess = inProcess
         options.noSpawn = noSpawn
@@ -97,6 +113,8 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         options.panelBinary = panelBinary
         options.logDirectory = logDir
         options.runID = runID
+        options.metricsListen = metricsListen
+        options.metricsHoldS = metricsHoldS
         let job = RunJob(config: try configOptions.load(extra: extra), options: options)
         do {
             let result = try job.run()

@@ -1,5 +1,6 @@
 // DMIMODownlink: the root command of dmimo-downlink (UE-side downlink localization: PEB, estimates, studies, bench).
 import ArgumentParser
+import ChainRuntime
 import ChainLog
 import Foundation
 
@@ -18,6 +19,7 @@ struct DMIMODownlink: AsyncParsableCommand {
     /// Like ArgumentParser's `main`, but a failure prints one line ("dmimo-downlink: error: …") and exits nonzero;
     /// logging is bootstrapped from the chosen command's --log-level / --log-format.
     static func main() async {
+        requireBuildCPUFeatures(program: "dmimo-downlink")  // a clear error instead of SIGILL
         do {
             var command = try parseAsRoot()
             bootstrapLogging(for: command)

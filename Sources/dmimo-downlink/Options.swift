@@ -1,5 +1,6 @@
 // Options: command-line option groups and argument parsing for the downlink model (units in every help text).
 import ArgumentParser
+import ChainRuntime
 import Downlink
 import DownlinkReports
 import Foundation
@@ -125,12 +126,10 @@ func validatePower(_ dBm: Double, option: String = "--power-dbm") throws {
     guard dBm.isFinite, dBm > -300, dBm < 300 else { throw ValidationError("\(option) must be a finite power in dBm; got \(dBm)") }
 }
 
-/// JSON output: sorted keys, non-finite numbers as the strings "inf", "-inf", "nan".
+/// JSON output with the convention of every JSON the tools write (ResultsJSON): sorted keys, non-finite numbers
+/// as `null`.
 func printJSON(_ value: any Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    let data = try encoder.encode(value)
+    let data = try ResultsJSON.encode(value)
     FileHandle.standardOutput.write(data)
     FileHandle.standardOutput.write(Data("\n".utf8))
 }

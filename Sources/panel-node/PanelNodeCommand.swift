@@ -19,6 +19,12 @@ struct PanelNodeCommand: ParsableCommand {
         version: dmimoVersion,
         subcommands: [Run.self],
         defaultSubcommand: Run.self)
+
+    /// Checks the CPU first (a clear error instead of SIGILL), then ArgumentParser's main.
+    static func main() {
+        requireBuildCPUFeatures(program: "panel-node")
+        main(Array(CommandLine.arguments.dropFirst()))
+    }
 }
 
 struct Run: ParsableCommand {

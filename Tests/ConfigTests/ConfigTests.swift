@@ -114,6 +114,7 @@ private func message(_ body: () throws -> Void) -> String? {
             "downlink.illumination_points=49", "downlink.phase_offset_deg=-30", "downlink.max_in_flight=8",
             "downlink.processing=hybrid,adaptive,coherent,noncoherent",
             "security.curve=true", "security.keys_dir=/etc/dmimo/keys",
+            "trace.file=traces/room.csv",
         ]
         let faults = "faults=[{at_step: 100, action: kill, panel: 3}, {at_step: 300, action: stop, panel: 5, duration_ms: 2000}]"
         let config = try ExperimentConfig.load(yaml: "", overrides: overrides + [faults])

@@ -7,8 +7,8 @@ import Wire
 /// The encoded Pong a panel following the contract sends.
 func pong(seq: UInt32, sender: Int32, version: UInt32 = wireProtocolVersion, software: String = dmimoVersion,
           runID: UInt64 = 0) -> [UInt8] {
-    WireCodec.encode(Envelope(header: Header(type: .pong, runID: runID, sender: sender, protocolVersion: version),
-                              body: .ping(Ping(sentNs: 5, seq: seq, payload: Array(software.utf8)))))
+    WireCodec.encode(Envelope(header: Header(runID: runID, sender: sender, protocolVersion: version),
+                              body: .pong(Ping(sentNs: 5, seq: seq, payload: Array(software.utf8)))))
 }
 
 func fastOptions(_ timeoutMs: Int = 1000) -> EndpointCheckOptions {
@@ -66,7 +66,7 @@ struct PongClassificationTests {
         #expect(classify(pong(seq: 4, sender: 2, runID: 6), .exactly(6)) == .ok(runID: 6, software: "0.1.0", roundTripNs: 0))
         guard case .badReply = classify(pong(seq: 3, sender: 2)) else { Issue.record("stale sequence accepted"); return }
         guard case .badReply = classify([0xff, 0x01, 0x02]) else { Issue.record("garbage accepted"); return }
-        let ack = WireCodec.encode(Envelope(header: Header(type: .hopAck, runID: 0, sender: 2), body: .hopAck(HopAck(hop: 0, recvNs: 0))))
+        let ack = WireCodec.encode(Envelope(header: Header(runID: 0, sender: 2), body: .hopAck(HopAck(hop: 0, recvNs: 0))))
         guard case .badReply = classify(ack) else { Issue.record("HopAck accepted as Pong"); return }
     }
 

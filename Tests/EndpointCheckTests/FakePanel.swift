@@ -43,8 +43,8 @@ final class FakePanel: Sendable {
                       let frames = try? socket.receiveFrames(dontWait: true), frames.count == 2 else { continue }
                 guard case .pong(let index, let version, let software, let runID) = behaviour,
                       let request = try? WireCodec.decode(frames[1]), case .ping(let ping) = request.body else { continue }
-                let reply = Envelope(header: Header(type: .pong, runID: runID, sender: index, protocolVersion: version),
-                                     body: .ping(Ping(sentNs: ping.sentNs, seq: ping.seq, payload: Array(software.utf8))))
+                let reply = Envelope(header: Header(runID: runID, sender: index, protocolVersion: version),
+                                     body: .pong(Ping(sentNs: ping.sentNs, seq: ping.seq, payload: Array(software.utf8))))
                 _ = try? socket.send(frames: [frames[0], WireCodec.encode(reply)])
             }
             socket.close()

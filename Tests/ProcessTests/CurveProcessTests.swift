@@ -50,7 +50,7 @@ final class ForgingAttacker: Sendable {
             var step = 0
             while !stopFlag.load(ordering: .relaxed) {
                 for link in links {
-                    let header = Header(type: .gamma, runID: runID, run: 0,
+                    let header = Header(runID: runID, run: 0,
                                         step: UInt32(step), sender: link.panel == 0 ? controllerSender : Int32(link.panel - 1))
                     let body: Body = .gamma(Gamma(route: route, hop: UInt32(link.panel), particles: far))
                     attempts.add(1, ordering: .relaxed)
@@ -62,7 +62,7 @@ final class ForgingAttacker: Sendable {
                 if let control {
                     let forged = StepResult(estX: 29, estY: 1, estVX: 0, estVY: 0, posterior: far, outcome: .delivered)
                     _ = try? control.send(WireCodec.encode(Envelope(
-                        header: Header(type: .stepResult, runID: runID, step: UInt32(step), sender: Int32(panels - 1)),
+                        header: Header(runID: runID, step: UInt32(step), sender: Int32(panels - 1)),
                         body: .stepResult(forged))), dontWait: true)
                 }
                 step = (step + 1) % steps

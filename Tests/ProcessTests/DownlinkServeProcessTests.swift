@@ -41,7 +41,7 @@ import ZeroMQ
                                                 im: samples.map(\.imaginary), illuminationX: network.illuminationX,
                                                 illuminationY: network.illuminationY, powerDbm: powerDBm,
                                                 centreX: 15.4, centreY: 14.2, frame: downlinkFrameName, processing: mode)
-                let envelope = Envelope(header: Header(type: .downlinkSnapshot, runID: 7, run: 0, step: step, sender: 0),
+                let envelope = Envelope(header: Header(runID: 7, run: 0, step: step, sender: 0),
                                         body: .downlinkSnapshot(snapshot))
                 #expect(try socket.send(WireCodec.encode(envelope), dontWait: false))
                 asked[step] = (proto, mode)

@@ -49,7 +49,7 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
             .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         #expect(rows.count == 120)
         let faulty = "\(c.fault.panel)"
-        for row in rows where row[13] == "degraded" {
+        for row in rows where row[11] == "degraded" {
             let skipped = row[10].split(separator: " ").map(String.init)
             #expect(skipped.contains(faulty), "step \(row[1]) degraded without panel \(faulty): skipped [\(row[10])]")
         }

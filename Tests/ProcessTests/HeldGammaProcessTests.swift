@@ -25,7 +25,7 @@ import Wire
     func sendMeasurements(_ session: ChainSession, _ experiment: Experiment, panel k: Int) throws {
         let m = experiment.world.measurements(seed: experiment.seed(run: 0), step: 0, panel: k)
         try session.sendControl(toPanel: k, Envelope(
-            header: Header(type: .measurementBatch, runID: session.options.runID, run: 0, step: 0, sender: controllerSender),
+            header: Header(runID: session.options.runID, run: 0, step: 0, sender: controllerSender),
             body: .measurements(MeasurementBatch(panel: Int32(k), distance: m.distance, aoa: m.aoa, amplitude: m.amplitude))))
     }
 
@@ -37,7 +37,7 @@ import Wire
                                          velocitySpread: experiment.filter.priorVelocitySpread)
         let particles = ParticleArrays(x: prior.x, y: prior.y, vx: prior.vx, vy: prior.vy)
         try session.sendData(toPanel: 0, Envelope(
-            header: Header(type: .gamma, runID: session.options.runID, run: 0, step: 0, sender: controllerSender),
+            header: Header(runID: session.options.runID, run: 0, step: 0, sender: controllerSender),
             body: .gamma(Gamma(route: [0, 1], hop: 0, particles: particles, skipped: [],
                                checksum: particleChecksum(particles), reset: true))))
     }

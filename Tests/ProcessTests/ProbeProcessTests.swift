@@ -103,9 +103,9 @@ func processExists(_ pid: Int32) -> Bool {
         let attacker = try ZMQSocket(ctx, .dealer)
         try attacker.connect(session.dataEndpoints[0])
         let valid = WireCodec.encode(Envelope(
-            header: Header(type: .gamma, runID: session.options.runID, sender: controllerSender),
+            header: Header(runID: session.options.runID, sender: controllerSender),
             body: .gamma(Gamma(route: [0], hop: 0, particles: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4])))))
-        var wrongRun = Envelope(header: Header(type: .gamma, runID: session.options.runID ^ 1, sender: controllerSender),
+        var wrongRun = Envelope(header: Header(runID: session.options.runID ^ 1, sender: controllerSender),
                                 body: .gamma(Gamma(route: [0], hop: 0, particles: ParticleArrays(x: [1], y: [2], vx: [3], vy: [4]))))
         var wrongVersion = wrongRun
         wrongVersion.header.runID = session.options.runID
@@ -146,7 +146,7 @@ func processExists(_ pid: Int32) -> Bool {
         var changed = particles
         changed.vy[1] = changed.vy[1].nextUp
         func gamma(_ p: ParticleArrays, step: UInt32) -> Envelope {
-            Envelope(header: Header(type: .gamma, runID: session.options.runID, step: step, sender: controllerSender),
+            Envelope(header: Header(runID: session.options.runID, step: step, sender: controllerSender),
                      body: .gamma(Gamma(route: [0], hop: 0, particles: p, checksum: particleChecksum(particles))))
         }
         /// Acknowledgements and results of `step` within `ms`.
@@ -156,8 +156,8 @@ func processExists(_ pid: Int32) -> Bool {
             while ContinuousClock.now < deadline && results == 0 {
                 for event in try session.poll(timeoutMs: 50) {
                     switch event {
-                    case .data(_, let e, _) where e.header.type == .hopAck && e.header.step == step: acks += 1
-                    case .control(_, let e) where e.header.type == .stepResult && e.header.step == step: results += 1
+                    case .data(_, let e, _) where e.type == .hopAck && e.header.step == step: acks += 1
+                    case .control(_, let e) where e.type == .stepResult && e.header.step == step: results += 1
                     default: break
                     }
                 }
@@ -235,7 +235,7 @@ func processExists(_ pid: Int32) -> Bool {
         try attacker.connect(session.dataEndpoints[0])
         // mutation seeds: valid messages of another run (they can never act on this run)
         let seeds = (0..<4).map { i in WireCodec.encode(Envelope(
-            header: Header(type: .gamma, runID: session.options.runID ^ 0xFFFF, step: UInt32(i), sender: 3),
+            header: Header(runID: session.options.runID ^ 0xFFFF, step: UInt32(i), sender: 3),
             body: .gamma(Gamma(route: [0], hop: 0, particles: ParticleArrays(x: [1, 2], y: [3, 4], vx: [5, 6], vy: [7, 8])))))
         }
         // the panel's own count before the flood (the start-up pings), from a heartbeat

@@ -45,47 +45,47 @@ func allSampleMessages() -> [Envelope] {
                    HopTiming(panel: 1, recvNs: 11, computeDoneNs: 21, sendNs: 31)]
     let reports = [PanelReport(panel: 0, existence: 0.97, losDetected: true, amplitude: 9.5),
                    PanelReport(panel: 1, existence: 0.01, losDetected: false, amplitude: 2.1)]
-    let bodies: [(MessageType, Body)] = [
-        (.hello, .hello(Hello(node: "panel", index: 3, pid: 1234, version: "0.1.0", dataEndpoint: "tcp://127.0.0.1:5553", host: "h1"))),
-        (.configure, .configure(Configure(dataEndpoints: ["tcp://a:1", "ipc:///tmp/x"], mode: "probe", particles: 4096, maxSkip: 2))),
-        (.configure, .configure(sampleFilterConfigure())),
-        (.gamma, .gamma(Gamma(route: [0, 1, 2, 3], hop: 0, particles: p, checksum: particleChecksum(p), reset: true))),
-        (.gamma, .gamma(Gamma(route: [0, 1, 2], hop: 2, particles: p, timings: timings, skipped: [1], reports: reports, checksum: particleChecksum(p), reset: false))),
-        (.stepResult, .stepResult(StepResult(estX: 4.25, estY: 9.75, estVX: 0.5, estVY: -0.25, posterior: sampleParticles(16), timings: timings, contributed: [0, 2], skipped: [1], reports: reports, outcome: .degraded, reason: "panel 1 silent", checksum: particleChecksum(sampleParticles(16))))),
-        (.hopAck, .hopAck(HopAck(hop: 3, recvNs: 123_456_789))),
-        (.heartbeat, .heartbeat(Heartbeat(sentNs: 99, counters: { var c = NodeCounters(); c.received = 5; c.droppedMalformed = 2; c.peakRSSBytes = 1 << 24; return c }()))),
-        (.measurementBatch, .measurements(MeasurementBatch(panel: 7, distance: [1.5, 20.25], aoa: [-3.0, 0.5], amplitude: [2.5, 10]))),
-        (.downlinkSnapshot, .downlinkSnapshot(DownlinkSnapshot(downlinkProtocol: .p2, re: [1e-9, -2e-9], im: [3e-9, 0], illuminationX: [-2.5, 2.5], illuminationY: [0, 1], powerDbm: -10, centreX: 15, centreY: 15, frame: "room-centred", processing: "coherent"))),
-        (.downlinkEstimate, .downlinkEstimate(DownlinkEstimate(x: 1.01, y: 0.99, phaseOffsetRad: 0.17, cost: -3.5, computeNs: 1000, processing: "adaptive", pebM: 2.5e-5, pebCoherentM: 2.5e-5, pebNonCoherentM: 1.1e-3))),
-        (.downlinkEstimate, .downlinkEstimate(DownlinkEstimate(x: 0, y: 0, phaseOffsetRad: 0, cost: 0, computeNs: 0, processing: "fast", error: "unknown processing"))),
-        (.control, .control(Control(action: .stop, panel: 5, durationMs: 2000, delayUs: 0))),
-        (.ping, .ping(Ping(sentNs: 42, seq: 7, payload: [1, 2, 3]))),
-        (.pong, .ping(Ping(sentNs: 42, seq: 7))),
-        (.pong, .ping(Ping(sentNs: 42, seq: 7, nodeRecvNs: 1 << 62, nodeSendNs: (1 << 62) + 9))),
-        (.ping, .ping(Ping(sentNs: 42, seq: 7, clockOffsetNs: [0, -86_400_000_000_000, 86_400_000_000_000],
-                           clockBoundNs: [0, 40_000, .max]))),
-        (.linkReport, .linkReport(LinkReport(fromPanel: 2, toPanel: 3, rttNs: 41_000, bytes: 65_600, sendNs: 12))),
+    let bodies: [Body] = [
+        .hello(Hello(node: "panel", index: 3, pid: 1234, version: "0.1.0", dataEndpoint: "tcp://127.0.0.1:5553", host: "h1")),
+        .configure(Configure(dataEndpoints: ["tcp://a:1", "ipc:///tmp/x"], mode: "probe", particles: 4096, maxSkip: 2)),
+        .configure(sampleFilterConfigure()),
+        .gamma(Gamma(route: [0, 1, 2, 3], hop: 0, particles: p, checksum: particleChecksum(p), reset: true)),
+        .gamma(Gamma(route: [0, 1, 2], hop: 2, particles: p, timings: timings, skipped: [1], reports: reports, checksum: particleChecksum(p), reset: false)),
+        .stepResult(StepResult(estX: 4.25, estY: 9.75, estVX: 0.5, estVY: -0.25, posterior: sampleParticles(16), timings: timings, contributed: [0, 2], skipped: [1], reports: reports, outcome: .degraded, reason: "panel 1 silent", checksum: particleChecksum(sampleParticles(16)))),
+        .hopAck(HopAck(hop: 3, recvNs: 123_456_789)),
+        .heartbeat(Heartbeat(sentNs: 99, counters: { var c = NodeCounters(); c.received = 5; c.droppedMalformed = 2; c.peakRSSBytes = 1 << 24; return c }())),
+        .measurements(MeasurementBatch(panel: 7, distance: [1.5, 20.25], aoa: [-3.0, 0.5], amplitude: [2.5, 10])),
+        .downlinkSnapshot(DownlinkSnapshot(downlinkProtocol: .p2, re: [1e-9, -2e-9], im: [3e-9, 0], illuminationX: [-2.5, 2.5], illuminationY: [0, 1], powerDbm: -10, centreX: 15, centreY: 15, frame: "room-centred", processing: "coherent")),
+        .downlinkEstimate(DownlinkEstimate(x: 1.01, y: 0.99, phaseOffsetRad: 0.17, cost: -3.5, computeNs: 1000, processing: "adaptive", pebM: 2.5e-5, pebCoherentM: 2.5e-5, pebNonCoherentM: 1.1e-3)),
+        .downlinkEstimate(DownlinkEstimate(x: 0, y: 0, phaseOffsetRad: 0, cost: 0, computeNs: 0, processing: "fast", error: "unknown processing")),
+        .control(Control(action: .stop, panel: 5, durationMs: 2000, delayUs: 0)),
+        .ping(Ping(sentNs: 42, seq: 7, payload: [1, 2, 3])),
+        .pong(Ping(sentNs: 42, seq: 7)),
+        .pong(Ping(sentNs: 42, seq: 7, nodeRecvNs: 1 << 62, nodeSendNs: (1 << 62) + 9)),
+        .ping(Ping(sentNs: 42, seq: 7, clockOffsetNs: [0, -86_400_000_000_000, 86_400_000_000_000],
+                   clockBoundNs: [0, 40_000, .max])),
+        .linkReport(LinkReport(fromPanel: 2, toPanel: 3, rttNs: 41_000, bytes: 65_600, sendNs: 12)),
     ]
-    return bodies.enumerated().map { i, tb in
-        Envelope(header: Header(type: tb.0, runID: 0xDEAD_BEEF_0000_0001, run: 2, step: UInt32(i * 10), attempt: 1, sender: Int32(i) - 1), body: tb.1)
+    return bodies.enumerated().map { i, body in
+        Envelope(header: Header(runID: 0xDEAD_BEEF_0000_0001, run: 2, step: UInt32(i * 10), attempt: 1, sender: Int32(i) - 1), body: body)
     }
 }
 
 @Suite struct WireCodecTests {
     @Test func everyMessageTypeRoundTrips() throws {
         let messages = allSampleMessages()
-        #expect(Set(messages.map(\.header.type)) == Set(MessageType.allCases))
+        #expect(Set(messages.map(\.type)) == Set(MessageType.allCases))
         for m in messages {
             let bytes = WireCodec.encode(m)
             #expect(!bytes.isEmpty)
             let back = try WireCodec.decode(bytes)
-            #expect(back == m, "round trip of \(m.header.type)")
+            #expect(back == m, "round trip of \(m.type)")
         }
     }
 
     @Test func gammaOf4096ParticlesIsAbout64KiB() {
         let p = sampleParticles(4096)
-        let m = Envelope(header: Header(type: .gamma, runID: 1, sender: 0), body: .gamma(Gamma(route: [0], hop: 0, particles: p)))
+        let m = Envelope(header: Header(runID: 1, sender: 0), body: .gamma(Gamma(route: [0], hop: 0, particles: p)))
         let n = WireCodec.encode(m).count
         #expect(n >= 4 * 4096 * 4 && n < 4 * 4096 * 4 + 128)
     }
@@ -104,24 +104,34 @@ func allSampleMessages() -> [Envelope] {
         let p = sampleParticles(64)
         var changed = p
         changed.x[17] = changed.x[17].nextUp
-        let header = Header(type: .gamma, runID: 1, sender: 0)
+        let header = Header(runID: 1, sender: 0)
         let bad = Envelope(header: header, body: .gamma(Gamma(route: [0], hop: 0, particles: changed, checksum: particleChecksum(p))))
         #expect(throws: WireError.checksumMismatch) { try WireCodec.decode(WireCodec.encode(bad)) }
         let none = Envelope(header: header, body: .gamma(Gamma(route: [0], hop: 0, particles: changed, checksum: 0)))
         #expect(try WireCodec.decode(WireCodec.encode(none)) == none)
-        let result = Envelope(header: Header(type: .stepResult, runID: 1, sender: 0),
+        let result = Envelope(header: Header(runID: 1, sender: 0),
                               body: .stepResult(StepResult(posterior: changed, checksum: particleChecksum(p))))
         #expect(throws: WireError.checksumMismatch) { try WireCodec.decode(WireCodec.encode(result)) }
     }
 
-    @Test func bodyMustMatchType() {
-        let m = Envelope(header: Header(type: .gamma, runID: 1, sender: 0), body: .hopAck(HopAck(hop: 1, recvNs: 2)))
-        #expect(throws: WireError.bodyMismatch(type: MessageType.gamma.rawValue)) { try WireCodec.decode(WireCodec.encode(m)) }
+    @Test func bodyMustMatchType() throws {
+        // the type is derived from the body when encoding, so a mismatch can only come from the wire: patch the
+        // envelope's field 1 (type, varint, encoded first) of a HopAck into GAMMA
+        let m = Envelope(header: Header(runID: 1, sender: 0), body: .hopAck(HopAck(hop: 1, recvNs: 2)))
+        var bytes = WireCodec.encode(m)
+        try #require(bytes.count > 2 && bytes[0] == 0x08 && bytes[1] == UInt8(MessageType.hopAck.rawValue))
+        #expect(try WireCodec.decode(bytes) == m)
+        bytes[1] = UInt8(MessageType.gamma.rawValue)
+        #expect(throws: WireError.bodyMismatch(type: MessageType.gamma.rawValue)) { try WireCodec.decode(bytes) }
+        // a ping's body under PONG decodes as a pong: the two share fields, not kinds
+        var ping = WireCodec.encode(Envelope(header: Header(runID: 1, sender: -1), body: .ping(Ping(sentNs: 3, seq: 4))))
+        ping[1] = UInt8(MessageType.pong.rawValue)
+        #expect(try WireCodec.decode(ping).body == .pong(Ping(sentNs: 3, seq: 4)))
     }
 
     @Test func inconsistentParticleArraysAreRejected() {
         let p = ParticleArrays(x: [1, 2], y: [1], vx: [1, 2], vy: [1, 2])
-        let m = Envelope(header: Header(type: .gamma, runID: 1, sender: 0), body: .gamma(Gamma(route: [0], hop: 0, particles: p)))
+        let m = Envelope(header: Header(runID: 1, sender: 0), body: .gamma(Gamma(route: [0], hop: 0, particles: p)))
         #expect(throws: WireError.self) { try WireCodec.decode(WireCodec.encode(m)) }
     }
 

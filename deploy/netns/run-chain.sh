@@ -161,10 +161,11 @@ fi
 # are written and the last of them had panel K in the route (not skipped, e.g. after a start-up time-out), cuts the link, holds the cut for MS ms, heals it, and records both times (and the step count at
 # each) in netns.txt. On SIGTERM (clean-up) it stops its hold and exits at once.
 steps_written() { local n; n=$(wc -l < "$out/per_step.csv" 2>/dev/null) || n=1; echo $(( n > 0 ? n - 1 : 0 )); }
-# cut_panel_in_route: the last complete row of per_step.csv did not skip panel K (skipped: column 11).
+# cut_panel_in_route: the last complete row of per_step.csv (as many fields as its header) did not skip panel K
+# (skipped: column 11).
 cut_panel_in_route() {
   tail -n 1 "$out/per_step.csv" 2>/dev/null |
-    awk -F, -v k="$cut_panel" 'NF == 15 { n = split($11, s, " "); for (i = 1; i <= n; i++) if (s[i] == k) exit 1; ok = 1 }
+    awk -F, -v k="$cut_panel" -v nf="$(head -n 1 "$out/per_step.csv" | awk -F, '{ print NF }')" 'NF == nf { n = split($11, s, " "); for (i = 1; i <= n; i++) if (s[i] == k) exit 1; ok = 1 }
                                END { exit ok ? 0 : 1 }'
 }
 if [ -n "$cut_panel" ]; then
