@@ -33,7 +33,7 @@ public struct ProbeResult: Sendable {
     /// End to end per message: result receipt − send, on the controller's clock.
     public var endToEnd: [UInt64] = []
     /// One-way time of hop h (0: controller → panel 0, …, J: last panel → controller), from the send and
-    /// receive stamps on the host's monotonic clock (valid when all processes share one host).
+    /// receive stamps mapped into the controller's time base (each panel's clock offset, ``ChainSession/clockTable``).
     public var hops: [[UInt64]]
     /// Receive → send time inside each panel (decode, checksum, encode).
     public var inPanel: [[UInt64]]
