@@ -1,4 +1,4 @@
-// ChainSession+Startup: start-up of a session — spawn the panels, collect their Hello, configure them, ping every data link.
+// ChainSession+Startup: start-up of a session — spawn the panels, collect their Hello, configure them, ping every data link, exchange clocks.
 import ChainLog
 import ChainProtocol
 import Wire
@@ -51,6 +51,7 @@ extension ChainSession {
         for k in 0..<options.panels { try configure(panel: k) }
         started = true
         try pingAll(deadline: deadline)
+        try synchronizeClocks()
     }
 
     /// Opens the controller's data link to every panel and waits for a PONG on each, so no step pays for

@@ -57,6 +57,13 @@ public final class ChainSession {
     var started = false
     /// Panels that said Hello again after start-up (restarted), oldest first; the runner consumes it.
     public var rejoined: [Int] = []
+    /// Each panel's clock offset to the controller, from the stamped PONGs on its data link.
+    var clockEstimators: [ClockOffsetEstimator]
+    /// Stamped PONGs taken from each panel.
+    public internal(set) var clockExchanges: [Int]
+    /// When the next clock exchange of the run is due (controller clock), ns, and with which panel.
+    var nextClockPingNs: UInt64 = 0
+    var nextClockPanel = 0
 
     /// Whether a Hello that arrives after start-up means the panel restarted (``PanelIncarnations``): a new pid or
     /// host, or a Hello after the panel was heard configured (e.g. pid 1 in a restarted container).
@@ -74,6 +81,8 @@ public final class ChainSession {
         incarnations = PanelIncarnations(panels: options.panels)
         panelCounters = Array(repeating: NodeCounters(), count: options.panels)
         lastHeard = Array(repeating: 0, count: options.panels)
+        clockEstimators = Array(repeating: ClockOffsetEstimator(), count: options.panels)
+        clockExchanges = Array(repeating: 0, count: options.panels)
         do { context = try ZMQContext() } catch { throw RuntimeError("controller: cannot create a ZeroMQ context: \(error)") }
         authenticator = try options.security?.startAuthenticator(context)
         sockets = ChainSockets(context: context, security: options.security)
@@ -188,6 +197,7 @@ public final class ChainSession {
                 guard let envelope = try? WireCodec.decode(message.bytes), envelope.header.runID == options.runID else {
                     dropped += 1; continue
                 }
+                noteClockExchange(panel: k, envelope, receivedNs: now)
                 events.append(.data(panel: k, envelope, receivedNs: now))
             }
         }

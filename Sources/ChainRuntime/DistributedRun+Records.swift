@@ -31,13 +31,19 @@ extension DistributedRun {
         var hops: [HopRecord] = []
         var reportByPanel: [Int: Wire.PanelReport] = [:]
         for r in result.reports { reportByPanel[Int(r.panel)] = r }
+        // one-way figures in the controller's time base: each stamp through its node's clock offset
+        let clocks = session.clockTable
         for (i, t) in result.timings.enumerated() {
             let previousSend = i == 0 ? delivery.lastSendNs : result.timings[i - 1].sendNs
+            let sender = i == 0 ? ClockOffset.controller : clocks[Int(result.timings[i - 1].panel)]
+            let receiver = clocks[Int(t.panel)]
+            let link = oneWay(previousSend, by: sender, to: t.recvNs, by: receiver)
             var hop = HopRecord(panel: Int(t.panel), recvNs: t.recvNs, computeDoneNs: t.computeDoneNs,
-                                sendNs: t.sendNs, linkNs: elapsedNs(from: previousSend, to: t.recvNs), ackRttNs: nil,
+                                sendNs: t.sendNs, linkNs: link?.clampedNs, ackRttNs: nil,
                                 measurements: Int(t.measurements))
+            hop.linkBoundNs = link?.boundNs
             hop.linkBytes = Int(t.linkBytes)
-            hop.rawLinkNs = elapsedNs(from: previousSend, to: t.rawRecvNs == 0 ? t.recvNs : t.rawRecvNs)
+            hop.rawLinkNs = oneWay(previousSend, by: sender, to: t.rawRecvNs == 0 ? t.recvNs : t.rawRecvNs, by: receiver)?.clampedNs
             if i > 0 && result.skipped.isEmpty { hop.modelledNs = fronthaul.modelledNs(bytes: Int(t.linkBytes)) }
             hops.append(hop)
         }
@@ -52,7 +58,16 @@ extension DistributedRun {
             losVisible: (0..<panels).map { experiment.source.losVisible(step: step, panel: $0) },
             latencyNs: elapsedNs(from: firstSendNs, to: delivery.receivedNs),
             outcome: Outcome(StepEnding(contributed: result.contributed, skipped: result.skipped, panels: panels)),
-            hops: hops, startNs: firstSendNs)
+            hops: hops, startNs: firstSendNs,
+            resultLink: result.timings.last.flatMap {
+                oneWay($0.sendNs, by: clocks[Int($0.panel)], to: delivery.receivedNs, by: .controller)
+            })
+    }
+
+    /// A one-way time between two nodes' stamps in the controller's time base (nil: a clock not known yet).
+    func oneWay(_ sentNs: UInt64, by sender: ClockOffset?, to receivedNs: UInt64, by receiver: ClockOffset?) -> OneWayTime? {
+        guard let sender, let receiver else { return nil }
+        return OneWayTime(sentNs: sentNs, by: sender, receivedNs: receivedNs, by: receiver)
     }
 
     func flushHops(keepLast: Int) {

@@ -109,6 +109,7 @@ final class DistributedRun {
                     }
                 }
                 measurementWindow = (run, step, lookahead.sentThrough)
+                guard try exchangeClockIfDue() else { return interruptedOutcome() }
                 var attempts = StepAttempts(step: StepID(run: UInt32(run), step: UInt32(step)), settings: stepSettings)
                 guard let delivery = try drive(&attempts, run: run, step: step, prior: checkpoint) else {
                     return interruptedOutcome()

@@ -28,13 +28,13 @@ extension PanelNode {
                 count(error)
                 if payload.more { try? data.drainRemainingFrames() }
                 // a node of another protocol version gets a Pong in ours, so `chain-controller check` can name it
-                if case .wrongVersion = error { answerPing(sender, Ping(sentNs: 0, seq: 0)) }
+                if case .wrongVersion = error { answerPing(sender, Ping(sentNs: 0, seq: 0), recvNs: recvNs) }
                 continue
             }
             if payload.more { try? data.drainRemainingFrames() }
             counters.received += 1
             if case .ping(let ping) = envelope.body {
-                answerPing(sender, ping)
+                answerPing(sender, ping, recvNs: recvNs)
                 continue
             }
             guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
@@ -50,11 +50,15 @@ extension PanelNode {
         }
     }
 
-    /// Answers a reachability check: a PONG with this node's software version, protocol version and run id.
-    func answerPing(_ sender: [UInt8], _ ping: Ping) {
+    /// Answers a reachability check and clock exchange: a PONG with this node's software version, protocol
+    /// version and run id, stamped with the PING's receipt and the PONG's send (this panel's clock); keeps the
+    /// clock table a controller's PING carries.
+    func answerPing(_ sender: [UInt8], _ ping: Ping, recvNs: UInt64) {
+        if !ping.clockOffsetNs.isEmpty { clockTable = ClockTable(offsetNs: ping.clockOffsetNs, boundNs: ping.clockBoundNs) }
         let text = "dmimo-chain \(dmimoVersion) panel \(options.index) run-id \(runID)"
         let pong = Envelope(header: Header(runID: runID, sender: Int32(options.index)),
-                            body: .pong(Ping(sentNs: ping.sentNs, seq: ping.seq, payload: Array(text.utf8))))
+                            body: .pong(Ping(sentNs: ping.sentNs, seq: ping.seq, payload: Array(text.utf8),
+                                             nodeRecvNs: recvNs, nodeSendNs: monotonicNanos())))
         _ = try? data.send(frames: [sender, WireCodec.encode(pong)])
     }
 
@@ -76,12 +80,15 @@ extension PanelNode {
     }
 
     /// Fronthaul emulation: holds a panel-to-panel hop until the modelled link time (8·bytes/rate + per-transfer
-    /// latency) has passed since the sender's send stamp. A hop that already took longer is left as it is (the
-    /// report counts it). Needs the sender's and this panel's monotonic clocks to agree (one host, or PTP).
+    /// latency) has passed since the sender's send stamp, mapped onto this panel's clock through the controller's
+    /// clock table (``FronthaulHold``: never longer than the model). A hop that already took longer is left as it
+    /// is (the report counts it).
     /// - Returns: the arrival time to record.
     func emulateFronthaul(_ gamma: Gamma, rawRecvNs: UInt64, bytes: Int) -> UInt64 {
         guard let fronthaul, let previous = gamma.timings.last else { return rawRecvNs }
-        let target = previous.sendNs &+ UInt64(fronthaul.modelledNs(bytes: bytes).rounded(.up))
+        let target = FronthaulHold.releaseNs(senderSendNs: previous.sendNs, sender: clockTable[Int(previous.panel)],
+                                             receivedNs: rawRecvNs, receiver: clockTable[options.index],
+                                             modelNs: UInt64(fronthaul.modelledNs(bytes: bytes).rounded(.up)))
         guard target > rawRecvNs else { return rawRecvNs }
         while monotonicNanos() < target {}  // sub-microsecond precision: a sleep would overshoot by ~50 µs
         return target

@@ -94,6 +94,8 @@ public final class PanelNode {
     let computationFactory: (Configure, Int) throws -> any PanelComputation
     /// The modelled fronthaul when hops are emulated (nil: raw links).
     var fronthaul: FronthaulSection?
+    /// Every panel's clock offset to the controller, from the controller's latest clock PING (fronthaul emulation).
+    var clockTable = ClockTable(offsets: [])
 
     /// Binds the data socket and connects to the controller.
     /// - Parameter makeComputation: builds the panel's computation from the controller's Configure message.

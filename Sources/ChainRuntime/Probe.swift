@@ -1,4 +1,5 @@
 // Probe: K γ messages of N particles through the J-panel chain and back, checked and timed.
+import ChainProtocol
 import Scenario
 import Wire
 #if canImport(Glibc)
@@ -32,7 +33,7 @@ public struct ProbeResult: Sendable {
     /// End to end per message: result receipt − send, on the controller's clock.
     public var endToEnd: [UInt64] = []
     /// One-way time of hop h (0: controller → panel 0, …, J: last panel → controller), from the send and
-    /// receive stamps on the host's monotonic clock (valid when all processes share one host).
+    /// receive stamps mapped into the controller's time base (each panel's clock offset, ``ChainSession/clockTable``).
     public var hops: [[UInt64]]
     /// Receive → send time inside each panel (decode, checksum, encode).
     public var inPanel: [[UInt64]]
@@ -136,10 +137,15 @@ public func runProbe(session: ChainSession, options: ProbeOptions,
                         if intact { result.intact += 1 } else { result.corrupted += 1 }
                         result.endToEnd.append(receivedNs - sendNs)
                         let t = stepResult.timings
-                        if t.count == panels {
-                            result.hops[0].append(elapsedNs(from: sendNs, to: t[0].recvNs))
-                            for k in 1..<panels { result.hops[k].append(elapsedNs(from: t[k - 1].sendNs, to: t[k].recvNs)) }
-                            result.hops[panels].append(elapsedNs(from: t[panels - 1].sendNs, to: receivedNs))
+                        let clocks = session.clockTable
+                        if t.count == panels, (0..<panels).allSatisfy({ clocks[$0] != nil }) {
+                            // one-way hops in the controller's time base (each node's clock offset)
+                            func oneWay(_ sent: UInt64, _ from: ClockOffset?, _ received: UInt64, _ to: ClockOffset?) -> UInt64 {
+                                OneWayTime(sentNs: sent, by: from!, receivedNs: received, by: to!).clampedNs
+                            }
+                            result.hops[0].append(oneWay(sendNs, .controller, t[0].recvNs, clocks[0]))
+                            for k in 1..<panels { result.hops[k].append(oneWay(t[k - 1].sendNs, clocks[k - 1], t[k].recvNs, clocks[k])) }
+                            result.hops[panels].append(oneWay(t[panels - 1].sendNs, clocks[panels - 1], receivedNs, .controller))
                             for k in 0..<panels { result.inPanel[k].append(elapsedNs(from: t[k].recvNs, to: t[k].sendNs)) }
                         }
                     default:

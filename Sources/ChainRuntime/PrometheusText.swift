@@ -43,7 +43,7 @@ public func prometheusText(_ s: MetricsSnapshot, controllerRSS: UInt64, version:
     histogram("dmimo_step_latency_seconds", [], s.latency)
     family("dmimo_panel_compute_seconds", "histogram", "Per-panel compute time of a step.")
     for (k, h) in s.compute.enumerated() { histogram("dmimo_panel_compute_seconds", [("panel", "\(k)")], h) }
-    family("dmimo_panel_link_seconds", "histogram", "One-way link time of the hop into a panel (valid on one host's clock).")
+    family("dmimo_panel_link_seconds", "histogram", "One-way link time of the hop into a panel (controller's time base).")
     for (k, h) in s.link.enumerated() { histogram("dmimo_panel_link_seconds", [("panel", "\(k)")], h) }
     family("dmimo_panels_in_route", "gauge", "Panels that processed the last step.")
     sample("dmimo_panels_in_route", [], Double(s.panelsInRoute))

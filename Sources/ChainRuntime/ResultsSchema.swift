@@ -51,6 +51,23 @@ public struct RunSummary: Codable, Sendable {
     public var duplicates: Duplicates
     /// Present when a downlink node ran beside the chain.
     public var downlink: DownlinkSummary?
+    /// Distributed runs: the one-way links' uncertainty (both ends' clock bounds), the result's hop last panel →
+    /// controller (controller's time base) and its uncertainty, µs.
+    public var linkBoundUs: LatencySummary?
+    public var resultLinkUs: LatencySummary?
+    public var resultLinkBoundUs: LatencySummary?
+    /// Distributed runs: every panel's clock offset to the controller, the time base of every one-way figure.
+    public var clocks: Clocks?
+
+    public struct Clocks: Codable, Sendable {
+        public var timeBase = "controller"
+        /// Panel k's clock − the controller's (null: never estimated), µs, and the bound of each, µs.
+        public var offsetUs: [Double?]
+        public var boundUs: [Double?]
+        /// Stamped PING/PONG exchanges with each panel.
+        public var exchanges: [Int]
+        public var definition: String
+    }
 
     public struct FPGAModel: Codable, Sendable {
         public var equation: String
@@ -140,7 +157,13 @@ public struct RunSummary: Codable, Sendable {
         case losDetectionRate = "los_detection_rate", falseLosRate = "false_los_rate"
         case memory, nodeCounters = "node_counters", fronthaul, controllerDroppedMessages = "controller_dropped_messages"
         case security, faults, duplicates, downlink
+        case linkBoundUs = "link_bound_us", resultLinkUs = "result_link_us", resultLinkBoundUs = "result_link_bound_us"
+        case clocks
     }
+}
+
+extension RunSummary.Clocks {
+    enum CodingKeys: String, CodingKey { case timeBase = "time_base", offsetUs = "offset_us", boundUs = "bound_us", exchanges, definition }
 }
 
 extension RunSummary.FPGAModel {

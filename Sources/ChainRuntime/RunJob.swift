@@ -154,6 +154,8 @@ public struct RunJob {
         context.panelPeakRSS = chain.panelCounters.map(\.peakRSSBytes)
         context.messagesDroppedByController = chain.dropped
         context.controllerCurveHandshakes = chain.curveHandshakes
+        context.clockOffsets = chain.clockTable.offsets
+        context.clockExchanges = chain.clockExchanges
         let counters = chain.panelCounters
         context.panelCounterTotals = [
             "received": counters.reduce(0) { $0 + $1.received },

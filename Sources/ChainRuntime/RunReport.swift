@@ -1,4 +1,5 @@
 // RunReport: summary.json, manifest.json and the printed accuracy / latency / memory report of a run set.
+import ChainProtocol
 import Config
 import Foundation
 import Localization
@@ -24,6 +25,10 @@ public struct RunContext: Sendable {
     /// CURVE handshakes the controller admitted and refused (nil: CURVE off).
     public var controllerCurveHandshakes: (admitted: Int, refused: Int)?
     /// The downlink node's summary, when one ran.
+    /// Each panel's clock relative to the controller's at the end of the run (distributed; nil: never estimated),
+    /// and how many stamped exchanges it came from.
+    public var clockOffsets: [ClockOffset?] = []
+    public var clockExchanges: [Int] = []
     public var downlink: RunSummary.DownlinkSummary?
 
     public init(mode: String, commandLine: [String]) {
@@ -80,6 +85,8 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
     if context.mode != "in-process" {
         row("per-panel compute", compute)
         row("per-hop link (one-way)", links)
+        row("  its clock bound (±)", summary.linkBoundUs ?? LatencySummary(nanoseconds: []))
+        row("last panel->controller", summary.resultLinkUs ?? LatencySummary(nanoseconds: []))
         row("per-hop ack round trip", rtts)
         row("panel->panel link, measured", summary.fronthaul.measuredLinkUs)
         row("panel->panel link, raw", summary.fronthaul.rawLinkUs)
@@ -97,6 +104,7 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         }
         lines.append(text)
     }
+    if let text = clocksLine(context) { lines.append(text) }
     lines.append("FPGA model, eq. (10) with adder tree, M=6: \(fixed(fpgaM6, 1)) µs; at the measured mean M=\(fixed(meanM, 2)): \(fixed(fpgaMeasuredM, 1)) µs")
     if !context.panelPeakRSS.isEmpty {
         let peak = context.panelPeakRSS.max() ?? 0
@@ -144,7 +152,8 @@ public func runSummary(_ experiment: Experiment, config: ExperimentConfig, outco
             : "result receipt - step start on the controller's monotonic clock",
         computeUs: merged(acc.computeByPanel), computeUsPerPanel: acc.computeByPanel.map(\.summary),
         linkUs: merged(acc.linkByPanel),
-        linkDefinition: "receiver's receive stamp - sender's send stamp (valid when all nodes share one host's clock)",
+        linkDefinition: "receiver's receive stamp - sender's send stamp, both in the controller's time base "
+            + "(each node's clock offset from timestamped exchanges, summary clocks); within ± link_bound_us",
         ackRttUs: merged(acc.ackRttByPanel),
         measurementsPerPanelMean: meanM, fpgaModelUs: fpgaM6,
         fpgaModel: .init(equation: "eq. (10) with the adder-tree term, 200 MHz, M = 6",
@@ -165,7 +174,7 @@ public func runSummary(_ experiment: Experiment, config: ExperimentConfig, outco
                          rawLinkUs: acc.interPanelRawLink.summary,
                          hopsRawSlowerThanModel: acc.slowerThanModelByPanel.reduce(0, +),
                          hopsRawSlowerThanModelPerPanel: acc.slowerThanModelByPanel,
-                         note: "panel-to-panel hops only (eq. 10 counts J-1 transfers); one-way times need one host's clock or PTP"),
+                         note: "panel-to-panel hops only (eq. 10 counts J-1 transfers); one-way times in the controller's time base, within ± link_bound_us"),
         controllerDroppedMessages: context.messagesDroppedByController,
         security: .init(curve: config.security.curve, keysDir: config.security.curve ? config.security.keysDir : "",
                         controllerHandshakesAdmitted: context.controllerCurveHandshakes?.admitted ?? 0,
@@ -175,7 +184,17 @@ public func runSummary(_ experiment: Experiment, config: ExperimentConfig, outco
         duplicates: .init(delivered: 0,  // the controller keeps exactly one result per step
                           suppressedByPanels: context.panelCounterTotals["duplicates"] ?? 0,
                           lateResultsDroppedByController: outcome.duplicateResults),
-        downlink: context.downlink)
+        downlink: context.downlink,
+        linkBoundUs: context.mode == "in-process" ? nil : acc.linkBounds.summary,
+        resultLinkUs: context.mode == "in-process" ? nil : acc.resultLinks.summary,
+        resultLinkBoundUs: context.mode == "in-process" ? nil : acc.resultLinkBounds.summary,
+        clocks: context.clockOffsets.isEmpty ? nil : .init(
+            offsetUs: context.clockOffsets.map { $0.map { Double($0.offsetNs) / 1000 } },
+            boundUs: context.clockOffsets.map { $0.map { Double($0.boundNs) / 1000 } },
+            exchanges: context.clockExchanges,
+            definition: "panel clock - controller clock from stamped PING/PONG exchanges (the minimum round trip of "
+                + "the last 16, refreshed every \(LinkSettings.panelHeartbeatIntervalMs) ms); the true offset lies within "
+                + "± bound_us (half that round trip); an offset within its bound of 0 is reported as 0"))
 }
 
 /// The typed manifest.json of a run set.
@@ -187,4 +206,18 @@ public func runManifest(_ experiment: Experiment, context: RunContext) -> RunMan
                        panelHosts: distributed ? context.panelHosts : nil,
                        panelEndpoints: distributed ? context.panelEndpoints : nil,
                        controllerEndpoint: distributed ? context.controllerEndpoint : nil)
+}
+
+/// The report's line on clocks: the offsets' range and the bounds' range (nil in-process).
+func clocksLine(_ context: RunContext) -> String? {
+    let known = context.clockOffsets.compactMap { $0 }
+    guard !context.clockOffsets.isEmpty else { return nil }
+    guard let low = known.map(\.offsetNs).min(), let high = known.map(\.offsetNs).max(),
+          let tight = known.map(\.boundNs).min(), let loose = known.map(\.boundNs).max() else {
+        return "clocks: no panel's offset to the controller known; one-way figures missing"
+    }
+    let missing = context.clockOffsets.count - known.count
+    return "clocks: one-way figures in the controller's time base; panel offsets \(fixed(Double(low) / 1e9, 6)) s"
+        + " to \(fixed(Double(high) / 1e9, 6)) s, bounds ± \(fixed(Double(tight) / 1000, 1))-\(fixed(Double(loose) / 1000, 1)) µs"
+        + (missing > 0 ? "; \(missing) panel(s) never answered a clock exchange" : "")
 }

@@ -1,15 +1,20 @@
 // StepRecord: what one step of one run produced — truth, estimate, LoS decisions, latency, per-hop timing.
+import ChainProtocol
 import Localization
 import Wire
 
-/// Timing of one panel's part of one step (panel's monotonic clock, nanoseconds).
+/// Timing of one panel's part of one step: stamps on the panel's monotonic clock, durations in ns (one-way links in
+/// the controller's time base).
 public struct HopRecord: Sendable {
     public var panel: Int
     public var recvNs: UInt64
     public var computeDoneNs: UInt64
     public var sendNs: UInt64
-    /// One-way time of the hop into this panel: receive stamp − sender's send stamp (one host only).
+    /// One-way time of the hop into this panel: receive stamp − sender's send stamp, both in the controller's
+    /// time base (negative values, possible within the bound, as 0); nil while a clock is not known.
     public var linkNs: UInt64?
+    /// The one-way time's uncertainty: the sum of both ends' clock bounds (half their best round trips), ns.
+    public var linkBoundNs: UInt64?
     /// Round trip send → acknowledgement of the hop into this panel, as its sender measured it.
     public var ackRttNs: UInt64?
     public var measurements: Int
@@ -47,6 +52,8 @@ public struct StepRecord: Sendable {
     public var hops: [HopRecord] = []
     /// When the step was started on the controller's clock (ns; 0 in-process).
     public var startNs: UInt64 = 0
+    /// The result's hop, last panel → controller, in the controller's time base (nil in-process).
+    public var resultLink: OneWayTime?
 
     /// Position error in metres.
     public var error: Double {
@@ -69,6 +76,11 @@ public struct RecordAccumulator: Sendable {
     public private(set) var computeByPanel: [LatencyHistogram]
     public private(set) var linkByPanel: [LatencyHistogram]
     public private(set) var ackRttByPanel: [LatencyHistogram]
+    /// Uncertainty of every one-way link of `linkByPanel` (both ends' clock bounds), ns.
+    public private(set) var linkBounds = LatencyHistogram()
+    /// One-way last panel → controller of every step with a result (controller's time base), and its bound, ns.
+    public private(set) var resultLinks = LatencyHistogram()
+    public private(set) var resultLinkBounds = LatencyHistogram()
     /// Panel-to-panel hops: measured one-way link (after padding), raw link (before padding), modelled time (ns).
     public private(set) var interPanelLink = LatencyHistogram()
     public private(set) var interPanelRawLink = LatencyHistogram()
@@ -113,9 +125,11 @@ public struct RecordAccumulator: Sendable {
             detected[r.run] += r.losDetected
         }
         latency.record(r.latencyNs)
+        if let back = r.resultLink { resultLinks.record(back.clampedNs); resultLinkBounds.record(back.boundNs) }
         for h in r.hops where h.panel < panels {
             computeByPanel[h.panel].record(h.computeNs)
             if let l = h.linkNs { linkByPanel[h.panel].record(l) }
+            if let b = h.linkBoundNs { linkBounds.record(b) }
             measurementSum += h.measurements
             panelUpdates += 1
             if let model = h.modelledNs, let link = h.linkNs, let raw = h.rawLinkNs {

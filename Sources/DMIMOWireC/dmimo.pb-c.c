@@ -3515,7 +3515,7 @@ const ProtobufCMessageDescriptor dmimo__control__descriptor =
   (ProtobufCMessageInit) dmimo__control__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__ping__field_descriptors[3] =
+static const ProtobufCFieldDescriptor dmimo__ping__field_descriptors[7] =
 {
   {
     "sent_ns",
@@ -3553,8 +3553,60 @@ static const ProtobufCFieldDescriptor dmimo__ping__field_descriptors[3] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "node_recv_ns",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Ping, node_recv_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "node_send_ns",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Ping, node_send_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "clock_offset_ns",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_SINT64,
+    offsetof(Dmimo__Ping, n_clock_offset_ns),
+    offsetof(Dmimo__Ping, clock_offset_ns),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "clock_bound_ns",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Dmimo__Ping, n_clock_bound_ns),
+    offsetof(Dmimo__Ping, clock_bound_ns),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__ping__field_indices_by_name[] = {
+  6,   /* field[6] = clock_bound_ns */
+  5,   /* field[5] = clock_offset_ns */
+  3,   /* field[3] = node_recv_ns */
+  4,   /* field[4] = node_send_ns */
   2,   /* field[2] = payload */
   0,   /* field[0] = sent_ns */
   1,   /* field[1] = seq */
@@ -3562,7 +3614,7 @@ static const unsigned dmimo__ping__field_indices_by_name[] = {
 static const ProtobufCIntRange dmimo__ping__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor dmimo__ping__descriptor =
 {
@@ -3572,7 +3624,7 @@ const ProtobufCMessageDescriptor dmimo__ping__descriptor =
   "Dmimo__Ping",
   "dmimo",
   sizeof(Dmimo__Ping),
-  3,
+  7,
   dmimo__ping__field_descriptors,
   dmimo__ping__field_indices_by_name,
   1,  dmimo__ping__number_ranges,

@@ -180,6 +180,9 @@ public enum WireCodec {
             var c = Dmimo__Ping(); dmimo__ping__init(&c)
             c.sent_ns = m.sentNs; c.seq = m.seq
             c.payload = ProtobufCBinaryData(len: m.payload.count, data: arena.copy(m.payload))
+            c.node_recv_ns = m.nodeRecvNs; c.node_send_ns = m.nodeSendNs
+            c.n_clock_offset_ns = m.clockOffsetNs.count; c.clock_offset_ns = arena.copy(m.clockOffsetNs)
+            c.n_clock_bound_ns = m.clockBoundNs.count; c.clock_bound_ns = arena.copy(m.clockBoundNs)
             env.body_case = DMIMO__ENVELOPE__BODY_PING; env.ping = arena.message(c)
         case .linkReport(let m):
             var c = Dmimo__LinkReport(); dmimo__link_report__init(&c)
@@ -382,7 +385,10 @@ public enum WireCodec {
             guard let c = e.ping?.pointee else { throw .malformed }
             let payload = c.payload.len > 0 && c.payload.data != nil
                 ? Array(UnsafeBufferPointer(start: c.payload.data, count: c.payload.len)) : []
-            let ping = Ping(sentNs: c.sent_ns, seq: c.seq, payload: payload)
+            guard c.n_clock_offset_ns == c.n_clock_bound_ns else { throw .invalid("clock table of unequal lengths") }
+            let ping = Ping(sentNs: c.sent_ns, seq: c.seq, payload: payload, nodeRecvNs: c.node_recv_ns,
+                            nodeSendNs: c.node_send_ns, clockOffsetNs: array(c.clock_offset_ns, c.n_clock_offset_ns),
+                            clockBoundNs: array(c.clock_bound_ns, c.n_clock_bound_ns))
             body = type == .pong ? .pong(ping) : .ping(ping)
         case DMIMO__ENVELOPE__BODY_LINK_REPORT:
             guard let c = e.link_report?.pointee else { throw .malformed }

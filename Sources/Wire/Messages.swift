@@ -381,12 +381,25 @@ public struct Control: Sendable, Equatable {
     }
 }
 
+/// PING and PONG. A PONG echoes `sentNs` and `seq` and carries the node's receive and send stamps, so each
+/// ping-pong is one clock exchange; the controller's PINGs carry its clock table (every panel's offset).
 public struct Ping: Sendable, Equatable {
+    /// The sender's send stamp (its monotonic clock), ns.
     public var sentNs: UInt64
     public var seq: UInt32
     public var payload: [UInt8]
-    public init(sentNs: UInt64, seq: UInt32, payload: [UInt8] = []) {
+    /// PONG: when the node received the PING and sent the PONG (node clock), ns; 0 when not stamped.
+    public var nodeRecvNs: UInt64 = 0
+    public var nodeSendNs: UInt64 = 0
+    /// PING from the controller: panel k's clock − controller clock (ns) at index k …
+    public var clockOffsetNs: [Int64] = []
+    /// … within ± this (ns); `UInt64.max` where not known yet.
+    public var clockBoundNs: [UInt64] = []
+    public init(sentNs: UInt64, seq: UInt32, payload: [UInt8] = [], nodeRecvNs: UInt64 = 0, nodeSendNs: UInt64 = 0,
+                clockOffsetNs: [Int64] = [], clockBoundNs: [UInt64] = []) {
         self.sentNs = sentNs; self.seq = seq; self.payload = payload
+        self.nodeRecvNs = nodeRecvNs; self.nodeSendNs = nodeSendNs
+        self.clockOffsetNs = clockOffsetNs; self.clockBoundNs = clockBoundNs
     }
 }
 

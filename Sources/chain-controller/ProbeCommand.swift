@@ -13,7 +13,7 @@ struct ProbeCommand: ParsableCommand, LoggingCommand {
         Spawns J panel-node processes on this host (data endpoints tcp://127.0.0.1:<port>), sends each message \
         to panel 0, which forwards it along the chain to panel J-1, which returns it to the controller. Every \
         payload is checked (the particle checksum of docs/WIRE.md and a full comparison). Prints end-to-end, per-hop and in-panel \
-        latency percentiles in microseconds. Hop times use the host's monotonic clock (one host); ack round \
+        latency percentiles in microseconds. One-way hop times are in the controller's time base (each panel's clock offset from timestamped PING/PONG exchanges before the first message); ack round \
         trips are measured by each sender.
         """)
 

@@ -50,7 +50,14 @@ func estimateColumns(_ directory: String) throws -> [String] {
         #expect(stats.runsDiverged == 0)
         // the hops file has one row per panel and step
         let hops = try String(contentsOfFile: distributedDir + "/hops.csv", encoding: .utf8)
-        #expect(hops.split(separator: "\n").count == 1 + steps * 8)
+        let hopRows = hops.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(hopRows.count == 1 + steps * 8)
+        // every one-way link in the controller's time base, with its clock bound (one host: a few µs to ms)
+        let linkColumn = try #require(hopRows[0].firstIndex(of: "link_us"))
+        let boundColumn = try #require(hopRows[0].firstIndex(of: "link_bound_us"))
+        for row in hopRows.dropFirst() {
+            #expect(Double(row[linkColumn]) != nil && (Double(row[boundColumn]) ?? -1) > 0)
+        }
     }
 
     @Test func sigintMidRunStopsEveryPanelAndLeavesReadableResults() throws {

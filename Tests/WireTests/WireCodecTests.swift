@@ -61,6 +61,9 @@ func allSampleMessages() -> [Envelope] {
         .control(Control(action: .stop, panel: 5, durationMs: 2000, delayUs: 0)),
         .ping(Ping(sentNs: 42, seq: 7, payload: [1, 2, 3])),
         .pong(Ping(sentNs: 42, seq: 7)),
+        .pong(Ping(sentNs: 42, seq: 7, nodeRecvNs: 1 << 62, nodeSendNs: (1 << 62) + 9)),
+        .ping(Ping(sentNs: 42, seq: 7, clockOffsetNs: [0, -86_400_000_000_000, 86_400_000_000_000],
+                   clockBoundNs: [0, 40_000, .max])),
         .linkReport(LinkReport(fromPanel: 2, toPanel: 3, rttNs: 41_000, bytes: 65_600, sendNs: 12)),
     ]
     return bodies.enumerated().map { i, body in

@@ -5,6 +5,7 @@
 #   run-chain.sh [--panels J] [--run-id RID] [--out DIR] [--bin DIR] [--mtu BYTES] [--plain]
 #                [--qdisc tbf|htb --rate 1gbit [--burst BYTES]] [--check]
 #                [--cut-panel K --cut-at-step S [--cut-for-ms MS] [--cut-mode down|blackhole]]
+#                [--clock-offsets S0,S1,…]
 #                [-- CHAIN-CONTROLLER RUN OPTIONS…]        e.g. -- --steps 100 --set filter.particles=1024
 #
 # Endpoints use host names (controller, panel-<k>) resolved through each namespace's /etc/hosts:
@@ -19,6 +20,9 @@
 #   every link in plain text, e.g. to measure what CURVE costs.
 # --cut-*: cuts panel K's link once S steps are in per_step.csv (and K was in the route in the last of them), heals
 #   it after MS ms (default: never).
+# --clock-offsets: panel k runs in its own time namespace whose CLOCK_MONOTONIC is shifted by S[k mod n] seconds
+#   (`unshare --time --monotonic S`; 0: the host's clock), so the panels' clocks are as unrelated as real hosts'.
+#   A negative S must leave the clock non-negative (at most the host's uptime).
 # Every exit (success, error, SIGINT/SIGTERM/SIGHUP) removes the run's namespaces and stops every process in them.
 # Exit status: the controller's; 130/143/129 when interrupted; 1 if the namespaces could not be removed.
 # Panel logs: DIR/logs/panel-<k>.log; the run's network description: DIR/netns.txt.
@@ -29,7 +33,7 @@ repo=$(cd "$here/../.." && pwd)
 . "$here/netns-lib.sh"
 
 panels=8 rid="" out="" bin="${DMIMO_BIN:-}" mtu=1500 qdisc="" rate=1gbit burst="" check=0 curve=${DMIMO_CURVE:-1}
-cut_panel="" cut_at=0 cut_for_ms=0 cut_mode=down
+cut_panel="" cut_at=0 cut_for_ms=0 cut_mode=down clock_offsets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --panels) panels=$2; shift 2 ;;
@@ -46,8 +50,9 @@ while [ $# -gt 0 ]; do
     --cut-at-step) cut_at=$2; shift 2 ;;
     --cut-for-ms) cut_for_ms=$2; shift 2 ;;
     --cut-mode) cut_mode=$2; shift 2 ;;
+    --clock-offsets) IFS=, read -r -a clock_offsets <<< "$2"; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-chain.sh: unknown option $1 (controller options go after --)" >&2; exit 2 ;;
   esac
 done
@@ -126,7 +131,11 @@ if [ -x "$bin/dmimo-downlink" ] && "$bin/dmimo-downlink" --help 2>/dev/null | gr
 fi
 
 for (( k = 0; k < panels; k++ )); do
-  ip netns exec "$(dm_ns "$rid" "p$k")" "$bin/panel-node" run --index "$k" --controller "tcp://controller:$DM_CONTROLLER_PORT" \
+  clock=()  # the panel's own time namespace (--clock-offsets)
+  if [ ${#clock_offsets[@]} -gt 0 ] && [ "${clock_offsets[k % ${#clock_offsets[@]}]}" != 0 ]; then
+    clock=(unshare --time --monotonic "${clock_offsets[k % ${#clock_offsets[@]}]}")
+  fi
+  ip netns exec "$(dm_ns "$rid" "p$k")" "${clock[@]}" "$bin/panel-node" run --index "$k" --controller "tcp://controller:$DM_CONTROLLER_PORT" \
     --bind "tcp://$(dm_ip "$rid" "p$k"):$DM_PANEL_PORT" --advertise "tcp://panel-$k:$DM_PANEL_PORT" \
     --controller-silence-ms 120000 "${keys_args[@]}" > "$out/logs/panel-$k.log" 2>&1 &
   launched+=($!)

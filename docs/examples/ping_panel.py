@@ -4,7 +4,9 @@
 What it does is what `chain-controller check` does to reach a panel: a ZeroMQ DEALER connects to the panel's data
 endpoint (the panel's ROUTER, `panel-node run --bind ...`), sends one protobuf Envelope of type PING with a Ping
 body (sequence number, send time, payload), and waits for the Envelope of type PONG the panel sends back to the
-same DEALER. The Pong echoes `seq` and `sent_ns`; its header carries the panel's protocol version, its index
+same DEALER. The Pong echoes `seq` and `sent_ns` and adds the panel's own receive and send stamps (`node_recv_ns`,
+`node_send_ns`, its monotonic clock), from which the example prints the panel clock's offset to this machine's
+monotonic clock and its bound (half the round trip without the panel's turnaround); its header carries the panel's protocol version, its index
 (`sender`) and its current run id (0 before a controller configured it); its payload is the text
 "dmimo-chain <software version> panel <index> run-id <run id>".
 
@@ -45,6 +47,15 @@ EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, EXIT_BAD_REPLY = 0, 1, 2, 3
 def fail(status, text):
     print(f"ping_panel: {text}", file=sys.stderr)
     sys.exit(status)
+
+
+def clock_exchange(sent_ns, node_recv_ns, node_send_ns, received_ns):
+    """The offset (node clock - ours) and its bound from one stamped Ping/Pong, in µs; {} when not stamped."""
+    if node_recv_ns == 0:
+        return {}
+    offset_ns = ((node_recv_ns - sent_ns) + (node_send_ns - received_ns)) / 2
+    round_trip_ns = max(0, (received_ns - sent_ns) - (node_send_ns - node_recv_ns))
+    return {"clock_offset_us": round(offset_ns / 1000, 1), "clock_bound_us": round(round_trip_ns / 2000, 1)}
 
 
 def load_protobuf_module(proto_path, protoc, out_dir):
@@ -273,6 +284,11 @@ def run(args, pb, context):
             "payload": payload,
             "software": software_of(payload),
             "round_trip_us": round((received_ns - sent_ns) / 1000, 1),
+            # the panel's own stamps make each Ping a clock exchange (docs/WIRE.md, "Clocks across hosts"):
+            # its clock - this machine's monotonic clock, within +- half the round trip without its turnaround
+            "node_recv_ns": reply.ping.node_recv_ns,
+            "node_send_ns": reply.ping.node_send_ns,
+            **clock_exchange(sent_ns, reply.ping.node_recv_ns, reply.ping.node_send_ns, received_ns),
         })
 
     hello = None
@@ -293,7 +309,9 @@ def run(args, pb, context):
         for p in pongs:
             print(f"pong: seq={p['seq']} sender={p['sender']} protocol_version={p['protocol_version']} "
                   f"run_id={p['run_id']} software={p['software']} round_trip_us={p['round_trip_us']} "
-                  f"sent_ns={p['sent_ns']} payload={p['payload']!r}")
+                  f"sent_ns={p['sent_ns']} payload={p['payload']!r}"
+                  + (f" clock_offset_us={p['clock_offset_us']} clock_bound_us={p['clock_bound_us']}"
+                     if "clock_offset_us" in p else ""))
         if hello is not None:
             print(f"hello: routing_id={hello['routing_id']} node={hello['node']} index={hello['index']} "
                   f"pid={hello['pid']} version={hello['version']} data_endpoint={hello['data_endpoint']} "

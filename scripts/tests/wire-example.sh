@@ -73,6 +73,10 @@ for i, p in enumerate(pongs):
             errors.append(f"Pong {i + 1}: {k} = {p[k]!r}, expected {v!r}")
     if p["sent_ns"] <= 0 or not p["round_trip_us"] > 0:
         errors.append(f"Pong {i + 1}: sent_ns {p['sent_ns']}, round trip {p['round_trip_us']} µs")
+    # the panel stamps its Pong: one host, one clock, so the true offset 0 lies within the estimate's bound
+    if "clock_offset_us" not in p or abs(p["clock_offset_us"]) > p["clock_bound_us"] + 0.1:
+        errors.append(f"Pong {i + 1}: clock offset {p.get('clock_offset_us')} µs, bound ± {p.get('clock_bound_us')} µs "
+                      f"(node stamps {p['node_recv_ns']}, {p['node_send_ns']})")
 if len({p["sent_ns"] for p in pongs}) != len(pongs):
     errors.append("two Pongs echo the same sent_ns")
 if hello is None:

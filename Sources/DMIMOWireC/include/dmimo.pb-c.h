@@ -702,16 +702,38 @@ struct  Dmimo__Control
     , DMIMO__CONTROL_ACTION__ACTION_UNSPECIFIED, 0, 0, 0 }
 
 
+/*
+ * PING and PONG. A PONG echoes sent_ns and seq and adds the node's own receive and send stamps (its monotonic
+ * clock, ns): with the controller's two stamps, one clock exchange (docs/WIRE.md, "Clocks across hosts").
+ */
 struct  Dmimo__Ping
 {
   ProtobufCMessage base;
   uint64_t sent_ns;
   uint32_t seq;
   ProtobufCBinaryData payload;
+  /*
+   * PONG: the node received the PING (node clock), ns; 0 = not stamped
+   */
+  uint64_t node_recv_ns;
+  /*
+   * PONG: the node sent the PONG (node clock), ns
+   */
+  uint64_t node_send_ns;
+  /*
+   * PING from the controller: panel k's clock - controller clock, ns (index k)
+   */
+  size_t n_clock_offset_ns;
+  int64_t *clock_offset_ns;
+  /*
+   * ... and its uncertainty (half the best round trip), ns; 2^64-1 = not known
+   */
+  size_t n_clock_bound_ns;
+  uint64_t *clock_bound_ns;
 };
 #define DMIMO__PING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__ping__descriptor) \
-    , 0, 0, {0,NULL} }
+    , 0, 0, {0,NULL}, 0, 0, 0,NULL, 0,NULL }
 
 
 /*
