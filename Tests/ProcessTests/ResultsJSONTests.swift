@@ -102,12 +102,11 @@ struct CPUFeatureTests {
         #expect(missingCPUFlags(cpuinfo: "no flags here", required: required) == nil)
     }
 
-    /// The release binaries stop with one line and status 3 on a CPU without AVX2 (described by DMIMO_CPUINFO).
-    @Test(arguments: ["chain-controller", "panel-node", "dmimo-downlink"])
-    func aReleaseBinaryRefusesACPUWithoutAVX2(program: String) throws {
-        guard !requiredCPUFlags.isEmpty else { return }  // baseline / debug build: nothing to refuse
-        let cpuinfo = NSTemporaryDirectory() + "dmimo-cpuinfo-\(getpid())-\(program)"
-        try "processor\t: 0\nflags\t\t: fpu sse2 popcnt\n".write(toFile: cpuinfo, atomically: true, encoding: .utf8)
+    /// Runs `program --help` of this build with DMIMO_CPUINFO describing a CPU with `flags`.
+    /// - Returns: the exit status and what the program wrote to stderr.
+    func helpOnCPU(_ program: String, flags: String, tag: String) throws -> (status: Int32, stderr: String) {
+        let cpuinfo = NSTemporaryDirectory() + "dmimo-cpuinfo-\(getpid())-\(tag)"
+        try "processor\t: 0\nflags\t\t: \(flags)\n".write(toFile: cpuinfo, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: cpuinfo) }
         let process = Process()
         process.executableURL = builtProductsDirectory().appendingPathComponent(program)
@@ -118,29 +117,24 @@ struct CPUFeatureTests {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 3)
+        return (process.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    /// The release binaries stop with one line and status 3 on a CPU without AVX2 (described by DMIMO_CPUINFO).
+    @Test(arguments: ["chain-controller", "panel-node", "dmimo-downlink"])
+    func aReleaseBinaryRefusesACPUWithoutAVX2(program: String) throws {
+        guard !requiredCPUFlags.isEmpty else { return }  // baseline / debug build: nothing to refuse
+        let (status, text) = try helpOnCPU(program, flags: "fpu sse2 popcnt", tag: program)
+        #expect(status == 3)
         #expect(text.contains("lacks avx, avx2, fma") && text.contains("DMIMO_BASELINE_X86=1"), "\(text)")
     }
 
     /// A build made on an AVX-512 host (AVX-512 Localization lanes) refuses an AVX2-only CPU, naming what it lacks.
     @Test func anAVX512BuildRefusesAnAVX2OnlyCPU() throws {
         guard requiredCPUFlags.contains("avx512f") else { return }  // AVX2 or baseline build: nothing to refuse
-        let cpuinfo = NSTemporaryDirectory() + "dmimo-cpuinfo-\(getpid())-avx2only"
-        try "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma bmi1 bmi2 f16c movbe popcnt\n"
-            .write(toFile: cpuinfo, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: cpuinfo) }
-        let process = Process()
-        process.executableURL = builtProductsDirectory().appendingPathComponent("panel-node")
-        process.arguments = ["--help"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["DMIMO_CPUINFO": cpuinfo]) { $1 }
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 3)
+        let (status, text) = try helpOnCPU("panel-node", flags: "fpu sse2 avx avx2 fma bmi1 bmi2 f16c movbe popcnt",
+                                           tag: "avx2only")
+        #expect(status == 3)
         #expect(text.contains("lacks avx512f, avx512dq, avx512bw, avx512vl") && text.contains("DMIMO_X86=avx2"), "\(text)")
     }
 }
