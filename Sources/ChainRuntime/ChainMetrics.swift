@@ -85,5 +85,14 @@ public final class ChainMetrics: Sendable {
         state.withLock { $0.downlinkSent = UInt64(sent); $0.downlinkAnswers = UInt64(answers) }
     }
 
+    /// A copy of the metrics (tests, tools). The copy shares the histograms' storage, so the next update after it
+    /// copies them (copy-on-write); a scrape uses ``prometheus(controllerRSS:)`` instead.
     public var snapshot: MetricsSnapshot { state.withLock { $0 } }
+
+    /// The Prometheus text of the metrics, rendered under the lock from the metrics themselves: no copy of the
+    /// histograms is left behind, so the next update does not copy them (a copy per scrape made the controller's
+    /// heap grow over a long run: docs/RESULTS.md, Soak). Holds the lock while rendering (well under a millisecond).
+    public func prometheus(controllerRSS: UInt64) -> String {
+        state.withLock { prometheusText($0, controllerRSS: controllerRSS) }
+    }
 }

@@ -69,6 +69,7 @@ extension DistributedRun {
         case .partition, .slow, .corrupt, .duplicate:
             try control(ControlAction(spec.action))
         }
+        accumulator.startTimeline()
         faults.append(record)
         ChainMetrics.shared.faultInjected()
         record.note = ""

@@ -23,13 +23,21 @@ public struct FaultSummary: Sendable {
 
 /// Summarizes every fault against the run's step timeline.
 public func summarizeFaults(_ outcome: RunSetOutcome, stepsPerRun: Int) -> [FaultSummary] {
-    let timeline = outcome.accumulator.timeline
+    let accumulator = outcome.accumulator
+    let timeline = accumulator.timeline
+    // The timeline starts at the first fault; the steps before it are summed in `beforeTimeline`, in the same order.
+    // A range that starts at 0 (RMSE before a fault) holds all of them; every other range starts at a fault.
     func rmse(_ range: Range<Int>) -> Double? {
-        let errors = timeline.filter { range.contains($0.run * stepsPerRun + $0.step) && $0.error.isFinite }.map(\.error)
-        guard !errors.isEmpty else { return nil }
-        return (errors.map { $0 * $0 }.reduce(0, +) / Double(errors.count)).squareRoot()
+        var sumSquares = 0.0, count = 0
+        if range.lowerBound == 0 { (sumSquares, count) = accumulator.beforeTimeline }
+        for t in timeline where range.contains(t.run * stepsPerRun + t.step) && t.error.isFinite {
+            sumSquares += t.error * t.error
+            count += 1
+        }
+        guard count > 0 else { return nil }
+        return (sumSquares / Double(count)).squareRoot()
     }
-    let end = timeline.last.map { $0.run * stepsPerRun + $0.step + 1 } ?? 0
+    let end = accumulator.end
     return outcome.faults.map { f in
         var s = FaultSummary(spec: f.spec)
         s.detectionMs = f.detectedNs.map { Double(elapsedNs(from: f.injectedNs, to: $0)) / 1e6 }

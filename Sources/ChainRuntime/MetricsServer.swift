@@ -5,7 +5,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// Serves `GET /metrics` with ``prometheusText(_:controllerRSS:version:commit:)`` of a ``ChainMetrics``, one connection at a
+/// Serves `GET /metrics` with ``ChainMetrics/prometheus(controllerRSS:)`` (its Prometheus text), one connection at a
 /// time on its own thread (a scrape is a few kB; Prometheus scrapes every few seconds). Anything else gets 404,
 /// requests larger than 8 kB 400. No TLS, no keep-alive: bind it to a management interface.
 public final class MetricsServer: Sendable {
@@ -96,7 +96,7 @@ public final class MetricsServer: Sendable {
             (status, body, type) = ("400 Bad Request", "request too large\n", "text/plain")
         } else if line.count >= 2, line[0] == "GET" || line[0] == "HEAD",
                   line[1] == "/metrics" || line[1].hasPrefix("/metrics?") {
-            (status, body, type) = ("200 OK", prometheusText(metrics.snapshot, controllerRSS: currentRSSBytes()), "text/plain; version=0.0.4; charset=utf-8")
+            (status, body, type) = ("200 OK", metrics.prometheus(controllerRSS: currentRSSBytes()), "text/plain; version=0.0.4; charset=utf-8")
         } else if line.count >= 2, line[0] == "GET", line[1] == "/" {
             (status, body, type) = ("200 OK", "dmimo-chain controller: metrics at /metrics\n", "text/plain")
         } else {

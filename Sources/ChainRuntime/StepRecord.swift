@@ -67,9 +67,8 @@ public struct RecordAccumulator: Sendable {
     public let runs: Int
     public let steps: Int
     public let panels: Int
-    var errors: [[Double]]
-    var visible: [[Bool]]
-    var detected: [[Bool]]
+    /// Position errors and LoS decisions, for the accuracy statistics (memory flat past 16,384 errors).
+    var accuracy: RunStatisticsAccumulator
     /// End-to-end latency of the delivered and degraded steps (ns).
     public private(set) var latency = LatencyHistogram()
     /// Per-panel compute, one-way link into the panel and acknowledgement round trip of the hop into it (ns).
@@ -97,22 +96,37 @@ public struct RecordAccumulator: Sendable {
 
     public init(runs: Int, steps: Int, panels: Int) {
         self.runs = runs; self.steps = steps; self.panels = panels
-        errors = Array(repeating: [], count: runs)
-        visible = Array(repeating: [], count: runs)
-        detected = Array(repeating: [], count: runs)
+        accuracy = RunStatisticsAccumulator(runs: runs, steps: steps)
         computeByPanel = Array(repeating: LatencyHistogram(), count: panels)
         linkByPanel = Array(repeating: LatencyHistogram(), count: panels)
         ackRttByPanel = Array(repeating: LatencyHistogram(), count: panels)
         slowerThanModelByPanel = Array(repeating: 0, count: panels)
     }
 
-    /// Every step in order: (run, step, error in metres or NaN, outcome) — for the fault accounting (a few bytes a
-    /// step, like the errors the accuracy statistics need; no latency sample is kept).
+    /// Every step in order from the first fault on (``startTimeline()``): (run, step, error in metres or NaN,
+    /// outcome, start ns) — for the fault accounting. Empty in a run set without faults, so that memory stays flat.
     public private(set) var timeline: [(run: Int, step: Int, error: Double, outcome: Outcome, startNs: UInt64)] = []
+    /// True from the first fault on: every step goes to `timeline`.
+    public private(set) var keepsTimeline = false
+    /// The finite errors of the steps before the timeline started: their sum of squares (m², added in step order,
+    /// so a fault's "RMSE before" is the same sum as over a timeline of every step) and their number.
+    public private(set) var beforeTimeline = (sumSquares: 0.0, count: 0)
+    /// Global index (run · steps + step) of the last step added + 1; 0 before the first.
+    public private(set) var end = 0
+
+    /// A fault was injected: from now on every step is kept in `timeline`.
+    public mutating func startTimeline() { keepsTimeline = true }
 
     public mutating func add(_ r: StepRecord) {
         injected += 1
-        timeline.append((r.run, r.step, r.outcome == .abandoned ? .nan : r.error, r.outcome, r.startNs))
+        let error = r.outcome == .abandoned ? .nan : r.error
+        if keepsTimeline {
+            timeline.append((r.run, r.step, error, r.outcome, r.startNs))
+        } else if error.isFinite {
+            beforeTimeline.sumSquares += error * error
+            beforeTimeline.count += 1
+        }
+        end = r.run * steps + r.step + 1
         switch r.outcome {
         case .delivered: delivered += 1
         case .degraded: degraded += 1
@@ -120,9 +134,7 @@ public struct RecordAccumulator: Sendable {
         case .unspecified: break
         }
         if !r.truth.x.isNaN {   // accuracy where the truth is known (a trace may not give it at every step)
-            errors[r.run].append(r.error)
-            visible[r.run] += r.losVisible
-            detected[r.run] += r.losDetected
+            accuracy.add(run: r.run, error: r.error, losVisible: r.losVisible, losDetected: r.losDetected)
         }
         latency.record(r.latencyNs)
         if let back = r.resultLink { resultLinks.record(back.clampedNs); resultLinkBounds.record(back.boundNs) }
@@ -146,20 +158,10 @@ public struct RecordAccumulator: Sendable {
         if panel >= 0 && panel < panels { ackRttByPanel[panel].record(ns) }
     }
 
-    /// Runs that completed at least one step, truncated to the shortest, for the accuracy statistics.
-    public func statistics() -> RunStatistics? {
-        let done = errors.filter { !$0.isEmpty }
-        guard let shortest = done.map(\.count).min(), shortest > 0 else { return nil }
-        let perStep = visible.first.map { $0.count / Swift.max(1, errors[0].count) } ?? 0
-        return RunStatistics(errors: done.map { Array($0.prefix(shortest)) },
-                             losVisible: perStep > 0 ? visible.filter { !$0.isEmpty }.map { Array($0.prefix(shortest * perStep)) } : [],
-                             losDetected: perStep > 0 ? detected.filter { !$0.isEmpty }.map { Array($0.prefix(shortest * perStep)) } : [])
-    }
+    /// Runs that completed at least one step, truncated to the shortest, for the accuracy statistics
+    /// (``RunStatisticsAccumulator``: exact up to 16,384 errors, p50/p90 within 0.025 % past them).
+    public func statistics() -> RunStatistics? { accuracy.statistics() }
 
     /// RMSE so far over the completed (run, step) pairs, metres (for the progress line).
-    public var rmseSoFar: Double {
-        var sum = 0.0, n = 0
-        for run in errors { for e in run { sum += e * e; n += 1 } }
-        return n > 0 ? (sum / Double(n)).squareRoot() : .nan
-    }
+    public var rmseSoFar: Double { accuracy.rmseSoFar }
 }

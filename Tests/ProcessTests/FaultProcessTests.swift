@@ -43,11 +43,13 @@ struct FaultCase: Sendable, CustomTestStringConvertible {
         #expect(acc.injected == 120)
         #expect(acc.injected == acc.delivered + acc.degraded + acc.abandoned)
         #expect(acc.abandoned == 0)
-        // exactly one result per step, in order
-        #expect(acc.timeline.map(\.step) == Array(0..<120))
+        // exactly one result per step, in order; the fault timeline holds every step from the injection on
+        #expect(acc.timeline.map(\.step) == Array(c.fault.atStep..<120))
+        #expect(acc.beforeTimeline.count == c.fault.atStep)
         let rows = try String(contentsOfFile: dir + "/per_step.csv", encoding: .utf8).split(separator: "\n").dropFirst()
             .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         #expect(rows.count == 120)
+        #expect(rows.map { Int($0[1]) ?? -1 } == Array(0..<120))
         let faulty = "\(c.fault.panel)"
         for row in rows where row[11] == "degraded" {
             let skipped = row[10].split(separator: " ").map(String.init)
