@@ -1,6 +1,7 @@
 // ChainSession+Startup: start-up of a session — spawn the panels, collect their Hello, configure them, ping every data link, exchange clocks.
 import ChainLog
 import ChainProtocol
+import Config
 import Wire
 #if canImport(Glibc)
 import Glibc
@@ -10,6 +11,8 @@ extension ChainSession {
     /// Starts (or waits for) all panels, collects their Hello, and sends each the Configure message.
     public func start() throws(RuntimeError) {
         if options.spawn {
+            placement = CPUPlacement.plan(options.cpuPlacement, panelCount: options.panels, allowed: CPUAffinity.allowed())
+            if let cpus = placement.controller { try CPUAffinity.pinProcess(to: cpus) }
             for k in 0..<options.panels { try spawnPanel(k) }
         }
         var greeted = Set<Int>()
@@ -91,6 +94,7 @@ extension ChainSession {
             name: "panel \(k)", executable: options.panelExecutable,
             arguments: ["run", "--index", "\(k)", "--controller", controlEndpoint, "--bind", bind,
                         "--parent-pid", "\(getpid())"] + (options.security.map { ["--keys-dir", $0.directory] } ?? [])
+                + (placement.panels.indices.contains(k) ? placement.panels[k].map { ["--cpus", CPUPlacement.text($0)] } ?? [] : [])
                 + ChainLog.settings.arguments,
             logPath: log)
         childPanel[child.pid] = k

@@ -55,6 +55,8 @@ public final class ChainSession {
     /// Messages the controller itself dropped (undecodable or from another run).
     public private(set) var dropped: UInt64 = 0
     var started = false
+    /// Where the controller and each spawned panel run (chain.cpu_placement; unpinned until `start`).
+    public internal(set) var placement = CPUPlacement(controller: nil, panels: [])
     /// Panels that said Hello again after start-up (restarted), oldest first; the runner consumes it.
     public var rejoined: [Int] = []
     /// Each panel's clock offset to the controller, from the stamped PONGs on its data link.

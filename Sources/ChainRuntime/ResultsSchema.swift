@@ -239,8 +239,14 @@ public struct RunManifest: Codable, Sendable {
     public var panelHosts: [String]?
     public var panelEndpoints: [String]?
     public var controllerEndpoint: String?
+    /// Distributed runs: chain.cpu_placement, and the CPUs of the controller and of each spawned panel ("any" =
+    /// not pinned).
+    public var cpuPlacement: String?
+    public var controllerCPUs: String?
+    public var panelCPUs: [String]?
 
     enum CodingKeys: String, CodingKey {
+        case cpuPlacement = "cpu_placement", controllerCPUs = "controller_cpus", panelCPUs = "panel_cpus"
         case schemaVersion = "schema_version", version, gitCommit = "git_commit", seed, host
         case startTime = "start_time", endTime = "end_time", commandLine = "command_line", mode
         case zeromqWireProtocolVersion = "zeromq_wire_protocol_version", panelHosts = "panel_hosts"

@@ -126,6 +126,7 @@ public struct RunJob {
             if session.spawn { session.panelBind = endpoints }
         }
         session.startupTimeoutMs = config.chain.startupTimeoutMs
+        session.cpuPlacement = config.chain.cpuPlacement
         session.adminEndpoint = "ipc://" + URL(fileURLWithPath: outDir).standardizedFileURL.path + "/admin.ipc"
         session.runFilter(experiment, chain: config.chain, fronthaul: config.fronthaul)
         try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
@@ -138,6 +139,8 @@ public struct RunJob {
         context.panelHosts = chain.panelHosts
         context.panelEndpoints = chain.dataEndpoints
         context.controllerEndpoint = chain.controlEndpoint
+        context.cpuPlacementMode = session.cpuPlacement
+        context.cpuPlacement = chain.placement
         var rssAtStep50: [UInt64] = [], rssAtStep500: [UInt64] = []
         let outcome = try runDistributed(experiment, session: chain, files: files, fronthaul: config.fronthaul,
                                          liveness: LivenessSettings(config.chain), faults: config.faults, progress: progress) { record in

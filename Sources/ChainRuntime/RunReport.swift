@@ -14,6 +14,9 @@ public struct RunContext: Sendable {
     public var panelHosts: [String] = []
     public var panelEndpoints: [String] = []
     public var controllerEndpoint: String = ""
+    /// chain.cpu_placement and the plan it gave (distributed runs).
+    public var cpuPlacementMode: CPUPlacementMode?
+    public var cpuPlacement = CPUPlacement(controller: nil, panels: [])
     /// Peak RSS of each panel process (bytes), from its last heartbeat.
     public var panelPeakRSS: [UInt64] = []
     /// Resident set size of each panel at step 50 and step 500 of run 0 (bytes), when reached.
@@ -205,7 +208,10 @@ public func runManifest(_ experiment: Experiment, context: RunContext) -> RunMan
                        mode: context.mode, zeromqWireProtocolVersion: Int(wireProtocolVersionNumber),
                        panelHosts: distributed ? context.panelHosts : nil,
                        panelEndpoints: distributed ? context.panelEndpoints : nil,
-                       controllerEndpoint: distributed ? context.controllerEndpoint : nil)
+                       controllerEndpoint: distributed ? context.controllerEndpoint : nil,
+                       cpuPlacement: distributed ? context.cpuPlacementMode?.rawValue : nil,
+                       controllerCPUs: distributed ? context.cpuPlacement.controller.map(CPUPlacement.text) ?? "any" : nil,
+                       panelCPUs: distributed ? context.cpuPlacement.panels.map { $0.map(CPUPlacement.text) ?? "any" } : nil)
 }
 
 /// The report's line on clocks: the offsets' range and the bounds' range (nil in-process).

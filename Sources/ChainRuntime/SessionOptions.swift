@@ -20,6 +20,8 @@ public struct SessionOptions: Sendable {
     public var panelEndpoints: [String]?
     /// How long to wait for every panel's Hello, milliseconds.
     public var startupTimeoutMs = 15_000
+    /// Placement of the controller and the spawned panels on this host's CPUs (spawn mode only).
+    public var cpuPlacement = CPUPlacementMode.os
     /// Folder for the panels' stdout/stderr logs (nil: inherit the controller's).
     public var logDirectory: String?
     /// Run id of this session.

@@ -130,6 +130,11 @@ extension ExperimentConfig {
         .integer("chain.readmit_after_ms", \.chain.readmitAfterMs, 0...3_600_000, unit: "ms",
                  "A panel skipped in a step leaves the routes until its heartbeats have been back for this long; "
                  + "it rejoins at a later step with fresh state."),
+        .choice("chain.cpu_placement", \.chain.cpuPlacement,
+                "CPUs of the controller and the panels it spawns on this host: os = no pinning (the scheduler decides); "
+                + "apart = controller on the first CPU, panels on the others; shared = all on the first CPU; "
+                + "spread = controller on the first CPU, panel k on CPU k mod n. Panels started elsewhere: "
+                + "panel-node --cpus. docs/LATENCY.md §11 has the measurements behind the default."),
         // downlink
         .flag("downlink.enabled", \.downlink.enabled,
               "Run a dmimo-downlink node beside the chain: each step the controller sends it the samples the UE "

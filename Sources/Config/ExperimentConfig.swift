@@ -140,6 +140,8 @@ public struct ChainSection: Sendable, Equatable {
     public var maxAttempts = 3
     /// A panel skipped in a step is left out of the routes until its heartbeats show it alive again for this long, ms.
     public var readmitAfterMs = 500
+    /// How the controller and the panels it spawns are placed on this host's CPUs.
+    public var cpuPlacement = CPUPlacementMode.os
 
     public init() {}
 

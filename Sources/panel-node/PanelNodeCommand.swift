@@ -2,6 +2,7 @@
 import ArgumentParser
 import ChainLog
 import ChainRuntime
+import Config
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,6 +58,11 @@ struct Run: ParsableCommand {
         valueName: "dir"))
     var keysDir: String?
 
+    @Option(help: ArgumentHelp(
+        "Pin this panel (every thread) to these CPUs, e.g. 1 or 0,2-3 (default: not pinned).",
+        discussion: "chain-controller passes it to the panels it spawns per chain.cpu_placement.", valueName: "list"))
+    var cpus: String?
+
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
@@ -65,12 +71,18 @@ struct Run: ParsableCommand {
             throw ValidationError("--heartbeat-ms must be in 10...60000, got \(heartbeatMs)")
         }
         guard controllerSilenceMs >= 0 else { throw ValidationError("--controller-silence-ms must be ≥ 0") }
+        if let cpus {
+            guard CPUPlacement.parse(cpus) != nil else {
+                throw ValidationError("--cpus must be ascending CPU numbers or ranges such as 1 or 0,2-3, got '\(cpus)'")
+            }
+        }
     }
 
     func run() throws {
         logging.bootstrap()
         tuneAllocatorForMessages()
         do {
+            if let cpus, let list = CPUPlacement.parse(cpus) { try CPUAffinity.pinProcess(to: list) }
             let signals = try SignalWatcher()
             var options = PanelNodeOptions(index: index, controllerEndpoint: controller, bindEndpoint: bind,
                                            advertisedEndpoint: advertise)

@@ -58,6 +58,12 @@ struct PanelBench: ParsableCommand {
     @Option(help: "The filter method of --path filter (the configuration's filter.method values).")
     var method = "loca-los"
 
+    @Option(help: ArgumentHelp(
+        "Before each timed update, write this many KiB of other memory (untimed), so the update starts with caches holding other data (0 = hot caches).",
+        discussion: "A panel of a J-process chain runs after the other J - 1 panels and the controller have used the CPU; this shows what cold caches cost the update (docs/LATENCY.md §11).",
+        valueName: "KiB"))
+    var evictKib = 0
+
     @Flag(help: "Exit with status 1 if any timed update allocated (heap allocations per update > 0).")
     var requireNoAllocations = false
 
@@ -73,6 +79,7 @@ struct PanelBench: ParsableCommand {
               measurementList.allSatisfy({ (1...6).contains($0) }) else {
             throw ValidationError("--measurements '\(measurements)': expected counts in 1...6, space-separated")
         }
+        guard (0...1_048_576).contains(evictKib) else { throw ValidationError("--evict-kib must be in 0...1048576 (KiB)") }
         guard updates >= 1, warmup >= 1, repeats >= 1 else {
             throw ValidationError("--updates, --warmup and --repeats must be at least 1")
         }
@@ -131,7 +138,7 @@ struct PanelBench: ParsableCommand {
         case .kernel:
             var state = PanelState.initial(model: model, seed: 1, step: 0, panel: 0)
             var workspace = PanelWorkspace()
-            return measure(updates: updates, warmup: warmup) { step in
+            return measure(updates: updates, warmup: warmup, evictBytes: evictKib * 1024) { step in
                 updatePanel(&gamma, state: &state, measurements: z, model: model,
                             key: PanelStepKey(seed: 1, step: step, panel: 0), isFirstOfRoute: firstOfRoute,
                             workspace: &workspace)
@@ -139,7 +146,7 @@ struct PanelBench: ParsableCommand {
         case .filter:
             var filter = AnyPanelFilter(method: PanelFilterMethod(rawValue: method)!, model: model, panel: 0, seed: 1,
                                         step: 0)
-            return measure(updates: updates, warmup: warmup) { step in
+            return measure(updates: updates, warmup: warmup, evictBytes: evictKib * 1024) { step in
                 filter.update(&gamma, measurements: z, seed: 1, step: step, isFirstOfRoute: firstOfRoute)
             }
         }
@@ -156,15 +163,22 @@ struct BenchResult {
 
 /// Runs `update(step)` for steps 0 (counted alone: the first update sizes the scratch space), 1 ..< warmup
 /// (untimed) and warmup ..< warmup + updates (timed one by one, allocations counted over all of them).
-func measure(updates: Int, warmup: Int, _ update: (_ step: Int) -> PanelReport) -> BenchResult {
+func measure(updates: Int, warmup: Int, evictBytes: Int = 0, _ update: (_ step: Int) -> PanelReport) -> BenchResult {
     let clock = ContinuousClock()
     var times = [Double](repeating: 0, count: updates)
+    // other memory, written (one store per 64-byte line) before each timed update when evictBytes > 0
+    var other = [UInt8](repeating: 0, count: evictBytes)
     let beforeFirst = dmimo_malloc_count()
     var report = update(0)
     let firstAllocations = dmimo_malloc_count() - beforeFirst
     for k in 1..<max(warmup, 1) { report = update(k) }
     let before = dmimo_malloc_count()
     for r in 0..<updates {
+        if evictBytes > 0 {
+            other.withUnsafeMutableBufferPointer { bytes in
+                for line in stride(from: 0, to: bytes.count, by: 64) { bytes[line] &+= 1 }
+            }
+        }
         let t0 = clock.now
         report = update(warmup + r)
         times[r] = microseconds(clock.now - t0)
