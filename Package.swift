@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "ChainProtocolTests", dependencies: ["ChainProtocol"]),
         .testTarget(name: "ChainLogTests", dependencies: ["ChainLog", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "TestFixtures"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TestFixtures"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestFixtures"]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization", "Scenario", "TestFixtures"]),

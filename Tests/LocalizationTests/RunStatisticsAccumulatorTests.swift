@@ -2,18 +2,9 @@
 import Foundation
 import Testing
 @testable import Localization
+import TestFixtures
 
-/// SplitMix64: reproducible test data.
-private struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+extension TestRandom {
     /// Errors spread over nine decades (0.1 µm … 55 m), 1 % exactly 0, a fifth above 1 m.
     mutating func error() -> Double { uniform() < 0.01 ? 0 : exp(-16 + 20 * uniform()) }
 }

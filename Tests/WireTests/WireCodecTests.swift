@@ -1,17 +1,9 @@
 // Tests of the protobuf-c codec: every message type round-trips; garbage and mutations never crash the decoder.
 import Testing
+import TestFixtures
 import Wire
 
-/// A small deterministic generator for test data (splitmix64).
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension TestRandom {
     mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) * 60 - 30 }
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
