@@ -121,6 +121,13 @@ final class DistributedRun {
                     let abandoned = abandonedRecord(run: run, step: step, firstSendNs: attempts.firstSendNs)
                     log(.warning, "abandoned: \(attempts.reason)", run: run, step: step)
                     record(abandoned)
+                    // spawned panels that have all exited cannot come back (restart needs a running process):
+                    // stop instead of abandoning every remaining step after the step deadline
+                    if session.options.spawn && session.children.running.isEmpty {
+                        log(.error, "every panel process has exited; stopping the run set (panel logs: \(session.options.logDirectory ?? "stderr"))",
+                            run: run, step: step)
+                        return stoppedOutcome("every panel process has exited")
+                    }
                     continue
                 }
                 checkpoint = delivery.result.posterior
@@ -189,10 +196,13 @@ final class DistributedRun {
     }
 
     /// SIGINT/SIGTERM: the completed steps' hop rows and results are flushed, and the run set ends here.
-    func interruptedOutcome() -> RunSetOutcome {
+    func interruptedOutcome() -> RunSetOutcome { stoppedOutcome("interrupted") }
+
+    /// The run set ends early (`reason`: "interrupted", or why it cannot go on); completed steps stay valid.
+    func stoppedOutcome(_ reason: String) -> RunSetOutcome {
         flushHops(keepLast: 0)
         files.flush()
-        return RunSetOutcome(accumulator: accumulator, interrupted: true, reason: "interrupted",
+        return RunSetOutcome(accumulator: accumulator, interrupted: true, reason: reason,
                              faults: faults, duplicateResults: duplicateResults, reissues: reissues)
     }
 

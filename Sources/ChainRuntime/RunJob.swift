@@ -36,6 +36,8 @@ public struct RunJobResult: Sendable {
     public var report: String
     /// SIGINT/SIGTERM stopped the run set early (the files of completed steps are valid).
     public var interrupted: Bool
+    /// Why it stopped early: "interrupted" (a signal), or why the run could not go on; nil when it ran to the end.
+    public var stopReason: String?
     /// The result folder.
     public var directory: String
 }
@@ -83,7 +85,8 @@ public struct RunJob {
         context.endTime = utcTimestamp()
         files.close()
         let report = try finishRunSet(experiment, config: config, outcome: outcome, files: files, context: context)
-        return RunJobResult(report: report, interrupted: outcome.interrupted, directory: outDir)
+        return RunJobResult(report: report, interrupted: outcome.interrupted,
+                            stopReason: outcome.interrupted ? outcome.reason : nil, directory: outDir)
     }
 
     /// The chain in this process; the downlink node (when enabled) is the same node process and client as a distributed run's.

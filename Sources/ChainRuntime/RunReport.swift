@@ -62,7 +62,8 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
     let what = "\(experiment.method.rawValue), J=\(experiment.panelCount), N_a=\(experiment.source.radio.arrayElements), "
         + "B_w=\(fixed(experiment.source.radio.bandwidthHz / 1e6, 0)) MHz, N_p=\(experiment.filter.particleCount), "
         + "\(experiment.runs) run(s) x \(experiment.steps) steps, seed \(experiment.baseSeed), \(context.mode)"
-    lines.append("run set: \(what)" + (outcome.interrupted ? "  [INTERRUPTED]" : ""))
+    lines.append("run set: \(what)" + (!outcome.interrupted ? "" : outcome.reason == "interrupted" || outcome.reason == nil
+                                          ? "  [INTERRUPTED]" : "  [STOPPED: \(outcome.reason!)]"))
     if let s = stats {
         lines.append("accuracy: rmse \(fixed(s.rmseTimeAverage * 100, 2)) cm (per-step RMSE over runs, averaged over steps), "
                      + "median \(fixed(s.errorMedian * 100, 2)) cm, p90 \(fixed(s.errorP90 * 100, 2)) cm, "

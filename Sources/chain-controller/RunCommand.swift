@@ -119,7 +119,14 @@ struct RunCommand: ParsableCommand, LoggingCommand {
         do {
             let result = try job.run()
             print(result.report)
-            if result.interrupted { throw ExitCode(130) }
+            if result.interrupted {
+                // a signal: 130 as a shell reports it; a run that could not go on: a failure
+                if let reason = result.stopReason, reason != "interrupted" {
+                    ChainLog.controller.error("run set stopped early: \(reason)")
+                    throw ExitCode(1)
+                }
+                throw ExitCode(130)
+            }
         } catch let error as RuntimeError {
             ChainLog.controller.error("\(error)")
             throw ExitCode(2)
