@@ -205,8 +205,9 @@ SH
   else
     fail "ssh launcher run differs from the in-process estimates"
   fi
-  left=$(pgrep -f "$tmp/install/bin/" || true)
-  [ -z "$left" ] || fail "processes left after stop: $left"
+  # stop signals the processes and returns; give them up to 5 s to exit
+  for _ in $(seq 50); do left=$(pgrep -f "$tmp/install/bin/" || true); [ -n "$left" ] || break; sleep 0.1; done
+  [ -z "$left" ] || fail "processes left 5 s after stop: $(for p in $left; do tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | cut -c1-120; echo; done)"
 fi
 [ $failures -eq 0 ] || { echo "deploy-files: $failures failure(s)"; exit 1; }
 echo "deploy-files: all passed"
