@@ -162,7 +162,11 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
     public mutating func configure(runID: UInt64, measurementWaitNs: UInt64? = nil) {
         self.runID = runID
         if let measurementWaitNs { self.measurementWaitNs = measurementWaitNs }
-        processed.removeAll(); processedOrder.removeAll(); processedAttempt.removeAll()
+        processed.removeAll(keepingCapacity: true); processedOrder.removeAll(keepingCapacity: true)
+        processedAttempt.removeAll(keepingCapacity: true)
+        // sized once for the whole memory: remembering a step never allocates (a panel's data path)
+        processed.reserveCapacity(memory + 1); processedOrder.reserveCapacity(memory + 1)
+        processedAttempt.reserveCapacity(memory + 1)
         latestProcessed = nil
         held = nil
     }

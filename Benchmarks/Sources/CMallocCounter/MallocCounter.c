@@ -17,10 +17,21 @@ extern void *__libc_memalign(size_t alignment, size_t size);
 extern void *__libc_valloc(size_t size);
 
 static _Atomic unsigned long long allocations;
+// the allocations of the threads that called dmimo_malloc_track_this_thread (hop-bench: the panel's thread)
+static _Atomic unsigned long long tracked_allocations;
+// initial-exec TLS of the executable itself: reading it never allocates
+static _Thread_local int this_thread_tracked;
 
-static inline void count(void) { atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed); }
+static inline void count(void) {
+    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
+    if (this_thread_tracked) atomic_fetch_add_explicit(&tracked_allocations, 1, memory_order_relaxed);
+}
 
 unsigned long long dmimo_malloc_count(void) { return atomic_load_explicit(&allocations, memory_order_relaxed); }
+void dmimo_malloc_track_this_thread(void) { this_thread_tracked = 1; }
+unsigned long long dmimo_malloc_tracked_count(void) {
+    return atomic_load_explicit(&tracked_allocations, memory_order_relaxed);
+}
 
 void *malloc(size_t size) { count(); return __libc_malloc(size); }
 void *calloc(size_t n, size_t size) { count(); return __libc_calloc(n, size); }
