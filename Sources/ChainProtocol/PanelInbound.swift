@@ -115,7 +115,7 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
 
     /// A γ of this panel's run (``admits(runID:)``) arrived; call only while not holding one.
     /// - Parameter now: the panel's monotonic clock, ns.
-    public mutating func onGamma(_ gamma: InboundGamma, payload: Payload, now: UInt64) -> GammaVerdict<Payload> {
+    public mutating func onGamma(_ gamma: InboundGamma, payload: consuming Payload, now: UInt64) -> GammaVerdict<Payload> {
         precondition(held == nil, "a γ arrived while another is held for its measurements")
         guard gamma.wellFormed, gamma.hop >= 0, gamma.hop < gamma.route.count, gamma.route[gamma.hop] == panel else {
             return .drop(.malformed)

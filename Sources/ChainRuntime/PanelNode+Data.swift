@@ -50,7 +50,8 @@ extension PanelNode {
                 ackIdentity.append(contentsOf: identityFrame.bytes)
                 pendingAck = PendingAck(header: header, hop: gamma.hop, recvNs: recvNs)
                 let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payloadBytes)
-                receive(ArrivedGamma(gamma: gamma, header: header, recvNs: arrival, payloadBytes: payloadBytes,
+                // consumed all the way to the update, so γ's arrays stay uniquely referenced (no copy on write)
+                receive(ArrivedGamma(gamma: consume gamma, header: header, recvNs: arrival, payloadBytes: payloadBytes,
                                      rawRecvNs: recvNs))
                 flushAcknowledgement()
             default:
@@ -114,14 +115,15 @@ extension PanelNode {
     }
 
     /// Applies the inbound rules to an arriving γ and executes the verdict.
-    func receive(_ arrived: ArrivedGamma) {
-        let gamma = arrived.gamma
+    func receive(_ arrived: consuming ArrivedGamma) {
+        // read through `arrived` (no local copy of γ, which would share its arrays with the update)
         let inboundGamma = InboundGamma(
-            step: arrived.step, attempt: arrived.header.attempt, route: gamma.route, hop: Int(gamma.hop),
-            skipped: gamma.skipped, reset: gamma.reset,
-            wellFormed: gamma.particles.isConsistent && computation?.accepts(particleCount: gamma.particles.count) == true,
+            step: arrived.step, attempt: arrived.header.attempt, route: arrived.gamma.route, hop: Int(arrived.gamma.hop),
+            skipped: arrived.gamma.skipped, reset: arrived.gamma.reset,
+            wellFormed: arrived.gamma.particles.isConsistent
+                && computation?.accepts(particleCount: arrived.gamma.particles.count) == true,
             measurementsReady: computation?.isReady(run: arrived.header.run, step: arrived.header.step) ?? true)
-        execute(inbound.onGamma(inboundGamma, payload: arrived, now: monotonicNanos()))
+        execute(inbound.onGamma(inboundGamma, payload: consume arrived, now: monotonicNanos()))
     }
 
     /// Executes an inbound verdict: count a dropped γ, hand a re-issued one on, or run the panel update. Consumes
@@ -169,8 +171,7 @@ extension PanelNode {
     }
 
     /// Sends γ to the next panel of the route, or the step result to the controller after the last one.
-    func forward(_ processed: consuming Gamma, header: Header, output: PanelOutput, timing incomingTiming: HopTiming) {
-        var gamma = processed
+    func forward(_ gamma: consuming Gamma, header: Header, output: PanelOutput, timing incomingTiming: HopTiming) {
         var timing = incomingTiming
         let delayNs = faults.forwardDelayNs(now: monotonicNanos())
         if delayNs > 0 {

@@ -28,6 +28,8 @@ struct HopBench: ParsableCommand {
     var warmup: Int = 20
     @Option(help: "Fail (exit 1) if the counted hops allocate more than this many times per hop on average (count).")
     var maxAllocationsPerHop: Double?
+    @Flag(help: "Print the call stack of every allocation counted in the first counted hop (stderr).")
+    var trace = false
 
     func validate() throws {
         guard particles > 0, particles <= 1 << 20 else { throw ValidationError("--particles must be in 1...1048576") }
@@ -42,7 +44,9 @@ struct HopBench: ParsableCommand {
         var perHop: [UInt64] = []
         for step in 0..<(warmup + hops) {
             let before = dmimo_malloc_tracked_count()
+            if trace && step == warmup { dmimo_malloc_trace_tracked(1) }
             try rig.hop(step: UInt32(step))
+            if trace && step == warmup { dmimo_malloc_trace_tracked(0) }
             let used = dmimo_malloc_tracked_count() - before
             if step >= warmup { counted += used; perHop.append(used) }
         }

@@ -11,7 +11,8 @@ final class HopRig {
     let control: ZMQSocket
     let predecessor: ZMQSocket
     let successor: ZMQSocket
-    let runID: UInt64 = 0x5eed
+    /// A run id of full width, as the controller draws them (a small one would shrink every frame's header).
+    let runID: UInt64 = 0x9e37_79b9_7f4a_7c15
     let particles: ParticleArrays
     private var panelIdentity: [UInt8] = []
     private let thread: Thread

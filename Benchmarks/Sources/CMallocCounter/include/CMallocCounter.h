@@ -8,5 +8,7 @@ unsigned long long dmimo_malloc_count(void);
 void dmimo_malloc_track_this_thread(void);
 /// Allocations so far of the threads that called ``dmimo_malloc_track_this_thread`` (readable from any thread).
 unsigned long long dmimo_malloc_tracked_count(void);
+/// While `on` is non-zero, each tracked allocation prints its call stack to stderr.
+void dmimo_malloc_trace_tracked(int on);
 
 #endif
