@@ -27,7 +27,7 @@ extension PanelNode {
             }
             let recvNs = monotonicNanos()
             let payloadBytes = payloadFrame.count
-            let envelope: Envelope
+            var envelope: Envelope
             do { envelope = try WireCodec.decode(payloadFrame.bytes, arena: arena, reusing: &spareGamma) } catch {
                 count(error)
                 if payloadFrame.more { try? data.drainRemainingFrames() }
@@ -43,8 +43,10 @@ extension PanelNode {
             }
             guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
             let header = envelope.header
-            switch (consume envelope).body {
+            switch envelope.body {
             case .gamma(let gamma):
+                // the message lets go of γ, so `gamma` is the only owner of its arrays (no copy on write later)
+                envelope.body = .hopAck(HopAck(hop: 0, recvNs: 0))
                 // acknowledged once γ is forwarded (or held, or dropped): ``flushAcknowledgement()``
                 ackIdentity.removeAll(keepingCapacity: true)
                 ackIdentity.append(contentsOf: identityFrame.bytes)
@@ -129,7 +131,12 @@ extension PanelNode {
     /// Executes an inbound verdict: count a dropped γ, hand a re-issued one on, or run the panel update. Consumes
     /// the verdict so that γ's arrays stay uniquely referenced (the update writes them in place, no copy).
     func execute(_ verdict: consuming GammaVerdict<ArrivedGamma>) {
-        switch consume verdict {
+        if case .process(let order, let arrived) = verdict {
+            verdict = .hold  // lets go of γ: `arrived` is the only owner of its arrays
+            process(consume arrived, order)
+            return
+        }
+        switch verdict {
         case .drop(.malformed): counters.droppedMalformed += 1
         case .drop(.duplicate): counters.duplicates += 1
         case .drop(.stale): counters.droppedStale += 1
@@ -143,7 +150,7 @@ extension PanelNode {
                 panel: Int32(options.index), recvNs: arrived.recvNs, computeDoneNs: arrived.recvNs,
                 linkBytes: UInt32(arrived.payloadBytes), rawRecvNs: arrived.rawRecvNs))
         case .process(let order, let arrived):
-            process(arrived, order)
+            process(consume arrived, order)
         }
     }
 
