@@ -4,8 +4,8 @@
 # the successor's acknowledgement read and the link report sent. Counted by the thread-tracking malloc interposer of
 # the Benchmarks package's hop-bench (built here into Benchmarks/.build unless $HOP_BENCH names a built binary).
 # The 4 left are libzmq's copies of the frames the panel sends (zmq_send of a frame > 33 bytes mallocs its body on
-# the calling thread): γ, the acknowledgement, the link report, and one more (see docs/LATENCY.md §2). main's data
-# path allocated 76 per hop. Timing is not checked.
+# the calling thread): γ, the acknowledgement, the link report; and a copy on write of γ's timing list (docs/LATENCY.md
+# §2). main's data path allocated 76 per hop. Timing is not checked.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bench=${HOP_BENCH:-}
