@@ -54,6 +54,10 @@ let package = Package(
         // the compute core as libraries, for the Benchmarks package (Benchmarks/Package.swift)
         .library(name: "Localization", targets: ["Localization"]),
         .library(name: "Scenario", targets: ["Scenario"]),
+        // a real panel node and its wire, for the Benchmarks package's hop-bench (allocations per hop)
+        .library(name: "ChainRuntime", targets: ["ChainRuntime"]),
+        .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

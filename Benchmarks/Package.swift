@@ -21,5 +21,13 @@ let package = Package(
             .product(name: "Scenario", package: "dmimo-chain"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
+        // heap allocations per hop of a real panel's thread over real ZeroMQ sockets (scripts/tests/hop-allocations.sh)
+        .executableTarget(name: "hop-bench", dependencies: [
+            "CMallocCounter",
+            .product(name: "ChainRuntime", package: "dmimo-chain"),
+            .product(name: "Wire", package: "dmimo-chain"),
+            .product(name: "ZeroMQ", package: "dmimo-chain"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
     ]
 )

@@ -121,9 +121,16 @@ public struct HopSender<Payload: Sendable>: Sendable {
     /// An acknowledgement of hop `id` from panel `receiver`.
     /// - Returns: the acknowledged hop (its `sentNs` gives the round trip), or nil if none such is in flight.
     @inlinable public mutating func acknowledged(_ id: HopID, by receiver: Int32) -> HopFlight? {
-        guard let entry = entries[id], entry.flight.receiver == receiver else { return nil }
-        entries.removeValue(forKey: id)
-        return entry.flight
+        acknowledge(id, by: receiver)?.flight
+    }
+
+    /// An acknowledgement of hop `id` from panel `receiver`, handing back the payload (whose storage the shell may
+    /// reuse for the next hop).
+    /// - Returns: the acknowledged hop and its payload, or nil if none such is in flight.
+    @inlinable public mutating func acknowledge(_ id: HopID, by receiver: Int32) -> (flight: HopFlight, payload: Payload)? {
+        guard let index = entries.index(forKey: id), entries.values[index].flight.receiver == receiver else { return nil }
+        let entry = entries.remove(at: index).value
+        return (entry.flight, entry.payload)
     }
 
     /// Forgets every hop in flight (a new run, or a cut link that lost them).

@@ -115,7 +115,7 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
 
     /// A γ of this panel's run (``admits(runID:)``) arrived; call only while not holding one.
     /// - Parameter now: the panel's monotonic clock, ns.
-    public mutating func onGamma(_ gamma: InboundGamma, payload: Payload, now: UInt64) -> GammaVerdict<Payload> {
+    public mutating func onGamma(_ gamma: InboundGamma, payload: consuming Payload, now: UInt64) -> GammaVerdict<Payload> {
         precondition(held == nil, "a γ arrived while another is held for its measurements")
         guard gamma.wellFormed, gamma.hop >= 0, gamma.hop < gamma.route.count, gamma.route[gamma.hop] == panel else {
             return .drop(.malformed)
@@ -162,7 +162,11 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
     public mutating func configure(runID: UInt64, measurementWaitNs: UInt64? = nil) {
         self.runID = runID
         if let measurementWaitNs { self.measurementWaitNs = measurementWaitNs }
-        processed.removeAll(); processedOrder.removeAll(); processedAttempt.removeAll()
+        processed.removeAll(keepingCapacity: true); processedOrder.removeAll(keepingCapacity: true)
+        processedAttempt.removeAll(keepingCapacity: true)
+        // sized once for the whole memory: remembering a step never allocates (a panel's data path)
+        processed.reserveCapacity(memory + 1); processedOrder.reserveCapacity(memory + 1)
+        processedAttempt.reserveCapacity(memory + 1)
         latestProcessed = nil
         held = nil
     }

@@ -26,7 +26,7 @@ extension PanelNode {
     func sendControl(_ body: Body, run: UInt32 = 0, step: UInt32 = 0, attempt: UInt32 = 0) {
         let envelope = Envelope(header: Header(runID: runID, run: run, step: step, attempt: attempt,
                                                sender: Int32(options.index)), body: body)
-        WireCodec.encode(envelope, into: &encodeBuffer)
+        WireCodec.encode(envelope, into: &encodeBuffer, arena: arena)
         do { _ = try control.send(encodeBuffer, dontWait: true) } catch { log(.warning, "control send failed: \(error)") }
     }
 

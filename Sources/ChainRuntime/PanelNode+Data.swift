@@ -11,39 +11,51 @@ import Glibc
 #endif
 
 extension PanelNode {
-    /// Reads γ (and pings) until the socket is empty or a γ is held for its measurements.
+    /// Reads γ (and pings) until the socket is empty or a γ is held for its measurements. The frames are received
+    /// into the node's reused messages and γ is decoded into the storage of the last γ acknowledged
+    /// (``spareGamma``), protobuf-c unpacking into the node's ``WireArena``: no allocation per hop once sized.
     func drainData() {
         while !inbound.isHolding {
-            let identity: ZMQMessage?
-            do { identity = try data.receive(dontWait: true) } catch { log(.error, "data receive: \(error)"); return }
-            guard let identity else { return }
-            let sender = identity.array
-            guard identity.more, let payload = try? data.receive(dontWait: false) else {
+            let got: Bool
+            do { got = try data.receive(into: identityFrame, dontWait: true) } catch {
+                log(.error, "data receive: \(error)"); return
+            }
+            guard got else { return }
+            guard identityFrame.more, (try? data.receive(into: payloadFrame, dontWait: false)) == true else {
                 counters.droppedMalformed += 1
                 continue
             }
             let recvNs = monotonicNanos()
-            let envelope: Envelope
-            do { envelope = try WireCodec.decode(payload.bytes) } catch {
+            let payloadBytes = payloadFrame.count
+            var envelope: Envelope
+            do { envelope = try WireCodec.decode(payloadFrame.bytes, arena: arena, reusing: &spareGamma) } catch {
                 count(error)
-                if payload.more { try? data.drainRemainingFrames() }
+                if payloadFrame.more { try? data.drainRemainingFrames() }
                 // a node of another protocol version gets a Pong in ours, so `chain-controller check` can name it
-                if case .wrongVersion = error { answerPing(sender, Ping(sentNs: 0, seq: 0), recvNs: recvNs) }
+                if case .wrongVersion = error { answerPing(identityFrame.array, Ping(sentNs: 0, seq: 0), recvNs: recvNs) }
                 continue
             }
-            if payload.more { try? data.drainRemainingFrames() }
+            if payloadFrame.more { try? data.drainRemainingFrames() }
             counters.received += 1
             if case .ping(let ping) = envelope.body {
-                answerPing(sender, ping, recvNs: recvNs)
+                answerPing(identityFrame.array, ping, recvNs: recvNs)
                 continue
             }
             guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
+            let header = envelope.header
             switch envelope.body {
             case .gamma(let gamma):
-                acknowledge(sender, envelope.header, hop: gamma.hop, recvNs: recvNs)
-                let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payload.count)
-                receive(ArrivedGamma(gamma: gamma, header: envelope.header, recvNs: arrival, payloadBytes: payload.count,
+                // the message lets go of γ, so `gamma` is the only owner of its arrays (no copy on write later)
+                envelope.body = .hopAck(HopAck(hop: 0, recvNs: 0))
+                // acknowledged once γ is forwarded (or held, or dropped): ``flushAcknowledgement()``
+                ackIdentity.removeAll(keepingCapacity: true)
+                ackIdentity.append(contentsOf: identityFrame.bytes)
+                pendingAck = PendingAck(header: header, hop: gamma.hop, recvNs: recvNs)
+                let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payloadBytes)
+                // consumed all the way to the update, so γ's arrays stay uniquely referenced (no copy on write)
+                receive(ArrivedGamma(gamma: consume gamma, header: header, recvNs: arrival, payloadBytes: payloadBytes,
                                      rawRecvNs: recvNs))
+                flushAcknowledgement()
             default:
                 counters.droppedMalformed += 1
             }
@@ -70,11 +82,21 @@ extension PanelNode {
         hops.removeAll()
     }
 
-    func acknowledge(_ sender: [UInt8], _ header: Header, hop: UInt32, recvNs: UInt64) {
-        let ack = Envelope(header: Header(runID: runID, run: header.run, step: header.step,
-                                          attempt: header.attempt, sender: Int32(options.index)),
-                           body: .hopAck(HopAck(hop: hop, recvNs: recvNs)))
-        do { _ = try data.send(frames: [sender, WireCodec.encode(ack)]) } catch {
+    /// Sends the acknowledgement of the γ last read, if not sent yet: after γ was forwarded (acknowledgements off
+    /// the critical path), before an injected forward delay, or once γ was held or dropped. It carries how long this
+    /// panel held γ (``HopAck/heldNs``), which the sender subtracts from its round trip.
+    func flushAcknowledgement() {
+        guard let pending = pendingAck else { return }
+        pendingAck = nil
+        let h = pending.header
+        let ack = Envelope(header: Header(runID: runID, run: h.run, step: h.step, attempt: h.attempt, sender: Int32(options.index)),
+                           body: .hopAck(HopAck(hop: pending.hop, recvNs: pending.recvNs,
+                                                heldNs: elapsedNs(from: pending.recvNs, to: monotonicNanos()))))
+        WireCodec.encode(ack, into: &ackBuffer, arena: arena)
+        do {
+            guard try data.send(ackIdentity, more: true, dontWait: true) else { return }
+            _ = try data.send(ackBuffer, dontWait: true)
+        } catch {
             // the sender went away; it will time out and skip us
         }
     }
@@ -95,18 +117,25 @@ extension PanelNode {
     }
 
     /// Applies the inbound rules to an arriving γ and executes the verdict.
-    func receive(_ arrived: ArrivedGamma) {
-        let gamma = arrived.gamma
+    func receive(_ arrived: consuming ArrivedGamma) {
+        // read through `arrived` (no local copy of γ, which would share its arrays with the update)
         let inboundGamma = InboundGamma(
-            step: arrived.step, attempt: arrived.header.attempt, route: gamma.route, hop: Int(gamma.hop),
-            skipped: gamma.skipped, reset: gamma.reset,
-            wellFormed: gamma.particles.isConsistent && computation?.accepts(particleCount: gamma.particles.count) == true,
+            step: arrived.step, attempt: arrived.header.attempt, route: arrived.gamma.route, hop: Int(arrived.gamma.hop),
+            skipped: arrived.gamma.skipped, reset: arrived.gamma.reset,
+            wellFormed: arrived.gamma.particles.isConsistent
+                && computation?.accepts(particleCount: arrived.gamma.particles.count) == true,
             measurementsReady: computation?.isReady(run: arrived.header.run, step: arrived.header.step) ?? true)
-        execute(inbound.onGamma(inboundGamma, payload: arrived, now: monotonicNanos()))
+        execute(inbound.onGamma(inboundGamma, payload: consume arrived, now: monotonicNanos()))
     }
 
-    /// Executes an inbound verdict: count a dropped γ, hand a re-issued one on, or run the panel update.
-    func execute(_ verdict: GammaVerdict<ArrivedGamma>) {
+    /// Executes an inbound verdict: count a dropped γ, hand a re-issued one on, or run the panel update. Consumes
+    /// the verdict so that γ's arrays stay uniquely referenced (the update writes them in place, no copy).
+    func execute(_ verdict: consuming GammaVerdict<ArrivedGamma>) {
+        if case .process(let order, let arrived) = verdict {
+            verdict = .hold  // lets go of γ: `arrived` is the only owner of its arrays
+            process(consume arrived, order)
+            return
+        }
         switch verdict {
         case .drop(.malformed): counters.droppedMalformed += 1
         case .drop(.duplicate): counters.duplicates += 1
@@ -121,12 +150,12 @@ extension PanelNode {
                 panel: Int32(options.index), recvNs: arrived.recvNs, computeDoneNs: arrived.recvNs,
                 linkBytes: UInt32(arrived.payloadBytes), rawRecvNs: arrived.rawRecvNs))
         case .process(let order, let arrived):
-            process(arrived, order)
+            process(consume arrived, order)
         }
     }
 
     /// Runs the panel update on γ and forwards it.
-    func process(_ arrived: ArrivedGamma, _ order: ProcessOrder) {
+    func process(_ arrived: consuming ArrivedGamma, _ order: ProcessOrder) {
         let header = arrived.header
         if order.measurementsMissing {
             counters.missingMeasurements += 1
@@ -135,24 +164,25 @@ extension PanelNode {
         }
         // move the computation out while it works, so its buffers are never shared (no copy-on-write)
         guard var computation = self.computation.take() else { return }
-        var gamma = arrived.gamma
+        let recvNs = arrived.recvNs, rawRecvNs = arrived.rawRecvNs, payloadBytes = arrived.payloadBytes
+        var gamma = (consume arrived).gamma
         let output = computation.process(particles: &gamma.particles, run: header.run, step: header.step,
                                          isFirstOfRoute: order.isFirstOfRoute, reset: order.resetState)
         self.computation = computation
         if let report = output.report { gamma.reports.append(report) }
-        let timing = HopTiming(panel: Int32(options.index), recvNs: arrived.recvNs, computeDoneNs: monotonicNanos(),
-                               padNs: elapsedNs(from: arrived.rawRecvNs, to: arrived.recvNs),
-                               measurements: output.measurements, linkBytes: UInt32(arrived.payloadBytes),
-                               rawRecvNs: arrived.rawRecvNs)
-        forward(gamma, header: header, output: output, timing: timing)
+        let timing = HopTiming(panel: Int32(options.index), recvNs: recvNs, computeDoneNs: monotonicNanos(),
+                               padNs: elapsedNs(from: rawRecvNs, to: recvNs),
+                               measurements: output.measurements, linkBytes: UInt32(payloadBytes),
+                               rawRecvNs: rawRecvNs)
+        forward(consume gamma, header: header, output: output, timing: timing)
     }
 
     /// Sends γ to the next panel of the route, or the step result to the controller after the last one.
-    func forward(_ processed: Gamma, header: Header, output: PanelOutput, timing incomingTiming: HopTiming) {
-        var gamma = processed
+    func forward(_ gamma: consuming Gamma, header: Header, output: PanelOutput, timing incomingTiming: HopTiming) {
         var timing = incomingTiming
         let delayNs = faults.forwardDelayNs(now: monotonicNanos())
         if delayNs > 0 {
+            flushAcknowledgement()  // an injected slow panel is slow, not silent
             let until = monotonicNanos() + delayNs
             while monotonicNanos() < until { usleep(useconds_t(min(1000, (until - min(until, monotonicNanos())) / 1000))) }
         }
@@ -165,13 +195,17 @@ extension PanelNode {
             gamma.checksum = particleChecksum(gamma.particles)
             timing.sendNs = monotonicNanos()
             gamma.timings.append(timing)
-            execute([hops.send(Envelope(header: outHeader, body: .gamma(gamma)),
-                               step: StepID(run: header.run, step: header.step), route: gamma.route, hop: nextHop,
-                               skipped: gamma.skipped, now: monotonicNanos())])
+            let route = gamma.route, skipped = gamma.skipped
+            execute(hops.send(Envelope(header: outHeader, body: .gamma(consume gamma)),
+                              step: StepID(run: header.run, step: header.step), route: route, hop: nextHop,
+                              skipped: skipped, now: monotonicNanos()))
+            flushAcknowledgement()
         case .result(let end):
             timing.sendNs = monotonicNanos()
             gamma.timings.append(timing)
             sendResult(gamma, end, header: header, estimate: output.estimate)
+            flushAcknowledgement()
+            spareGamma = consume gamma
         }
     }
 

@@ -27,18 +27,21 @@ extension PanelNode {
 
     /// Executes the hop sender's directives: transmit (again), log a skipped successor, or end the step here.
     func execute(_ directives: [HopDirective<Envelope>]) {
-        for directive in directives {
-            switch directive {
+        for directive in directives { execute(directive) }
+    }
+
+    /// Executes one of the hop sender's directives.
+    func execute(_ directive: HopDirective<Envelope>) {
+        switch directive {
             case .transmit(let flight, let envelope):
                 transmit(flight, envelope)
             case .skip(let receiver, let hop):
                 log(.warning, "panel \(receiver) silent; skipping it", step: hop.step)
             case .routeExhausted(let flight, let envelope):
                 // the silent panel was the last one: this panel's own estimate is the step's estimate
-                guard case .gamma(let gamma) = envelope.body else { continue }
+                guard case .gamma(let gamma) = envelope.body else { return }
                 sendResult(gamma, RouteEnd(route: gamma.route, skipped: flight.skipped), header: envelope.header,
                            estimate: lastEstimate)
-            }
         }
     }
 
@@ -52,7 +55,7 @@ extension PanelNode {
             gamma.skipped = flight.skipped
             envelope.body = .gamma(gamma)
         }
-        WireCodec.encode(envelope, into: &encodeBuffer)
+        WireCodec.encode(envelope, into: &encodeBuffer, arena: arena)
         var bytes = encodeBuffer
         let injected = faults.takeTransmitFaults()
         if injected.corrupt {
@@ -71,19 +74,22 @@ extension PanelNode {
         }
     }
 
+    /// Reads the acknowledgements of a successor: each ends its hop (γ's storage becomes the spare the next γ is
+    /// decoded into) and is reported to the controller with the hop's network round trip (``HopRoundTrip``).
     func drainAcks(from socket: ZMQSocket, panel: Int) {
-        while let message = try? socket.receive(dontWait: true) {
+        while (try? socket.receive(into: ackFrame, dontWait: true)) == true {
             let now = monotonicNanos()
-            guard let envelope = try? WireCodec.decode(message.bytes), case .hopAck(let ack) = envelope.body,
-                  envelope.header.runID == runID else {
+            guard let envelope = try? WireCodec.decode(ackFrame.bytes, arena: arena, reusing: &spareGamma),
+                  case .hopAck(let ack) = envelope.body, envelope.header.runID == runID else {
                 counters.droppedMalformed += 1
                 continue
             }
             let hop = HopID(step: StepID(run: envelope.header.run, step: envelope.header.step), hop: Int(ack.hop))
-            guard let sent = hops.acknowledged(hop, by: Int32(panel)) else { continue }
+            guard let (sent, payload) = hops.acknowledge(hop, by: Int32(panel)) else { continue }
+            if case .gamma(let gamma) = (consume payload).body { spareGamma = gamma }
             let report = LinkReport(fromPanel: Int32(options.index), toPanel: Int32(panel),
-                                    rttNs: elapsedNs(from: sent.sentNs, to: now), bytes: UInt32(sent.bytes),
-                                    sendNs: sent.sentNs)
+                                    rttNs: HopRoundTrip.networkNs(sentNs: sent.sentNs, ackedNs: now, heldNs: ack.heldNs),
+                                    bytes: UInt32(sent.bytes), sendNs: sent.sentNs)
             sendControl(.linkReport(report), run: envelope.header.run, step: envelope.header.step)
         }
     }

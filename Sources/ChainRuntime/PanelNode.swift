@@ -60,6 +60,14 @@ struct ArrivedGamma: Sendable {
     var step: StepID { StepID(run: header.run, step: header.step) }
 }
 
+/// The acknowledgement owed for the γ last read (sent after γ is forwarded: ``PanelNode/flushAcknowledgement()``).
+struct PendingAck: Sendable {
+    var header: Header
+    var hop: UInt32
+    /// When γ was read from the socket, ns.
+    var recvNs: UInt64
+}
+
 /// One panel process: the socket-owning loop. Not thread-safe; runs on the thread that calls ``run()``.
 public final class PanelNode {
     let options: PanelNodeOptions
@@ -90,6 +98,19 @@ public final class PanelNode {
     /// Injected faults (fault injection is part of the product).
     var faults = PanelFaultState()
     var encodeBuffer: [UInt8] = []
+    /// The data path's reused memory (no allocation per hop once sized): protobuf-c pack/unpack scratch, the
+    /// frames γ and acknowledgements are received into, the storage of the last γ acknowledged (the next γ is
+    /// decoded into it), the acknowledgement's bytes and its receiver's routing id, the poll set.
+    let arena = WireArena()
+    let identityFrame = ZMQMessage()
+    let payloadFrame = ZMQMessage()
+    let ackFrame = ZMQMessage()
+    var spareGamma = Gamma.empty
+    var ackBuffer: [UInt8] = []
+    var ackIdentity: [UInt8] = []
+    var pendingAck: PendingAck?
+    let pollSet = ZMQPollSet()
+    var polledSuccessors: [Int] = []
     var lastControllerContactNs = monotonicNanos()
     let computationFactory: (Configure, Int) throws -> any PanelComputation
     /// The modelled fronthaul when hops are emulated (nil: raw links).
@@ -168,34 +189,37 @@ public final class PanelNode {
             if let verdict = inbound.onTick(now: now) { execute(verdict) }
             // while a γ waits for its measurements, no further γ is read
             let readsData = !inbound.isHolding
-            let successorList = successors.sorted { $0.key < $1.key }
-            let sockets = [control] + (readsData ? [data] : []) + successorList.map(\.value)
-            let firstSuccessor = readsData ? 2 : 1
-            let ready: (sockets: [Bool], fileDescriptors: [Bool])
+            pollSet.removeAll()
+            polledSuccessors.removeAll(keepingCapacity: true)
+            let controlItem = pollSet.add(control)
+            let dataItem = readsData ? pollSet.add(data) : -1
+            let signalItem = pollSet.add(fileDescriptor: signals.fileDescriptor)
+            let firstSuccessorItem = signalItem + 1
+            for (panel, socket) in successors {
+                pollSet.add(socket)
+                polledSuccessors.append(panel)
+            }
             do {
                 var waitNs = nextHeartbeat - min(nextHeartbeat, monotonicNanos())
-                for deadline in [hops.nextDeadlineNs, inbound.holdDeadlineNs].compactMap({ $0 }) {
-                    waitNs = min(waitNs, deadline - min(deadline, monotonicNanos()))
-                }
-                let waitMs = Int(waitNs / 1_000_000) + 1
-                ready = try zmqPoll(sockets, fileDescriptors: [signals.fileDescriptor], timeoutMs: waitMs)
+                if let deadline = hops.nextDeadlineNs { waitNs = min(waitNs, deadline - min(deadline, monotonicNanos())) }
+                if let deadline = inbound.holdDeadlineNs { waitNs = min(waitNs, deadline - min(deadline, monotonicNanos())) }
+                // woken by any message at once; the timeout only serves deadlines (rounded up, never early)
+                try pollSet.poll(timeoutMs: Int((waitNs + 999_999) / 1_000_000))
             } catch {
                 log(.error, "poll failed: \(error)")
                 return 1
             }
-            if ready.fileDescriptors[0] {
+            if pollSet.isReadable(signalItem) {
                 let caught = signals.pending()
                 if caught.contains(SIGTERM) || caught.contains(SIGINT) || caught.contains(SIGHUP) { return 0 }
             }
-            if ready.sockets[0] {
+            if pollSet.isReadable(controlItem) {
                 if let status = drainControl() { return status }
-                let verdicts = released
-                released.removeAll()
-                for verdict in verdicts { execute(verdict) }
+                while !released.isEmpty { execute(released.removeFirst()) }
             }
-            if readsData && ready.sockets[1] { drainData() }
-            for (i, entry) in successorList.enumerated() where ready.sockets[firstSuccessor + i] {
-                drainAcks(from: entry.value, panel: entry.key)
+            if readsData && pollSet.isReadable(dataItem) { drainData() }
+            for (i, panel) in polledSuccessors.enumerated() where pollSet.isReadable(firstSuccessorItem + i) {
+                if let socket = successors[panel] { drainAcks(from: socket, panel: panel) }
             }
         }
     }

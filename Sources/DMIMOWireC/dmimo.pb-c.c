@@ -2781,7 +2781,7 @@ const ProtobufCMessageDescriptor dmimo__step_result__descriptor =
   (ProtobufCMessageInit) dmimo__step_result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__hop_ack__field_descriptors[2] =
+static const ProtobufCFieldDescriptor dmimo__hop_ack__field_descriptors[3] =
 {
   {
     "hop",
@@ -2807,15 +2807,28 @@ static const ProtobufCFieldDescriptor dmimo__hop_ack__field_descriptors[2] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "held_ns",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__HopAck, held_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__hop_ack__field_indices_by_name[] = {
+  2,   /* field[2] = held_ns */
   0,   /* field[0] = hop */
   1,   /* field[1] = recv_ns */
 };
 static const ProtobufCIntRange dmimo__hop_ack__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor dmimo__hop_ack__descriptor =
 {
@@ -2825,7 +2838,7 @@ const ProtobufCMessageDescriptor dmimo__hop_ack__descriptor =
   "Dmimo__HopAck",
   "dmimo",
   sizeof(Dmimo__HopAck),
-  2,
+  3,
   dmimo__hop_ack__field_descriptors,
   dmimo__hop_ack__field_indices_by_name,
   1,  dmimo__hop_ack__number_ranges,

@@ -8,38 +8,6 @@ import Glibc
 /// Largest encoded message accepted by ``WireCodec/decode(_:)`` (64 MiB).
 public let maxMessageBytes = 64 << 20
 
-/// C memory for one encode call, freed together when the arena goes away.
-private final class CArena {
-    private var blocks: [UnsafeMutableRawPointer] = []
-
-    func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
-        let raw = malloc(max(1, count * MemoryLayout<T>.stride))!
-        blocks.append(raw)
-        return raw.bindMemory(to: T.self, capacity: max(1, count))
-    }
-
-    func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T>? {
-        if values.isEmpty { return nil }
-        let p = allocate(T.self, count: values.count)
-        values.withUnsafeBufferPointer { p.initialize(from: $0.baseAddress!, count: values.count) }
-        return p
-    }
-
-    func string(_ s: String) -> UnsafeMutablePointer<CChar> {
-        let p = strdup(s)!
-        blocks.append(UnsafeMutableRawPointer(p))
-        return p
-    }
-
-    func message<T>(_ value: T) -> UnsafeMutablePointer<T> {
-        let p = allocate(T.self, count: 1)
-        p.initialize(to: value)
-        return p
-    }
-
-    deinit { for b in blocks { free(b) } }
-}
-
 /// Encodes and decodes ``Envelope`` values as protobuf bytes (proto/dmimo.proto, protobuf-c).
 public enum WireCodec {
     // MARK: encode
@@ -53,21 +21,24 @@ public enum WireCodec {
 
     /// Encodes into `buffer`, replacing its contents (reuses its capacity). The particle arrays are packed
     /// straight from their Swift storage (no intermediate copy).
-    public static func encode(_ envelope: Envelope, into buffer: inout [UInt8]) {
+    /// - Parameter arena: C memory to reuse (a panel's data path: no allocation once sized); nil: a fresh one.
+    public static func encode(_ envelope: Envelope, into buffer: inout [UInt8], arena: WireArena? = nil) {
+        let arena = arena ?? WireArena(capacity: 4096)
+        defer { arena.reset() }
         let particles: ParticleArrays? = switch envelope.body {
         case .gamma(let m): m.particles
         case .stepResult(let m): m.posterior
         default: nil
         }
         guard let particles, particles.count > 0 else {
-            encode(envelope, borrowed: nil, into: &buffer)
+            encode(envelope, borrowed: nil, into: &buffer, arena)
             return
         }
         particles.x.withUnsafeBufferPointer { x in
             particles.y.withUnsafeBufferPointer { y in
                 particles.vx.withUnsafeBufferPointer { vx in
                     particles.vy.withUnsafeBufferPointer { vy in
-                        encode(envelope, borrowed: BorrowedParticles(x: x, y: y, vx: vx, vy: vy), into: &buffer)
+                        encode(envelope, borrowed: BorrowedParticles(x: x, y: y, vx: vx, vy: vy), into: &buffer, arena)
                     }
                 }
             }
@@ -80,8 +51,8 @@ public enum WireCodec {
         let vx: UnsafeBufferPointer<Float>, vy: UnsafeBufferPointer<Float>
     }
 
-    private static func encode(_ envelope: Envelope, borrowed: BorrowedParticles?, into buffer: inout [UInt8]) {
-        let arena = CArena()
+    private static func encode(_ envelope: Envelope, borrowed: BorrowedParticles?, into buffer: inout [UInt8],
+                               _ arena: WireArena) {
         var env = Dmimo__Envelope()
         dmimo__envelope__init(&env)
         let h = envelope.header
@@ -116,25 +87,25 @@ public enum WireCodec {
             var c = Dmimo__Gamma(); dmimo__gamma__init(&c)
             c.n_route = m.route.count; c.route = arena.copy(m.route); c.hop = m.hop
             c.particles = particles(m.particles, borrowed, arena)
-            c.n_timings = m.timings.count; c.timings = arena.copy(m.timings.map { Optional(timing($0, arena)) })
+            c.n_timings = m.timings.count; c.timings = arena.pointers(m.timings) { timing($0, arena) }
             c.n_skipped = m.skipped.count; c.skipped = arena.copy(m.skipped)
-            c.n_reports = m.reports.count; c.reports = arena.copy(m.reports.map { Optional(report($0, arena)) })
+            c.n_reports = m.reports.count; c.reports = arena.pointers(m.reports) { report($0, arena) }
             c.checksum = m.checksum; c.reset = m.reset ? 1 : 0
             env.body_case = DMIMO__ENVELOPE__BODY_GAMMA; env.gamma = arena.message(c)
         case .stepResult(let m):
             var c = Dmimo__StepResult(); dmimo__step_result__init(&c)
             c.est_x = m.estX; c.est_y = m.estY; c.est_vx = m.estVX; c.est_vy = m.estVY
             c.posterior = particles(m.posterior, borrowed, arena)
-            c.n_timings = m.timings.count; c.timings = arena.copy(m.timings.map { Optional(timing($0, arena)) })
+            c.n_timings = m.timings.count; c.timings = arena.pointers(m.timings) { timing($0, arena) }
             c.n_contributed = m.contributed.count; c.contributed = arena.copy(m.contributed)
             c.n_skipped = m.skipped.count; c.skipped = arena.copy(m.skipped)
-            c.n_reports = m.reports.count; c.reports = arena.copy(m.reports.map { Optional(report($0, arena)) })
+            c.n_reports = m.reports.count; c.reports = arena.pointers(m.reports) { report($0, arena) }
             c.outcome = Dmimo__Outcome(rawValue: m.outcome.rawValue); c.reason = arena.string(m.reason)
             c.checksum = m.checksum
             env.body_case = DMIMO__ENVELOPE__BODY_STEP_RESULT; env.step_result = arena.message(c)
         case .hopAck(let m):
             var c = Dmimo__HopAck(); dmimo__hop_ack__init(&c)
-            c.hop = m.hop; c.recv_ns = m.recvNs
+            c.hop = m.hop; c.recv_ns = m.recvNs; c.held_ns = m.heldNs
             env.body_case = DMIMO__ENVELOPE__BODY_HOP_ACK; env.hop_ack = arena.message(c)
         case .heartbeat(let m):
             var k = Dmimo__NodeCounters(); dmimo__node_counters__init(&k)
@@ -197,11 +168,10 @@ public enum WireCodec {
         }
         let written = buffer.withUnsafeMutableBufferPointer { dmimo__envelope__pack(&env, $0.baseAddress) }
         precondition(written == size, "protobuf-c packed \(written) bytes, expected \(size)")
-        withExtendedLifetime(arena) {}
-    }
+            }
 
     private static func particles(_ p: ParticleArrays, _ borrowed: BorrowedParticles?,
-                                  _ arena: CArena) -> UnsafeMutablePointer<Dmimo__Particles> {
+                                  _ arena: WireArena) -> UnsafeMutablePointer<Dmimo__Particles> {
         var c = Dmimo__Particles(); dmimo__particles__init(&c)
         c.count = UInt32(p.count)
         c.n_x = p.x.count; c.n_y = p.y.count; c.n_vx = p.vx.count; c.n_vy = p.vy.count
@@ -215,7 +185,7 @@ public enum WireCodec {
         return arena.message(c)
     }
 
-    private static func panelModel(_ m: PanelSetup, _ arena: CArena) -> UnsafeMutablePointer<Dmimo__PanelModel> {
+    private static func panelModel(_ m: PanelSetup, _ arena: WireArena) -> UnsafeMutablePointer<Dmimo__PanelModel> {
         var r = Dmimo__RadioModel(); dmimo__radio_model__init(&r)
         r.bandwidth_hz = m.radio.bandwidthHz; r.array_side = m.radio.arraySide; r.carrier_hz = m.radio.carrierHz
         r.snr_1m_db = m.radio.snr1mDb; r.reflection_loss_db = m.radio.reflectionLossDb
@@ -273,7 +243,7 @@ public enum WireCodec {
             roomSide: c.room_side_m, walls: walls)
     }
 
-    private static func timing(_ t: HopTiming, _ arena: CArena) -> UnsafeMutablePointer<Dmimo__HopTiming> {
+    private static func timing(_ t: HopTiming, _ arena: WireArena) -> UnsafeMutablePointer<Dmimo__HopTiming> {
         var c = Dmimo__HopTiming(); dmimo__hop_timing__init(&c)
         c.panel = t.panel; c.recv_ns = t.recvNs; c.compute_done_ns = t.computeDoneNs; c.send_ns = t.sendNs
         c.link_rtt_ns = t.linkRttNs; c.pad_ns = t.padNs; c.measurements = t.measurements
@@ -281,7 +251,7 @@ public enum WireCodec {
         return arena.message(c)
     }
 
-    private static func report(_ r: PanelReport, _ arena: CArena) -> UnsafeMutablePointer<Dmimo__PanelReport> {
+    private static func report(_ r: PanelReport, _ arena: WireArena) -> UnsafeMutablePointer<Dmimo__PanelReport> {
         var c = Dmimo__PanelReport(); dmimo__panel_report__init(&c)
         c.panel = r.panel; c.existence = r.existence; c.los_detected = r.losDetected ? 1 : 0; c.amplitude = r.amplitude
         return arena.message(c)
@@ -292,10 +262,22 @@ public enum WireCodec {
     /// Decodes and validates one message. Never traps on any input.
     /// - Throws: ``WireError`` for garbage, truncated, oversized, wrong-version or inconsistent messages.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> Envelope {
+        var none = Gamma.empty
+        return try decode(bytes, arena: nil, reusing: &none)
+    }
+
+    /// Decodes like ``decode(_:)``, with protobuf-c's unpack in `arena` (reset before returning) and a Gamma body
+    /// written into the storage of `spare` (its arrays emptied and refilled in their capacity, then moved into the
+    /// result; `spare` is left empty). With an arena and a spare of a previous γ, decoding a γ allocates nothing.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, arena: WireArena?,
+                              reusing spare: inout Gamma) throws(WireError) -> Envelope {
         guard bytes.count <= maxMessageBytes else { throw .tooLarge(bytes.count) }
         let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        guard let env = dmimo__envelope__unpack(nil, bytes.count, base) else { throw .malformed }
-        defer { dmimo__envelope__free_unpacked(env, nil) }
+        guard let env = dmimo__envelope__unpack(arena?.allocator, bytes.count, base) else {
+            arena?.reset()
+            throw .malformed
+        }
+        defer { if let arena { arena.reset() } else { dmimo__envelope__free_unpacked(env, nil) } }
         let e = env.pointee
         guard e.protocol_version == wireProtocolVersion else { throw .wrongVersion(e.protocol_version) }
         guard let type = MessageType(rawValue: e.type.rawValue) else { throw .unknownType(e.type.rawValue) }
@@ -321,9 +303,16 @@ public enum WireCodec {
                 panel: try panelSetup(c.panel)))
         case DMIMO__ENVELOPE__BODY_GAMMA:
             guard let c = e.gamma?.pointee else { throw .malformed }
-            let gamma = Gamma(route: array(c.route, c.n_route), hop: c.hop, particles: try particles(c.particles),
-                              timings: timings(c.timings, c.n_timings), skipped: array(c.skipped, c.n_skipped),
-                              reports: reports(c.reports, c.n_reports), checksum: c.checksum, reset: c.reset != 0)
+            var gamma = Gamma.empty
+            swap(&gamma, &spare)
+            fill(&gamma.route, c.route, c.n_route)
+            gamma.hop = c.hop
+            try fill(&gamma.particles, c.particles)
+            fill(&gamma.timings, c.timings, c.n_timings)
+            fill(&gamma.skipped, c.skipped, c.n_skipped)
+            fill(&gamma.reports, c.reports, c.n_reports)
+            gamma.checksum = c.checksum
+            gamma.reset = c.reset != 0
             // the particles' integrity is checked here, once, where bytes become values
             guard gamma.checksum == 0 || particleChecksum(gamma.particles) == gamma.checksum else { throw .checksumMismatch }
             body = .gamma(gamma)
@@ -341,7 +330,7 @@ public enum WireCodec {
             }
         case DMIMO__ENVELOPE__BODY_HOP_ACK:
             guard let c = e.hop_ack?.pointee else { throw .malformed }
-            body = .hopAck(HopAck(hop: c.hop, recvNs: c.recv_ns))
+            body = .hopAck(HopAck(hop: c.hop, recvNs: c.recv_ns, heldNs: c.held_ns))
         case DMIMO__ENVELOPE__BODY_HEARTBEAT:
             guard let c = e.heartbeat?.pointee else { throw .malformed }
             var n = NodeCounters()
@@ -422,21 +411,63 @@ public enum WireCodec {
 
     private static func particles(_ p: UnsafeMutablePointer<Dmimo__Particles>?) throws(WireError) -> ParticleArrays {
         guard let c = p?.pointee else { return ParticleArrays() }
+        let n = try checkedCount(c)
+        return ParticleArrays(x: array(c.x, n), y: array(c.y, n), vx: array(c.vx, n), vy: array(c.vy, n))
+    }
+
+    /// Replaces `values` with the `n` elements at `p`, in `values`' own storage when it is large enough.
+    private static func fill<T>(_ values: inout [T], _ p: UnsafeMutablePointer<T>?, _ n: Int) {
+        values.removeAll(keepingCapacity: true)
+        guard let p, n > 0 else { return }
+        values.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+    }
+
+    /// ``particles(_:)`` into the storage of `arrays`.
+    private static func fill(_ arrays: inout ParticleArrays, _ p: UnsafeMutablePointer<Dmimo__Particles>?) throws(WireError) {
+        guard let c = p?.pointee else {
+            fill(&arrays.x, nil, 0); fill(&arrays.y, nil, 0); fill(&arrays.vx, nil, 0); fill(&arrays.vy, nil, 0)
+            return
+        }
+        let n = try checkedCount(c)
+        fill(&arrays.x, c.x, n); fill(&arrays.y, c.y, n); fill(&arrays.vx, c.vx, n); fill(&arrays.vy, c.vy, n)
+    }
+
+    private static func checkedCount(_ c: Dmimo__Particles) throws(WireError) -> Int {
         let n = Int(c.count)
         guard n <= maxParticlesPerMessage else { throw .invalid("\(n) particles exceed the limit") }
         guard c.n_x == n, c.n_y == n, c.n_vx == n, c.n_vy == n else {
             throw .invalid("particle arrays (\(c.n_x), \(c.n_y), \(c.n_vx), \(c.n_vy)) do not match count \(n)")
         }
-        return ParticleArrays(x: array(c.x, n), y: array(c.y, n), vx: array(c.vx, n), vy: array(c.vy, n))
+        return n
+    }
+
+    private static func fill(_ values: inout [HopTiming], _ p: UnsafeMutablePointer<UnsafeMutablePointer<Dmimo__HopTiming>?>?, _ n: Int) {
+        values.removeAll(keepingCapacity: true)
+        guard let p else { return }
+        for i in 0..<n { if let t = p[i]?.pointee { values.append(timing(t)) } }
+    }
+
+    private static func fill(_ values: inout [PanelReport], _ p: UnsafeMutablePointer<UnsafeMutablePointer<Dmimo__PanelReport>?>?, _ n: Int) {
+        values.removeAll(keepingCapacity: true)
+        guard let p else { return }
+        for i in 0..<n { if let r = p[i]?.pointee { values.append(report(r)) } }
+    }
+
+    private static func timing(_ t: Dmimo__HopTiming) -> HopTiming {
+        HopTiming(panel: t.panel, recvNs: t.recv_ns, computeDoneNs: t.compute_done_ns, sendNs: t.send_ns,
+                  linkRttNs: t.link_rtt_ns, padNs: t.pad_ns, measurements: t.measurements,
+                  linkBytes: t.link_bytes, rawRecvNs: t.raw_recv_ns)
+    }
+
+    private static func report(_ r: Dmimo__PanelReport) -> PanelReport {
+        PanelReport(panel: r.panel, existence: r.existence, losDetected: r.los_detected != 0, amplitude: r.amplitude)
     }
 
     private static func timings(_ p: UnsafeMutablePointer<UnsafeMutablePointer<Dmimo__HopTiming>?>?, _ n: Int) -> [HopTiming] {
         guard let p else { return [] }
         return (0..<n).compactMap { i in
             guard let t = p[i]?.pointee else { return nil }
-            return HopTiming(panel: t.panel, recvNs: t.recv_ns, computeDoneNs: t.compute_done_ns, sendNs: t.send_ns,
-                             linkRttNs: t.link_rtt_ns, padNs: t.pad_ns, measurements: t.measurements,
-                             linkBytes: t.link_bytes, rawRecvNs: t.raw_recv_ns)
+            return timing(t)
         }
     }
 
@@ -444,7 +475,7 @@ public enum WireCodec {
         guard let p else { return [] }
         return (0..<n).compactMap { i in
             guard let r = p[i]?.pointee else { return nil }
-            return PanelReport(panel: r.panel, existence: r.existence, losDetected: r.los_detected != 0, amplitude: r.amplitude)
+            return report(r)
         }
     }
 }

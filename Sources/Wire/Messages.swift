@@ -252,6 +252,9 @@ public struct Gamma: Sendable, Equatable {
         self.route = route; self.hop = hop; self.particles = particles; self.timings = timings
         self.skipped = skipped; self.reports = reports; self.checksum = checksum; self.reset = reset
     }
+
+    /// A γ with nothing in it (no storage allocated): the starting spare for ``WireCodec/decode(_:arena:reusing:)``.
+    public static var empty: Gamma { Gamma(route: [], hop: 0, particles: ParticleArrays()) }
 }
 
 public enum Outcome: UInt32, Sendable {
@@ -282,8 +285,12 @@ public struct StepResult: Sendable, Equatable {
 
 public struct HopAck: Sendable, Equatable {
     public var hop: UInt32
+    /// When the receiver read the Gamma (its clock), ns.
     public var recvNs: UInt64
-    public init(hop: UInt32, recvNs: UInt64) { self.hop = hop; self.recvNs = recvNs }
+    /// How long the receiver held the Gamma before sending this acknowledgement (its clock), ns: it forwards γ
+    /// first and acknowledges after, so the sender subtracts this from its round trip (``HopRoundTrip``).
+    public var heldNs: UInt64
+    public init(hop: UInt32, recvNs: UInt64, heldNs: UInt64 = 0) { self.hop = hop; self.recvNs = recvNs; self.heldNs = heldNs }
 }
 
 /// What a node counted since it started.

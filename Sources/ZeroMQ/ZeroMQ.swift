@@ -81,7 +81,8 @@ public enum ZMQSocketType: Sendable {
 public struct ZMQMessage: ~Copyable {
     let msg: UnsafeMutablePointer<zmq_msg_t>
 
-    init() {
+    /// An empty message, to receive into again and again (``ZMQSocket/receive(into:dontWait:)``).
+    public init() {
         msg = .allocate(capacity: 1)
         zmq_msg_init(msg)
     }
@@ -294,6 +295,20 @@ public final class ZMQSocket {
         }
     }
 
+    /// Receives one frame into `message`, replacing what it held (no allocation on this thread: libzmq's I/O
+    /// thread allocated the frame's body). `EINTR` is retried.
+    /// - Returns: false if nothing is waiting (`dontWait`) or the receive timeout expired.
+    public func receive(into message: borrowing ZMQMessage, dontWait: Bool = false) throws(ZMQError) -> Bool {
+        let h = try raw
+        while true {
+            if zmq_msg_recv(message.msg, h, dontWait ? ZMQ_DONTWAIT : 0) >= 0 { return true }
+            let e = zmq_errno()
+            if e == EINTR { continue }
+            if e == EAGAIN { return false }
+            throw ZMQError(code: e, operation: "receive")
+        }
+    }
+
     /// Receives all frames of one multipart message, copied into arrays (for small control frames).
     public func receiveFrames(dontWait: Bool = false) throws(ZMQError) -> [[UInt8]]? {
         guard let first = try receive(dontWait: dontWait) else { return nil }
@@ -351,6 +366,54 @@ public func zmqPoll(_ sockets: [ZMQSocket], fileDescriptors: [Int32],
             remaining = max(0, timeoutMs - elapsedMs)
         }
     }
+}
+
+/// A poll set rebuilt and polled again and again without allocating once its capacity is reached (a panel's loop).
+/// Not thread-safe: used by the thread that owns its sockets.
+public final class ZMQPollSet {
+    private var items: [zmq_pollitem_t] = []
+
+    public init() {}
+
+    /// Empties the set (keeps its storage).
+    public func removeAll() { items.removeAll(keepingCapacity: true) }
+
+    /// Adds a socket to wait for. - Returns: its index for ``isReadable(_:)``.
+    @discardableResult
+    public func add(_ socket: ZMQSocket) -> Int {
+        items.append(zmq_pollitem_t(socket: socket.pollHandle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0))
+        return items.count - 1
+    }
+
+    /// Adds a plain file descriptor (e.g. a signal pipe). - Returns: its index for ``isReadable(_:)``.
+    @discardableResult
+    public func add(fileDescriptor: Int32) -> Int {
+        items.append(zmq_pollitem_t(socket: nil, fd: fileDescriptor, events: Int16(ZMQ_POLLIN), revents: 0))
+        return items.count - 1
+    }
+
+    /// Waits until an item is readable or `timeoutMs` passes (-1 = forever; 0 = do not wait). `EINTR` is retried
+    /// with the remaining time.
+    public func poll(timeoutMs: Int) throws(ZMQError) {
+        var start = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        var remaining = timeoutMs
+        while true {
+            let rc = items.withUnsafeMutableBufferPointer { zmq_poll($0.baseAddress, Int32($0.count), remaining) }
+            if rc >= 0 { return }
+            let e = zmq_errno()
+            guard e == EINTR else { throw ZMQError(code: e, operation: "poll") }
+            if timeoutMs >= 0 {
+                var now = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &now)
+                let elapsedMs = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1_000_000
+                remaining = max(0, timeoutMs - elapsedMs)
+            }
+        }
+    }
+
+    /// Whether item `index` was readable at the last ``poll(timeoutMs:)``.
+    public func isReadable(_ index: Int) -> Bool { items[index].revents & Int16(ZMQ_POLLIN) != 0 }
 }
 
 /// A CURVE key pair in Z85 text (40 characters each).

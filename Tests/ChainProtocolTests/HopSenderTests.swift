@@ -77,4 +77,14 @@ import Testing
         hops.removeAll()
         #expect(hops.nextDeadlineNs == nil)
     }
+
+    @Test func anAcknowledgementHandsBackThePayloadOnceAndOnlyFromTheReceiver() {
+        var hops = sender()
+        _ = hops.send("γ", step: step, route: route, hop: 1, skipped: [], now: 0)
+        let id = HopID(step: step, hop: 1)
+        #expect(hops.acknowledge(id, by: 2) == nil)          // not the receiver of that hop
+        let acked = hops.acknowledge(id, by: 1)
+        #expect(acked?.payload == "γ" && acked?.flight.receiver == 1)
+        #expect(hops.acknowledge(id, by: 1) == nil && hops.isEmpty)
+    }
 }

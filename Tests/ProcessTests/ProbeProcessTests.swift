@@ -153,7 +153,8 @@ func processExists(_ pid: Int32) -> Bool {
         func answers(step: UInt32, ms: UInt64) throws -> (acks: Int, results: Int) {
             var acks = 0, results = 0
             let deadline = ContinuousClock.now + .milliseconds(Int(ms))
-            while ContinuousClock.now < deadline && results == 0 {
+            // the panel acknowledges after it has sent the result (acknowledgements off the critical path): wait for both
+            while ContinuousClock.now < deadline && (results == 0 || acks == 0) {
                 for event in try session.poll(timeoutMs: 50) {
                     switch event {
                     case .data(_, let e, _) where e.type == .hopAck && e.header.step == step: acks += 1

@@ -5,8 +5,10 @@
 // search; the glibc entry points __libc_malloc etc. do the actual work. No LD_PRELOAD is needed. Only for
 // benchmark executables: never link this into the product.
 #include <errno.h>
+#include <execinfo.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <unistd.h>
 #include "CMallocCounter.h"
 
 extern void *__libc_malloc(size_t size);
@@ -17,10 +19,41 @@ extern void *__libc_memalign(size_t alignment, size_t size);
 extern void *__libc_valloc(size_t size);
 
 static _Atomic unsigned long long allocations;
+// the allocations of the threads that called dmimo_malloc_track_this_thread (hop-bench: the panel's thread)
+static _Atomic unsigned long long tracked_allocations;
+// initial-exec TLS of the executable itself: reading it never allocates
+static _Thread_local int this_thread_tracked;
 
-static inline void count(void) { atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed); }
+// when set, every tracked allocation prints its call stack to stderr (hop-bench --trace: what allocates)
+static _Atomic int trace_tracked;
+static _Thread_local int in_trace;
+
+static inline void count(void) {
+    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
+    if (this_thread_tracked) {
+        atomic_fetch_add_explicit(&tracked_allocations, 1, memory_order_relaxed);
+        if (atomic_load_explicit(&trace_tracked, memory_order_relaxed) && !in_trace) {
+            in_trace = 1;
+            void *frames[24];
+            int n = backtrace(frames, 24);  // backtrace_symbols_fd writes without allocating
+            backtrace_symbols_fd(frames, n, 2);
+            static const char line[] = "----\n";
+            (void)!write(2, line, sizeof line - 1);
+            in_trace = 0;
+        }
+    }
+}
+
+void dmimo_malloc_trace_tracked(int on) {
+    if (on) { void *warm[2]; backtrace(warm, 2); }  // loads libgcc's unwinder now, not inside malloc
+    atomic_store_explicit(&trace_tracked, on, memory_order_relaxed);
+}
 
 unsigned long long dmimo_malloc_count(void) { return atomic_load_explicit(&allocations, memory_order_relaxed); }
+void dmimo_malloc_track_this_thread(void) { this_thread_tracked = 1; }
+unsigned long long dmimo_malloc_tracked_count(void) {
+    return atomic_load_explicit(&tracked_allocations, memory_order_relaxed);
+}
 
 void *malloc(size_t size) { count(); return __libc_malloc(size); }
 void *calloc(size_t n, size_t size) { count(); return __libc_calloc(n, size); }

@@ -555,10 +555,14 @@ struct  Dmimo__HopAck
   ProtobufCMessage base;
   uint32_t hop;
   uint64_t recv_ns;
+  /*
+   * receipt of the Gamma -> send of this ack on the receiver's clock (it forwards first)
+   */
+  uint64_t held_ns;
 };
 #define DMIMO__HOP_ACK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__hop_ack__descriptor) \
-    , 0, 0 }
+    , 0, 0, 0 }
 
 
 struct  Dmimo__NodeCounters
