@@ -4,11 +4,12 @@ import Config
 import Wire
 
 extension DistributedRun {
-    /// Adds a step's record to the statistics; it is written once the next step's acknowledgement reports are in.
+    /// Adds a step's record to the statistics; it is written two steps later, when its hops' link reports (sent
+    /// by each hop's sender once acknowledged, so they can come after the next step's result) are in.
     func record(_ record: StepRecord) {
         accumulator.add(record)
         pendingHops.append((record, record.run, record.step))
-        flushHops(keepLast: 1)
+        flushHops(keepLast: 2)
     }
 
     /// The record of a step abandoned after its attempts: no estimate, its latency up to now.

@@ -33,7 +33,7 @@ import Testing
         for row in rows.dropFirst() {
             #expect(row.count == header.count)
             let key = row[run] + "," + row[step]
-            guard !seen.insert(key).inserted else { panelToPanel += 1; checkPanelToPanel(row, column, names, compute); continue }
+            guard seen.insert(key).inserted else { panelToPanel += 1; checkPanelToPanel(row, column, names, compute); continue }
             // the controller's hop: the panel's own three are there; encode and send are not reported
             for name in names.prefix(3) { #expect((Double(row[column[name]!]) ?? -1) >= 0, "\(name) in \(row)") }
         }
