@@ -130,6 +130,10 @@ extension ExperimentConfig {
         .integer("chain.readmit_after_ms", \.chain.readmitAfterMs, 0...3_600_000, unit: "ms",
                  "A panel skipped in a step leaves the routes until its heartbeats have been back for this long; "
                  + "it rejoins at a later step with fresh state."),
+        .integer("chain.floor_rounds", \.chain.floorRounds, 0...100_000, unit: "rounds",
+                 "Transport floor: before the first step, ping-pongs of γ-sized payloads timed on every link of the "
+                 + "route (controller -> first panel, panel -> next panel on the data sockets, last panel -> "
+                 + "controller); one-way floor = round trip / 2 (summary link_floor_us, links.csv). 0 = off."),
         // downlink
         .flag("downlink.enabled", \.downlink.enabled,
               "Run a dmimo-downlink node beside the chain: each step the controller sends it the samples the UE "

@@ -140,6 +140,8 @@ public struct ChainSection: Sendable, Equatable {
     public var maxAttempts = 3
     /// A panel skipped in a step is left out of the routes until its heartbeats show it alive again for this long, ms.
     public var readmitAfterMs = 500
+    /// Transport floor: γ-sized ping-pongs timed on every link of the route before the first step (0 = off), rounds.
+    public var floorRounds = 100
 
     public init() {}
 
