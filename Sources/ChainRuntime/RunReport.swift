@@ -124,7 +124,7 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
                      + "RMSE \(d.rmseM.isFinite ? fixed(d.rmseM * 100, 3) + " cm" : "-"); downlink.csv")
     }
     lines.append("results: \(files.directory.path) (config.yaml, per_step.csv, summary.json, manifest.json"
-                 + (context.mode == "in-process" ? "" : ", hops.csv, latency.hgrm") + ")")
+                 + (context.mode == "in-process" ? "" : ", hops.csv, latency.hgrm") + (context.transportFloor == nil ? "" : ", links.csv") + ")")
     return lines.joined(separator: "\n")
 }
 

@@ -19,7 +19,8 @@ import Testing
                           roundTripsNs: [9_000_000, 8_000_000, 100_000, 120_000, 140_000, 160_000, 180_000], warmup: 2)
         #expect(f.roundTripsNs.count == 5)
         #expect(f.oneWayNs == [50_000, 60_000, 70_000, 80_000, 90_000])
-        #expect(f.oneWay.p50 == 70)       // µs: the median of 50, 60, 70, 80, 90
+        // µs: the median of 50, 60, 70, 80, 90 (the histogram keeps 3 significant digits: within 0.1 %)
+        #expect(abs(f.oneWay.p50 - 70) <= 0.07)
         #expect(f.oneWay.max == 90)
     }
 
@@ -32,7 +33,7 @@ import Testing
         ])
         let pooled = floor.panelToPanel
         #expect(pooled.count == 4)
-        #expect(pooled.p50 == 100)        // one-way samples 100, 100, 200, 200 µs
+        #expect(abs(pooled.p50 - 100) <= 0.1)   // one-way samples 100, 100, 200, 200 µs
         #expect(pooled.max == 200)
         #expect(floor.floor(of: RouteLink(from: 2, to: -1))?.oneWay.p50.isNaN == true)
         #expect(TransportFloor.ratio(linkP50Us: 150, floorP50Us: 100) == 1.5)
