@@ -96,13 +96,14 @@ extension ChainSession {
         return (roundTrips, "")
     }
 
-    /// Asks panel `from` to time the ping-pongs to panel `to` and waits for its ``FloorReport``.
+    /// Asks panel `from` to time the ping-pongs to panel `to` and waits for its ``FloorReport``: up to two PONG
+    /// time-outs plus 50 ms a round (a panel that does not know the request leaves the link untimed, not the run stuck).
     func requestFloor(from: Int, to: Int, bytes: Int, rounds: Int) throws(RuntimeError) -> ([UInt64], String) {
         let request = FloorRequest(toPanel: Int32(to), payloadBytes: UInt32(bytes), rounds: UInt32(rounds),
                                    timeoutMs: Self.floorTimeoutMs)
         try sendControl(toPanel: from, Envelope(header: Header(runID: options.runID, sender: controllerSender),
                                                 body: .floorRequest(request)))
-        let deadline = monotonicNanos() + UInt64(rounds + 2) * UInt64(Self.floorTimeoutMs) * 1_000_000
+        let deadline = monotonicNanos() + (2 * UInt64(Self.floorTimeoutMs) + 50 * UInt64(rounds)) * 1_000_000
         while monotonicNanos() < deadline {
             for event in try poll(timeoutMs: 20) {
                 switch event {
