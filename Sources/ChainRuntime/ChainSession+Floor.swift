@@ -42,7 +42,7 @@ extension ChainSession {
         var roundTrips: [UInt64] = []
         for round in 0..<rounds {
             let ping = Envelope(header: Header(runID: options.runID, sender: controllerSender),
-                                body: .ping(Ping(sentNs: 0, seq: UInt32(round), payload: payload, echo: true)))
+                                body: .ping(Ping(sentNs: 0, seq: floorPingSequenceBase | UInt32(round), payload: payload, echo: true)))
             let sentNs: UInt64
             let socket: ZMQSocket
             if onControl {
@@ -82,7 +82,7 @@ extension ChainSession {
                     guard let envelope = decoded else { dropped += 1; continue }
                     if onControl { lastHeard[from] = receivedNs }
                     switch envelope.body {
-                    case .pong(let pong) where from == k && pong.seq == UInt32(round):
+                    case .pong(let pong) where from == k && pong.seq == floorPingSequenceBase | UInt32(round) && !answered:
                         roundTrips.append(elapsedNs(from: sentNs, to: receivedNs))
                         answered = true
                     case .heartbeat(let hb) where onControl:

@@ -28,7 +28,7 @@ extension PanelNode {
         var bytes: [UInt8] = []
         for round in 0..<request.rounds {
             let ping = Envelope(header: Header(runID: runID, sender: Int32(options.index)),
-                                body: .ping(Ping(sentNs: 0, seq: round, payload: payload, echo: true)))
+                                body: .ping(Ping(sentNs: 0, seq: floorPingSequenceBase | round, payload: payload, echo: true)))
             WireCodec.encode(ping, into: &bytes)
             let sentNs = monotonicNanos()
             do {
@@ -48,7 +48,7 @@ extension PanelNode {
                     let receivedNs = monotonicNanos()
                     // a late PONG of an earlier round, or a stray acknowledgement, is not this round's answer
                     guard let envelope = try? WireCodec.decode(message.bytes), case .pong(let pong) = envelope.body,
-                          pong.seq == round else { continue }
+                          pong.seq == floorPingSequenceBase | round, !answered else { continue }
                     roundTrips.append(elapsedNs(from: sentNs, to: receivedNs))
                     answered = true
                 }
