@@ -46,14 +46,14 @@ public final class ChainSession {
     /// Process id each panel reported.
     public var panelPIDs: [UInt64] { incarnations.pids }
     /// Last heartbeat counters of every panel.
-    public private(set) var panelCounters: [NodeCounters]
+    public internal(set) var panelCounters: [NodeCounters]
     /// Monotonic time of the last message from each panel.
-    public private(set) var lastHeard: [UInt64]
+    public internal(set) var lastHeard: [UInt64]
     /// The endpoint panels connect to.
     public private(set) var controlEndpoint = ""
     var encodeBuffer: [UInt8] = []
     /// Messages the controller itself dropped (undecodable or from another run).
-    public private(set) var dropped: UInt64 = 0
+    public internal(set) var dropped: UInt64 = 0
     var started = false
     /// Where the controller and each spawned panel run (chain.cpu_placement; unpinned until `start`).
     public internal(set) var placement = CPUPlacement(controller: nil, panels: [])

@@ -71,6 +71,11 @@ extension PanelNode {
                 computation?.store(batch, run: envelope.header.run, step: envelope.header.step)
                 let step = StepID(run: envelope.header.run, step: envelope.header.step)
                 if let verdict = inbound.measurementsArrived(for: step) { released.append(verdict) }
+            case .floorRequest(let request):
+                guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
+                measureFloor(request)
+            case .ping(let ping):
+                answerControlPing(ping, receivedNs: lastControllerContactNs)
             case .control(let c):
                 switch faults.apply(PanelControl(c), now: monotonicNanos()) {
                 case .none: break

@@ -71,7 +71,7 @@ extension PanelNode {
         if !ping.clockOffsetNs.isEmpty { clockTable = ClockTable(offsetNs: ping.clockOffsetNs, boundNs: ping.clockBoundNs) }
         let text = "dmimo-chain \(dmimoVersion) panel \(options.index) run-id \(runID)"
         let pong = Envelope(header: Header(runID: runID, sender: Int32(options.index)),
-                            body: .pong(Ping(sentNs: ping.sentNs, seq: ping.seq, payload: Array(text.utf8),
+                            body: .pong(Ping(sentNs: ping.sentNs, seq: ping.seq, payload: ping.echo ? ping.payload : Array(text.utf8),
                                              nodeRecvNs: recvNs, nodeSendNs: monotonicNanos())))
         _ = try? data.send(frames: [sender, WireCodec.encode(pong)])
     }

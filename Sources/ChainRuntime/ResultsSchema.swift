@@ -58,6 +58,13 @@ public struct RunSummary: Codable, Sendable {
     public var resultLinkBoundUs: LatencySummary?
     /// Distributed runs: every panel's clock offset to the controller, the time base of every one-way figure.
     public var clocks: Clocks?
+    /// Distributed runs with chain.floor_rounds > 0: the one-way transport floor over the panel-to-panel links (round
+    /// trip / 2 of γ-sized ping-pongs, µs), the panel-to-panel raw link p50 over its p50, the ping-pongs per link, and
+    /// the projected e2e of a deployment with one host per panel (docs/LATENCY.md §7a), µs.
+    public var linkFloorUs: LatencySummary? = nil
+    public var linkOverFloor: Double? = nil
+    public var linkFloorRounds: Int? = nil
+    public var projectedDeploymentUs: Double? = nil
 
     public struct Clocks: Codable, Sendable {
         public var timeBase = "controller"
@@ -159,6 +166,8 @@ public struct RunSummary: Codable, Sendable {
         case security, faults, duplicates, downlink
         case linkBoundUs = "link_bound_us", resultLinkUs = "result_link_us", resultLinkBoundUs = "result_link_bound_us"
         case clocks
+        case linkFloorUs = "link_floor_us", linkOverFloor = "link_over_floor", linkFloorRounds = "link_floor_rounds"
+        case projectedDeploymentUs = "projected_deployment_us"
     }
 }
 

@@ -139,6 +139,14 @@ public struct RunJob {
         let downlink = try startDownlink(config: config, outDir: outDir, logs: logs, directory: files.directory,
                                          runID: session.runID, security: session.security, children: chain.children)
         try chain.start()
+        if config.chain.floorRounds > 0 {
+            let route = Array(0..<experiment.panelCount)
+            let floor = try chain.measureTransportFloor(
+                route: route, payloadBytes: floorPayloadBytes(particles: experiment.filter.particleCount, route: route, reports: true),
+                rounds: config.chain.floorRounds)
+            for f in floor.links where !f.error.isEmpty { ChainLog.controller.warning("transport floor \(f.link): \(f.error)") }
+            context.transportFloor = floor
+        }
         context.panelHosts = chain.panelHosts
         context.panelEndpoints = chain.dataEndpoints
         context.controllerEndpoint = chain.controlEndpoint

@@ -33,6 +33,8 @@ public struct RunContext: Sendable {
     public var clockOffsets: [ClockOffset?] = []
     public var clockExchanges: [Int] = []
     public var downlink: RunSummary.DownlinkSummary?
+    /// The transport floor timed before the first step (nil: in-process or chain.floor_rounds = 0).
+    public var transportFloor: TransportFloor?
 
     public init(mode: String, commandLine: [String]) {
         self.mode = mode
@@ -47,7 +49,9 @@ let mebibyte = 1024.0 * 1024.0
 public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, outcome: RunSetOutcome,
                          files: ResultFiles, context: RunContext) throws(RuntimeError) -> String {
     let acc = outcome.accumulator
-    let summary = runSummary(experiment, config: config, outcome: outcome, context: context)
+    var summary = runSummary(experiment, config: config, outcome: outcome, context: context)
+    addFloor(to: &summary, context.transportFloor, outcome.accumulator, fronthaul: config.fronthaul)
+    if let floor = context.transportFloor { try files.writeFile("links.csv", linksCSV(floor, outcome.accumulator)) }
     let faultSummaries = summarizeFaults(outcome, stepsPerRun: experiment.steps)
     if !faultSummaries.isEmpty || !config.faults.isEmpty { try files.writeFile("faults.csv", faultsCSV(faultSummaries)) }
     try files.writeJSON("summary.json", summary)
@@ -109,7 +113,10 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
         lines.append(text)
     }
     if let text = clocksLine(context) { lines.append(text) }
-    lines.append("FPGA model, eq. (10) with adder tree, M=6: \(fixed(fpgaM6, 1)) µs; at the measured mean M=\(fixed(meanM, 2)): \(fixed(fpgaMeasuredM, 1)) µs")
+    lines += floorLines(summary, context.transportFloor, acc)
+    lines.append("FPGA model, eq. (10) with adder tree, M=6: \(fixed(fpgaM6, 1)) µs; at the measured mean M=\(fixed(meanM, 2)): \(fixed(fpgaMeasuredM, 1)) µs"
+                 + (summary.projectedDeploymentUs.map { "; projected deployment (one host per panel, modelled link): \(fixed($0, 1)) µs"
+                    + " beside the measured e2e p50 \(fixed(summary.latencyUs.p50, 1)) µs" } ?? ""))
     if !context.panelPeakRSS.isEmpty {
         let peak = context.panelPeakRSS.max() ?? 0
         lines.append("memory: panel peak RSS max \(fixed(Double(peak) / mebibyte, 1)) MiB, all panels \(fixed(Double(context.panelPeakRSS.reduce(0, +)) / mebibyte, 1)) MiB, controller \(fixed(Double(context.controllerPeakRSS) / mebibyte, 1)) MiB")
@@ -121,7 +128,7 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
                      + "RMSE \(d.rmseM.isFinite ? fixed(d.rmseM * 100, 3) + " cm" : "-"); downlink.csv")
     }
     lines.append("results: \(files.directory.path) (config.yaml, per_step.csv, summary.json, manifest.json"
-                 + (context.mode == "in-process" ? "" : ", hops.csv, latency.hgrm") + ")")
+                 + (context.mode == "in-process" ? "" : ", hops.csv, latency.hgrm") + (context.transportFloor == nil ? "" : ", links.csv") + ")")
     return lines.joined(separator: "\n")
 }
 

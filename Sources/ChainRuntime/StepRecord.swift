@@ -85,6 +85,8 @@ public struct RecordAccumulator: Sendable {
     /// Per-panel compute, one-way link into the panel and acknowledgement round trip of the hop into it (ns).
     public private(set) var computeByPanel: [LatencyHistogram]
     public private(set) var linkByPanel: [LatencyHistogram]
+    /// The one-way link into each panel before fronthaul-emulation padding (ns): what the transport floor compares with.
+    public private(set) var rawLinkByPanel: [LatencyHistogram]
     public private(set) var ackRttByPanel: [LatencyHistogram]
     /// Uncertainty of every one-way link of `linkByPanel` (both ends' clock bounds), ns.
     public private(set) var linkBounds = LatencyHistogram()
@@ -110,6 +112,7 @@ public struct RecordAccumulator: Sendable {
         accuracy = RunStatisticsAccumulator(runs: runs, steps: steps)
         computeByPanel = Array(repeating: LatencyHistogram(), count: panels)
         linkByPanel = Array(repeating: LatencyHistogram(), count: panels)
+        rawLinkByPanel = Array(repeating: LatencyHistogram(), count: panels)
         ackRttByPanel = Array(repeating: LatencyHistogram(), count: panels)
         slowerThanModelByPanel = Array(repeating: 0, count: panels)
     }
@@ -152,6 +155,7 @@ public struct RecordAccumulator: Sendable {
         for h in r.hops where h.panel < panels {
             computeByPanel[h.panel].record(h.computeNs)
             if let l = h.linkNs { linkByPanel[h.panel].record(l) }
+            if let l = h.rawLinkNs { rawLinkByPanel[h.panel].record(l) }
             if let b = h.linkBoundNs { linkBounds.record(b) }
             measurementSum += h.measurements
             panelUpdates += 1

@@ -135,6 +135,10 @@ extension ExperimentConfig {
                 + "apart = controller on the first CPU, panels on the others; shared = all on the first CPU; "
                 + "spread = controller on the first CPU, panel k on CPU k mod n. Panels started elsewhere: "
                 + "panel-node --cpus. docs/LATENCY.md §11 has the measurements behind the default."),
+        .integer("chain.floor_rounds", \.chain.floorRounds, 0...100_000, unit: "rounds",
+                 "Transport floor: before the first step, ping-pongs of γ-sized payloads timed on every link of the "
+                 + "route (controller -> first panel, panel -> next panel on the data sockets, last panel -> "
+                 + "controller); one-way floor = round trip / 2 (summary link_floor_us, links.csv). 0 = off."),
         // downlink
         .flag("downlink.enabled", \.downlink.enabled,
               "Run a dmimo-downlink node beside the chain: each step the controller sends it the samples the UE "

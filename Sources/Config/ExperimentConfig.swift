@@ -142,6 +142,8 @@ public struct ChainSection: Sendable, Equatable {
     public var readmitAfterMs = 500
     /// How the controller and the panels it spawns are placed on this host's CPUs.
     public var cpuPlacement = CPUPlacementMode.os
+    /// Transport floor: γ-sized ping-pongs timed on every link of the route before the first step (0 = off), rounds.
+    public var floorRounds = 100
 
     public init() {}
 

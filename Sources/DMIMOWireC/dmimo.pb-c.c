@@ -997,7 +997,97 @@ void   dmimo__link_report__free_unpacked
   assert(message->base.descriptor == &dmimo__link_report__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor dmimo__envelope__field_descriptors[19] =
+void   dmimo__floor_request__init
+                     (Dmimo__FloorRequest         *message)
+{
+  static const Dmimo__FloorRequest init_value = DMIMO__FLOOR_REQUEST__INIT;
+  *message = init_value;
+}
+size_t dmimo__floor_request__get_packed_size
+                     (const Dmimo__FloorRequest *message)
+{
+  assert(message->base.descriptor == &dmimo__floor_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dmimo__floor_request__pack
+                     (const Dmimo__FloorRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dmimo__floor_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dmimo__floor_request__pack_to_buffer
+                     (const Dmimo__FloorRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dmimo__floor_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dmimo__FloorRequest *
+       dmimo__floor_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dmimo__FloorRequest *)
+     protobuf_c_message_unpack (&dmimo__floor_request__descriptor,
+                                allocator, len, data);
+}
+void   dmimo__floor_request__free_unpacked
+                     (Dmimo__FloorRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dmimo__floor_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dmimo__floor_report__init
+                     (Dmimo__FloorReport         *message)
+{
+  static const Dmimo__FloorReport init_value = DMIMO__FLOOR_REPORT__INIT;
+  *message = init_value;
+}
+size_t dmimo__floor_report__get_packed_size
+                     (const Dmimo__FloorReport *message)
+{
+  assert(message->base.descriptor == &dmimo__floor_report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dmimo__floor_report__pack
+                     (const Dmimo__FloorReport *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dmimo__floor_report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dmimo__floor_report__pack_to_buffer
+                     (const Dmimo__FloorReport *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dmimo__floor_report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dmimo__FloorReport *
+       dmimo__floor_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dmimo__FloorReport *)
+     protobuf_c_message_unpack (&dmimo__floor_report__descriptor,
+                                allocator, len, data);
+}
+void   dmimo__floor_report__free_unpacked
+                     (Dmimo__FloorReport *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dmimo__floor_report__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor dmimo__envelope__field_descriptors[21] =
 {
   {
     "type",
@@ -1227,6 +1317,30 @@ static const ProtobufCFieldDescriptor dmimo__envelope__field_descriptors[19] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "floor_request",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dmimo__Envelope, body_case),
+    offsetof(Dmimo__Envelope, floor_request),
+    &dmimo__floor_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "floor_report",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dmimo__Envelope, body_case),
+    offsetof(Dmimo__Envelope, floor_report),
+    &dmimo__floor_report__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__envelope__field_indices_by_name[] = {
   4,   /* field[4] = attempt */
@@ -1234,6 +1348,8 @@ static const unsigned dmimo__envelope__field_indices_by_name[] = {
   16,   /* field[16] = control */
   15,   /* field[15] = downlink_estimate */
   14,   /* field[14] = downlink_snapshot */
+  20,   /* field[20] = floor_report */
+  19,   /* field[19] = floor_request */
   9,   /* field[9] = gamma */
   12,   /* field[12] = heartbeat */
   7,   /* field[7] = hello */
@@ -1254,7 +1370,7 @@ static const ProtobufCIntRange dmimo__envelope__number_ranges[3 + 1] =
   { 1, 0 },
   { 10, 7 },
   { 13, 9 },
-  { 0, 19 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor dmimo__envelope__descriptor =
 {
@@ -1264,7 +1380,7 @@ const ProtobufCMessageDescriptor dmimo__envelope__descriptor =
   "Dmimo__Envelope",
   "dmimo",
   sizeof(Dmimo__Envelope),
-  19,
+  21,
   dmimo__envelope__field_descriptors,
   dmimo__envelope__field_indices_by_name,
   3,  dmimo__envelope__number_ranges,
@@ -3567,7 +3683,7 @@ const ProtobufCMessageDescriptor dmimo__control__descriptor =
   (ProtobufCMessageInit) dmimo__control__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__ping__field_descriptors[7] =
+static const ProtobufCFieldDescriptor dmimo__ping__field_descriptors[8] =
 {
   {
     "sent_ns",
@@ -3653,10 +3769,23 @@ static const ProtobufCFieldDescriptor dmimo__ping__field_descriptors[7] =
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "echo",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Ping, echo),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__ping__field_indices_by_name[] = {
   6,   /* field[6] = clock_bound_ns */
   5,   /* field[5] = clock_offset_ns */
+  7,   /* field[7] = echo */
   3,   /* field[3] = node_recv_ns */
   4,   /* field[4] = node_send_ns */
   2,   /* field[2] = payload */
@@ -3666,7 +3795,7 @@ static const unsigned dmimo__ping__field_indices_by_name[] = {
 static const ProtobufCIntRange dmimo__ping__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor dmimo__ping__descriptor =
 {
@@ -3676,7 +3805,7 @@ const ProtobufCMessageDescriptor dmimo__ping__descriptor =
   "Dmimo__Ping",
   "dmimo",
   sizeof(Dmimo__Ping),
-  7,
+  8,
   dmimo__ping__field_descriptors,
   dmimo__ping__field_indices_by_name,
   1,  dmimo__ping__number_ranges,
@@ -3799,7 +3928,174 @@ const ProtobufCMessageDescriptor dmimo__link_report__descriptor =
   (ProtobufCMessageInit) dmimo__link_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue dmimo__message_type__enum_values_by_number[14] =
+static const ProtobufCFieldDescriptor dmimo__floor_request__field_descriptors[4] =
+{
+  {
+    "to_panel",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FloorRequest, to_panel),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payload_bytes",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FloorRequest, payload_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rounds",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FloorRequest, rounds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "timeout_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FloorRequest, timeout_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dmimo__floor_request__field_indices_by_name[] = {
+  1,   /* field[1] = payload_bytes */
+  2,   /* field[2] = rounds */
+  3,   /* field[3] = timeout_ms */
+  0,   /* field[0] = to_panel */
+};
+static const ProtobufCIntRange dmimo__floor_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor dmimo__floor_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dmimo.FloorRequest",
+  "FloorRequest",
+  "Dmimo__FloorRequest",
+  "dmimo",
+  sizeof(Dmimo__FloorRequest),
+  4,
+  dmimo__floor_request__field_descriptors,
+  dmimo__floor_request__field_indices_by_name,
+  1,  dmimo__floor_request__number_ranges,
+  (ProtobufCMessageInit) dmimo__floor_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dmimo__floor_report__field_descriptors[5] =
+{
+  {
+    "from_panel",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FloorReport, from_panel),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_panel",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FloorReport, to_panel),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "round_trip_ns",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Dmimo__FloorReport, n_round_trip_ns),
+    offsetof(Dmimo__FloorReport, round_trip_ns),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payload_bytes",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FloorReport, payload_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__FloorReport, error),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dmimo__floor_report__field_indices_by_name[] = {
+  4,   /* field[4] = error */
+  0,   /* field[0] = from_panel */
+  3,   /* field[3] = payload_bytes */
+  2,   /* field[2] = round_trip_ns */
+  1,   /* field[1] = to_panel */
+};
+static const ProtobufCIntRange dmimo__floor_report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor dmimo__floor_report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dmimo.FloorReport",
+  "FloorReport",
+  "Dmimo__FloorReport",
+  "dmimo",
+  sizeof(Dmimo__FloorReport),
+  5,
+  dmimo__floor_report__field_descriptors,
+  dmimo__floor_report__field_indices_by_name,
+  1,  dmimo__floor_report__number_ranges,
+  (ProtobufCMessageInit) dmimo__floor_report__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue dmimo__message_type__enum_values_by_number[16] =
 {
   { "MESSAGE_TYPE_UNSPECIFIED", "DMIMO__MESSAGE_TYPE__MESSAGE_TYPE_UNSPECIFIED", 0 },
   { "HELLO", "DMIMO__MESSAGE_TYPE__HELLO", 1 },
@@ -3815,16 +4111,20 @@ static const ProtobufCEnumValue dmimo__message_type__enum_values_by_number[14] =
   { "PING", "DMIMO__MESSAGE_TYPE__PING", 12 },
   { "PONG", "DMIMO__MESSAGE_TYPE__PONG", 13 },
   { "LINK_REPORT", "DMIMO__MESSAGE_TYPE__LINK_REPORT", 14 },
+  { "FLOOR_REQUEST", "DMIMO__MESSAGE_TYPE__FLOOR_REQUEST", 15 },
+  { "FLOOR_REPORT", "DMIMO__MESSAGE_TYPE__FLOOR_REPORT", 16 },
 };
 static const ProtobufCIntRange dmimo__message_type__value_ranges[] = {
-{0, 0},{4, 3},{0, 14}
+{0, 0},{4, 3},{0, 16}
 };
-static const ProtobufCEnumValueIndex dmimo__message_type__enum_values_by_name[14] =
+static const ProtobufCEnumValueIndex dmimo__message_type__enum_values_by_name[16] =
 {
   { "CONFIGURE", 2 },
   { "CONTROL", 10 },
   { "DOWNLINK_ESTIMATE", 9 },
   { "DOWNLINK_SNAPSHOT", 8 },
+  { "FLOOR_REPORT", 15 },
+  { "FLOOR_REQUEST", 14 },
   { "GAMMA", 3 },
   { "HEARTBEAT", 6 },
   { "HELLO", 1 },
@@ -3843,9 +4143,9 @@ const ProtobufCEnumDescriptor dmimo__message_type__descriptor =
   "MessageType",
   "Dmimo__MessageType",
   "dmimo",
-  14,
+  16,
   dmimo__message_type__enum_values_by_number,
-  14,
+  16,
   dmimo__message_type__enum_values_by_name,
   2,
   dmimo__message_type__value_ranges,

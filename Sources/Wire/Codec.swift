@@ -154,12 +154,23 @@ public enum WireCodec {
             c.node_recv_ns = m.nodeRecvNs; c.node_send_ns = m.nodeSendNs
             c.n_clock_offset_ns = m.clockOffsetNs.count; c.clock_offset_ns = arena.copy(m.clockOffsetNs)
             c.n_clock_bound_ns = m.clockBoundNs.count; c.clock_bound_ns = arena.copy(m.clockBoundNs)
+            c.echo = m.echo ? 1 : 0
             env.body_case = DMIMO__ENVELOPE__BODY_PING; env.ping = arena.message(c)
         case .linkReport(let m):
             var c = Dmimo__LinkReport(); dmimo__link_report__init(&c)
             c.from_panel = m.fromPanel; c.to_panel = m.toPanel; c.rtt_ns = m.rttNs; c.bytes = m.bytes; c.send_ns = m.sendNs
             c.encode_ns = m.encodeNs; c.send_call_ns = m.sendCallNs
             env.body_case = DMIMO__ENVELOPE__BODY_LINK_REPORT; env.link_report = arena.message(c)
+        case .floorRequest(let m):
+            var c = Dmimo__FloorRequest(); dmimo__floor_request__init(&c)
+            c.to_panel = m.toPanel; c.payload_bytes = m.payloadBytes; c.rounds = m.rounds; c.timeout_ms = m.timeoutMs
+            env.body_case = DMIMO__ENVELOPE__BODY_FLOOR_REQUEST; env.floor_request = arena.message(c)
+        case .floorReport(let m):
+            var c = Dmimo__FloorReport(); dmimo__floor_report__init(&c)
+            c.from_panel = m.fromPanel; c.to_panel = m.toPanel; c.payload_bytes = m.payloadBytes
+            c.n_round_trip_ns = m.roundTripNs.count; c.round_trip_ns = arena.copy(m.roundTripNs)
+            c.error = arena.string(m.error)
+            env.body_case = DMIMO__ENVELOPE__BODY_FLOOR_REPORT; env.floor_report = arena.message(c)
         }
         let size = dmimo__envelope__get_packed_size(&env)
         if buffer.count != size {
@@ -379,13 +390,22 @@ public enum WireCodec {
             guard c.n_clock_offset_ns == c.n_clock_bound_ns else { throw .invalid("clock table of unequal lengths") }
             let ping = Ping(sentNs: c.sent_ns, seq: c.seq, payload: payload, nodeRecvNs: c.node_recv_ns,
                             nodeSendNs: c.node_send_ns, clockOffsetNs: array(c.clock_offset_ns, c.n_clock_offset_ns),
-                            clockBoundNs: array(c.clock_bound_ns, c.n_clock_bound_ns))
+                            clockBoundNs: array(c.clock_bound_ns, c.n_clock_bound_ns), echo: c.echo != 0)
             body = type == .pong ? .pong(ping) : .ping(ping)
         case DMIMO__ENVELOPE__BODY_LINK_REPORT:
             guard let c = e.link_report?.pointee else { throw .malformed }
             body = .linkReport(LinkReport(fromPanel: c.from_panel, toPanel: c.to_panel, rttNs: c.rtt_ns,
                                           bytes: c.bytes, sendNs: c.send_ns, encodeNs: c.encode_ns,
                                           sendCallNs: c.send_call_ns))
+        case DMIMO__ENVELOPE__BODY_FLOOR_REQUEST:
+            guard let c = e.floor_request?.pointee else { throw .malformed }
+            body = .floorRequest(FloorRequest(toPanel: c.to_panel, payloadBytes: c.payload_bytes, rounds: c.rounds,
+                                              timeoutMs: c.timeout_ms))
+        case DMIMO__ENVELOPE__BODY_FLOOR_REPORT:
+            guard let c = e.floor_report?.pointee else { throw .malformed }
+            body = .floorReport(FloorReport(fromPanel: c.from_panel, toPanel: c.to_panel,
+                                            roundTripNs: array(c.round_trip_ns, c.n_round_trip_ns),
+                                            payloadBytes: c.payload_bytes, error: string(c.error)))
         default:
             throw .bodyMismatch(type: type.rawValue)
         }

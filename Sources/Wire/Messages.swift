@@ -11,7 +11,7 @@ public let maxParticlesPerMessage = 1 << 20
 public enum MessageType: UInt32, Sendable, CaseIterable {
     // 3 was protocol 1's STEP_START: the controller sends γ as GAMMA like every panel
     case hello = 1, configure, gamma = 4, stepResult, hopAck, heartbeat, measurementBatch,
-         downlinkSnapshot, downlinkEstimate, control, ping, pong, linkReport
+         downlinkSnapshot, downlinkEstimate, control, ping, pong, linkReport, floorRequest, floorReport
 }
 
 /// Fields every message carries.
@@ -409,11 +409,43 @@ public struct Ping: Sendable, Equatable {
     public var clockOffsetNs: [Int64] = []
     /// … within ± this (ns); `UInt64.max` where not known yet.
     public var clockBoundNs: [UInt64] = []
+    /// PING: the PONG carries this PING's payload back (the transport-floor ping-pong, γ-sized both ways).
+    public var echo = false
     public init(sentNs: UInt64, seq: UInt32, payload: [UInt8] = [], nodeRecvNs: UInt64 = 0, nodeSendNs: UInt64 = 0,
-                clockOffsetNs: [Int64] = [], clockBoundNs: [UInt64] = []) {
+                clockOffsetNs: [Int64] = [], clockBoundNs: [UInt64] = [], echo: Bool = false) {
         self.sentNs = sentNs; self.seq = seq; self.payload = payload
         self.nodeRecvNs = nodeRecvNs; self.nodeSendNs = nodeSendNs
         self.clockOffsetNs = clockOffsetNs; self.clockBoundNs = clockBoundNs
+        self.echo = echo
+    }
+}
+
+/// Transport floor: the controller asks a panel to time `rounds` ping-pongs of `payloadBytes` bytes from its
+/// successor socket to panel `toPanel`'s data socket, one at a time, each waiting up to `timeoutMs` for its PONG.
+public struct FloorRequest: Sendable, Equatable {
+    public var toPanel: Int32
+    /// Payload of each PING (and of its echoing PONG), bytes: the size of the γ that link carries.
+    public var payloadBytes: UInt32
+    public var rounds: UInt32
+    /// Longest wait for one PONG, ms.
+    public var timeoutMs: UInt32
+    public init(toPanel: Int32, payloadBytes: UInt32, rounds: UInt32, timeoutMs: UInt32) {
+        self.toPanel = toPanel; self.payloadBytes = payloadBytes; self.rounds = rounds; self.timeoutMs = timeoutMs
+    }
+}
+
+/// A panel's answer to a ``FloorRequest``: the round trips it timed (its own clock, ns), or why it could not.
+public struct FloorReport: Sendable, Equatable {
+    public var fromPanel: Int32
+    public var toPanel: Int32
+    /// Send stamp (after encoding) → PONG receipt (before decoding), ns, in order.
+    public var roundTripNs: [UInt64]
+    public var payloadBytes: UInt32
+    /// Non-empty: the round trips could not be timed (e.g. a PONG did not come back in time).
+    public var error: String
+    public init(fromPanel: Int32, toPanel: Int32, roundTripNs: [UInt64], payloadBytes: UInt32, error: String = "") {
+        self.fromPanel = fromPanel; self.toPanel = toPanel; self.roundTripNs = roundTripNs
+        self.payloadBytes = payloadBytes; self.error = error
     }
 }
 
@@ -451,6 +483,8 @@ public enum Body: Sendable, Equatable {
     /// The answer to a ping: same fields, the payload says who answers.
     case pong(Ping)
     case linkReport(LinkReport)
+    case floorRequest(FloorRequest)
+    case floorReport(FloorReport)
 
     /// The message kind on the wire: the one place that pairs a body with its type.
     public var messageType: MessageType {
@@ -468,6 +502,8 @@ public enum Body: Sendable, Equatable {
         case .ping: .ping
         case .pong: .pong
         case .linkReport: .linkReport
+        case .floorRequest: .floorRequest
+        case .floorReport: .floorReport
         }
     }
 }

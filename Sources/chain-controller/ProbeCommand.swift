@@ -32,6 +32,9 @@ struct ProbeCommand: ParsableCommand, LoggingCommand {
     @Option(help: "Seed of the random particle payloads.")
     var seed: UInt64 = 2025
 
+    @Option(help: "Transport floor: γ-sized ping-pongs timed on every link before the messages (0 = off), rounds per link.")
+    var floorRounds = 100
+
     @Option(help: "Longest wait for one message to come back, in milliseconds.")
     var timeoutMs = 5000
 
@@ -51,6 +54,7 @@ struct ProbeCommand: ParsableCommand, LoggingCommand {
 
     func validate() throws {
         guard (1...256).contains(panels) else { throw ValidationError("--panels must be in 1...256, got \(panels)") }
+        guard (0...100_000).contains(floorRounds) else { throw ValidationError("--floor-rounds must be in 0...100000, got \(floorRounds)") }
         guard (1...maxParticlesPerMessage).contains(particles) else {
             throw ValidationError("--particles must be in 1...\(maxParticlesPerMessage), got \(particles)")
         }
@@ -81,6 +85,13 @@ struct ProbeCommand: ParsableCommand, LoggingCommand {
             let session = try ChainSession(options: options, signals: signals)
             defer { session.shutdown() }
             try session.start()
+            var floor: TransportFloor?
+            if floorRounds > 0 {
+                let route = Array(0..<panels)
+                floor = try session.measureTransportFloor(
+                    route: route, payloadBytes: floorPayloadBytes(particles: particles, route: route, reports: false),
+                    rounds: floorRounds)
+            }
             var probe = ProbeOptions(particles: particles, messages: messages)
             probe.seed = seed
             probe.timeoutMs = timeoutMs
@@ -95,6 +106,7 @@ struct ProbeCommand: ParsableCommand, LoggingCommand {
             } else {
                 print("probe: J=\(panels) panel processes, N=\(particles) particles (\(result.messageBytes) bytes per message), K=\(messages) messages (+\(warmup) warm-up)")
                 print(result.table())
+                if let floor { print(floorTable(floor)) }
                 print("payloads intact: \(result.intact)/\(messages), corrupted: \(result.corrupted), out of order: \(result.outOfOrder), checksum errors seen by panels: \(result.panelChecksumErrors)")
             }
             if result.corrupted > 0 || result.outOfOrder > 0 || result.panelChecksumErrors > 0 { throw ExitCode(1) }

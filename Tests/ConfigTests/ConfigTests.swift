@@ -108,7 +108,7 @@ private func message(_ body: () throws -> Void) -> String? {
             "chain.controller_bind=tcp://*:5500", "chain.controller_endpoint=tcp://10.0.0.1:5500",
             "chain.panel_endpoints=tcp://panel-{k}.lab:5550", "chain.startup_timeout_ms=30000",
             "chain.lookahead_steps=4", "chain.ack_timeout_ms=100", "chain.hop_retries=2", "chain.step_deadline_ms=5000",
-            "chain.max_attempts=5", "chain.readmit_after_ms=1000", "chain.cpu_placement=spread", "fronthaul.mode=emulate", "fronthaul.rate_gbps=10",
+            "chain.max_attempts=5", "chain.readmit_after_ms=1000", "chain.cpu_placement=spread", "chain.floor_rounds=20", "fronthaul.mode=emulate", "fronthaul.rate_gbps=10",
             "fronthaul.per_transfer_us=2", "downlink.enabled=true", "downlink.endpoint=tcp://10.0.0.2:5600",
             "downlink.follow_chain=false", "downlink.protocol=P2", "downlink.power_dbm=-20",
             "downlink.illumination_points=49", "downlink.phase_offset_deg=-30", "downlink.max_in_flight=8",

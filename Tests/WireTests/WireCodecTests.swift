@@ -57,6 +57,11 @@ func allSampleMessages() -> [Envelope] {
         .ping(Ping(sentNs: 42, seq: 7, clockOffsetNs: [0, -86_400_000_000_000, 86_400_000_000_000],
                    clockBoundNs: [0, 40_000, .max])),
         .linkReport(LinkReport(fromPanel: 2, toPanel: 3, rttNs: 41_000, bytes: 65_600, sendNs: 12)),
+        .ping(Ping(sentNs: 0, seq: 3, payload: [9, 8, 7, 6], echo: true)),
+        .floorRequest(FloorRequest(toPanel: 4, payloadBytes: 65_607, rounds: 100, timeoutMs: 500)),
+        .floorReport(FloorReport(fromPanel: 3, toPanel: 4, roundTripNs: [120_000, 98_500, 1 << 40], payloadBytes: 65_607)),
+        .floorReport(FloorReport(fromPanel: 3, toPanel: 4, roundTripNs: [], payloadBytes: 65_607,
+                                 error: "round 7: no PONG within 500 ms")),
     ]
     return bodies.enumerated().map { i, body in
         Envelope(header: Header(runID: 0xDEAD_BEEF_0000_0001, run: 2, step: UInt32(i * 10), attempt: 1, sender: Int32(i) - 1), body: body)

@@ -37,6 +37,8 @@ typedef struct Dmimo__DownlinkEstimate Dmimo__DownlinkEstimate;
 typedef struct Dmimo__Control Dmimo__Control;
 typedef struct Dmimo__Ping Dmimo__Ping;
 typedef struct Dmimo__LinkReport Dmimo__LinkReport;
+typedef struct Dmimo__FloorRequest Dmimo__FloorRequest;
+typedef struct Dmimo__FloorReport Dmimo__FloorReport;
 
 
 /* --- enums --- */
@@ -91,7 +93,15 @@ typedef enum _Dmimo__MessageType {
   /*
    * panel -> controller: round trip it measured on a hop it sent
    */
-  DMIMO__MESSAGE_TYPE__LINK_REPORT = 14
+  DMIMO__MESSAGE_TYPE__LINK_REPORT = 14,
+  /*
+   * controller -> panel: time ping-pongs to the next panel (transport floor)
+   */
+  DMIMO__MESSAGE_TYPE__FLOOR_REQUEST = 15,
+  /*
+   * panel -> controller: the round trips it timed
+   */
+  DMIMO__MESSAGE_TYPE__FLOOR_REPORT = 16
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(DMIMO__MESSAGE_TYPE)
 } Dmimo__MessageType;
 typedef enum _Dmimo__Outcome {
@@ -136,7 +146,9 @@ typedef enum {
   DMIMO__ENVELOPE__BODY_DOWNLINK_ESTIMATE = 19,
   DMIMO__ENVELOPE__BODY_CONTROL = 20,
   DMIMO__ENVELOPE__BODY_PING = 21,
-  DMIMO__ENVELOPE__BODY_LINK_REPORT = 22
+  DMIMO__ENVELOPE__BODY_LINK_REPORT = 22,
+  DMIMO__ENVELOPE__BODY_FLOOR_REQUEST = 23,
+  DMIMO__ENVELOPE__BODY_FLOOR_REPORT = 24
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(DMIMO__ENVELOPE__BODY__CASE)
 } Dmimo__Envelope__BodyCase;
 
@@ -173,6 +185,8 @@ struct  Dmimo__Envelope
     Dmimo__Control *control;
     Dmimo__Ping *ping;
     Dmimo__LinkReport *link_report;
+    Dmimo__FloorRequest *floor_request;
+    Dmimo__FloorReport *floor_report;
   };
 };
 #define DMIMO__ENVELOPE__INIT \
@@ -746,10 +760,14 @@ struct  Dmimo__Ping
    */
   size_t n_clock_bound_ns;
   uint64_t *clock_bound_ns;
+  /*
+   * PING: the PONG carries this PING's payload back (transport-floor ping-pong)
+   */
+  protobuf_c_boolean echo;
 };
 #define DMIMO__PING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__ping__descriptor) \
-    , 0, 0, {0,NULL}, 0, 0, 0,NULL, 0,NULL }
+    , 0, 0, {0,NULL}, 0, 0, 0,NULL, 0,NULL, 0 }
 
 
 /*
@@ -781,6 +799,43 @@ struct  Dmimo__LinkReport
 #define DMIMO__LINK_REPORT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__link_report__descriptor) \
     , 0, 0, 0, 0, 0, 0, 0 }
+
+
+/*
+ * Transport floor (chain.floor_rounds): the controller asks panel from_panel to time `rounds` ping-pongs of
+ * `payload_bytes` bytes from its successor socket to panel to_panel's data socket (the sockets gamma takes),
+ * one at a time, each waiting up to timeout_ms for its PONG.
+ */
+struct  Dmimo__FloorRequest
+{
+  ProtobufCMessage base;
+  int32_t to_panel;
+  uint32_t payload_bytes;
+  uint32_t rounds;
+  uint32_t timeout_ms;
+};
+#define DMIMO__FLOOR_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dmimo__floor_request__descriptor) \
+    , 0, 0, 0, 0 }
+
+
+/*
+ * The answer: every round trip timed (send stamp after encoding -> PONG receipt before decoding, the panel's own
+ * monotonic clock, ns), in order; error non-empty when the panel could not time them (no round trips then).
+ */
+struct  Dmimo__FloorReport
+{
+  ProtobufCMessage base;
+  int32_t from_panel;
+  int32_t to_panel;
+  size_t n_round_trip_ns;
+  uint64_t *round_trip_ns;
+  uint32_t payload_bytes;
+  char *error;
+};
+#define DMIMO__FLOOR_REPORT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dmimo__floor_report__descriptor) \
+    , 0, 0, 0,NULL, 0, (char *)protobuf_c_empty_string }
 
 
 /* Dmimo__Envelope methods */
@@ -1201,6 +1256,44 @@ Dmimo__LinkReport *
 void   dmimo__link_report__free_unpacked
                      (Dmimo__LinkReport *message,
                       ProtobufCAllocator *allocator);
+/* Dmimo__FloorRequest methods */
+void   dmimo__floor_request__init
+                     (Dmimo__FloorRequest         *message);
+size_t dmimo__floor_request__get_packed_size
+                     (const Dmimo__FloorRequest   *message);
+size_t dmimo__floor_request__pack
+                     (const Dmimo__FloorRequest   *message,
+                      uint8_t             *out);
+size_t dmimo__floor_request__pack_to_buffer
+                     (const Dmimo__FloorRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Dmimo__FloorRequest *
+       dmimo__floor_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dmimo__floor_request__free_unpacked
+                     (Dmimo__FloorRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Dmimo__FloorReport methods */
+void   dmimo__floor_report__init
+                     (Dmimo__FloorReport         *message);
+size_t dmimo__floor_report__get_packed_size
+                     (const Dmimo__FloorReport   *message);
+size_t dmimo__floor_report__pack
+                     (const Dmimo__FloorReport   *message,
+                      uint8_t             *out);
+size_t dmimo__floor_report__pack_to_buffer
+                     (const Dmimo__FloorReport   *message,
+                      ProtobufCBuffer     *buffer);
+Dmimo__FloorReport *
+       dmimo__floor_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dmimo__floor_report__free_unpacked
+                     (Dmimo__FloorReport *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Dmimo__Envelope_Closure)
@@ -1269,6 +1362,12 @@ typedef void (*Dmimo__Ping_Closure)
 typedef void (*Dmimo__LinkReport_Closure)
                  (const Dmimo__LinkReport *message,
                   void *closure_data);
+typedef void (*Dmimo__FloorRequest_Closure)
+                 (const Dmimo__FloorRequest *message,
+                  void *closure_data);
+typedef void (*Dmimo__FloorReport_Closure)
+                 (const Dmimo__FloorReport *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1301,6 +1400,8 @@ extern const ProtobufCMessageDescriptor dmimo__downlink_estimate__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__control__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__ping__descriptor;
 extern const ProtobufCMessageDescriptor dmimo__link_report__descriptor;
+extern const ProtobufCMessageDescriptor dmimo__floor_request__descriptor;
+extern const ProtobufCMessageDescriptor dmimo__floor_report__descriptor;
 
 PROTOBUF_C__END_DECLS
 
