@@ -30,6 +30,10 @@ public struct HopFlight: Sendable, Equatable {
     public var deadlineNs: UInt64
     /// Encoded size of the last transmission, bytes.
     public var bytes = 0
+    /// The shell's encoding of the last transmission, ns (a duration on the sender's clock; 0 if not timed).
+    public var encodeNs: UInt64 = 0
+    /// The shell's send call(s) of the last transmission, ns (0 if not timed).
+    public var sendCallNs: UInt64 = 0
 
     @inlinable public init(step: StepID, route: [Int32], hop: Int, skipped: [Int32], sentNs: UInt64, deadlineNs: UInt64) {
         self.step = step; self.route = route; self.hop = hop; self.skipped = skipped
@@ -44,7 +48,7 @@ public struct HopFlight: Sendable, Equatable {
 /// What a ``HopSender`` asks its shell to do.
 public enum HopDirective<Payload: Sendable>: Sendable {
     /// Put the hop on the wire to `flight.receiver` (first time or again), the γ carrying `flight.hop` and
-    /// `flight.skipped`; then report the send time with ``HopSender/sent(_:at:bytes:)``.
+    /// `flight.skipped`; then report the send time with ``HopSender/sent(_:at:bytes:encodeNs:sendCallNs:)``.
     case transmit(HopFlight, Payload)
     /// `receiver` acknowledged none of `retries + 1` transmissions of hop `hop` and is skipped; a `.transmit` to the
     /// next panel of the route, or `.routeExhausted`, follows.
@@ -111,11 +115,15 @@ public struct HopSender<Payload: Sendable>: Sendable {
     }
 
     /// The shell put hop `id` on the wire at `ns` (`bytes` long): its acknowledgement deadline runs from then.
-    @inlinable public mutating func sent(_ id: HopID, at ns: UInt64, bytes: Int = 0) {
+    /// `encodeNs` and `sendCallNs`: how long the shell's encoding and send call(s) of this transmission took, ns.
+    @inlinable public mutating func sent(_ id: HopID, at ns: UInt64, bytes: Int = 0, encodeNs: UInt64 = 0,
+                                         sendCallNs: UInt64 = 0) {
         guard let index = entries.index(forKey: id) else { return }
         entries.values[index].flight.sentNs = ns
         entries.values[index].flight.deadlineNs = ns &+ settings.ackTimeoutNs
         entries.values[index].flight.bytes = bytes
+        entries.values[index].flight.encodeNs = encodeNs
+        entries.values[index].flight.sendCallNs = sendCallNs
     }
 
     /// An acknowledgement of hop `id` from panel `receiver`.

@@ -35,9 +35,12 @@ public struct ProcessOrder: Sendable, Equatable {
     public var isFirstOfRoute: Bool
     /// The measurement batch did not arrive within the wait: update without measurements.
     public var measurementsMissing = false
+    /// γ was held for its measurement batch before this order (the shell times the wait: `measurement_wait_us`).
+    public var wasHeld = false
 
-    public init(resetState: Bool, isFirstOfRoute: Bool, measurementsMissing: Bool = false) {
+    public init(resetState: Bool, isFirstOfRoute: Bool, measurementsMissing: Bool = false, wasHeld: Bool = false) {
         self.resetState = resetState; self.isFirstOfRoute = isFirstOfRoute; self.measurementsMissing = measurementsMissing
+        self.wasHeld = wasHeld
     }
 }
 
@@ -143,8 +146,9 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
     /// A measurement batch of `step` was stored.
     /// - Returns: `.process` of the held γ if it was waiting for this batch.
     public mutating func measurementsArrived(for step: StepID) -> GammaVerdict<Payload>? {
-        guard let held, held.step == step else { return nil }
+        guard var held, held.step == step else { return nil }
         self.held = nil
+        held.order.wasHeld = true
         return .process(held.order, held.payload)
     }
 
@@ -154,6 +158,7 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
         guard var held, now >= held.deadlineNs else { return nil }
         self.held = nil
         held.order.measurementsMissing = true
+        held.order.wasHeld = true
         return .process(held.order, held.payload)
     }
 

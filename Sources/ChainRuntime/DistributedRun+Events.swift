@@ -39,7 +39,9 @@ extension DistributedRun {
                 noteAlive(k)
                 switch reply.body {
                 case .linkReport(let link):
-                    ackRtts[ReceiverID(step: StepID(run: reply.header.run, step: reply.header.step), panel: link.toPanel)] = link.rttNs
+                    let receiver = ReceiverID(step: StepID(run: reply.header.run, step: reply.header.step), panel: link.toPanel)
+                    ackRtts[receiver] = link.rttNs
+                    hopSendCosts[receiver] = (link.encodeNs, link.sendCallNs)
                 case .stepResult(let r):
                     if Int(reply.header.run) == run && Int(reply.header.step) == step && found == nil {
                         found = .result(r, reply.header.attempt, monotonicNanos())

@@ -4,11 +4,12 @@ import Config
 import Wire
 
 extension DistributedRun {
-    /// Adds a step's record to the statistics; it is written once the next step's acknowledgement reports are in.
+    /// Adds a step's record to the statistics; it is written two steps later, when its hops' link reports (sent
+    /// by each hop's sender once acknowledged, so they can come after the next step's result) are in.
     func record(_ record: StepRecord) {
         accumulator.add(record)
         pendingHops.append((record, record.run, record.step))
-        flushHops(keepLast: 1)
+        flushHops(keepLast: 2)
     }
 
     /// The record of a step abandoned after its attempts: no estimate, its latency up to now.
@@ -43,6 +44,7 @@ extension DistributedRun {
                                 measurements: Int(t.measurements))
             hop.linkBoundNs = link?.boundNs
             hop.linkBytes = Int(t.linkBytes)
+            hop.decodeNs = t.decodeNs; hop.measurementWaitNs = t.measurementWaitNs; hop.updateNs = t.updateNs
             hop.rawLinkNs = oneWay(previousSend, by: sender, to: t.rawRecvNs == 0 ? t.recvNs : t.rawRecvNs, by: receiver)?.clampedNs
             if i > 0 && result.skipped.isEmpty { hop.modelledNs = fronthaul.modelledNs(bytes: Int(t.linkBytes)) }
             hops.append(hop)
@@ -77,9 +79,15 @@ extension DistributedRun {
                 let p = entry.record.hops[i].panel
                 entry.record.hops[i].ackRttNs = ackRtts.removeValue(forKey: ReceiverID(step: StepID(run: UInt32(entry.run), step: UInt32(entry.step)), panel: Int32(p)))
                 if let rtt = entry.record.hops[i].ackRttNs { accumulator.addAckRtt(panel: p, ns: rtt) }
+                // the sender's encoding and send of the γ that arrived here (a panel's link report; joined alike)
+                if let costs = hopSendCosts.removeValue(forKey: ReceiverID(step: StepID(run: UInt32(entry.run), step: UInt32(entry.step)), panel: Int32(p))) {
+                    entry.record.hops[i].encodeNs = costs.encodeNs
+                    entry.record.hops[i].sendCallNs = costs.sendCallNs
+                }
             }
             files.append(entry.record)
         }
         if ackRtts.count > 100_000 { ackRtts.removeAll() }
+        if hopSendCosts.count > 100_000 { hopSendCosts.removeAll() }
     }
 }

@@ -45,6 +45,8 @@ final class DistributedRun {
     var pendingHops: [(record: StepRecord, run: Int, step: Int)] = []
     /// Acknowledgement round trips of the hops into each (step, receiving panel), ns, until their step is written.
     var ackRtts: [ReceiverID: UInt64] = [:]
+    /// A panel sender's encoding and send call(s) of each hop it reported (``LinkReport``), ns, by receiver.
+    var hopSendCosts: [ReceiverID: (encodeNs: UInt64, sendCallNs: UInt64)] = [:]
     /// Which panels the routes hold: suspected ones are left out until heard again for long enough.
     var membership: Membership
     var faults: [FaultRecord] = []

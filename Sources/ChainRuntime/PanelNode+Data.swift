@@ -35,6 +35,7 @@ extension PanelNode {
                 if case .wrongVersion = error { answerPing(identityFrame.array, Ping(sentNs: 0, seq: 0), recvNs: recvNs) }
                 continue
             }
+            let decodedNs = monotonicNanos()  // decoded, the incoming checksum verified (WireCodec.decode)
             if payloadFrame.more { try? data.drainRemainingFrames() }
             counters.received += 1
             if case .ping(let ping) = envelope.body {
@@ -54,7 +55,8 @@ extension PanelNode {
                 let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payloadBytes)
                 // consumed all the way to the update, so γ's arrays stay uniquely referenced (no copy on write)
                 receive(ArrivedGamma(gamma: consume gamma, header: header, recvNs: arrival, payloadBytes: payloadBytes,
-                                     rawRecvNs: recvNs))
+                                     rawRecvNs: recvNs, decodeNs: elapsedNs(from: recvNs, to: decodedNs),
+                                     readyNs: max(arrival, decodedNs)))
                 flushAcknowledgement()
             default:
                 counters.droppedMalformed += 1
@@ -148,7 +150,7 @@ extension PanelNode {
             passed.skipped = PanelForward.skippedAfterHandOn(passed.skipped, by: Int32(options.index))
             forward(passed, header: arrived.header, output: PanelOutput(), timing: HopTiming(
                 panel: Int32(options.index), recvNs: arrived.recvNs, computeDoneNs: arrived.recvNs,
-                linkBytes: UInt32(arrived.payloadBytes), rawRecvNs: arrived.rawRecvNs))
+                linkBytes: UInt32(arrived.payloadBytes), rawRecvNs: arrived.rawRecvNs, decodeNs: arrived.decodeNs))
         case .process(let order, let arrived):
             process(consume arrived, order)
         }
@@ -165,15 +167,21 @@ extension PanelNode {
         // move the computation out while it works, so its buffers are never shared (no copy-on-write)
         guard var computation = self.computation.take() else { return }
         let recvNs = arrived.recvNs, rawRecvNs = arrived.rawRecvNs, payloadBytes = arrived.payloadBytes
+        let decodeNs = arrived.decodeNs, readyNs = arrived.readyNs
         var gamma = (consume arrived).gamma
+        let updateStartNs = monotonicNanos()
+        // a held γ waited from being ready (decoded, padded) until its batch came (or the wait ended)
+        let measurementWaitNs = order.wasHeld ? elapsedNs(from: readyNs, to: updateStartNs) : 0
         let output = computation.process(particles: &gamma.particles, run: header.run, step: header.step,
                                          isFirstOfRoute: order.isFirstOfRoute, reset: order.resetState)
+        let updateNs = elapsedNs(from: updateStartNs, to: monotonicNanos())
         self.computation = computation
         if let report = output.report { gamma.reports.append(report) }
         let timing = HopTiming(panel: Int32(options.index), recvNs: recvNs, computeDoneNs: monotonicNanos(),
                                padNs: elapsedNs(from: rawRecvNs, to: recvNs),
                                measurements: output.measurements, linkBytes: UInt32(payloadBytes),
-                               rawRecvNs: rawRecvNs)
+                               rawRecvNs: rawRecvNs, decodeNs: decodeNs, measurementWaitNs: measurementWaitNs,
+                               updateNs: updateNs)
         forward(consume gamma, header: header, output: output, timing: timing)
     }
 

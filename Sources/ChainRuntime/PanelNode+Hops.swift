@@ -55,7 +55,9 @@ extension PanelNode {
             gamma.skipped = flight.skipped
             envelope.body = .gamma(gamma)
         }
+        let encodeStartNs = monotonicNanos()
         WireCodec.encode(envelope, into: &encodeBuffer, arena: arena)
+        let encodeNs = elapsedNs(from: encodeStartNs, to: monotonicNanos())
         var bytes = encodeBuffer
         let injected = faults.takeTransmitFaults()
         if injected.corrupt {
@@ -63,7 +65,7 @@ extension PanelNode {
                                        panel: UInt32(options.index), purpose: .faults)
             for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: garbage.nextUInt32()) }
         }
-        hops.sent(flight.id, at: monotonicNanos(), bytes: bytes.count)
+        let transmitNs = monotonicNanos()  // the transmit stamp: the round trip runs from here
         for _ in 0..<injected.copies {
             do {
                 if try socket.send(bytes, dontWait: true) { counters.forwarded += 1 }
@@ -72,6 +74,8 @@ extension PanelNode {
                 log(.warning, "send to panel \(flight.receiver) failed: \(error)", step: flight.step)
             }
         }
+        hops.sent(flight.id, at: transmitNs, bytes: bytes.count, encodeNs: encodeNs,
+                  sendCallNs: elapsedNs(from: transmitNs, to: monotonicNanos()))
     }
 
     /// Reads the acknowledgements of a successor: each ends its hop (γ's storage becomes the spare the next γ is
@@ -89,7 +93,8 @@ extension PanelNode {
             if case .gamma(let gamma) = (consume payload).body { spareGamma = gamma }
             let report = LinkReport(fromPanel: Int32(options.index), toPanel: Int32(panel),
                                     rttNs: HopRoundTrip.networkNs(sentNs: sent.sentNs, ackedNs: now, heldNs: ack.heldNs),
-                                    bytes: UInt32(sent.bytes), sendNs: sent.sentNs)
+                                    bytes: UInt32(sent.bytes), sendNs: sent.sentNs, encodeNs: sent.encodeNs,
+                                    sendCallNs: sent.sendCallNs)
             sendControl(.linkReport(report), run: envelope.header.run, step: envelope.header.step)
         }
     }

@@ -56,6 +56,10 @@ struct ArrivedGamma: Sendable {
     var payloadBytes: Int
     /// Arrival time as read from the socket, ns.
     var rawRecvNs: UInt64
+    /// Frames read → γ decoded and its checksum verified, ns (a duration).
+    var decodeNs: UInt64 = 0
+    /// γ ready for the inbound checks: decoded and (with fronthaul emulation) padded, ns.
+    var readyNs: UInt64 = 0
 
     var step: StepID { StepID(run: header.run, step: header.step) }
 }

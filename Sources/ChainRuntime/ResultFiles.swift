@@ -26,7 +26,7 @@ public final class ResultFiles {
         }
         self.panels = panels
         write(perStep, Self.perStepHeader(panels: panels) + "\n")
-        if let hops { write(hops, "run,step,panel,recv_ns,compute_done_ns,send_ns,compute_us,link_us,raw_link_us,modelled_link_us,ack_rtt_us,link_bytes,measurements,link_bound_us\n") }
+        if let hops { write(hops, "run,step,panel,recv_ns,compute_done_ns,send_ns,compute_us,link_us,raw_link_us,modelled_link_us,ack_rtt_us,link_bytes,measurements,link_bound_us,decode_us,measurement_wait_us,update_us,encode_us,send_us\n") }
     }
 
     /// per_step.csv's header: fixed columns, then `los_visible_<j>` and `los_detected_<j>` (0 or 1) for each panel j
@@ -63,7 +63,10 @@ public final class ResultFiles {
                 + "\(fixed(Double(h.computeNs) / 1000, 3)),\(h.linkNs.map { fixed(Double($0) / 1000, 3) } ?? ""),"
                 + "\(h.rawLinkNs.map { fixed(Double($0) / 1000, 3) } ?? ""),\(h.modelledNs.map { fixed($0 / 1000, 3) } ?? ""),"
                 + "\(h.ackRttNs.map { fixed(Double($0) / 1000, 3) } ?? ""),\(h.linkBytes),\(h.measurements),"
-                + "\(h.linkBoundNs.map { fixed(Double($0) / 1000, 3) } ?? "")\n"
+                + "\(h.linkBoundNs.map { fixed(Double($0) / 1000, 3) } ?? ""),"
+                + "\(fixed(Double(h.decodeNs) / 1000, 3)),\(fixed(Double(h.measurementWaitNs) / 1000, 3)),"
+                + "\(fixed(Double(h.updateNs) / 1000, 3)),\(h.encodeNs.map { fixed(Double($0) / 1000, 3) } ?? ""),"
+                + "\(h.sendCallNs.map { fixed(Double($0) / 1000, 3) } ?? "")\n"
         }
         let now = monotonicNanos()
         if now - lastFlushNs > 200_000_000 || pending.utf8.count > 1 << 16 { flush(); lastFlushNs = now }

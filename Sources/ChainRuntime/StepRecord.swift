@@ -24,6 +24,17 @@ public struct HopRecord: Sendable {
     public var rawLinkNs: UInt64?
     /// Modelled fronthaul time of the hop (8·bytes/rate + per-transfer latency), for panel-to-panel hops.
     public var modelledNs: Double?
+    /// This panel's decoding of γ (frames read → decoded, checksum verified), ns of its clock (a duration).
+    public var decodeNs: UInt64 = 0
+    /// This panel's wait for the step's measurement batch once γ was ready, ns (0 when none was needed).
+    public var measurementWaitNs: UInt64 = 0
+    /// This panel's update alone (Loca-LoS or Loca-MPC), ns.
+    public var updateNs: UInt64 = 0
+    /// The hop sender's encoding of the γ that arrived here (its last transmission), ns of the sender's clock;
+    /// nil for the controller's first hop (not reported) or a hop whose link report did not arrive.
+    public var encodeNs: UInt64?
+    /// The hop sender's ZeroMQ send call(s) of that transmission, ns; nil as for ``encodeNs``.
+    public var sendCallNs: UInt64?
     public var computeNs: UInt64 { elapsedNs(from: recvNs, to: computeDoneNs) }
 }
 

@@ -2368,7 +2368,7 @@ const ProtobufCMessageDescriptor dmimo__wall__descriptor =
   (ProtobufCMessageInit) dmimo__wall__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__hop_timing__field_descriptors[9] =
+static const ProtobufCFieldDescriptor dmimo__hop_timing__field_descriptors[12] =
 {
   {
     "panel",
@@ -2478,22 +2478,61 @@ static const ProtobufCFieldDescriptor dmimo__hop_timing__field_descriptors[9] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "decode_ns",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__HopTiming, decode_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "measurement_wait_ns",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__HopTiming, measurement_wait_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "update_ns",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__HopTiming, update_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__hop_timing__field_indices_by_name[] = {
   2,   /* field[2] = compute_done_ns */
+  9,   /* field[9] = decode_ns */
   7,   /* field[7] = link_bytes */
   4,   /* field[4] = link_rtt_ns */
+  10,   /* field[10] = measurement_wait_ns */
   6,   /* field[6] = measurements */
   5,   /* field[5] = pad_ns */
   0,   /* field[0] = panel */
   8,   /* field[8] = raw_recv_ns */
   1,   /* field[1] = recv_ns */
   3,   /* field[3] = send_ns */
+  11,   /* field[11] = update_ns */
 };
 static const ProtobufCIntRange dmimo__hop_timing__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor dmimo__hop_timing__descriptor =
 {
@@ -2503,7 +2542,7 @@ const ProtobufCMessageDescriptor dmimo__hop_timing__descriptor =
   "Dmimo__HopTiming",
   "dmimo",
   sizeof(Dmimo__HopTiming),
-  9,
+  12,
   dmimo__hop_timing__field_descriptors,
   dmimo__hop_timing__field_indices_by_name,
   1,  dmimo__hop_timing__number_ranges,
@@ -3773,7 +3812,7 @@ const ProtobufCMessageDescriptor dmimo__ping__descriptor =
   (ProtobufCMessageInit) dmimo__ping__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__link_report__field_descriptors[5] =
+static const ProtobufCFieldDescriptor dmimo__link_report__field_descriptors[7] =
 {
   {
     "from_panel",
@@ -3835,18 +3874,44 @@ static const ProtobufCFieldDescriptor dmimo__link_report__field_descriptors[5] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "encode_ns",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__LinkReport, encode_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "send_call_ns",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__LinkReport, send_call_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__link_report__field_indices_by_name[] = {
   3,   /* field[3] = bytes */
+  5,   /* field[5] = encode_ns */
   0,   /* field[0] = from_panel */
   2,   /* field[2] = rtt_ns */
+  6,   /* field[6] = send_call_ns */
   4,   /* field[4] = send_ns */
   1,   /* field[1] = to_panel */
 };
 static const ProtobufCIntRange dmimo__link_report__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor dmimo__link_report__descriptor =
 {
@@ -3856,7 +3921,7 @@ const ProtobufCMessageDescriptor dmimo__link_report__descriptor =
   "Dmimo__LinkReport",
   "dmimo",
   sizeof(Dmimo__LinkReport),
-  5,
+  7,
   dmimo__link_report__field_descriptors,
   dmimo__link_report__field_indices_by_name,
   1,  dmimo__link_report__number_ranges,

@@ -159,6 +159,7 @@ public enum WireCodec {
         case .linkReport(let m):
             var c = Dmimo__LinkReport(); dmimo__link_report__init(&c)
             c.from_panel = m.fromPanel; c.to_panel = m.toPanel; c.rtt_ns = m.rttNs; c.bytes = m.bytes; c.send_ns = m.sendNs
+            c.encode_ns = m.encodeNs; c.send_call_ns = m.sendCallNs
             env.body_case = DMIMO__ENVELOPE__BODY_LINK_REPORT; env.link_report = arena.message(c)
         case .floorRequest(let m):
             var c = Dmimo__FloorRequest(); dmimo__floor_request__init(&c)
@@ -259,6 +260,7 @@ public enum WireCodec {
         c.panel = t.panel; c.recv_ns = t.recvNs; c.compute_done_ns = t.computeDoneNs; c.send_ns = t.sendNs
         c.link_rtt_ns = t.linkRttNs; c.pad_ns = t.padNs; c.measurements = t.measurements
         c.link_bytes = t.linkBytes; c.raw_recv_ns = t.rawRecvNs
+        c.decode_ns = t.decodeNs; c.measurement_wait_ns = t.measurementWaitNs; c.update_ns = t.updateNs
         return arena.message(c)
     }
 
@@ -393,7 +395,8 @@ public enum WireCodec {
         case DMIMO__ENVELOPE__BODY_LINK_REPORT:
             guard let c = e.link_report?.pointee else { throw .malformed }
             body = .linkReport(LinkReport(fromPanel: c.from_panel, toPanel: c.to_panel, rttNs: c.rtt_ns,
-                                          bytes: c.bytes, sendNs: c.send_ns))
+                                          bytes: c.bytes, sendNs: c.send_ns, encodeNs: c.encode_ns,
+                                          sendCallNs: c.send_call_ns))
         case DMIMO__ENVELOPE__BODY_FLOOR_REQUEST:
             guard let c = e.floor_request?.pointee else { throw .malformed }
             body = .floorRequest(FloorRequest(toPanel: c.to_panel, payloadBytes: c.payload_bytes, rounds: c.rounds,
@@ -476,7 +479,8 @@ public enum WireCodec {
     private static func timing(_ t: Dmimo__HopTiming) -> HopTiming {
         HopTiming(panel: t.panel, recvNs: t.recv_ns, computeDoneNs: t.compute_done_ns, sendNs: t.send_ns,
                   linkRttNs: t.link_rtt_ns, padNs: t.pad_ns, measurements: t.measurements,
-                  linkBytes: t.link_bytes, rawRecvNs: t.raw_recv_ns)
+                  linkBytes: t.link_bytes, rawRecvNs: t.raw_recv_ns, decodeNs: t.decode_ns,
+                  measurementWaitNs: t.measurement_wait_ns, updateNs: t.update_ns)
     }
 
     private static func report(_ r: Dmimo__PanelReport) -> PanelReport {

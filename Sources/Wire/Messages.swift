@@ -210,12 +210,19 @@ public struct HopTiming: Sendable, Equatable {
     public var linkBytes: UInt32 = 0
     /// Arrival time before fronthaul-emulation padding (equals `recvNs` when not padded).
     public var rawRecvNs: UInt64 = 0
+    /// Frames read → γ decoded and its checksum verified, ns of this panel's clock (a duration).
+    public var decodeNs: UInt64 = 0
+    /// γ ready → the step's measurement batch there, ns (0 when γ was not held for it).
+    public var measurementWaitNs: UInt64 = 0
+    /// The panel update alone (Loca-LoS or Loca-MPC), ns.
+    public var updateNs: UInt64 = 0
     public init(panel: Int32, recvNs: UInt64 = 0, computeDoneNs: UInt64 = 0, sendNs: UInt64 = 0,
                 linkRttNs: UInt64 = 0, padNs: UInt64 = 0, measurements: UInt32 = 0, linkBytes: UInt32 = 0,
-                rawRecvNs: UInt64 = 0) {
+                rawRecvNs: UInt64 = 0, decodeNs: UInt64 = 0, measurementWaitNs: UInt64 = 0, updateNs: UInt64 = 0) {
         self.panel = panel; self.recvNs = recvNs; self.computeDoneNs = computeDoneNs; self.sendNs = sendNs
         self.linkRttNs = linkRttNs; self.padNs = padNs; self.measurements = measurements
         self.linkBytes = linkBytes; self.rawRecvNs = rawRecvNs
+        self.decodeNs = decodeNs; self.measurementWaitNs = measurementWaitNs; self.updateNs = updateNs
     }
 }
 
@@ -449,8 +456,14 @@ public struct LinkReport: Sendable, Equatable {
     public var rttNs: UInt64
     public var bytes: UInt32
     public var sendNs: UInt64
-    public init(fromPanel: Int32, toPanel: Int32, rttNs: UInt64, bytes: UInt32, sendNs: UInt64) {
+    /// The sender's encoding of γ for the last transmission, ns of its clock (a duration).
+    public var encodeNs: UInt64
+    /// The sender's ZeroMQ send call(s) of the last transmission, ns.
+    public var sendCallNs: UInt64
+    public init(fromPanel: Int32, toPanel: Int32, rttNs: UInt64, bytes: UInt32, sendNs: UInt64,
+                encodeNs: UInt64 = 0, sendCallNs: UInt64 = 0) {
         self.fromPanel = fromPanel; self.toPanel = toPanel; self.rttNs = rttNs; self.bytes = bytes; self.sendNs = sendNs
+        self.encodeNs = encodeNs; self.sendCallNs = sendCallNs
     }
 }
 

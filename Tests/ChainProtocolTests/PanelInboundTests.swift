@@ -88,7 +88,7 @@ import Testing
         #expect(beforeWaitEnds == nil)
         let released = inbound.measurementsArrived(for: StepID(run: 0, step: 4))
         #expect(released == .process(
-            ProcessOrder(resetState: true, isFirstOfRoute: false), "γ4"))
+            ProcessOrder(resetState: true, isFirstOfRoute: false, wasHeld: true), "γ4"))
         #expect(!inbound.isHolding)
         let afterRelease = inbound.onGamma(gamma(step: 4), payload: "γ4", now: 200)
         #expect(afterRelease == .drop(.duplicate))
@@ -102,7 +102,7 @@ import Testing
         #expect(beforeWaitEnds == nil)
         let released = inbound.onTick(now: 500)
         #expect(released == .process(
-            ProcessOrder(resetState: false, isFirstOfRoute: false, measurementsMissing: true), "γ"))
+            ProcessOrder(resetState: false, isFirstOfRoute: false, measurementsMissing: true, wasHeld: true), "γ"))
         let nothingHeld = inbound.onTick(now: 600)
         #expect(nothingHeld == nil)
     }

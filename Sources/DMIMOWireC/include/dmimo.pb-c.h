@@ -465,10 +465,22 @@ struct  Dmimo__HopTiming
    * arrival before fronthaul-emulation padding (= recv_ns when not padded)
    */
   uint64_t raw_recv_ns;
+  /*
+   * frames read -> gamma decoded and its checksum verified (this panel's clock)
+   */
+  uint64_t decode_ns;
+  /*
+   * gamma ready -> the step's measurement batch there (0 when not held)
+   */
+  uint64_t measurement_wait_ns;
+  /*
+   * the panel update alone (Loca-LoS / Loca-MPC)
+   */
+  uint64_t update_ns;
 };
 #define DMIMO__HOP_TIMING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__hop_timing__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -775,10 +787,18 @@ struct  Dmimo__LinkReport
    */
   uint32_t bytes;
   uint64_t send_ns;
+  /*
+   * the sender's encoding of the gamma of the last transmission (its clock)
+   */
+  uint64_t encode_ns;
+  /*
+   * the sender's ZeroMQ send call(s) of that transmission
+   */
+  uint64_t send_call_ns;
 };
 #define DMIMO__LINK_REPORT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__link_report__descriptor) \
-    , 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
