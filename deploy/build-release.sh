@@ -26,8 +26,8 @@ export DMIMO_X86=${DMIMO_X86:-avx2}
 products=(panel-node chain-controller dmimo-downlink)
 echo "build-release: swift build -c release --static-swift-stdlib (scratch path $scratch)" >&2
 bash scripts/lib/build-commit.sh
-lock=(); command -v flock >/dev/null && lock=(flock /tmp/dmimo-build.lock)
-"${lock[@]}" swift build -c release --static-swift-stdlib --scratch-path "$scratch" >&2
+source scripts/lib/build-lock.sh
+dm_build_lock swift build -c release --static-swift-stdlib --scratch-path "$scratch" >&2
 bin=$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)
 version=$("$bin/chain-controller" --version)
 arch=$(uname -m)

@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-5}
 out=${OUT:-results/bench-downlink-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
+source scripts/lib/build-lock.sh
 # the flags of scripts/build.sh, so that its build is reused (testing enabled does not change these timings)
-flock /tmp/dmimo-build.lock swift build -c release -Xswiftc -enable-testing --product dmimo-downlink >/dev/null
+dm_build_lock swift build -c release -Xswiftc -enable-testing --product dmimo-downlink >/dev/null
 for round in $(seq 1 "$rounds"); do
     echo "round $round of $rounds: numpy reference, then Swift..." >&2
     OPENBLAS_NUM_THREADS=1 scripts/python scripts/downlink_numpy_reference.py --out "$out/numpy-$round.json" >/dev/null

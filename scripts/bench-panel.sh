@@ -15,10 +15,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/reference.sh
+source scripts/lib/build-lock.sh
 shared=$(dm_reference_dir) || shared=""
 sizes=${SIZES:-"1024 4096 16384"}
 out=$(mktemp -d)
-flock /tmp/dmimo-build.lock swift build -c release --package-path Benchmarks --scratch-path Benchmarks/.build \
+dm_build_lock swift build -c release --package-path Benchmarks --scratch-path Benchmarks/.build \
     --product panel-bench >/dev/null
 bench=Benchmarks/.build/release/panel-bench
 input=Tests/Fixtures/panel_input_M6.bin

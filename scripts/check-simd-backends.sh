@@ -5,12 +5,12 @@
 set -euo pipefail
 trap 'echo "check-simd-backends: 0 passed, 1 failed (line $LINENO: $BASH_COMMAND exited with $?)" >&2' ERR
 cd "$(dirname "$0")/.."
-lock=/tmp/dmimo-build.lock
+source scripts/lib/build-lock.sh
 out=$(mktemp -d)
 run() {  # name, scratch path, extra swiftc flags...
     local name=$1 scratch=$2; shift 2
-    flock "$lock" swift build -c release --product loca-run --scratch-path "$scratch" "$@" >/dev/null
-    flock "$lock" swift build -c release --product dmimo-downlink --scratch-path "$scratch" "$@" >/dev/null
+    dm_build_lock swift build -c release --product loca-run --scratch-path "$scratch" "$@" >/dev/null
+    dm_build_lock swift build -c release --product dmimo-downlink --scratch-path "$scratch" "$@" >/dev/null
     "$scratch/release/loca-run" synth --particles 1024 --runs 2 --steps 80 --steps-csv "$out/$name.csv" >/dev/null
     "$scratch/release/dmimo-downlink" study rmse-vs-power --runs 8 --quiet --out "$out/$name-downlink.csv" >/dev/null
     for protocol in P1 P2; do for processing in coherent noncoherent; do

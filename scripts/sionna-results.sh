@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 bin=${DMIMO_BIN:-.build/release}
 out=${1:-results/sionna-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out/traces" "$out/runs"
-lock() { if [ -n "${DMIMO_LOCK:-/tmp/dmimo-swift-build.lock}" ]; then flock "${DMIMO_LOCK:-/tmp/dmimo-swift-build.lock}" "$@"; else "$@"; fi; }
+source scripts/lib/build-lock.sh
 for depth in 1 2; do
   t="$out/traces/sionna-d$depth.csv"
   [ -s "$t" ] || scripts/python scripts/sionna_trace.py --max-depth $depth --chain-controller "$bin/chain-controller" \
@@ -20,7 +20,7 @@ gap="$out/traces/sionna-d1-gap.csv"
   "$out/traces/sionna-d1.csv" > "$gap"
 run() { local name=$1; shift; [ -s "$out/runs/$name/summary.json" ] && return 0
   echo "sionna-results: run $name" >&2
-  lock "$bin/chain-controller" run --out "$out/runs/$name" "$@" > "$out/runs/$name.log" 2>&1; }
+  dm_build_lock "$bin/chain-controller" run --out "$out/runs/$name" "$@" > "$out/runs/$name.log" 2>&1; }
 for m in los mpc; do
   for mode in ip 24p; do
     flag=(); [ $mode = ip ] && flag=(--in-process)
