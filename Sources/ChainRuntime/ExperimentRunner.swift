@@ -26,12 +26,6 @@ public struct Experiment: Sendable {
 
     public var panelCount: Int { source.panelCount }
 
-    /// The synthetic world of an experiment that runs on one (traps for a trace: use ``source``).
-    public var world: World {
-        guard case .world(let world) = source else { preconditionFailure("a trace experiment has no synthetic world") }
-        return world
-    }
-
     /// The chain as the filter sees it.
     public var setup: ChainSetup {
         ChainSetup(panelPositions: source.panelPositions, radio: source.radio, filter: filter,

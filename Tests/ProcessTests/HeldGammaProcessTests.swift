@@ -11,9 +11,13 @@ import Wire
     /// Longest wait of a panel for a held γ's measurements (`PanelNodeOptions.measurementWaitMs`), ms.
     let measurementWaitMs: UInt64 = 2000
 
-    /// A two-panel Loca-LoS chain of real panel processes, started and configured.
-    func startChain(_ signals: SignalWatcher) throws -> (Experiment, ChainSession) {
-        let config = try ExperimentConfig.load(yaml: "", overrides: ["scenario.panels=2", "filter.particles=512", "run.steps=1"])
+    /// A two-panel Loca-LoS chain of real panel processes, started and configured: on the synthetic world, or
+    /// (`onTrace`) on that world's true paths exported by `chain-controller export-trace` and read back as a trace
+    /// (an experiment without a synthetic world: its measurements and prior come from ``Experiment/source``).
+    func startChain(_ signals: SignalWatcher, onTrace: Bool = false) throws -> (Experiment, ChainSession) {
+        var overrides = ["scenario.panels=2", "filter.particles=512", "run.steps=1"]
+        if onTrace { overrides.append("trace.file=\(try exportedTrace(overrides))") }
+        let config = try ExperimentConfig.load(yaml: "", overrides: overrides)
         let experiment = try Experiment(config: config)
         let session = try ChainSession(options: try filterSessionOptions(experiment), signals: signals)
         try session.start()
@@ -21,9 +25,22 @@ import Wire
         return (experiment, session)
     }
 
+    /// The true-paths trace of the synthetic world of `overrides`, written by the built chain-controller. - Returns: its path.
+    func exportedTrace(_ overrides: [String]) throws -> String {
+        let path = temporaryDirectory("held-gamma-trace") + "/true-paths.csv"
+        let process = Process()
+        process.executableURL = builtProductsDirectory().appendingPathComponent("chain-controller")
+        process.arguments = ["export-trace", "--out", path] + overrides.flatMap { ["--set", $0] }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "export-trace exited with \(process.terminationStatus)")
+        return path
+    }
+
     /// Panel `k`'s measurement batch of run 0, step 0, on the control plane.
     func sendMeasurements(_ session: ChainSession, _ experiment: Experiment, panel k: Int) throws {
-        let m = experiment.world.measurements(seed: experiment.seed(run: 0), step: 0, panel: k)
+        let m = experiment.source.measurements(seed: experiment.seed(run: 0), step: 0, panel: k)
         try session.sendControl(toPanel: k, Envelope(
             header: Header(runID: session.options.runID, run: 0, step: 0, sender: controllerSender),
             body: .measurements(MeasurementBatch(panel: Int32(k), distance: m.distance, aoa: m.aoa, amplitude: m.amplitude))))
@@ -31,8 +48,8 @@ import Wire
 
     /// Step 0's start (the prior particles) to panel 0, as the controller sends it.
     func sendStart(_ session: ChainSession, _ experiment: Experiment) throws {
-        let prior = AgentParticles.prior(seed: experiment.seed(run: 0), centre: experiment.world.trajectory.priorCentre,
-                                         velocity: experiment.world.trajectory.priorVelocity,
+        let prior = AgentParticles.prior(seed: experiment.seed(run: 0), centre: experiment.source.priorCentre,
+                                         velocity: experiment.source.priorVelocity,
                                          count: experiment.filter.particleCount, radius: experiment.filter.priorRadius,
                                          velocitySpread: experiment.filter.priorVelocitySpread)
         let particles = ParticleArrays(x: prior.x, y: prior.y, vx: prior.vx, vy: prior.vy)
@@ -56,12 +73,14 @@ import Wire
     /// The first step's estimate of the same chain in one process.
     func inProcessEstimate(_ experiment: Experiment) -> SIMD4<Double> {
         var chain = InProcessChain(setup: experiment.setup, seed: experiment.seed(run: 0))
-        return chain.step { experiment.world.measurements(seed: experiment.seed(run: 0), step: 0, panel: $0) }.estimate
+        return chain.step { experiment.source.measurements(seed: experiment.seed(run: 0), step: 0, panel: $0) }.estimate
     }
 
-    @Test func aGammaBeforeItsMeasurementsIsHeldThenProcessedWithThem() throws {
+    /// On a trace as on the synthetic world (a trace experiment has no World; its test used to trap on one).
+    @Test(arguments: [false, true]) func aGammaBeforeItsMeasurementsIsHeldThenProcessedWithThem(onTrace: Bool) throws {
         let signals = try SignalWatcher()
-        let (experiment, session) = try startChain(signals)
+        let (experiment, session) = try startChain(signals, onTrace: onTrace)
+        if onTrace { guard case .trace = experiment.source else { Issue.record("not a trace experiment"); return } }
         defer { session.shutdown() }
         try sendMeasurements(session, experiment, panel: 1)
         try sendStart(session, experiment)
@@ -71,7 +90,7 @@ import Wire
         #expect(session.lastHeard[0] > holding + 400_000_000)
         try sendMeasurements(session, experiment, panel: 0)
         let result = try #require(try events(session, forMs: 3000))
-        let batch = experiment.world.measurements(seed: experiment.seed(run: 0), step: 0, panel: 0)
+        let batch = experiment.source.measurements(seed: experiment.seed(run: 0), step: 0, panel: 0)
         #expect(result.timings.map(\.panel) == [0, 1])
         #expect(result.timings.first?.measurements == UInt32(batch.distance.count))
         #expect(SIMD4(result.estX, result.estY, result.estVX, result.estVY) == inProcessEstimate(experiment))
