@@ -51,6 +51,9 @@ def error_vs_step(ax, steps, faults):
     errors = np.full((len(runs), n), np.nan)
     for r in steps:
         errors[runs.index(int(r["run"])), int(r["step"])] = float(r["error_m"]) * 100
+    if not np.isfinite(errors).any():
+        no_data(ax, "no position error: the run's trace gives no truth")
+        return 0
     x = np.arange(n)
     median = np.nanmedian(errors, axis=0)
     if len(runs) > 1:
@@ -75,6 +78,10 @@ def error_vs_step(ax, steps, faults):
 
 def error_cdf(ax, steps):
     e = np.sort([float(r["error_m"]) * 100 for r in steps])
+    e = e[np.isfinite(e)]   # steps of a trace without truth have no error
+    if len(e) == 0:
+        no_data(ax, "no position error: the run's trace gives no truth")
+        return 0
     ax.plot(e, np.arange(1, len(e) + 1) / len(e), color="tab:blue")
     for q, color in ((50, "tab:green"), (80, "tab:orange"), (90, "tab:red")):
         v = np.percentile(e, q)
@@ -218,7 +225,7 @@ def main():
     fig.suptitle(f"{summary.get('method')}, J = {summary.get('panels')}, N_p = {summary.get('particles')}, "
                  f"N_a = {summary.get('array_size')}, B_w = {summary.get('bandwidth_hz', 0) / 1e6:.0f} MHz, "
                  f"{summary.get('runs')} run(s) x {summary.get('steps_per_run')} steps, {summary.get('mode')}; "
-                 f"RMSE {rmse * 100:.2f} cm" if rmse is not None else "", fontsize=10)
+                 + (f"RMSE {rmse * 100:.2f} cm" if rmse is not None else "no truth: no RMSE"), fontsize=10)
     fig.text(0.005, 0.003, f"results: {os.path.normpath(d)}", fontsize=6, color="0.4")
     fig.tight_layout(rect=(0, 0.01, 1, 0.97))
     out = args.out or os.path.join(d, "run.png")

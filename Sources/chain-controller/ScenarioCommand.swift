@@ -17,6 +17,8 @@ struct ScenarioCommand: ParsableCommand {
 
     func run() throws {
         let config = try configOptions.load()
+        // a trace's panels, walls and track are in the trace file itself (docs/TRACES.md), not in the scenario keys
+        guard config.trace.file.isEmpty else { throw ValidationError("scenario writes the synthetic world: unset trace.file") }
         let world: World
         do { world = try World(config.scenarioParameters) } catch {
             throw ValidationError("scenario: \(error)")

@@ -57,5 +57,18 @@ if run gap --in-process --trace "$tmp/gap.csv"; then
     || fail "gap trace: panel 3 declares a LoS at $detected of steps 15-29 without any path"
   [ -s "$tmp/gap/existence.csv" ] || fail "no existence.csv"
 fi
+# a trace without truth ([agent] removed) runs, and its result folder plots (the error panels say there is no truth)
+awk 'BEGIN{s=1} /^\[agent\]/{s=0; next} /^\[/{s=1} s' "$tmp/true-paths.csv" > "$tmp/no-truth.csv"
+if run no-truth --in-process --trace "$tmp/no-truth.csv"; then
+  "$bin/chain-controller" plot "$tmp/no-truth" >"$tmp/no-truth-plot.log" 2>&1 && [ -s "$tmp/no-truth/run.png" ] \
+    && pass "trace without truth: runs and plots" || fail "plot of a run without truth: $(tail -3 "$tmp/no-truth-plot.log")"
+fi
+# commands that write the synthetic world refuse a trace configuration with a clear error, not a trap
+for command in scenario export-trace; do
+  status=0
+  err=$("$bin/chain-controller" $command --set trace.file="$tmp/true-paths.csv" --out "$tmp/$command-out" 2>&1) || status=$?
+  [ $status -eq 64 ] && [[ $err == *"writes the synthetic world: unset trace.file"* ]] \
+    && pass "$command with trace.file refused (exit 64)" || fail "$command with trace.file: exit $status: $err"
+done
 [ $failures -eq 0 ] || { echo "trace-identity: $failures failure(s)"; exit 1; }
 echo "trace-identity: all passed"
