@@ -30,13 +30,8 @@ private func threadCPUs(_ pid: Int32) -> Set<String> {
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
         // wait until the panels run steps, then read every thread's allowed CPUs
-        let deadline = ContinuousClock.now + .seconds(60)
-        var panels: [Int32] = []
-        while ContinuousClock.now < deadline {
-            panels = childProcesses(of: process.processIdentifier)
-            let rows = (try? String(contentsOfFile: out + "/per_step.csv", encoding: .utf8))?.split(separator: "\n").count ?? 0
-            if panels.count == 4 && rows > 5 { break }
-            usleep(20_000)
+        let panels = waitForPanels(of: process.processIdentifier, count: 4, timeout: .seconds(60)) {
+            ((try? String(contentsOfFile: out + "/per_step.csv", encoding: .utf8))?.split(separator: "\n").count ?? 0) > 5
         }
         try #require(panels.count == 4)
         #expect(threadCPUs(process.processIdentifier) == ["0"])

@@ -70,21 +70,16 @@ func estimateColumns(_ directory: String) throws -> [String] {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let csv = out + "/per_step.csv"
-        let deadline = ContinuousClock.now + .seconds(60)
-        var panels: [Int32] = []
-        while ContinuousClock.now < deadline {
-            panels = childProcesses(of: process.processIdentifier)
-            let rows = (try? String(contentsOfFile: csv, encoding: .utf8))?.split(separator: "\n").count ?? 0
-            if rows > 20 { break }
-            usleep(20_000)
+        let panels = waitForPanels(of: process.processIdentifier, count: 8, timeout: .seconds(60)) {
+            ((try? String(contentsOfFile: csv, encoding: .utf8))?.split(separator: "\n").count ?? 0) > 20
         }
         #expect(panels.count == 8)
         let interrupted = ContinuousClock.now
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
-        while panels.contains(where: processExists) && ContinuousClock.now - interrupted < .seconds(2) { usleep(10_000) }
-        #expect(!panels.contains(where: processExists), "panels still running 2 s after SIGINT")
+        #expect(waitForPanelsGone(panels, timeout: .seconds(2) - (ContinuousClock.now - interrupted)).isEmpty,
+                "panels still running 2 s after SIGINT")
         // every row complete, and the summary is valid JSON that counts them
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
         #expect(lines.count > 20)

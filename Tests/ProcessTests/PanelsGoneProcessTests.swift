@@ -19,13 +19,8 @@ import Glibc
         process.standardError = errors
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
-        let deadline = ContinuousClock.now + .seconds(60)
-        var panels: [Int32] = []
-        while ContinuousClock.now < deadline {
-            panels = childProcesses(of: process.processIdentifier)
-            let rows = (try? String(contentsOfFile: out + "/per_step.csv", encoding: .utf8))?.split(separator: "\n").count ?? 0
-            if panels.count == 4 && rows > 20 { break }
-            usleep(20_000)
+        let panels = waitForPanels(of: process.processIdentifier, count: 4, timeout: .seconds(60)) {
+            ((try? String(contentsOfFile: out + "/per_step.csv", encoding: .utf8))?.split(separator: "\n").count ?? 0) > 20
         }
         try #require(panels.count == 4)
         for pid in panels { kill(pid, SIGKILL) }

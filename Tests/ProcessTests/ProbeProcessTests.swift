@@ -54,6 +54,27 @@ func processExists(_ pid: Int32) -> Bool {
     return state != "Z"
 }
 
+/// Polls (every `intervalUs` µs) until the controller `pid` has at least `count` child processes (its panel
+/// processes) and `ready` holds, or `timeout` passes. - Returns: the child processes seen last (the caller checks them).
+func waitForPanels(of pid: Int32, count: Int, timeout: Duration, intervalUs: useconds_t = 20_000,
+                   until ready: () -> Bool = { true }) -> [Int32] {
+    let deadline = ContinuousClock.now + timeout
+    var panels = childProcesses(of: pid)
+    while !(panels.count >= count && ready()) && ContinuousClock.now < deadline {
+        usleep(intervalUs)
+        panels = childProcesses(of: pid)
+    }
+    return panels
+}
+
+/// Polls (every `intervalUs` µs) until none of `panels` exists any more (a zombie counts as gone), or `timeout`
+/// passes. - Returns: the panels still there.
+func waitForPanelsGone(_ panels: [Int32], timeout: Duration, intervalUs: useconds_t = 10_000) -> [Int32] {
+    let deadline = ContinuousClock.now + timeout
+    while panels.contains(where: processExists) && ContinuousClock.now < deadline { usleep(intervalUs) }
+    return panels.filter(processExists)
+}
+
 @Suite(.serialized) struct ProbeProcessTests {
     @Test func thousandMessagesThroughFourPanelsArriveIntactAndInOrder() throws {
         let signals = try SignalWatcher()
@@ -206,20 +227,14 @@ func processExists(_ pid: Int32) -> Bool {
         process.standardError = FileHandle.nullDevice
         try process.run()
         // wait (bounded) until its four panels are up
-        var panels: [Int32] = []
-        let deadline = ContinuousClock.now + .seconds(20)
-        while panels.count < 4 && ContinuousClock.now < deadline {
-            panels = childProcesses(of: process.processIdentifier)
-            usleep(50_000)
-        }
+        let panels = waitForPanels(of: process.processIdentifier, count: 4, timeout: .seconds(20), intervalUs: 50_000)
         #expect(panels.count == 4)
         usleep(300_000)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus != 0)
-        let gone = ContinuousClock.now + .seconds(2)
-        while panels.contains(where: processExists) && ContinuousClock.now < gone { usleep(20_000) }
-        #expect(!panels.contains(where: processExists), "panel processes left behind: \(panels.filter(processExists))")
+        let left = waitForPanelsGone(panels, timeout: .seconds(2), intervalUs: 20_000)
+        #expect(left.isEmpty, "panel processes left behind: \(left)")
     }
 }
 
