@@ -348,15 +348,20 @@ public func zmqPoll(_ sockets: [ZMQSocket], fileDescriptors: [Int32],
                     timeoutMs: Int) throws(ZMQError) -> (sockets: [Bool], fileDescriptors: [Bool]) {
     var items = sockets.map { zmq_pollitem_t(socket: $0.pollHandle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
     items += fileDescriptors.map { zmq_pollitem_t(socket: nil, fd: $0, events: Int16(ZMQ_POLLIN), revents: 0) }
+    try pollRetryingInterrupts(&items, timeoutMs: timeoutMs)
+    let ready = items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
+    return (Array(ready.prefix(sockets.count)), Array(ready.dropFirst(sockets.count)))
+}
+
+/// The one zmq_poll loop: waits until an item of `items` is readable or `timeoutMs` passes (-1 = forever; 0 = do not
+/// wait), setting their `revents`; `EINTR` is retried with the time that remains (CLOCK_MONOTONIC, ms). Allocates nothing.
+private func pollRetryingInterrupts(_ items: inout [zmq_pollitem_t], timeoutMs: Int) throws(ZMQError) {
     var start = timespec()
     clock_gettime(CLOCK_MONOTONIC, &start)
     var remaining = timeoutMs
     while true {
         let rc = items.withUnsafeMutableBufferPointer { zmq_poll($0.baseAddress, Int32($0.count), remaining) }
-        if rc >= 0 {
-            let ready = items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
-            return (Array(ready.prefix(sockets.count)), Array(ready.dropFirst(sockets.count)))
-        }
+        if rc >= 0 { return }
         let e = zmq_errno()
         guard e == EINTR else { throw ZMQError(code: e, operation: "poll") }
         if timeoutMs >= 0 {
@@ -394,23 +399,7 @@ public final class ZMQPollSet {
 
     /// Waits until an item is readable or `timeoutMs` passes (-1 = forever; 0 = do not wait). `EINTR` is retried
     /// with the remaining time.
-    public func poll(timeoutMs: Int) throws(ZMQError) {
-        var start = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &start)
-        var remaining = timeoutMs
-        while true {
-            let rc = items.withUnsafeMutableBufferPointer { zmq_poll($0.baseAddress, Int32($0.count), remaining) }
-            if rc >= 0 { return }
-            let e = zmq_errno()
-            guard e == EINTR else { throw ZMQError(code: e, operation: "poll") }
-            if timeoutMs >= 0 {
-                var now = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &now)
-                let elapsedMs = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1_000_000
-                remaining = max(0, timeoutMs - elapsedMs)
-            }
-        }
-    }
+    public func poll(timeoutMs: Int) throws(ZMQError) { try pollRetryingInterrupts(&items, timeoutMs: timeoutMs) }
 
     /// Whether item `index` was readable at the last ``poll(timeoutMs:)``.
     public func isReadable(_ index: Int) -> Bool { items[index].revents & Int16(ZMQ_POLLIN) != 0 }
