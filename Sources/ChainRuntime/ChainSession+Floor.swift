@@ -36,64 +36,53 @@ extension ChainSession {
 
     /// Ping-pongs between the controller and panel k: on the controller's data link into k (`onControl` false) or on
     /// the control link (true; the link the step result takes). Send stamp after encoding, receipt stamp before
-    /// decoding, both on the controller's clock.
-    func pingPong(panel k: Int, onControl: Bool, bytes: Int, rounds: Int) throws(RuntimeError) -> ([UInt64], String) {
+    /// decoding, both on the controller's clock: the sockets are read here, not through ``poll(timeoutMs:)``.
+    func pingPong(panel k: Int, onControl: Bool, bytes: Int, rounds total: Int) throws(RuntimeError) -> ([UInt64], String) {
         let payload = [UInt8](repeating: 0x5A, count: bytes)
-        var roundTrips: [UInt64] = []
-        for round in 0..<rounds {
+        var rounds = FloorRounds(rounds: UInt32(total), timeoutMs: Self.floorTimeoutMs)
+        let error = try runFloorRounds(&rounds, send: { (round, sequence) throws(RuntimeError) -> FloorSend in
             let ping = Envelope(header: Header(runID: options.runID, sender: controllerSender),
-                                body: .ping(Ping(sentNs: 0, seq: floorPingSequenceBase | UInt32(round), payload: payload, echo: true)))
-            let sentNs: UInt64
-            let socket: ZMQSocket
+                                body: .ping(Ping(sentNs: 0, seq: sequence, payload: payload, echo: true)))
+            guard onControl else {
+                let sentNs = try sendData(toPanel: k, ping)
+                guard let link = dataLinks[k] else { return .failed("no data link to panel \(k)") }
+                return .sent(atNs: sentNs, answerOn: link)
+            }
+            WireCodec.encode(ping, into: &encodeBuffer)
+            let sentNs = monotonicNanos()
+            do { _ = try control.send(frames: [panelRoutingID(k), encodeBuffer]) } catch {
+                return .failed("round \(round): send to panel \(k) failed: \(error)")
+            }
+            return .sent(atNs: sentNs, answerOn: control)
+        }, pong: { first, socket in
+            var from = k
+            let receivedNs: UInt64
+            let decoded: Envelope?
             if onControl {
-                WireCodec.encode(ping, into: &encodeBuffer)
-                sentNs = monotonicNanos()
-                do { _ = try control.send(frames: [panelRoutingID(k), encodeBuffer]) } catch {
-                    return (roundTrips, "round \(round): send to panel \(k) failed: \(error)")
-                }
-                socket = control
+                // [routing id, payload] from a panel's control DEALER
+                let identity = first.array
+                guard first.more, let body = try? socket.receive(dontWait: false),
+                      let sender = panelIndex(identity), sender < options.panels else { dropped += 1; return nil }
+                from = sender
+                receivedNs = monotonicNanos()
+                decoded = try? WireCodec.decode(body.bytes)
             } else {
-                sentNs = try sendData(toPanel: k, ping)
-                guard let link = dataLinks[k] else { return (roundTrips, "no data link to panel \(k)") }
-                socket = link
+                receivedNs = monotonicNanos()
+                decoded = try? WireCodec.decode(first.bytes)
             }
-            let deadline = sentNs + UInt64(Self.floorTimeoutMs) * 1_000_000
-            var answered = false
-            while !answered {
-                let now = monotonicNanos()
-                guard now < deadline else { return (roundTrips, "round \(round): no PONG within \(Self.floorTimeoutMs) ms") }
-                guard let ready = try? zmqPoll([socket], timeoutMs: Int((deadline - now) / 1_000_000) + 1), ready[0] else { continue }
-                while let first = try? socket.receive(dontWait: true) {
-                    var from = k
-                    let receivedNs: UInt64
-                    let decoded: Envelope?
-                    if onControl {
-                        // [routing id, payload] from a panel's control DEALER
-                        let identity = first.array
-                        guard first.more, let body = try? socket.receive(dontWait: false),
-                              let sender = panelIndex(identity), sender < options.panels else { dropped += 1; continue }
-                        from = sender
-                        receivedNs = monotonicNanos()
-                        decoded = try? WireCodec.decode(body.bytes)
-                    } else {
-                        receivedNs = monotonicNanos()
-                        decoded = try? WireCodec.decode(first.bytes)
-                    }
-                    guard let envelope = decoded else { dropped += 1; continue }
-                    if onControl { lastHeard[from] = receivedNs }
-                    switch envelope.body {
-                    case .pong(let pong) where from == k && pong.seq == floorPingSequenceBase | UInt32(round) && !answered:
-                        roundTrips.append(elapsedNs(from: sentNs, to: receivedNs))
-                        answered = true
-                    case .heartbeat(let hb) where onControl:
-                        panelCounters[from] = hb.counters
-                    default:
-                        continue  // a late PONG of an earlier round; other control traffic waits for no one before step 0
-                    }
-                }
+            guard let envelope = decoded else { dropped += 1; return nil }
+            if onControl { lastHeard[from] = receivedNs }
+            switch envelope.body {
+            case .pong(let pong) where from == k:
+                return (pong.seq, receivedNs)  // this round's answer, or a late PONG of an earlier round
+            case .heartbeat(let hb) where onControl:
+                panelCounters[from] = hb.counters
+                return nil
+            default:
+                return nil  // other control traffic waits for no one before step 0
             }
-        }
-        return (roundTrips, "")
+        })
+        return (rounds.roundTripsNs, error ?? "")
     }
 
     /// Asks panel `from` to time the ping-pongs to panel `to` and waits for its ``FloorReport``: up to two PONG

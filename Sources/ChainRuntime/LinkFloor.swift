@@ -118,7 +118,3 @@ public enum DeploymentProjection {
     }
 }
 
-/// Sequence numbers of floor PINGs: this bit set and the round in the rest, so a late PONG of the start-up reachability
-/// pings (sequence = panel index) or of a clock exchange is never taken for a floor round's answer.
-let floorPingSequenceBase: UInt32 = 0x8000_0000
-

@@ -22,39 +22,27 @@ extension PanelNode {
         }
         guard let socket = successor(Int(to)) else { return failed("no connection to panel \(to)") }
         let payload = [UInt8](repeating: 0xA5, count: Int(request.payloadBytes))
-        let timeoutNs = UInt64(max(1, request.timeoutMs)) * 1_000_000
-        var roundTrips: [UInt64] = []
-        roundTrips.reserveCapacity(Int(request.rounds))
+        var rounds = FloorRounds(rounds: request.rounds, timeoutMs: request.timeoutMs)
         var bytes: [UInt8] = []
-        for round in 0..<request.rounds {
+        let error = runFloorRounds(&rounds, send: { round, sequence in
             let ping = Envelope(header: Header(runID: runID, sender: Int32(options.index)),
-                                body: .ping(Ping(sentNs: 0, seq: floorPingSequenceBase | round, payload: payload, echo: true)))
+                                body: .ping(Ping(sentNs: 0, seq: sequence, payload: payload, echo: true)))
             WireCodec.encode(ping, into: &bytes)
             let sentNs = monotonicNanos()
             do {
-                guard try socket.send(bytes, dontWait: true) else { return failed("round \(round): send would block") }
+                guard try socket.send(bytes, dontWait: true) else { return .failed("round \(round): send would block") }
             } catch {
-                return failed("round \(round): send failed: \(error)")
+                return .failed("round \(round): send failed: \(error)")
             }
-            var answered = false
-            while !answered {
-                let now = monotonicNanos()
-                guard now < sentNs + timeoutNs else {
-                    return failed("round \(round): no PONG within \(request.timeoutMs) ms")
-                }
-                guard let ready = try? zmqPoll([socket], timeoutMs: Int((sentNs + timeoutNs - now) / 1_000_000) + 1),
-                      ready[0] else { continue }
-                while let message = try? socket.receive(dontWait: true) {
-                    let receivedNs = monotonicNanos()
-                    // a late PONG of an earlier round, or a stray acknowledgement, is not this round's answer
-                    guard let envelope = try? WireCodec.decode(message.bytes), case .pong(let pong) = envelope.body,
-                          pong.seq == floorPingSequenceBase | round, !answered else { continue }
-                    roundTrips.append(elapsedNs(from: sentNs, to: receivedNs))
-                    answered = true
-                }
-            }
-        }
-        return FloorReport(fromPanel: Int32(options.index), toPanel: to, roundTripNs: roundTrips,
+            return .sent(atNs: sentNs, answerOn: socket)
+        }, pong: { message, _ in
+            let receivedNs = monotonicNanos()
+            // a stray acknowledgement is no PONG; a late PONG of an earlier round is not this round's answer
+            guard let envelope = try? WireCodec.decode(message.bytes), case .pong(let pong) = envelope.body else { return nil }
+            return (pong.seq, receivedNs)
+        })
+        if let error { return failed(error) }
+        return FloorReport(fromPanel: Int32(options.index), toPanel: to, roundTripNs: rounds.roundTripsNs,
                            payloadBytes: request.payloadBytes)
     }
 
