@@ -24,6 +24,7 @@ extension FilterParameters {
         priorVelocitySpread = section.priorVelocityHalfWidth
         associationMaxIterations = section.associationMaxIterations
         associationTolerance = section.associationTolerance
+        islandCount = section.islands
     }
 }
 
@@ -36,6 +37,10 @@ extension Experiment {
         filter.samplingInterval = config.scenario.timeStep
         guard filter.particleCount % 16 == 0 else {
             throw RuntimeError("filter.particles = \(filter.particleCount) must be a multiple of 16 (the SIMD panel update works on blocks of 16)")
+        }
+        guard filter.islandCount == 1 || config.filter.method.supportsIslands else {
+            throw RuntimeError("filter.islands = \(filter.islandCount): \(config.filter.method.displayName) runs one "
+                               + "island only (islands are implemented for loca-los); use filter.islands=1")
         }
         guard config.run.steps <= source.stepCount else {
             throw RuntimeError("run.steps = \(config.run.steps) exceeds scenario.trajectory_samples = \(source.stepCount)")

@@ -54,7 +54,7 @@ public struct RunJob {
     }
 
     public func run() throws -> RunJobResult {
-        if options.inProcess { try config.checkRunsInProcess() }
+        if options.inProcess { try config.checkRunsInProcess() } else { try config.checkRunsOverProcesses() }
         let signals = try SignalWatcher()
         let experiment = try Experiment(config: config)
         let outDir = options.out ?? "results/\(utcTimestamp().replacingOccurrences(of: ":", with: ""))"

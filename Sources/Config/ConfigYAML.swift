@@ -59,12 +59,19 @@ extension ExperimentConfig {
     }
 
     /// Checks what single keys cannot: run.steps ≤ scenario.trajectory_samples; filter.particles a multiple of 16
-    /// (the panel kernels work in 16-particle blocks); u_de < u_bmax; the fillets fit the track; every scripted
+    /// (the panel kernels work in 16-particle blocks) and filter.particles / filter.islands one too; u_de < u_bmax; the fillets fit the track; every scripted
     /// fault names an existing panel, a step and a run that will happen (otherwise it would silently never fire).
     public func validate() throws(ConfigError) {
         if filter.particles % 16 != 0 {
             throw .inconsistent("filter.particles = \(filter.particles) must be a multiple of 16 (the panel kernels "
                                 + "work in blocks of 16 particles), e.g. \(max(16, filter.particles / 16 * 16))")
+        }
+        let blocks = filter.particles / 16
+        if blocks % filter.islands != 0 {
+            let allowed = (1...blocks).filter { blocks % $0 == 0 }.map(String.init).joined(separator: ", ")
+            throw .inconsistent("filter.islands = \(filter.islands) must split filter.particles = \(filter.particles) "
+                                + "into islands of a whole multiple of 16 particles (the panel kernels work in blocks "
+                                + "of 16): one of \(allowed)")
         }
         for (i, fault) in faults.enumerated() {
             if fault.panel >= scenario.panels {

@@ -73,6 +73,8 @@ public struct FilterSection: Sendable, Equatable {
     public var method = PanelFilterMethod.locaLoS
     /// Number N_p of particles.
     public var particles = 4096
+    /// Number B of islands γ travels as (1 = the paper's chain; docs/MODEL.md §B.7).
+    public var islands = 1
     /// σ_a: acceleration noise std of the CV model, m/s².
     public var accelerationStd = 0.5
     /// h_reg: inter-panel regularization std as a fraction of the particle std.

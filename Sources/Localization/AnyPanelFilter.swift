@@ -46,4 +46,15 @@ public struct AnyPanelFilter: Sendable {
                                 step: Int, isFirstOfRoute: Bool) -> PanelReport {
         filter.update(&gamma, measurements: measurements, seed: seed, step: step, isFirstOfRoute: isFirstOfRoute)
     }
+
+    /// Processes γ as `islandLogWeights.count` islands (docs/MODEL.md §B.7); see ``PanelFilter/updateIslands``.
+    public mutating func updateIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
+                                       measurements: PanelMeasurements, seed: UInt64, step: Int,
+                                       isFirstOfRoute: Bool, isLastOfRoute: Bool) -> PanelReport {
+        filter.updateIslands(&gamma, islandLogWeights: &islandLogWeights, measurements: measurements, seed: seed,
+                             step: step, isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute)
+    }
+
+    /// Whether the wrapped method runs more than one island.
+    public var supportsIslands: Bool { type(of: filter).supportsIslands }
 }

@@ -19,6 +19,21 @@ struct BulkRandomStream {
         self.purpose = purpose.rawValue
     }
 
+    /// The stream of island `island` (filter.islands > 1): purpose word `purpose.rawValue + 256 · island`, so
+    /// island 0 draws from the purpose's own stream (what the whole γ draws with one island) and island b ≥ 1
+    /// from a stream no other purpose uses (every ``RandomPurpose`` raw value is below 256).
+    init(seed: UInt64, step: Int, panel: UInt32, purpose: RandomPurpose, island: Int) {
+        precondition(island >= 0 && island < 1 << 24, "island index out of range")
+        keyLow = UInt32(truncatingIfNeeded: seed)
+        keyHigh = UInt32(truncatingIfNeeded: seed >> 32)
+        self.step = UInt32(truncatingIfNeeded: step)
+        self.panel = panel
+        self.purpose = purpose.rawValue &+ BulkRandomStream.islandPurposeStride &* UInt32(island)
+    }
+
+    /// Distance between the purpose words of consecutive islands (above every ``RandomPurpose`` raw value).
+    static let islandPurposeStride: UInt32 = 256
+
     /// Philox-4x32-10 of blocks `firstBlock ..< firstBlock + 8`: lane l of word k is word k of block firstBlock + l.
     @inline(__always)
     func blocks8(from firstBlock: UInt32) -> (I8, I8, I8, I8) {

@@ -35,6 +35,10 @@ public struct FilterParameters: Sendable, Equatable, Codable {
     public var associationMaxIterations: Int = 1000
     /// Loca-MPC: BP stops when max |log ν_new − log ν_old| falls below this (docs/MODEL.md §C.3).
     public var associationTolerance: Double = 1e-6
+    /// Number B of islands γ travels as (docs/MODEL.md §B.7): 1 is the paper's chain (one γ of N_p particles);
+    /// B > 1 splits γ into B islands of N_p/B particles (a multiple of 16), each regularized, weighted and
+    /// resampled on its own with a carried log weight, combined and resampled globally at the last panel.
+    public var islandCount: Int = 1
 
     public init() {}
 }

@@ -45,7 +45,9 @@ public struct ChainStepOutcome: Sendable, Equatable {
 
 /// The chain in one process: every step, panel 0 applies the CV model to the previous posterior, panels
 /// 1…J−1 regularize, each with ``AnyPanelFilter/update(_:measurements:seed:step:isFirstOfRoute:)`` of the
-/// setup's method (Loca-LoS or Loca-MPC).
+/// setup's method (Loca-LoS or Loca-MPC). With filter.islands = B > 1 each panel runs
+/// ``AnyPanelFilter/updateIslands(_:islandLogWeights:measurements:seed:step:isFirstOfRoute:isLastOfRoute:)``
+/// instead (docs/MODEL.md §B.7): the islands' log weights travel with γ, panel J−1 combines them.
 public struct InProcessChain: Sendable {
     public let setup: ChainSetup
     public let seed: UInt64
@@ -54,6 +56,9 @@ public struct InProcessChain: Sendable {
     public private(set) var particles: AgentParticles
     /// The next step to run.
     public private(set) var nextStep: Int = 0
+    /// Log weights of the B = `setup.filter.islandCount` islands γ travels as (docs/MODEL.md §B.7; natural log,
+    /// dimensionless): all 0 between steps (the last panel resamples globally).
+    public private(set) var islandLogWeights: [Double]
 
     public init(setup: ChainSetup, seed: UInt64) {
         precondition(!setup.panelPositions.isEmpty, "a chain needs at least one panel")
@@ -66,6 +71,13 @@ public struct InProcessChain: Sendable {
         particles = AgentParticles.prior(seed: seed, centre: setup.priorCentre, velocity: setup.priorVelocity,
                                          count: setup.filter.particleCount, radius: setup.filter.priorRadius,
                                          velocitySpread: setup.filter.priorVelocitySpread)
+        let islands = setup.filter.islandCount
+        precondition(islands >= 1 && setup.filter.particleCount % islands == 0
+                     && (setup.filter.particleCount / islands) % 16 == 0,
+                     "\(islands) islands do not split N_p = \(setup.filter.particleCount) into multiples of 16")
+        precondition(islands == 1 || setup.method.supportsIslands,
+                     "\(setup.method.displayName) does not run islands (filter.islands = \(islands))")
+        islandLogWeights = [Double](repeating: 0, count: islands)
     }
 
     /// Runs the next step over all panels. `measurements(j)` gives panel j's measurements of this step.
@@ -73,9 +85,18 @@ public struct InProcessChain: Sendable {
         let n = nextStep
         var reports: [PanelReport] = []
         reports.reserveCapacity(panels.count)
-        for j in panels.indices {
-            reports.append(panels[j].update(&particles, measurements: measurements(j), seed: seed, step: n,
-                                            isFirstOfRoute: j == 0))
+        if islandLogWeights.count == 1 {
+            for j in panels.indices {
+                reports.append(panels[j].update(&particles, measurements: measurements(j), seed: seed, step: n,
+                                                isFirstOfRoute: j == 0))
+            }
+        } else {
+            // islands: every panel updates each island on its own; the last combines them and resamples globally
+            for j in panels.indices {
+                reports.append(panels[j].updateIslands(&particles, islandLogWeights: &islandLogWeights,
+                                                       measurements: measurements(j), seed: seed, step: n,
+                                                       isFirstOfRoute: j == 0, isLastOfRoute: j == panels.count - 1))
+            }
         }
         nextStep += 1
         return ChainStepOutcome(step: n, estimate: reports[reports.count - 1].estimate, reports: reports)

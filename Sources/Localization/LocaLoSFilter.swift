@@ -56,4 +56,16 @@ public struct LocaLoSFilter: PanelFilter {
                     key: PanelStepKey(seed: seed, step: step, panel: panel), isFirstOfRoute: isFirstOfRoute,
                     workspace: &workspace)
     }
+
+    public static let supportsIslands = true
+
+    /// Processes γ as `islandLogWeights.count` islands:
+    /// ``updatePanelIslands(_:islandLogWeights:state:measurements:model:key:isFirstOfRoute:isLastOfRoute:workspace:)``.
+    public mutating func updateIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
+                                       measurements: PanelMeasurements, seed: UInt64, step: Int,
+                                       isFirstOfRoute: Bool, isLastOfRoute: Bool) -> PanelReport {
+        updatePanelIslands(&gamma, islandLogWeights: &islandLogWeights, state: &state, measurements: measurements,
+                           model: model, key: PanelStepKey(seed: seed, step: step, panel: panel),
+                           isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute, workspace: &workspace)
+    }
 }

@@ -40,6 +40,31 @@ public protocol PanelFilter: Sendable {
     ///   later panels (regularization).
     mutating func update(_ gamma: inout AgentParticles, measurements: PanelMeasurements, seed: UInt64, step: Int,
                          isFirstOfRoute: Bool) -> PanelReport
+
+    /// Whether ``updateIslands(_:islandLogWeights:measurements:seed:step:isFirstOfRoute:isLastOfRoute:)`` takes
+    /// more than one island (filter.islands > 1, docs/MODEL.md §B.7).
+    static var supportsIslands: Bool { get }
+
+    /// Processes γ split into `islandLogWeights.count` islands of N_p/B particles (docs/MODEL.md §B.7): each island
+    /// on its own, its log weight carried in `islandLogWeights`; at `isLastOfRoute` the islands are combined and
+    /// resampled globally (the log weights are then 0). With one island: exactly ``update(_:measurements:seed:step:isFirstOfRoute:)``.
+    mutating func updateIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
+                                measurements: PanelMeasurements, seed: UInt64, step: Int, isFirstOfRoute: Bool,
+                                isLastOfRoute: Bool) -> PanelReport
+}
+
+extension PanelFilter {
+    /// A method runs one island unless it says otherwise.
+    public static var supportsIslands: Bool { false }
+
+    /// One island: ``update(_:measurements:seed:step:isFirstOfRoute:)``. More islands trap for a method without
+    /// them (the configuration refuses filter.islands > 1 for such a method before anything runs).
+    public mutating func updateIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
+                                       measurements: PanelMeasurements, seed: UInt64, step: Int,
+                                       isFirstOfRoute: Bool, isLastOfRoute: Bool) -> PanelReport {
+        precondition(islandLogWeights.count == 1, "\(Self.displayName) does not run islands (filter.islands > 1)")
+        return update(&gamma, measurements: measurements, seed: seed, step: step, isFirstOfRoute: isFirstOfRoute)
+    }
 }
 
 extension PanelFilter {

@@ -44,5 +44,8 @@ public struct PanelFilterMethod: RawRepresentable, Hashable, Sendable, CaseItera
     /// Compute time of one update relative to Loca-LoS at the same N_p.
     public var relativeCost: Double { filterType.relativeCost }
 
+    /// Whether the method runs γ as more than one island (filter.islands > 1, docs/MODEL.md §B.7).
+    public var supportsIslands: Bool { filterType.supportsIslands }
+
     public var description: String { rawValue }
 }

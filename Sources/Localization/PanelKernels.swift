@@ -209,6 +209,8 @@ struct PosteriorSums {
     var weightedOffsets: SIMD4<Float>
     /// x^(0): the origin of the offsets.
     var origin: SIMD4<Float>
+    /// max_i log ξ^(i): the agent weights are w^(i) = ξ^(i) / exp(maxLogXi), so log Σ ξ = maxLogXi + log Σ w.
+    var maxLogXi: Float = 0
 }
 
 /// Writes the amplitude weights wb_i = exp(log β_i − max log β) and the agent weights
@@ -259,7 +261,7 @@ func posteriorWeights(logBeta: UnsafePointer<Float>, count n: Int, predictedExis
         maxLogBeta: top, amplitudeWeightSum: sumB.laneSum, amplitudeWeightedSum: sumBU.laneSum,
         agentWeightSum: sumW.laneSum, agentWeightSquares: sumW2.laneSum,
         weightedOffsets: SIMD4(sx.laneSum, sy.laneSum, svx.laneSum, svy.laneSum),
-        origin: origin)
+        origin: origin, maxLogXi: logTop)
 }
 
 // MARK: 5. systematic resampling (docs/MODEL.md §B.4), branch-free

@@ -95,6 +95,8 @@ public struct PanelWorkspace: Sendable {
     var measurementTerms: [Float] = []
     var particleCapacity = 0
     var measurementCapacity = 0
+    /// Per-island sums of an island update (filter.islands > 1), one per island.
+    var islandSums: [IslandSums] = []
 
     public init() {}
 

@@ -1,6 +1,7 @@
 // CounterRandom: Philox-4x32-10 counter-based random streams keyed by (run seed, step, panel, purpose).
 
 /// What a random stream is used for. Part of the counter, so streams of different purposes never overlap.
+/// Raw values stay below 256: Localization's island streams (filter.islands > 1) use purpose words raw value + 256·b.
 public enum RandomPurpose: UInt32, Sendable, CaseIterable {
     // measurement synthesis (controller side)
     case pathAmplitude = 1

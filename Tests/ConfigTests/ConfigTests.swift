@@ -100,7 +100,7 @@ private func message(_ body: () throws -> Void) -> String? {
             "scenario.time_step_s=0.1", "scenario.fillet_radius_m=1.5",
             "radio.bandwidth_hz=40e6", "radio.carrier_hz=3.5e9", "radio.snr_1m_db=27.5",
             "radio.reflection_loss_db=6", "radio.detection_threshold=2.5", "radio.false_alarm_mean=2",
-            "radio.max_distance_m=50", "filter.method=loca-mpc", "filter.particles=1024", "filter.sigma_a=0.3",
+            "radio.max_distance_m=50", "filter.method=loca-mpc", "filter.particles=1024", "filter.islands=4", "filter.sigma_a=0.3",
             "filter.h_reg=0.2", "filter.reg_floor=[0.002, 0.002, 1e-4, 0.1]", "filter.p_s=0.9", "filter.p_b=0.1",
             "filter.rw_rel=0.07", "filter.rw_abs=0.2", "filter.pe0=0.4", "filter.p_de=0.6", "filter.mu_mpc=0",
             "filter.prior_radius_m=1", "filter.prior_velocity_halfwidth_mps=0.1", "filter.bp_max_iterations=50",
@@ -242,6 +242,15 @@ private func message(_ body: () throws -> Void) -> String? {
         #expect(message { _ = try ExperimentConfig.load(yaml: "", overrides: ["filter.particles=1000"]) }
                 == "filter.particles = 1000 must be a multiple of 16 (the panel kernels work in blocks of 16 particles), e.g. 992")
         #expect(message { _ = try ExperimentConfig.load(yaml: "", overrides: ["filter.particles=1008"]) } == nil)
+        // islands: N_p/B must be a whole multiple of 16; the message lists every B that is
+        #expect(message { _ = try ExperimentConfig.load(yaml: "", overrides: ["filter.islands=3"]) }
+                == "filter.islands = 3 must split filter.particles = 4096 into islands of a whole multiple of 16 "
+                   + "particles (the panel kernels work in blocks of 16): one of 1, 2, 4, 8, 16, 32, 64, 128, 256")
+        #expect(message { _ = try ExperimentConfig.load(yaml: "", overrides: ["filter.islands=512"]) } != nil)
+        #expect(message { _ = try ExperimentConfig.load(yaml: "", overrides: ["filter.islands=0"]) } != nil)
+        #expect(message { _ = try ExperimentConfig.load(yaml: "", overrides: ["filter.particles=1008", "filter.islands=7"]) }
+                == nil)
+        #expect(message { _ = try ExperimentConfig.load(yaml: "", overrides: ["filter.islands=256"]) } == nil)
         // a scripted fault that could never fire is refused before anything runs (it used to fail at its step or never)
         #expect(message { _ = try ExperimentConfig.load(yaml: "faults:\n  - {at_step: 5, action: kill, panel: 9}\n",
                                                         overrides: ["scenario.panels=8"]) }

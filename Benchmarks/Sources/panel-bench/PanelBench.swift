@@ -52,6 +52,12 @@ struct PanelBench: ParsableCommand {
     @Flag(help: "First panel of the route (constant-velocity prediction) instead of a later panel (regularization).")
     var firstOfRoute = false
 
+    @Option(help: "Islands B γ travels as (filter.islands, docs/MODEL.md §B.7): 1 = the paper's update; N_p/B must be a multiple of 16.")
+    var islands = 1
+
+    @Flag(help: "With --islands > 1: the last panel of the route (combines the islands, one global resampling).")
+    var lastOfRoute = false
+
     @Option(help: "What is timed: kernel (the Loca-LoS updatePanel itself) or filter (AnyPanelFilter.update of --method, as the panels run it).")
     var path = Path.kernel
 
@@ -83,6 +89,12 @@ struct PanelBench: ParsableCommand {
         guard updates >= 1, warmup >= 1, repeats >= 1 else {
             throw ValidationError("--updates, --warmup and --repeats must be at least 1")
         }
+        guard islands >= 1, sizeList.allSatisfy({ $0 % islands == 0 && ($0 / islands) % 16 == 0 }) else {
+            throw ValidationError("--islands \(islands): every size must split into islands of a multiple of 16")
+        }
+        guard islands == 1 || PanelFilterMethod(rawValue: method)?.supportsIslands == true else {
+            throw ValidationError("--islands \(islands): --method \(method) runs one island only")
+        }
         guard PanelFilterMethod(rawValue: method) != nil else {
             throw ValidationError("--method '\(method)': expected one of "
                                   + PanelFilterMethod.allCases.map(\.rawValue).joined(separator: " | "))
@@ -96,7 +108,8 @@ struct PanelBench: ParsableCommand {
             > 1e-9 * input.distanceVarianceTimesU2 {
             print("warning: the input's k_d differs from the default 400 MHz radio")
         }
-        let route = firstOfRoute ? "first of route (CV)" : "later panel (regularization)"
+        var route = firstOfRoute ? "first of route (CV)" : "later panel (regularization)"
+        if islands > 1 { route += ", \(islands) islands" + (lastOfRoute ? ", last of route" : "") }
         let what = path == .kernel ? "swift panel update" : "swift \(method) panel update via AnyPanelFilter"
         print("# \(what), \(route), \(updates) updates after \(warmup) warm-up, best median of \(repeats)")
         print("# impl N M p50_us p99_us allocs_per_update first_update_allocs est_x est_y p_e")
@@ -138,6 +151,14 @@ struct PanelBench: ParsableCommand {
         case .kernel:
             var state = PanelState.initial(model: model, seed: 1, step: 0, panel: 0)
             var workspace = PanelWorkspace()
+            if islands > 1 {
+                var logWeights = [Double](repeating: 0, count: islands)
+                return measure(updates: updates, warmup: warmup, evictBytes: evictKib * 1024) { step in
+                    updatePanelIslands(&gamma, islandLogWeights: &logWeights, state: &state, measurements: z,
+                                       model: model, key: PanelStepKey(seed: 1, step: step, panel: 0),
+                                       isFirstOfRoute: firstOfRoute, isLastOfRoute: lastOfRoute, workspace: &workspace)
+                }
+            }
             return measure(updates: updates, warmup: warmup, evictBytes: evictKib * 1024) { step in
                 updatePanel(&gamma, state: &state, measurements: z, model: model,
                             key: PanelStepKey(seed: 1, step: step, panel: 0), isFirstOfRoute: firstOfRoute,
@@ -146,6 +167,13 @@ struct PanelBench: ParsableCommand {
         case .filter:
             var filter = AnyPanelFilter(method: PanelFilterMethod(rawValue: method)!, model: model, panel: 0, seed: 1,
                                         step: 0)
+            if islands > 1 {
+                var logWeights = [Double](repeating: 0, count: islands)
+                return measure(updates: updates, warmup: warmup, evictBytes: evictKib * 1024) { step in
+                    filter.updateIslands(&gamma, islandLogWeights: &logWeights, measurements: z, seed: 1, step: step,
+                                         isFirstOfRoute: firstOfRoute, isLastOfRoute: lastOfRoute)
+                }
+            }
             return measure(updates: updates, warmup: warmup, evictBytes: evictKib * 1024) { step in
                 filter.update(&gamma, measurements: z, seed: 1, step: step, isFirstOfRoute: firstOfRoute)
             }
