@@ -39,10 +39,9 @@ extension DistributedRun {
                 noteAlive(k)
                 switch reply.body {
                 case .linkReport(let link):
-                    let receiver = ReceiverID(step: StepID(run: reply.header.run, step: reply.header.step), panel: link.toPanel)
-                    ackRtts[receiver] = link.rttNs
-                    hopSendCosts[receiver] = (link.encodeNs, link.sendCallNs)
+                    note(link)
                 case .stepResult(let r):
+                    for link in r.linkReports { note(link) }  // the reports that rode with γ, of earlier steps
                     if Int(reply.header.run) == run && Int(reply.header.step) == step && found == nil {
                         found = .result(r, reply.header.attempt, monotonicNanos())
                     } else {
@@ -62,6 +61,14 @@ extension DistributedRun {
     }
 
     /// A message from panel k: if it was suspected and has been heard continuously long enough, readmit it.
+    /// Keeps a panel's report of one of its hops (its round trip, encoding and send) until the hop's step is
+    /// written: it came alone or in a later step's result (``LinkReport/run``, ``LinkReport/step`` say which hop).
+    func note(_ link: LinkReport) {
+        let receiver = ReceiverID(step: StepID(run: link.run, step: link.step), panel: link.toPanel)
+        ackRtts[receiver] = link.rttNs
+        hopSendCosts[receiver] = (link.encodeNs, link.sendCallNs)
+    }
+
     func noteAlive(_ k: Int) {
         guard membership.isSuspected(k) else { return }
         let running = session.child(ofPanel: k) != nil || !session.options.spawn

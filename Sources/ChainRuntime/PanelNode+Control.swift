@@ -65,6 +65,8 @@ extension PanelNode {
                 hops = HopSender(settings: hopSettings)
                 for s in successors.values { s.close() }
                 successors.removeAll()
+                gammaBuffers.retireAll()
+                linkReports.removeAll()  // reports of the previous configuration's run set
                 for k in successorsToConnect(of: options.index, panels: configure.dataEndpoints.count) { _ = successor(k) }
             case .measurements(let batch):
                 guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }

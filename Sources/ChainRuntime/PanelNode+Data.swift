@@ -44,23 +44,18 @@ extension PanelNode {
             }
             guard inbound.admits(runID: envelope.header.runID) else { counters.droppedWrongRun += 1; continue }
             let header = envelope.header
-            switch envelope.body {
-            case .gamma(let gamma):
-                // the message lets go of γ, so `gamma` is the only owner of its arrays (no copy on write later)
-                envelope.body = .hopAck(HopAck(hop: 0, recvNs: 0))
-                // acknowledged once γ is forwarded (or held, or dropped): ``flushAcknowledgement()``
-                ackIdentity.removeAll(keepingCapacity: true)
-                ackIdentity.append(contentsOf: identityFrame.bytes)
-                pendingAck = PendingAck(header: header, hop: gamma.hop, recvNs: recvNs)
-                let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payloadBytes)
-                // consumed all the way to the update, so γ's arrays stay uniquely referenced (no copy on write)
-                receive(ArrivedGamma(gamma: consume gamma, header: header, recvNs: arrival, payloadBytes: payloadBytes,
-                                     rawRecvNs: recvNs, decodeNs: elapsedNs(from: recvNs, to: decodedNs),
-                                     readyNs: max(arrival, decodedNs)))
-                flushAcknowledgement()
-            default:
-                counters.droppedMalformed += 1
-            }
+            // moved out of the message, so `gamma` is the only owner of its arrays (no copy on write later)
+            guard let gamma = envelope.takeGamma() else { counters.droppedMalformed += 1; continue }
+            // acknowledged once γ is forwarded (or held, or dropped): ``flushAcknowledgement()``
+            ackIdentity.removeAll(keepingCapacity: true)
+            ackIdentity.append(contentsOf: identityFrame.bytes)
+            pendingAck = PendingAck(header: header, hop: gamma.hop, recvNs: recvNs)
+            let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payloadBytes)
+            // consumed all the way to the update, so γ's arrays stay uniquely referenced (no copy on write)
+            receive(ArrivedGamma(gamma: consume gamma, header: header, recvNs: arrival, payloadBytes: payloadBytes,
+                                 rawRecvNs: recvNs, decodeNs: elapsedNs(from: recvNs, to: decodedNs),
+                                 readyNs: max(arrival, decodedNs)))
+            flushAcknowledgement()
         }
     }
 
@@ -86,13 +81,15 @@ extension PanelNode {
 
     /// Sends the acknowledgement of the γ last read, if not sent yet: after γ was forwarded (acknowledgements off
     /// the critical path), before an injected forward delay, or once γ was held or dropped. It carries how long this
-    /// panel held γ (``HopAck/heldNs``), which the sender subtracts from its round trip.
+    /// panel held γ (``HopAck/heldNs``), which the sender subtracts from its round trip. ``HopAck/recvNs`` stays 0
+    /// (no one reads it): the acknowledgement then fits in a libzmq very small message (≤ 33 bytes), which
+    /// zmq_send stores inline instead of allocating a body for it (the frame sizes: `hop-bench`).
     func flushAcknowledgement() {
         guard let pending = pendingAck else { return }
         pendingAck = nil
         let h = pending.header
         let ack = Envelope(header: Header(runID: runID, run: h.run, step: h.step, attempt: h.attempt, sender: Int32(options.index)),
-                           body: .hopAck(HopAck(hop: pending.hop, recvNs: pending.recvNs,
+                           body: .hopAck(HopAck(hop: pending.hop, recvNs: 0,
                                                 heldNs: elapsedNs(from: pending.recvNs, to: monotonicNanos()))))
         WireCodec.encode(ack, into: &ackBuffer, arena: arena)
         do {
@@ -203,6 +200,7 @@ extension PanelNode {
             gamma.checksum = particleChecksum(gamma.particles)
             timing.sendNs = monotonicNanos()
             gamma.timings.append(timing)
+            linkReports.move(into: &gamma.linkReports)  // this panel's reports of its earlier hops ride along
             let route = gamma.route, skipped = gamma.skipped
             execute(hops.send(Envelope(header: outHeader, body: .gamma(consume gamma)),
                               step: StepID(run: header.run, step: header.step), route: route, hop: nextHop,
@@ -217,14 +215,15 @@ extension PanelNode {
         }
     }
 
-    /// The step result from the last live panel of the route.
+    /// The step result from the last live panel of the route, with the link reports γ carried and this panel's own.
     func sendResult(_ gamma: Gamma, _ end: RouteEnd, header: Header, estimate: SIMD4<Double>?) {
         let e = estimate ?? .zero
-        let result = StepResult(
+        var result = StepResult(
             estX: e.x, estY: e.y, estVX: e.z, estVY: e.w,
             posterior: gamma.particles, timings: gamma.timings,
             contributed: end.contributed, skipped: end.skipped, reports: gamma.reports, outcome: Outcome(end.ending),
-            checksum: particleChecksum(gamma.particles))
+            checksum: particleChecksum(gamma.particles), linkReports: gamma.linkReports)
+        linkReports.move(into: &result.linkReports)
         sendControl(.stepResult(result), run: header.run, step: header.step, attempt: header.attempt)
         counters.forwarded += 1
     }

@@ -55,11 +55,27 @@ extension PanelNode {
             gamma.skipped = flight.skipped
             envelope.body = .gamma(gamma)
         }
+        let injected = faults.takeTransmitFaults()
+        // a hop's first transmission, sent once and intact, goes out of a buffer libzmq reads in place (no copy)
+        if flight.resends == 0, injected.copies == 1, !injected.corrupt, let buffer = gammaBuffers.freeBuffer() {
+            let encodeStartNs = monotonicNanos()
+            gammaBuffers.encode(envelope, into: buffer, arena: arena)
+            let encodeNs = elapsedNs(from: encodeStartNs, to: monotonicNanos())
+            let transmitNs = monotonicNanos()  // the transmit stamp: the round trip runs from here
+            do {
+                if try gammaBuffers.send(buffer, on: socket, to: flight.receiver, hop: flight.id) { counters.forwarded += 1 }
+                // not queued (peer gone, queue full): the deadline will resend or skip
+            } catch {
+                log(.warning, "send to panel \(flight.receiver) failed: \(error)", step: flight.step)
+            }
+            hops.sent(flight.id, at: transmitNs, bytes: gammaBuffers.byteCount(buffer), encodeNs: encodeNs,
+                      sendCallNs: elapsedNs(from: transmitNs, to: monotonicNanos()))
+            return
+        }
         let encodeStartNs = monotonicNanos()
         WireCodec.encode(envelope, into: &encodeBuffer, arena: arena)
         let encodeNs = elapsedNs(from: encodeStartNs, to: monotonicNanos())
         var bytes = encodeBuffer
-        let injected = faults.takeTransmitFaults()
         if injected.corrupt {
             var garbage = RandomStream(seed: UInt64(envelope.header.step), step: Int(envelope.header.run),
                                        panel: UInt32(options.index), purpose: .faults)
@@ -79,7 +95,8 @@ extension PanelNode {
     }
 
     /// Reads the acknowledgements of a successor: each ends its hop (γ's storage becomes the spare the next γ is
-    /// decoded into) and is reported to the controller with the hop's network round trip (``HopRoundTrip``).
+    /// decoded into) and is reported to the controller with the hop's network round trip (``HopRoundTrip``) — in
+    /// this panel's next γ (``LinkReportQueue``).
     func drainAcks(from socket: ZMQSocket, panel: Int) {
         while (try? socket.receive(into: ackFrame, dontWait: true)) == true {
             let now = monotonicNanos()
@@ -89,13 +106,23 @@ extension PanelNode {
                 continue
             }
             let hop = HopID(step: StepID(run: envelope.header.run, step: envelope.header.step), hop: Int(ack.hop))
+            // the receiver holds the whole γ: its in-place buffer (and earlier ones to that receiver) are free again
+            gammaBuffers.acknowledged(hop, by: Int32(panel))
             guard let (sent, payload) = hops.acknowledge(hop, by: Int32(panel)) else { continue }
             if case .gamma(let gamma) = (consume payload).body { spareGamma = gamma }
             let report = LinkReport(fromPanel: Int32(options.index), toPanel: Int32(panel),
                                     rttNs: HopRoundTrip.networkNs(sentNs: sent.sentNs, ackedNs: now, heldNs: ack.heldNs),
                                     bytes: UInt32(sent.bytes), sendNs: sent.sentNs, encodeNs: sent.encodeNs,
-                                    sendCallNs: sent.sendCallNs)
-            sendControl(.linkReport(report), run: envelope.header.run, step: envelope.header.step)
+                                    sendCallNs: sent.sendCallNs, run: envelope.header.run, step: envelope.header.step)
+            linkReports.add(report, now: now)
         }
+    }
+
+    /// Sends the link reports that found no γ to ride in within the hold time, one message each.
+    func sendWaitingLinkReports() {
+        for report in linkReports.reports {
+            sendControl(.linkReport(report), run: report.run, step: report.step)
+        }
+        linkReports.removeAll()
     }
 }

@@ -102,6 +102,10 @@ public final class PanelNode {
     /// Injected faults (fault injection is part of the product).
     var faults = PanelFaultState()
     var encodeBuffer: [UInt8] = []
+    /// Link reports of acknowledged hops, carried to the controller by this panel's next γ (or sent alone when due).
+    var linkReports = LinkReportQueue<LinkReport>()
+    /// The buffers γ is sent from without a copy (a hop's first transmission), freed by its acknowledgement.
+    let gammaBuffers = InPlaceGammaBuffers()
     /// The data path's reused memory (no allocation per hop once sized): protobuf-c pack/unpack scratch, the
     /// frames γ and acknowledgements are received into, the storage of the last γ acknowledged (the next γ is
     /// decoded into it), the acknowledgement's bytes and its receiver's routing id, the poll set.
@@ -191,6 +195,7 @@ public final class PanelNode {
             }
             execute(hops.onTick(now: now))
             if let verdict = inbound.onTick(now: now) { execute(verdict) }
+            if linkReports.isDue(now: now) { sendWaitingLinkReports() }
             // while a γ waits for its measurements, no further γ is read
             let readsData = !inbound.isHolding
             pollSet.removeAll()
@@ -207,6 +212,7 @@ public final class PanelNode {
                 var waitNs = nextHeartbeat - min(nextHeartbeat, monotonicNanos())
                 if let deadline = hops.nextDeadlineNs { waitNs = min(waitNs, deadline - min(deadline, monotonicNanos())) }
                 if let deadline = inbound.holdDeadlineNs { waitNs = min(waitNs, deadline - min(deadline, monotonicNanos())) }
+                if let deadline = linkReports.dueNs { waitNs = min(waitNs, deadline - min(deadline, monotonicNanos())) }
                 // woken by any message at once; the timeout only serves deadlines (rounded up, never early)
                 try pollSet.poll(timeoutMs: Int((waitNs + 999_999) / 1_000_000))
             } catch {

@@ -124,6 +124,11 @@ public func runProbe(session: ChainSession, options: ProbeOptions,
                         }
                     case .stepResult(let stepResult):
                         let receivedNs = monotonicNanos()
+                        // the link reports that rode with γ (of earlier messages)
+                        for link in stepResult.linkReports where link.step >= UInt32(options.warmup)
+                            && link.toPanel >= 0 && Int(link.toPanel) < panels {
+                            result.roundTrips[Int(link.toPanel)].append(link.rttNs)
+                        }
                         let step = Int(reply.header.step)
                         guard step == message else {
                             if step < message { result.outOfOrder += 1 }

@@ -2626,7 +2626,7 @@ const ProtobufCMessageDescriptor dmimo__panel_report__descriptor =
   (ProtobufCMessageInit) dmimo__panel_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__gamma__field_descriptors[8] =
+static const ProtobufCFieldDescriptor dmimo__gamma__field_descriptors[9] =
 {
   {
     "route",
@@ -2724,10 +2724,23 @@ static const ProtobufCFieldDescriptor dmimo__gamma__field_descriptors[8] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "link_reports",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dmimo__Gamma, n_link_reports),
+    offsetof(Dmimo__Gamma, link_reports),
+    &dmimo__link_report__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__gamma__field_indices_by_name[] = {
   6,   /* field[6] = checksum */
   1,   /* field[1] = hop */
+  8,   /* field[8] = link_reports */
   2,   /* field[2] = particles */
   5,   /* field[5] = reports */
   7,   /* field[7] = reset */
@@ -2738,7 +2751,7 @@ static const unsigned dmimo__gamma__field_indices_by_name[] = {
 static const ProtobufCIntRange dmimo__gamma__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor dmimo__gamma__descriptor =
 {
@@ -2748,14 +2761,14 @@ const ProtobufCMessageDescriptor dmimo__gamma__descriptor =
   "Dmimo__Gamma",
   "dmimo",
   sizeof(Dmimo__Gamma),
-  8,
+  9,
   dmimo__gamma__field_descriptors,
   dmimo__gamma__field_indices_by_name,
   1,  dmimo__gamma__number_ranges,
   (ProtobufCMessageInit) dmimo__gamma__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__step_result__field_descriptors[12] =
+static const ProtobufCFieldDescriptor dmimo__step_result__field_descriptors[13] =
 {
   {
     "est_x",
@@ -2901,6 +2914,18 @@ static const ProtobufCFieldDescriptor dmimo__step_result__field_descriptors[12] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "link_reports",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dmimo__StepResult, n_link_reports),
+    offsetof(Dmimo__StepResult, link_reports),
+    &dmimo__link_report__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__step_result__field_indices_by_name[] = {
   11,   /* field[11] = checksum */
@@ -2909,6 +2934,7 @@ static const unsigned dmimo__step_result__field_indices_by_name[] = {
   3,   /* field[3] = est_vy */
   0,   /* field[0] = est_x */
   1,   /* field[1] = est_y */
+  12,   /* field[12] = link_reports */
   9,   /* field[9] = outcome */
   4,   /* field[4] = posterior */
   10,   /* field[10] = reason */
@@ -2919,7 +2945,7 @@ static const unsigned dmimo__step_result__field_indices_by_name[] = {
 static const ProtobufCIntRange dmimo__step_result__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor dmimo__step_result__descriptor =
 {
@@ -2929,7 +2955,7 @@ const ProtobufCMessageDescriptor dmimo__step_result__descriptor =
   "Dmimo__StepResult",
   "dmimo",
   sizeof(Dmimo__StepResult),
-  12,
+  13,
   dmimo__step_result__field_descriptors,
   dmimo__step_result__field_indices_by_name,
   1,  dmimo__step_result__number_ranges,
@@ -3812,7 +3838,7 @@ const ProtobufCMessageDescriptor dmimo__ping__descriptor =
   (ProtobufCMessageInit) dmimo__ping__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__link_report__field_descriptors[7] =
+static const ProtobufCFieldDescriptor dmimo__link_report__field_descriptors[9] =
 {
   {
     "from_panel",
@@ -3898,20 +3924,46 @@ static const ProtobufCFieldDescriptor dmimo__link_report__field_descriptors[7] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "run",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__LinkReport, run),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "step",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__LinkReport, step),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__link_report__field_indices_by_name[] = {
   3,   /* field[3] = bytes */
   5,   /* field[5] = encode_ns */
   0,   /* field[0] = from_panel */
   2,   /* field[2] = rtt_ns */
+  7,   /* field[7] = run */
   6,   /* field[6] = send_call_ns */
   4,   /* field[4] = send_ns */
+  8,   /* field[8] = step */
   1,   /* field[1] = to_panel */
 };
 static const ProtobufCIntRange dmimo__link_report__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor dmimo__link_report__descriptor =
 {
@@ -3921,7 +3973,7 @@ const ProtobufCMessageDescriptor dmimo__link_report__descriptor =
   "Dmimo__LinkReport",
   "dmimo",
   sizeof(Dmimo__LinkReport),
-  7,
+  9,
   dmimo__link_report__field_descriptors,
   dmimo__link_report__field_indices_by_name,
   1,  dmimo__link_report__number_ranges,

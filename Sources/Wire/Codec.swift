@@ -91,6 +91,7 @@ public enum WireCodec {
             c.n_skipped = m.skipped.count; c.skipped = arena.copy(m.skipped)
             c.n_reports = m.reports.count; c.reports = arena.pointers(m.reports) { report($0, arena) }
             c.checksum = m.checksum; c.reset = m.reset ? 1 : 0
+            c.n_link_reports = m.linkReports.count; c.link_reports = arena.pointers(m.linkReports) { linkReport($0, arena) }
             env.body_case = DMIMO__ENVELOPE__BODY_GAMMA; env.gamma = arena.message(c)
         case .stepResult(let m):
             var c = Dmimo__StepResult(); dmimo__step_result__init(&c)
@@ -102,6 +103,7 @@ public enum WireCodec {
             c.n_reports = m.reports.count; c.reports = arena.pointers(m.reports) { report($0, arena) }
             c.outcome = Dmimo__Outcome(rawValue: m.outcome.rawValue); c.reason = arena.string(m.reason)
             c.checksum = m.checksum
+            c.n_link_reports = m.linkReports.count; c.link_reports = arena.pointers(m.linkReports) { linkReport($0, arena) }
             env.body_case = DMIMO__ENVELOPE__BODY_STEP_RESULT; env.step_result = arena.message(c)
         case .hopAck(let m):
             var c = Dmimo__HopAck(); dmimo__hop_ack__init(&c)
@@ -157,10 +159,7 @@ public enum WireCodec {
             c.echo = m.echo ? 1 : 0
             env.body_case = DMIMO__ENVELOPE__BODY_PING; env.ping = arena.message(c)
         case .linkReport(let m):
-            var c = Dmimo__LinkReport(); dmimo__link_report__init(&c)
-            c.from_panel = m.fromPanel; c.to_panel = m.toPanel; c.rtt_ns = m.rttNs; c.bytes = m.bytes; c.send_ns = m.sendNs
-            c.encode_ns = m.encodeNs; c.send_call_ns = m.sendCallNs
-            env.body_case = DMIMO__ENVELOPE__BODY_LINK_REPORT; env.link_report = arena.message(c)
+            env.body_case = DMIMO__ENVELOPE__BODY_LINK_REPORT; env.link_report = linkReport(m, arena)
         case .floorRequest(let m):
             var c = Dmimo__FloorRequest(); dmimo__floor_request__init(&c)
             c.to_panel = m.toPanel; c.payload_bytes = m.payloadBytes; c.rounds = m.rounds; c.timeout_ms = m.timeoutMs
@@ -264,6 +263,13 @@ public enum WireCodec {
         return arena.message(c)
     }
 
+    private static func linkReport(_ m: LinkReport, _ arena: WireArena) -> UnsafeMutablePointer<Dmimo__LinkReport> {
+        var c = Dmimo__LinkReport(); dmimo__link_report__init(&c)
+        c.from_panel = m.fromPanel; c.to_panel = m.toPanel; c.rtt_ns = m.rttNs; c.bytes = m.bytes; c.send_ns = m.sendNs
+        c.encode_ns = m.encodeNs; c.send_call_ns = m.sendCallNs; c.run = m.run; c.step = m.step
+        return arena.message(c)
+    }
+
     private static func report(_ r: PanelReport, _ arena: WireArena) -> UnsafeMutablePointer<Dmimo__PanelReport> {
         var c = Dmimo__PanelReport(); dmimo__panel_report__init(&c)
         c.panel = r.panel; c.existence = r.existence; c.los_detected = r.losDetected ? 1 : 0; c.amplitude = r.amplitude
@@ -324,6 +330,7 @@ public enum WireCodec {
             fill(&gamma.timings, c.timings, c.n_timings)
             fill(&gamma.skipped, c.skipped, c.n_skipped)
             fill(&gamma.reports, c.reports, c.n_reports)
+            fill(&gamma.linkReports, c.link_reports, c.n_link_reports)
             gamma.checksum = c.checksum
             gamma.reset = c.reset != 0
             // the particles' integrity is checked here, once, where bytes become values
@@ -337,7 +344,7 @@ public enum WireCodec {
                 posterior: try particles(c.posterior), timings: timings(c.timings, c.n_timings),
                 contributed: array(c.contributed, c.n_contributed), skipped: array(c.skipped, c.n_skipped),
                 reports: reports(c.reports, c.n_reports), outcome: outcome, reason: string(c.reason),
-                checksum: c.checksum))
+                checksum: c.checksum, linkReports: linkReports(c.link_reports, c.n_link_reports)))
             if case .stepResult(let r) = body, r.checksum != 0, particleChecksum(r.posterior) != r.checksum {
                 throw .checksumMismatch
             }
@@ -394,9 +401,7 @@ public enum WireCodec {
             body = type == .pong ? .pong(ping) : .ping(ping)
         case DMIMO__ENVELOPE__BODY_LINK_REPORT:
             guard let c = e.link_report?.pointee else { throw .malformed }
-            body = .linkReport(LinkReport(fromPanel: c.from_panel, toPanel: c.to_panel, rttNs: c.rtt_ns,
-                                          bytes: c.bytes, sendNs: c.send_ns, encodeNs: c.encode_ns,
-                                          sendCallNs: c.send_call_ns))
+            body = .linkReport(linkReport(c))
         case DMIMO__ENVELOPE__BODY_FLOOR_REQUEST:
             guard let c = e.floor_request?.pointee else { throw .malformed }
             body = .floorRequest(FloorRequest(toPanel: c.to_panel, payloadBytes: c.payload_bytes, rounds: c.rounds,
@@ -468,6 +473,23 @@ public enum WireCodec {
         values.removeAll(keepingCapacity: true)
         guard let p else { return }
         for i in 0..<n { if let t = p[i]?.pointee { values.append(timing(t)) } }
+    }
+
+    private static func fill(_ values: inout [LinkReport], _ p: UnsafeMutablePointer<UnsafeMutablePointer<Dmimo__LinkReport>?>?, _ n: Int) {
+        values.removeAll(keepingCapacity: true)
+        guard let p else { return }
+        for i in 0..<n { if let r = p[i]?.pointee { values.append(linkReport(r)) } }
+    }
+
+    private static func linkReports(_ p: UnsafeMutablePointer<UnsafeMutablePointer<Dmimo__LinkReport>?>?, _ n: Int) -> [LinkReport] {
+        var values: [LinkReport] = []
+        fill(&values, p, n)
+        return values
+    }
+
+    private static func linkReport(_ c: Dmimo__LinkReport) -> LinkReport {
+        LinkReport(fromPanel: c.from_panel, toPanel: c.to_panel, rttNs: c.rtt_ns, bytes: c.bytes, sendNs: c.send_ns,
+                   encodeNs: c.encode_ns, sendCallNs: c.send_call_ns, run: c.run, step: c.step)
     }
 
     private static func fill(_ values: inout [PanelReport], _ p: UnsafeMutablePointer<UnsafeMutablePointer<Dmimo__PanelReport>?>?, _ n: Int) {

@@ -254,10 +254,15 @@ public struct Gamma: Sendable, Equatable {
     public var checksum: UInt64
     /// First step of a run: panels start from fresh state.
     public var reset: Bool
+    /// The link reports of earlier hops, from the panels this γ passed (each sender adds its own), for the
+    /// controller: they ride with γ rather than in a message per hop.
+    public var linkReports: [LinkReport]
     public init(route: [Int32], hop: UInt32, particles: ParticleArrays, timings: [HopTiming] = [],
-                skipped: [Int32] = [], reports: [PanelReport] = [], checksum: UInt64 = 0, reset: Bool = false) {
+                skipped: [Int32] = [], reports: [PanelReport] = [], checksum: UInt64 = 0, reset: Bool = false,
+                linkReports: [LinkReport] = []) {
         self.route = route; self.hop = hop; self.particles = particles; self.timings = timings
         self.skipped = skipped; self.reports = reports; self.checksum = checksum; self.reset = reset
+        self.linkReports = linkReports
     }
 
     /// A γ with nothing in it (no storage allocated): the starting spare for ``WireCodec/decode(_:arena:reusing:)``.
@@ -279,20 +284,23 @@ public struct StepResult: Sendable, Equatable {
     public var outcome: Outcome
     public var reason: String
     public var checksum: UInt64
+    /// The link reports γ carried, and the last panel's own (``Gamma/linkReports``).
+    public var linkReports: [LinkReport]
     public init(estX: Double = 0, estY: Double = 0, estVX: Double = 0, estVY: Double = 0,
                 posterior: ParticleArrays = ParticleArrays(), timings: [HopTiming] = [], contributed: [Int32] = [],
                 skipped: [Int32] = [], reports: [PanelReport] = [], outcome: Outcome = .delivered,
-                reason: String = "", checksum: UInt64 = 0) {
+                reason: String = "", checksum: UInt64 = 0, linkReports: [LinkReport] = []) {
         self.estX = estX; self.estY = estY; self.estVX = estVX; self.estVY = estVY
         self.posterior = posterior; self.timings = timings; self.contributed = contributed
         self.skipped = skipped; self.reports = reports; self.outcome = outcome; self.reason = reason
-        self.checksum = checksum
+        self.checksum = checksum; self.linkReports = linkReports
     }
 }
 
 public struct HopAck: Sendable, Equatable {
     public var hop: UInt32
-    /// When the receiver read the Gamma (its clock), ns.
+    /// When the receiver read the Gamma (its clock), ns; panels send 0 (nothing reads it, and without it the
+    /// acknowledgement fits in libzmq's inline very small message, so sending it allocates nothing).
     public var recvNs: UInt64
     /// How long the receiver held the Gamma before sending this acknowledgement (its clock), ns: it forwards γ
     /// first and acknowledges after, so the sender subtracts this from its round trip (``HopRoundTrip``).
@@ -460,10 +468,13 @@ public struct LinkReport: Sendable, Equatable {
     public var encodeNs: UInt64
     /// The sender's ZeroMQ send call(s) of the last transmission, ns.
     public var sendCallNs: UInt64
+    /// The run and step of the hop reported: a report rides to the controller in a later step's γ.
+    public var run: UInt32
+    public var step: UInt32
     public init(fromPanel: Int32, toPanel: Int32, rttNs: UInt64, bytes: UInt32, sendNs: UInt64,
-                encodeNs: UInt64 = 0, sendCallNs: UInt64 = 0) {
+                encodeNs: UInt64 = 0, sendCallNs: UInt64 = 0, run: UInt32 = 0, step: UInt32 = 0) {
         self.fromPanel = fromPanel; self.toPanel = toPanel; self.rttNs = rttNs; self.bytes = bytes; self.sendNs = sendNs
-        self.encodeNs = encodeNs; self.sendCallNs = sendCallNs
+        self.encodeNs = encodeNs; self.sendCallNs = sendCallNs; self.run = run; self.step = step
     }
 }
 
@@ -515,6 +526,16 @@ public struct Envelope: Sendable, Equatable {
     public init(header: Header, body: Body) { self.header = header; self.body = body }
     /// The message kind, from the body.
     public var type: MessageType { body.messageType }
+
+    /// Moves a γ body out of the message (an empty acknowledgement takes its place), so that the caller holds the
+    /// only reference to γ's arrays and can write them in place; nil (the message unchanged) for any other body.
+    public mutating func takeGamma() -> Gamma? {
+        guard case .gamma = body else { return nil }
+        var taken = Body.hopAck(HopAck(hop: 0, recvNs: 0))
+        swap(&taken, &body)
+        guard case .gamma(let gamma) = consume taken else { return nil }
+        return gamma
+    }
 }
 
 /// Why bytes could not be decoded into a message.

@@ -255,6 +255,32 @@ public final class ZMQSocket {
         }
     }
 
+    /// Sends one frame without copying it: libzmq reads `bytes` in place from its I/O thread after this call
+    /// returned (a constant message, `zmq_msg_init_data` without a free function, so libzmq allocates nothing).
+    /// The caller keeps the bytes alive and unchanged until it knows the frame has left (for γ: the receiver's
+    /// acknowledgement, ``InPlaceSendLedger`` in ChainProtocol). `EINTR` is retried.
+    /// - Returns: false if the send would block (`dontWait`) — nothing was queued and the bytes are free again.
+    @discardableResult
+    public func sendInPlace(_ bytes: UnsafeRawBufferPointer, more: Bool = false,
+                            dontWait: Bool = true) throws(ZMQError) -> Bool {
+        let h = try raw
+        let flags = (more ? ZMQ_SNDMORE : 0) | (dontWait ? ZMQ_DONTWAIT : 0)
+        let data = UnsafeMutableRawPointer(mutating: bytes.baseAddress)
+        let outcome: Int32 = withUnsafeTemporaryAllocation(of: zmq_msg_t.self, capacity: 1) { buffer in
+            let msg = buffer.baseAddress!
+            while true {
+                guard zmq_msg_init_data(msg, data, bytes.count, nil, nil) == 0 else { return zmq_errno() }
+                if zmq_msg_send(msg, h, flags) >= 0 { return 0 }  // libzmq owns the message now
+                let e = zmq_errno()
+                zmq_msg_close(msg)
+                if e != EINTR { return e }
+            }
+        }
+        if outcome == 0 { return true }
+        if outcome == EAGAIN && dontWait { return false }
+        throw ZMQError(code: outcome, operation: "send")
+    }
+
     /// Sends one frame from a byte array.
     @discardableResult
     public func send(_ bytes: [UInt8], more: Bool = false, dontWait: Bool = true) throws(ZMQError) -> Bool {

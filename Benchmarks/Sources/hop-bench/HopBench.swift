@@ -10,8 +10,8 @@ import ZeroMQ
 /// process plays the controller (control ROUTER), panel 0 (a DEALER sending γ into panel 1's data ROUTER) and
 /// panel 2 (a ROUTER receiving panel 1's γ and acknowledging it). Every allocation made on the panel's thread
 /// during a hop in steady state is counted by the malloc interposer (CMallocCounter, thread-tracked): receive,
-/// decode, checksum, update, encode, send, acknowledge, the successor's acknowledgement and the link report, and
-/// the poll loop around them. libzmq's own I/O thread (which allocates the bodies of received messages) is a
+/// decode, checksum, update, encode, send (in place), acknowledge, the successor's acknowledgement and the link
+/// report (carried in the next γ), and the poll loop around them. libzmq's own I/O thread (which allocates the bodies of received messages) is a
 /// different thread and is not counted; allocations libzmq makes on the panel's thread (zmq_send copying a frame
 /// larger than 33 bytes into a malloc'd body, zmq_msg_init_data's reference count) are counted.
 @main
@@ -54,6 +54,9 @@ struct HopBench: ParsableCommand {
         let mean = Double(counted) / Double(hops)
         let sorted = perHop.sorted()
         print("hop-bench: N_p=\(particles) hops=\(hops) warmup=\(warmup)")
+        print("panel 1's frames of the last hop, bytes: γ \(rig.frameBytes.gamma) (sent in place), acknowledgement "
+              + "\(rig.frameBytes.ack) (libzmq allocates a body for frames over 33 bytes); link reports in γ: "
+              + "\(rig.frameBytes.linkReport)")
         print(String(format: "panel thread allocations per hop: mean %.2f  min %llu  median %llu  max %llu  total %llu",
                      mean, sorted.first ?? 0, sorted[sorted.count / 2], sorted.last ?? 0, counted))
         if let limit = maxAllocationsPerHop, mean > limit {

@@ -15,6 +15,8 @@ final class HopRig {
     let runID: UInt64 = 0x9e37_79b9_7f4a_7c15
     let particles: ParticleArrays
     private var panelIdentity: [UInt8] = []
+    /// The last hop's frames from panel 1: γ and its acknowledgement (bytes), and the link reports γ carried.
+    private(set) var frameBytes = (gamma: 0, ack: 0, linkReport: 0)
     private let thread: Thread
 
     init(particles n: Int) throws {
@@ -65,9 +67,9 @@ final class HopRig {
         try predecessor.connect(hello!.dataEndpoint)
     }
 
-    /// One hop through panel 1: γ in from panel 0, γ out to panel 2, panel 2's acknowledgement, panel 1's
-    /// acknowledgement to panel 0 and its link report to the controller; then a pause so that the panel is back in
-    /// its poll before the next count starts.
+    /// One hop through panel 1: γ in from panel 0, γ out to panel 2 (carrying panel 1's link report of the
+    /// previous hop), panel 2's acknowledgement, panel 1's acknowledgement to panel 0; then a pause so that the
+    /// panel is back in its poll before the next count starts.
     func hop(step: UInt32) throws {
         let header = Header(runID: runID, step: step, sender: 0)
         let gamma = Gamma(route: [0, 1, 2], hop: 1, particles: particles,
@@ -78,6 +80,7 @@ final class HopRig {
         guard let out = try successor.receiveFrames(), out.count == 2,
               case .gamma(let forwarded) = try WireCodec.decode(out[1]).body, forwarded.hop == 2,
               forwarded.particles.count == particles.count else { throw HopRigError("panel 1 forwarded no γ for step \(step)") }
+        frameBytes.gamma = out[1].count
         let ack = Envelope(header: Header(runID: runID, step: step, sender: 2),
                            body: .hopAck(HopAck(hop: 2, recvNs: 0)))
         _ = try successor.send(frames: [out[0], WireCodec.encode(ack)], dontWait: false)
@@ -85,11 +88,12 @@ final class HopRig {
         guard let back = try predecessor.receive(), case .hopAck = try WireCodec.decode(back.bytes).body else {
             throw HopRigError("panel 1 did not acknowledge step \(step)")
         }
-        // the controller receives panel 1's link report (its last action of the hop)
-        var reported = false
-        while !reported {
-            guard let frames = try control.receiveFrames(), frames.count == 2 else { continue }
-            if case .linkReport = try WireCodec.decode(frames[1]).body { reported = true }
+        frameBytes.ack = back.count
+        // panel 1's report of its previous hop rides in this γ (no message of its own)
+        if step > 0 {
+            guard let report = forwarded.linkReports.last, report.step == step - 1, report.toPanel == 2,
+                  report.fromPanel == 1 else { throw HopRigError("γ of step \(step) carried no link report of step \(step - 1)") }
+            frameBytes.linkReport = forwarded.linkReports.count
         }
         usleep(2000)
     }

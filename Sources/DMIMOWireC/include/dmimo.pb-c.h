@@ -545,10 +545,15 @@ struct  Dmimo__Gamma
    * start of a new run: panels re-initialise their state
    */
   protobuf_c_boolean reset;
+  /*
+   * the senders' reports of their earlier hops, carried to the controller
+   */
+  size_t n_link_reports;
+  Dmimo__LinkReport **link_reports;
 };
 #define DMIMO__GAMMA__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__gamma__descriptor) \
-    , 0,NULL, 0, NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0 }
+    , 0,NULL, 0, NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, 0,NULL }
 
 
 struct  Dmimo__StepResult
@@ -570,10 +575,15 @@ struct  Dmimo__StepResult
   Dmimo__Outcome outcome;
   char *reason;
   uint64_t checksum;
+  /*
+   * every link report gamma carried, and the last panel's own
+   */
+  size_t n_link_reports;
+  Dmimo__LinkReport **link_reports;
 };
 #define DMIMO__STEP_RESULT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__step_result__descriptor) \
-    , 0, 0, 0, 0, NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, DMIMO__OUTCOME__OUTCOME_UNSPECIFIED, (char *)protobuf_c_empty_string, 0 }
+    , 0, 0, 0, 0, NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, DMIMO__OUTCOME__OUTCOME_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0,NULL }
 
 
 struct  Dmimo__HopAck
@@ -795,10 +805,15 @@ struct  Dmimo__LinkReport
    * the sender's ZeroMQ send call(s) of that transmission
    */
   uint64_t send_call_ns;
+  /*
+   * the run and step of the hop reported (a report rides in a later step's gamma)
+   */
+  uint32_t run;
+  uint32_t step;
 };
 #define DMIMO__LINK_REPORT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__link_report__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
