@@ -57,4 +57,30 @@ public struct AnyPanelFilter: Sendable {
 
     /// Whether the wrapped method runs more than one island.
     public var supportsIslands: Bool { type(of: filter).supportsIslands }
+
+    /// Whether the wrapped method runs islands in phases as they arrive (a panel process with filter.islands > 1).
+    public var streamsIslands: Bool { type(of: filter).streamsIslands }
+
+    /// Phase 1 of a streamed island step (``PanelFilter/beginIslands(count:measurements:seed:step:)``).
+    public mutating func beginIslands(count: Int, measurements: PanelMeasurements, seed: UInt64, step: Int) {
+        filter.beginIslands(count: count, measurements: measurements, seed: seed, step: step)
+    }
+
+    /// Phase 2: one island (``PanelFilter/updateIsland(_:of:logWeight:isFirstOfRoute:isLastOfRoute:)``).
+    public mutating func updateIsland(_ island: Int, of gamma: inout AgentParticles, logWeight: inout Double,
+                                      isFirstOfRoute: Bool, isLastOfRoute: Bool) {
+        filter.updateIsland(island, of: &gamma, logWeight: &logWeight, isFirstOfRoute: isFirstOfRoute,
+                            isLastOfRoute: isLastOfRoute)
+    }
+
+    /// Phase 3: the report (``PanelFilter/islandsReport(islandLogWeights:)``).
+    public mutating func islandsReport(islandLogWeights: [Double]) -> PanelReport {
+        filter.islandsReport(islandLogWeights: islandLogWeights)
+    }
+
+    /// Phase 4: own state and, at the last panel, the global resampling (``PanelFilter/finishIslands(_:islandLogWeights:isLastOfRoute:)``).
+    public mutating func finishIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
+                                       isLastOfRoute: Bool) {
+        filter.finishIslands(&gamma, islandLogWeights: &islandLogWeights, isLastOfRoute: isLastOfRoute)
+    }
 }

@@ -68,4 +68,31 @@ public struct LocaLoSFilter: PanelFilter {
                            model: model, key: PanelStepKey(seed: seed, step: step, panel: panel),
                            isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute, workspace: &workspace)
     }
+
+    public static let streamsIslands = true
+
+    /// ``beginPanelIslands(islandCount:state:measurements:model:key:workspace:)`` for this panel.
+    public mutating func beginIslands(count: Int, measurements: PanelMeasurements, seed: UInt64, step: Int) {
+        beginPanelIslands(islandCount: count, state: &state, measurements: measurements, model: model,
+                          key: PanelStepKey(seed: seed, step: step, panel: panel), workspace: &workspace)
+    }
+
+    /// ``updatePanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:workspace:)`` for this panel.
+    public mutating func updateIsland(_ island: Int, of gamma: inout AgentParticles, logWeight: inout Double,
+                                      isFirstOfRoute: Bool, isLastOfRoute: Bool) {
+        updatePanelIsland(island, of: &gamma, logWeight: &logWeight, state: state, model: model,
+                          isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute, workspace: &workspace)
+    }
+
+    /// ``reportPanelIslands(islandLogWeights:state:model:workspace:)`` for this panel.
+    public mutating func islandsReport(islandLogWeights: [Double]) -> PanelReport {
+        reportPanelIslands(islandLogWeights: islandLogWeights, state: &state, model: model, workspace: &workspace)
+    }
+
+    /// ``finishPanelIslands(_:islandLogWeights:state:isLastOfRoute:workspace:)`` for this panel.
+    public mutating func finishIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
+                                       isLastOfRoute: Bool) {
+        finishPanelIslands(&gamma, islandLogWeights: &islandLogWeights, state: &state, isLastOfRoute: isLastOfRoute,
+                           workspace: &workspace)
+    }
 }

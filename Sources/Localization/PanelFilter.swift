@@ -51,6 +51,44 @@ public protocol PanelFilter: Sendable {
     mutating func updateIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
                                 measurements: PanelMeasurements, seed: UInt64, step: Int, isFirstOfRoute: Bool,
                                 isLastOfRoute: Bool) -> PanelReport
+
+    /// Whether the method runs islands in phases as they arrive one by one (a panel process with filter.islands > 1:
+    /// ``beginIslands(count:measurements:seed:step:)``, ``updateIsland(_:of:logWeight:isFirstOfRoute:isLastOfRoute:)``,
+    /// ``islandsReport(islandLogWeights:)``, ``finishIslands(_:islandLogWeights:isLastOfRoute:)``).
+    static var streamsIslands: Bool { get }
+
+    /// Phase 1 of a streamed island step: the panel's own prediction and measurement terms (needs no γ).
+    mutating func beginIslands(count: Int, measurements: PanelMeasurements, seed: UInt64, step: Int)
+    /// Phase 2, island `island` (any order, each once): reads and writes only its slice island·n ..< (island + 1)·n of
+    /// `gamma` (all N_p particles, n = N_p/B) and adds its log-likelihood increment to `logWeight` (natural log); unless
+    /// `isLastOfRoute`, the slice is left resampled within the island.
+    mutating func updateIsland(_ island: Int, of gamma: inout AgentParticles, logWeight: inout Double,
+                               isFirstOfRoute: Bool, isLastOfRoute: Bool)
+    /// Phase 3, after every island: the panel's report (estimate Σ â_b x̄_b, existence, ESS) from the islands' sums, O(B).
+    mutating func islandsReport(islandLogWeights: [Double]) -> PanelReport
+    /// Phase 4: the panel's own state from all islands and, if `isLastOfRoute`, the global resampling of `gamma` (all
+    /// N_p particles), after which every log weight is 0.
+    mutating func finishIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double], isLastOfRoute: Bool)
+}
+
+extension PanelFilter {
+    /// A method streams islands only if it says so.
+    public static var streamsIslands: Bool { false }
+
+    public mutating func beginIslands(count: Int, measurements: PanelMeasurements, seed: UInt64, step: Int) {
+        preconditionFailure("\(Self.displayName) does not run streamed islands")
+    }
+    public mutating func updateIsland(_ island: Int, of gamma: inout AgentParticles, logWeight: inout Double,
+                                      isFirstOfRoute: Bool, isLastOfRoute: Bool) {
+        preconditionFailure("\(Self.displayName) does not run streamed islands")
+    }
+    public mutating func islandsReport(islandLogWeights: [Double]) -> PanelReport {
+        preconditionFailure("\(Self.displayName) does not run streamed islands")
+    }
+    public mutating func finishIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
+                                       isLastOfRoute: Bool) {
+        preconditionFailure("\(Self.displayName) does not run streamed islands")
+    }
 }
 
 extension PanelFilter {

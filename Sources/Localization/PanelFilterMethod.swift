@@ -47,5 +47,9 @@ public struct PanelFilterMethod: RawRepresentable, Hashable, Sendable, CaseItera
     /// Whether the method runs γ as more than one island (filter.islands > 1, docs/MODEL.md §B.7).
     public var supportsIslands: Bool { filterType.supportsIslands }
 
+    /// Whether the method runs islands in phases as they arrive, one γ message per island (a panel process with
+    /// filter.islands > 1).
+    public var streamsIslands: Bool { filterType.streamsIslands }
+
     public var description: String { rawValue }
 }

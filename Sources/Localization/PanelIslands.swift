@@ -1,4 +1,4 @@
-// PanelIslands: the Loca-LoS panel update with γ travelling as B islands (docs/MODEL.md §B.7, issue 21).
+// PanelIslands: the Loca-LoS panel update with γ travelling as B islands, in phases a panel runs as islands arrive (docs/MODEL.md §B.7, issue 21).
 import Scenario
 
 /// What one island left at a panel: kept until the panel's own state is updated after the last island.
@@ -9,6 +9,18 @@ struct IslandSums {
     var weightSum: Float = 0, weightSquares: Float = 0
     /// max log β over the island's particles, Σ exp(log β − max) and Σ exp(log β − max) · u.
     var maxLogBeta: Float = 0, amplitudeWeightSum: Float = 0, amplitudeWeightedSum: Float = 0
+}
+
+/// What the islands of one step at one panel share, set by ``beginPanelIslands(islandCount:state:measurements:model:key:workspace:)``.
+struct IslandStepContext {
+    var key: PanelStepKey
+    /// B, and n = N_p / B particles per island.
+    var islands: Int, islandSize: Int
+    /// Number of measurements M of the step.
+    var measurementCount: Int
+    /// Predicted existence p_e⁻ (dimensionless).
+    var predictedExistence: Double
+    var constants: LikelihoodConstants
 }
 
 extension PanelWorkspace {
@@ -31,15 +43,15 @@ public func normalizedIslandWeights(_ logWeights: [Double]) -> [Double] {
 /// is particles b·n ..< (b + 1)·n, n = N_p/B, and `islandLogWeights[b]` its log weight ℓ_b (natural log,
 /// dimensionless; all 0 when the step starts, i.e. after a global resampling).
 ///
-/// Per island, in island order and each on its own (what a streamed panel does as each island arrives):
-/// 1. agent prediction (constant velocity if `isFirstOfRoute`) or regularization with the island's own
-///    spread; 3. log β of its particles with the amplitude particles of the same indices; 4.–5. agent weights
-///    w ∝ ξ = p_e⁻ β + (1 − p_e⁻), ℓ_b += log((1/n) Σ_i ξ_i), and (unless `isLastOfRoute`) systematic resampling
-///    of the island within itself.
-/// After the last island, from all of them: 6.–8. existence and amplitude resampling with weights ∝ β over all
-/// N_p particles (as with one island); the estimate is Σ_b â_b x̄_b (island means x̄_b from the pre-resampling
-/// weights, â_b from ``normalizedIslandWeights(_:)``); if `isLastOfRoute`, one global systematic resampling of
-/// all N_p particles with weights â_b w_i / Σ_{i∈b} w_i, after which every ℓ_b is 0.
+/// The four phases in order — what a streamed panel process runs as the islands arrive, in any order:
+/// ``beginPanelIslands(islandCount:state:measurements:model:key:workspace:)`` (2. the panel's own amplitude
+/// prediction: needs no γ), ``updatePanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:workspace:)``
+/// for every island (1. agent prediction / regularization, 3. log β, 4.–5. weights, ℓ_b += log((1/n) Σ_i ξ_i) and,
+/// unless `isLastOfRoute`, systematic resampling within the island), ``reportPanelIslands(islandLogWeights:state:model:workspace:)``
+/// (6.–7. existence and the estimate Σ_b â_b x̄_b from the islands' sums: O(B)), and
+/// ``finishPanelIslands(_:islandLogWeights:state:isLastOfRoute:workspace:)`` (8. amplitude resampling over all N_p
+/// particles with weights ∝ β; if `isLastOfRoute`, one global systematic resampling of all N_p particles with weights
+/// â_b w_i / Σ_{i∈b} w_i, after which every ℓ_b is 0).
 ///
 /// Random streams: the amplitude prediction and resampling are the panel's (as with one island); island b's
 /// agent prediction / regularization and in-island resampling use ``BulkRandomStream`` island b of those
@@ -57,157 +69,262 @@ public func updatePanelIslands(_ gamma: inout AgentParticles, islandLogWeights: 
         return updatePanel(&gamma, state: &state, measurements: measurements, model: model, key: key,
                            isFirstOfRoute: isFirstOfRoute, workspace: &workspace)
     }
-    let total = gamma.count
-    precondition(total > 0 && total % islands == 0 && (total / islands) % 16 == 0 && total < 1 << 22,
+    precondition(gamma.count == state.amplitude.count, "panel state and agent particles differ in particle count")
+    beginPanelIslands(islandCount: islands, state: &state, measurements: measurements, model: model, key: key,
+                      workspace: &workspace)
+    for b in 0..<islands {
+        updatePanelIsland(b, of: &gamma, logWeight: &islandLogWeights[b], state: state, model: model,
+                          isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute, workspace: &workspace)
+    }
+    let report = reportPanelIslands(islandLogWeights: islandLogWeights, state: &state, model: model,
+                                    workspace: &workspace)
+    finishPanelIslands(&gamma, islandLogWeights: &islandLogWeights, state: &state, isLastOfRoute: isLastOfRoute,
+                       workspace: &workspace)
+    return report
+}
+
+/// Phase 1 of a step's island update (``updatePanelIslands``): predicted existence, the measurement terms and the
+/// amplitude prediction of all N_p amplitude particles (the panel's own state: it does not wait for γ).
+/// - Precondition: B ≥ 2 divides N_p = `state.amplitude.count` into islands of a positive multiple of 16 particles.
+public func beginPanelIslands(islandCount islands: Int, state: inout PanelState, measurements: PanelMeasurements,
+                              model: PanelModel, key: PanelStepKey, workspace: inout PanelWorkspace) {
+    let total = state.amplitude.count
+    precondition(islands >= 2 && total > 0 && total % islands == 0 && (total / islands) % 16 == 0 && total < 1 << 22,
                  "N_p = \(total) does not split into \(islands) islands of a multiple of 16 particles")
-    precondition(state.amplitude.count == total, "panel state and agent particles differ in particle count")
-    let n = total / islands
     let mCount = measurements.count
     workspace.prepare(particleCount: total, measurementCount: mCount)
     workspace.prepareIslands(count: islands)
     let filter = model.filter
-
     // 2 (scalars). predicted existence p_e⁻ and birth probability q_b
     let pe = state.existence
     let predictedExistence = filter.survivalProbability * pe + filter.birthProbability * (1 - pe)
     let birth = filter.birthProbability * (1 - pe) / predictedExistence
-    let constants = likelihoodConstants(model)
+    workspace.islandStep = IslandStepContext(key: key, islands: islands, islandSize: total / islands,
+                                             measurementCount: mCount, predictedExistence: predictedExistence,
+                                             constants: likelihoodConstants(model))
     fillMeasurementTerms(measurements, model: model, into: &workspace)
-    let capacity = workspace.measurementCapacity
-    let logIslandSize = deterministicLog(Double(n))
-    let h = Float(filter.regularizationFactor), floor = SIMD4<Float>(filter.regularizationFloor)
-    let interval = Float(filter.samplingInterval), accelerationStd = Float(filter.accelerationStd)
-
-    var existence = 0.0, amplitudeEstimate = 0.0
     workspace.scratch.withUnsafeMutableBufferPointer { scratchBuffer in
-        let scratch = scratchBuffer.baseAddress!
-        let random = scratch, logBeta = scratch + 4 * total, agentWeights = scratch + 5 * total
-        let amplitudeWeights = scratch + 6 * total, cumulative = scratch + 7 * total
+        let random = scratchBuffer.baseAddress!
         state.amplitude.withUnsafeMutableBufferPointer { amplitudeBuffer in
-            let u = amplitudeBuffer.baseAddress!
-            // 2. amplitude prediction of all N_p (the panel's own state: it does not wait for γ)
+            // 2. amplitude prediction of all N_p
             BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel, purpose: .amplitudePrediction)
                 .fillUniformsOpenClosed(random, count: 2 * total)
             boxMullerInPlace(random, count: total)
-            predictAmplitude(u, count: total, normals: random, uniforms: random + total,
+            predictAmplitude(amplitudeBuffer.baseAddress!, count: total, normals: random, uniforms: random + total,
                              birthProbability: Float(birth), randomWalkRelative: Float(filter.randomWalkRelative),
                              randomWalkAbsolute: Float(filter.randomWalkAbsolute),
                              detectionThreshold: Float(model.radio.detectionThreshold),
                              maxAmplitude: Float(model.maxAmplitude))
-            workspace.measurementTerms.withUnsafeMutableBufferPointer { termsBuffer in
-            workspace.indices.withUnsafeMutableBufferPointer { indexBuffer in
-            workspace.islandSums.withUnsafeMutableBufferPointer { sumsBuffer in
-            islandLogWeights.withUnsafeMutableBufferPointer { logWeights in
-            gamma.withPointers { px, py, pvx, pvy in
-            workspace.nextAgent.withPointers { qx, qy, qvx, qvy in
-                let terms = termsBuffer.baseAddress!
-                let ancestors = indexBuffer.baseAddress!, marks = ancestors + total + 1
-                for b in 0..<islands {
-                    let o = b * n
-                    let x = px + o, y = py + o, vx = pvx + o, vy = pvy + o
-                    // 1. agent prediction / regularization of this island alone
-                    if isFirstOfRoute {
-                        BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel, purpose: .agentPrediction,
-                                         island: b).fillNormals(random, count: 2 * n)
-                        predictConstantVelocity(x: x, y: y, vx: vx, vy: vy, count: n, normals: random,
-                                                interval: interval, accelerationStd: accelerationStd)
-                    } else {
-                        BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel, purpose: .regularization,
-                                         island: b).fillNormals(random, count: 4 * n)
-                        regularizeAgent(x: x, y: y, vx: vx, vy: vy, count: n, normals: random, factor: h, floor: floor)
-                    }
-                    // 3. log β, 4.–5. weights, the island's mean and log weight
-                    logPseudoLikelihood(measurementCount: mCount, count: n, x: x, y: y, amplitude: u + o,
-                                        out: logBeta + o, constants: constants, terms: terms,
-                                        ellScratch: terms + MeasurementTerms.stride * capacity)
-                    let s = posteriorWeights(logBeta: logBeta + o, count: n, predictedExistence: predictedExistence,
-                                             x: x, y: y, vx: vx, vy: vy, amplitude: u + o,
-                                             agentWeights: agentWeights + o, amplitudeWeights: amplitudeWeights + o)
-                    sumsBuffer[b] = IslandSums(
-                        mean: SIMD4<Double>(s.origin) + SIMD4<Double>(s.weightedOffsets) / Double(s.agentWeightSum),
-                        weightSum: s.agentWeightSum, weightSquares: s.agentWeightSquares, maxLogBeta: s.maxLogBeta,
-                        amplitudeWeightSum: s.amplitudeWeightSum, amplitudeWeightedSum: s.amplitudeWeightedSum)
-                    // log Σ ξ = max log ξ + log Σ w; ℓ_b += log((1/n) Σ ξ)
-                    logWeights[b] += Double(s.maxLogXi) + deterministicLog(Double(s.agentWeightSum)) - logIslandSize
-                    // 5. γ out: the island resampled within itself (the last panel resamples globally instead)
-                    if !isLastOfRoute {
-                        let offset = BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel,
-                                                      purpose: .agentResampling, island: b).firstUniformClosedOpen()
-                        let islandAncestors = ancestors + o
-                        systematicResamplingIndices(weights: agentWeights + o, count: n, offset: offset,
-                                                    cumulative: cumulative + o, marks: marks + o,
-                                                    ancestors: islandAncestors)
-                        for i in 0..<n {
-                            let k = Int(islandAncestors[i])
-                            qx[o + i] = x[k]; qy[o + i] = y[k]; qvx[o + i] = vx[k]; qvy[o + i] = vy[k]
-                        }
-                    }
-                }
-
-                // after the last island, from all of them: 6.–8. existence and amplitude weights ∝ β over N_p
-                var top = sumsBuffer[0].maxLogBeta
-                for b in 1..<islands where sumsBuffer[b].maxLogBeta > top { top = sumsBuffer[b].maxLogBeta }
-                var betaSum: Float = 0, betaWeightedSum: Float = 0
-                for b in 0..<islands {
-                    let f = expScalar(sumsBuffer[b].maxLogBeta - top)
-                    betaSum += f * sumsBuffer[b].amplitudeWeightSum
-                    betaWeightedSum += f * sumsBuffer[b].amplitudeWeightedSum
-                    if f != 1 { scale(amplitudeWeights + b * n, count: n, by: f) }
-                }
-                let logBetaSum = top + logScalar(betaSum)
-                let logA = logScalar(Float(predictedExistence)) + logBetaSum - logScalar(Float(total))
-                let logD = logScalar(Float(1 - predictedExistence))
-                let difference = logD - logA
-                if difference > 0 {
-                    let e = Double(expScalar(-difference))
-                    existence = e / (1 + e)
-                } else {
-                    existence = 1 / (1 + Double(expScalar(difference)))
-                }
-                existence = min(max(existence, 1e-12), 1 - 1e-12)
-                amplitudeEstimate = Double(betaWeightedSum) / Double(betaSum)
-                let amplitudeOffset = BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel,
-                                                       purpose: .amplitudeResampling).firstUniformClosedOpen()
-                systematicResamplingIndices(weights: amplitudeWeights, count: total, offset: amplitudeOffset,
-                                            cumulative: cumulative, marks: marks, ancestors: ancestors)
-                workspace.nextAmplitude.withUnsafeMutableBufferPointer { target in
-                    gather(u, target.baseAddress!, ancestors: ancestors, count: total)
-                }
-
-                // the last panel: one global resampling with weights â_b w_i / Σ_b w; every island weight is then 0
-                if isLastOfRoute {
-                    let shares = islandShares(logWeights.baseAddress!, count: islands)
-                    for b in 0..<islands {
-                        let share = deterministicExp(logWeights[b] - shares.top) / shares.total
-                        scale(agentWeights + b * n, count: n, by: Float(share / Double(sumsBuffer[b].weightSum)))
-                    }
-                    let offset = BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel,
-                                                  purpose: .agentResampling).firstUniformClosedOpen()
-                    systematicResamplingIndices(weights: agentWeights, count: total, offset: offset,
-                                                cumulative: cumulative, marks: marks, ancestors: ancestors)
-                    gather(px, qx, ancestors: ancestors, count: total)
-                    gather(py, qy, ancestors: ancestors, count: total)
-                    gather(pvx, qvx, ancestors: ancestors, count: total)
-                    gather(pvy, qvy, ancestors: ancestors, count: total)
-                }
-            }}}}}}
         }
     }
-    state.existence = existence
-    swap(&state.amplitude, &workspace.nextAmplitude)
-    swap(&gamma, &workspace.nextAgent)
-
-    // the estimate and effective sample size of the weighted islands (before the global resampling)
-    let (estimate, effectiveSampleSize) = combineIslands(islandLogWeights, sums: workspace.islandSums)
-    if isLastOfRoute {
-        for b in 0..<islands { islandLogWeights[b] = 0 }
-    }
-    return PanelReport(
-        estimate: estimate, existence: existence, predictedExistence: predictedExistence,
-        losDetected: existence > filter.existenceThreshold, amplitudeEstimate: amplitudeEstimate,
-        effectiveSampleSize: effectiveSampleSize, measurementCount: mCount)
 }
 
+/// Phase 2: island `island` of the step begun by ``beginPanelIslands``, on its own (any order, each island once):
+/// reads and writes only particles island·n ..< (island + 1)·n of `gamma` (all N_p particles), adds the island's
+/// log-likelihood increment log((1/n) Σ ξ) to `logWeight` (natural log) and, unless `isLastOfRoute`, leaves the island
+/// resampled within itself in its slice of `gamma`. Its weights and sums stay in the workspace for phases 3–4.
+public func updatePanelIsland(_ island: Int, of gamma: inout AgentParticles, logWeight: inout Double,
+                              state: PanelState, model: PanelModel, isFirstOfRoute: Bool, isLastOfRoute: Bool,
+                              workspace: inout PanelWorkspace) {
+    guard let context = workspace.islandStep else { preconditionFailure("updatePanelIsland before beginPanelIslands") }
+    precondition(island >= 0 && island < context.islands && gamma.count == context.islands * context.islandSize,
+                 "island \(island) of \(context.islands) on γ of \(gamma.count) particles")
+    let total = gamma.count, n = context.islandSize, o = island * n, key = context.key
+    let filter = model.filter, capacity = workspace.measurementCapacity
+    let h = Float(filter.regularizationFactor), floor = SIMD4<Float>(filter.regularizationFloor)
+    let interval = Float(filter.samplingInterval), accelerationStd = Float(filter.accelerationStd)
+    let logIslandSize = deterministicLog(Double(n))
+    workspace.scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+        let scratch = scratchBuffer.baseAddress!
+        let random = scratch, logBeta = scratch + 4 * total, agentWeights = scratch + 5 * total
+        let amplitudeWeights = scratch + 6 * total, cumulative = scratch + 7 * total
+        state.amplitude.withUnsafeBufferPointer { amplitudeBuffer in
+        workspace.measurementTerms.withUnsafeMutableBufferPointer { termsBuffer in
+        workspace.indices.withUnsafeMutableBufferPointer { indexBuffer in
+        workspace.islandSums.withUnsafeMutableBufferPointer { sumsBuffer in
+        gamma.withPointers { px, py, pvx, pvy in
+        workspace.nextAgent.withPointers { qx, qy, qvx, qvy in
+            let u = amplitudeBuffer.baseAddress!, terms = termsBuffer.baseAddress!
+            let ancestors = indexBuffer.baseAddress!, marks = ancestors + total + 1
+            let x = px + o, y = py + o, vx = pvx + o, vy = pvy + o
+            // 1. agent prediction / regularization of this island alone
+            if isFirstOfRoute {
+                BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel, purpose: .agentPrediction,
+                                 island: island).fillNormals(random, count: 2 * n)
+                predictConstantVelocity(x: x, y: y, vx: vx, vy: vy, count: n, normals: random,
+                                        interval: interval, accelerationStd: accelerationStd)
+            } else {
+                BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel, purpose: .regularization,
+                                 island: island).fillNormals(random, count: 4 * n)
+                regularizeAgent(x: x, y: y, vx: vx, vy: vy, count: n, normals: random, factor: h, floor: floor)
+            }
+            // 3. log β, 4.–5. weights, the island's mean and log weight
+            logPseudoLikelihood(measurementCount: context.measurementCount, count: n, x: x, y: y, amplitude: u + o,
+                                out: logBeta + o, constants: context.constants, terms: terms,
+                                ellScratch: terms + MeasurementTerms.stride * capacity)
+            let s = posteriorWeights(logBeta: logBeta + o, count: n, predictedExistence: context.predictedExistence,
+                                     x: x, y: y, vx: vx, vy: vy, amplitude: u + o,
+                                     agentWeights: agentWeights + o, amplitudeWeights: amplitudeWeights + o)
+            sumsBuffer[island] = IslandSums(
+                mean: SIMD4<Double>(s.origin) + SIMD4<Double>(s.weightedOffsets) / Double(s.agentWeightSum),
+                weightSum: s.agentWeightSum, weightSquares: s.agentWeightSquares, maxLogBeta: s.maxLogBeta,
+                amplitudeWeightSum: s.amplitudeWeightSum, amplitudeWeightedSum: s.amplitudeWeightedSum)
+            // log Σ ξ = max log ξ + log Σ w; ℓ_b += log((1/n) Σ ξ)
+            logWeight += Double(s.maxLogXi) + deterministicLog(Double(s.agentWeightSum)) - logIslandSize
+            // 5. γ out: the island resampled within itself (the last panel resamples globally instead)
+            if !isLastOfRoute {
+                let offset = BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel,
+                                              purpose: .agentResampling, island: island).firstUniformClosedOpen()
+                let islandAncestors = ancestors + o
+                systematicResamplingIndices(weights: agentWeights + o, count: n, offset: offset,
+                                            cumulative: cumulative + o, marks: marks + o, ancestors: islandAncestors)
+                for i in 0..<n {
+                    let k = Int(islandAncestors[i])
+                    qx[o + i] = x[k]; qy[o + i] = y[k]; qvx[o + i] = vx[k]; qvy[o + i] = vy[k]
+                }
+                for i in 0..<n {
+                    x[i] = qx[o + i]; y[i] = qy[o + i]; vx[i] = qvx[o + i]; vy[i] = qvy[o + i]
+                }
+            }
+        }}}}}}
+    }
+}
+
+/// Phase 3, after every island: existence (6.–7.), the amplitude estimate, and the estimate Σ_b â_b x̄_b with its
+/// effective sample size, from the islands' sums and `islandLogWeights` (this panel's increments included). O(B); sets
+/// `state.existence`.
+public func reportPanelIslands(islandLogWeights: [Double], state: inout PanelState, model: PanelModel,
+                               workspace: inout PanelWorkspace) -> PanelReport {
+    guard let context = workspace.islandStep else { preconditionFailure("reportPanelIslands before beginPanelIslands") }
+    precondition(islandLogWeights.count == context.islands, "\(islandLogWeights.count) log weights for \(context.islands) islands")
+    let total = context.islands * context.islandSize, predictedExistence = context.predictedExistence
+    let sums = workspace.islandSums
+    var top = sums[0].maxLogBeta
+    for b in 1..<context.islands where sums[b].maxLogBeta > top { top = sums[b].maxLogBeta }
+    var betaSum: Float = 0, betaWeightedSum: Float = 0
+    for b in 0..<context.islands {
+        let f = expScalar(sums[b].maxLogBeta - top)
+        betaSum += f * sums[b].amplitudeWeightSum
+        betaWeightedSum += f * sums[b].amplitudeWeightedSum
+    }
+    let logBetaSum = top + logScalar(betaSum)
+    let logA = logScalar(Float(predictedExistence)) + logBetaSum - logScalar(Float(total))
+    let logD = logScalar(Float(1 - predictedExistence))
+    let difference = logD - logA
+    var existence: Double
+    if difference > 0 {
+        let e = Double(expScalar(-difference))
+        existence = e / (1 + e)
+    } else {
+        existence = 1 / (1 + Double(expScalar(difference)))
+    }
+    existence = min(max(existence, 1e-12), 1 - 1e-12)
+    state.existence = existence
+    // the estimate and effective sample size of the weighted islands (before the global resampling)
+    let (estimate, effectiveSampleSize) = combineIslands(islandLogWeights, sums: sums)
+    return PanelReport(
+        estimate: estimate, existence: existence, predictedExistence: predictedExistence,
+        losDetected: existence > model.filter.existenceThreshold,
+        amplitudeEstimate: Double(betaWeightedSum) / Double(betaSum),
+        effectiveSampleSize: effectiveSampleSize, measurementCount: context.measurementCount)
+}
+
+/// Phase 4: the amplitude resampling over all N_p particles with weights ∝ β (8.) and, if `isLastOfRoute`, the
+/// global systematic resampling of `gamma` (all N_p particles, none resampled within its island) with weights
+/// â_b w_i / Σ_{i∈b} w_i, after which every entry of `islandLogWeights` is 0. Ends the step's island update.
+public func finishPanelIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
+                               state: inout PanelState, isLastOfRoute: Bool, workspace: inout PanelWorkspace) {
+    guard let context = workspace.islandStep else { preconditionFailure("finishPanelIslands before beginPanelIslands") }
+    workspace.islandStep = nil
+    let islands = context.islands, n = context.islandSize, total = islands * n, key = context.key
+    workspace.scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+        let scratch = scratchBuffer.baseAddress!
+        let agentWeights = scratch + 5 * total, amplitudeWeights = scratch + 6 * total, cumulative = scratch + 7 * total
+        workspace.indices.withUnsafeMutableBufferPointer { indexBuffer in
+        workspace.islandSums.withUnsafeMutableBufferPointer { sumsBuffer in
+        islandLogWeights.withUnsafeMutableBufferPointer { logWeights in
+            let ancestors = indexBuffer.baseAddress!, marks = ancestors + total + 1
+            var top = sumsBuffer[0].maxLogBeta
+            for b in 1..<islands where sumsBuffer[b].maxLogBeta > top { top = sumsBuffer[b].maxLogBeta }
+            for b in 0..<islands {
+                let f = expScalar(sumsBuffer[b].maxLogBeta - top)
+                if f != 1 { scale(amplitudeWeights + b * n, count: n, by: f) }
+            }
+            let amplitudeOffset = BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel,
+                                                   purpose: .amplitudeResampling).firstUniformClosedOpen()
+            systematicResamplingIndices(weights: amplitudeWeights, count: total, offset: amplitudeOffset,
+                                        cumulative: cumulative, marks: marks, ancestors: ancestors)
+            state.amplitude.withUnsafeMutableBufferPointer { u in
+                workspace.nextAmplitude.withUnsafeMutableBufferPointer { target in
+                    gather(u.baseAddress!, target.baseAddress!, ancestors: ancestors, count: total)
+                }
+            }
+            // the last panel: one global resampling with weights â_b w_i / Σ_b w; every island weight is then 0
+            if isLastOfRoute {
+                let shares = islandShares(logWeights.baseAddress!, count: islands)
+                for b in 0..<islands {
+                    let share = deterministicExp(logWeights[b] - shares.top) / shares.total
+                    scale(agentWeights + b * n, count: n, by: Float(share / Double(sumsBuffer[b].weightSum)))
+                }
+                let offset = BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel,
+                                              purpose: .agentResampling).firstUniformClosedOpen()
+                systematicResamplingIndices(weights: agentWeights, count: total, offset: offset,
+                                            cumulative: cumulative, marks: marks, ancestors: ancestors)
+                gamma.withPointers { px, py, pvx, pvy in
+                    workspace.nextAgent.withPointers { qx, qy, qvx, qvy in
+                        gather(px, qx, ancestors: ancestors, count: total)
+                        gather(py, qy, ancestors: ancestors, count: total)
+                        gather(pvx, qvx, ancestors: ancestors, count: total)
+                        gather(pvy, qvy, ancestors: ancestors, count: total)
+                    }
+                }
+                for b in 0..<islands { logWeights[b] = 0 }
+            }
+        }}}
+    }
+    swap(&state.amplitude, &workspace.nextAmplitude)
+    if isLastOfRoute { swap(&gamma, &workspace.nextAgent) }
+}
+
+/// The islands combined where no panel weighted them last — a step whose last live panel handed them on or whose
+/// route ended at their sender: one systematic resampling of all N_p particles (each island resampled within itself,
+/// so equal weights inside it) with weights ∝ exp(ℓ_b) / n, using `key`'s agentResampling stream; every ℓ_b is then 0.
+/// An island whose ℓ_b is −∞ (dropped) contributes nothing. No libm; allocates its scratch.
+/// - Precondition: some ℓ_b is finite; N_p divisible by B.
+public func resampleIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double], key: PanelStepKey) {
+    let islands = islandLogWeights.count, total = gamma.count
+    precondition(islands >= 1 && total % islands == 0 && total > 0, "γ of \(total) particles in \(islands) islands")
+    precondition(islandLogWeights.contains { $0.isFinite }, "no island has a finite log weight")
+    let n = total / islands
+    let top = islandLogWeights.filter(\.isFinite).max()!
+    var weights = [Float](repeating: 0, count: total)
+    for b in 0..<islands where islandLogWeights[b].isFinite {
+        let w = Float(deterministicExp(islandLogWeights[b] - top))
+        for i in 0..<n { weights[b * n + i] = w }
+    }
+    var cumulative = [Float](repeating: 0, count: total)
+    var indices = [Int32](repeating: 0, count: 2 * total + 1)
+    var next = AgentParticles(count: total)
+    let offset = BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel, purpose: .agentResampling)
+        .firstUniformClosedOpen()
+    weights.withUnsafeMutableBufferPointer { w in
+    cumulative.withUnsafeMutableBufferPointer { c in
+    indices.withUnsafeMutableBufferPointer { index in
+        let ancestors = index.baseAddress!
+        systematicResamplingIndices(weights: w.baseAddress!, count: total, offset: offset, cumulative: c.baseAddress!,
+                                    marks: ancestors + total + 1, ancestors: ancestors)
+        gamma.withPointers { px, py, pvx, pvy in
+            next.withPointers { qx, qy, qvx, qvy in
+                gather(px, qx, ancestors: ancestors, count: total)
+                gather(py, qy, ancestors: ancestors, count: total)
+                gather(pvx, qvx, ancestors: ancestors, count: total)
+                gather(pvy, qvy, ancestors: ancestors, count: total)
+            }
+        }
+    }}}
+    gamma = next
+    for b in 0..<islands { islandLogWeights[b] = 0 }
+}
 /// max ℓ and Σ_b exp(ℓ_b − max ℓ) of B island log weights.
 private func islandShares(_ logWeights: UnsafePointer<Double>, count: Int) -> (top: Double, total: Double) {
     var top = logWeights[0]

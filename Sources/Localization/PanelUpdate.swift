@@ -97,6 +97,8 @@ public struct PanelWorkspace: Sendable {
     var measurementCapacity = 0
     /// Per-island sums of an island update (filter.islands > 1), one per island.
     var islandSums: [IslandSums] = []
+    /// The step an island update is in (between ``beginPanelIslands`` and ``finishPanelIslands``), nil otherwise.
+    var islandStep: IslandStepContext?
 
     public init() {}
 

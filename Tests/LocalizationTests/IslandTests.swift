@@ -334,4 +334,45 @@ private func close(_ a: SIMD4<Double>, _ b: SIMD4<Double>, _ tolerance: Double) 
             #expect(run.estimates[n] == last!.estimate)
         }
     }
+
+    /// The phases a panel process runs as islands arrive: islands updated in reversed order give the same bits as in
+    /// order (each island reads and writes only its own slice and sums), at a middle and at the last panel.
+    @Test(arguments: [false, true]) func islandsInAnyOrderGiveTheSameBits(_ lastOfRoute: Bool) {
+        let c = IslandCase(particles: 1024)
+        var inOrder = c.gamma, inOrderWeights = [Double](repeating: 0.25, count: 8), inOrderState = c.state
+        var workspace = PanelWorkspace()
+        let expected = updatePanelIslands(&inOrder, islandLogWeights: &inOrderWeights, state: &inOrderState,
+                                          measurements: c.measurements, model: c.model, key: c.key,
+                                          isFirstOfRoute: false, isLastOfRoute: lastOfRoute, workspace: &workspace)
+        var reversed = c.gamma, weights = [Double](repeating: 0.25, count: 8), state = c.state
+        var streamed = PanelWorkspace()
+        beginPanelIslands(islandCount: 8, state: &state, measurements: c.measurements, model: c.model, key: c.key,
+                          workspace: &streamed)
+        for b in (0..<8).reversed() {
+            updatePanelIsland(b, of: &reversed, logWeight: &weights[b], state: state, model: c.model,
+                              isFirstOfRoute: false, isLastOfRoute: lastOfRoute, workspace: &streamed)
+        }
+        let report = reportPanelIslands(islandLogWeights: weights, state: &state, model: c.model, workspace: &streamed)
+        finishPanelIslands(&reversed, islandLogWeights: &weights, state: &state, isLastOfRoute: lastOfRoute,
+                           workspace: &streamed)
+        #expect(report == expected)
+        #expect(reversed == inOrder)
+        #expect(weights == inOrderWeights)
+        #expect(state.amplitude == inOrderState.amplitude && state.existence == inOrderState.existence)
+        #expect(reversed != c.gamma)
+    }
+
+    /// Islands combined without a last weighting: resampled by exp(ℓ_b) alone; an island of log weight −∞ is never
+    /// drawn, and two islands of log weights 0 and log 3 give about 1/4 and 3/4 of the particles.
+    @Test func resampleIslandsFollowsTheLogWeights() {
+        let n = 256
+        var gamma = AgentParticles(count: 3 * n)
+        for i in 0..<(3 * n) { gamma.x[i] = Float(i / n) }
+        var logWeights = [0, deterministicLog(3), -Double.infinity]
+        resampleIslands(&gamma, islandLogWeights: &logWeights, key: PanelStepKey(seed: 1, step: 2, panel: 3))
+        #expect(logWeights == [0, 0, 0])
+        let counts = (0..<3).map { b in gamma.x.filter { $0 == Float(b) }.count }
+        #expect(counts[2] == 0)
+        #expect(abs(counts[0] - 3 * n / 4) <= 1 && abs(counts[1] - 9 * n / 4) <= 1, "\(counts)")
+    }
 }
