@@ -12,7 +12,7 @@ start=$(date +%s)
 for name in islands-accuracy-los; do
   nice -n 19 .build/release/chain-controller sweep "configs/experiments/$name.yaml" "${quick[@]}" --no-plot \
     --out "$out/$name$suffix"
-  csvs+=("$out/$name$suffix/$name.csv")
+  csvs+=("$out/$name$suffix/$name$suffix.csv")
 done
 mkdir -p docs/figures/islands
 bash scripts/python scripts/plot_islands_accuracy.py "docs/figures/islands/islands-accuracy$suffix" "${csvs[@]}"
