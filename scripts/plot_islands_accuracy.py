@@ -20,16 +20,17 @@ def main():
         with open(path) as f:
             for row in csv.DictReader(f):
                 key = (row["filter.method"], int(row["scenario.panels"]), float(row["radio.bandwidth_hz"]))
-                runs[key][int(row["filter.islands"])].append(float(row["rmse_m"]))
+                runs[key][int(row["filter.islands"])].append(float(row["rmse_overall_m"]))
     table = []
     for (method, j, bw), by_b in sorted(runs.items()):
         for b, values in sorted(by_b.items()):
-            # root mean square over runs of each run's rmse_m (a one-run rmse_m is the mean over steps of that run's error)
+            # RMSE over runs and steps (as plot_sweep_uplink.point_rmse): every run has the same steps, so the root of the
+            # mean of the runs' squared rmse_overall_m
             rmse = math.sqrt(sum(v * v for v in values) / len(values))
             table.append((method, j, bw, b, len(values), rmse))
     with open(out + ".csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["method", "panels", "bandwidth_hz", "islands", "runs", "rms_of_run_rmse_m", "vs_b1"])
+        w.writerow(["method", "panels", "bandwidth_hz", "islands", "runs", "rmse_over_runs_and_steps_m", "vs_b1"])
         for method, j, bw, b, count, rmse in table:
             base = next(r for (m2, j2, bw2, b2, _, r) in table if (m2, j2, bw2, b2) == (method, j, bw, 1))
             w.writerow([method, j, f"{bw:.0f}", b, count, f"{rmse:.6f}", f"{rmse / base:.4f}"])
@@ -40,7 +41,7 @@ def main():
                 label=f"{method}, J = {j}, {bw / 1e6:.0f} MHz")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("islands B (N_p = 4096, N_p/B particles each)")
-    ax.set_ylabel("RMS over 20 runs of run rmse_m (cm)")
+    ax.set_ylabel("RMSE over runs and steps (cm)")
     ax.set_title("Streamed γ: RMSE vs island count")
     ax.grid(True, alpha=0.3)
     ax.legend()
