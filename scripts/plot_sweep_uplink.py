@@ -193,4 +193,22 @@ def fig7(rows, _steps):
     return fig, points, curves
 
 
-FIGURES = {"uplink-fig3": fig3, "uplink-fig4": fig4, "uplink-fig5": fig5, "uplink-fig6": fig6, "uplink-fig7": fig7}
+def islands(rows, _steps):
+    """RMSE over runs and steps vs island count B, one curve per (method, J, B_w) (issue 21)."""
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    points = curves = 0
+    colors = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown"]
+    bs = sorted({float(r["filter.islands"]) for r in rows})
+    for (method, j, bw), sel in sorted(group(rows, "filter.method", "scenario.panels", "radio.bandwidth_hz").items()):
+        label = f"{method}, J = {j}, {float(bw) / 1e6:.0f} MHz"
+        points += rmse_curve(ax, sel, "filter.islands", label, colors[curves % len(colors)], "o", slot=curves)
+        curves += 1
+    log2_axis(ax, bs, "islands B (N_p/B particles each)")
+    ax.set_yscale("log")
+    ax.set_ylabel("RMSE over runs and steps (cm)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig, points, curves
+
+
+FIGURES = {"islands-accuracy": islands, "uplink-fig3": fig3, "uplink-fig4": fig4, "uplink-fig5": fig5, "uplink-fig6": fig6, "uplink-fig7": fig7}
