@@ -208,17 +208,7 @@ public func reportPanelIslands(islandLogWeights: [Double], state: inout PanelSta
         betaWeightedSum += f * sums[b].amplitudeWeightedSum
     }
     let logBetaSum = top + logScalar(betaSum)
-    let logA = logScalar(Float(predictedExistence)) + logBetaSum - logScalar(Float(total))
-    let logD = logScalar(Float(1 - predictedExistence))
-    let difference = logD - logA
-    var existence: Double
-    if difference > 0 {
-        let e = Double(expScalar(-difference))
-        existence = e / (1 + e)
-    } else {
-        existence = 1 / (1 + Double(expScalar(difference)))
-    }
-    existence = min(max(existence, 1e-12), 1 - 1e-12)
+    let existence = posteriorExistence(logBetaSum: logBetaSum, predictedExistence: predictedExistence, count: total)
     state.existence = existence
     // the estimate and effective sample size of the weighted islands (before the global resampling)
     let (estimate, effectiveSampleSize) = combineIslands(islandLogWeights, sums: sums)

@@ -222,17 +222,7 @@ public func updatePanel(_ gamma: inout AgentParticles, state: inout PanelState, 
     let estimate = SIMD4<Double>(sums.origin) + SIMD4<Double>(sums.weightedOffsets) / Double(sums.agentWeightSum)
     // 7. existence: A = p_e⁻ (1/N) Σ β_i, D = 1 − p_e⁻, p_e = A / (A + D), in the log domain, clamped
     let logBetaSum = sums.maxLogBeta + logScalar(sums.amplitudeWeightSum)
-    let logA = logScalar(Float(predictedExistence)) + logBetaSum - logScalar(Float(n))
-    let logD = logScalar(Float(1 - predictedExistence))
-    let difference = logD - logA
-    var existence: Double
-    if difference > 0 {
-        let e = Double(expScalar(-difference))
-        existence = e / (1 + e)
-    } else {
-        existence = 1 / (1 + Double(expScalar(difference)))
-    }
-    existence = min(max(existence, 1e-12), 1 - 1e-12)
+    let existence = posteriorExistence(logBetaSum: logBetaSum, predictedExistence: predictedExistence, count: n)
     state.existence = existence
 
     // 5., 8. systematic resampling of the agent (weights ∝ ξ) and of the amplitudes (weights ∝ β)
@@ -330,4 +320,20 @@ func fillMeasurementTerms(_ z: PanelMeasurements, model: PanelModel, into worksp
             (row + 24).update(repeating: common - logClutter, count: 8)
         }
     }
+}
+
+/// Step 7, existence: A = p_e⁻ (1/N) Σ β_i, D = 1 − p_e⁻, p_e = A / (A + D), in the log domain, clamped to
+/// [10⁻¹², 1 − 10⁻¹²] (dimensionless). `logBetaSum` = log Σ β_i over the `count` = N particles.
+func posteriorExistence(logBetaSum: Float, predictedExistence: Double, count: Int) -> Double {
+    let logA = logScalar(Float(predictedExistence)) + logBetaSum - logScalar(Float(count))
+    let logD = logScalar(Float(1 - predictedExistence))
+    let difference = logD - logA
+    let existence: Double
+    if difference > 0 {
+        let e = Double(expScalar(-difference))
+        existence = e / (1 + e)
+    } else {
+        existence = 1 / (1 + Double(expScalar(difference)))
+    }
+    return min(max(existence, 1e-12), 1 - 1e-12)
 }
