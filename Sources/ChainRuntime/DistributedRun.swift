@@ -103,6 +103,9 @@ final class DistributedRun {
             lookahead.startRun()
             for step in 0..<experiment.steps {
                 let globalStep = run * experiment.steps + step
+                // the clock exchange polls the sockets: it runs before the step's faults are injected, so that a
+                // fault scripted at step N always meets step N's first hop (nothing is polled in between)
+                guard try exchangeClockIfDue() else { return interruptedOutcome() }
                 for spec in scheduled where spec.run == run && spec.atStep == step { try inject(spec, globalStep: globalStep) }
                 if let ahead = lookahead.stepStarts(step) {
                     // a dead panel's control queue is not our problem: it gets fresh state when it rejoins
@@ -111,7 +114,6 @@ final class DistributedRun {
                     }
                 }
                 measurementWindow = (run, step, lookahead.sentThrough)
-                guard try exchangeClockIfDue() else { return interruptedOutcome() }
                 var attempts = StepAttempts(step: StepID(run: UInt32(run), step: UInt32(step)), settings: stepSettings)
                 guard let delivery = try drive(&attempts, run: run, step: step, prior: checkpoint) else {
                     return interruptedOutcome()
