@@ -22,6 +22,8 @@ public struct HopFlight: Sendable, Equatable {
     public var hop: Int
     /// Panels skipped on this step's way so far (the γ lists them).
     public var skipped: [Int32]
+    /// The island the hop carries (0 without islands).
+    public var island = 0
     /// Transmissions to the current receiver after the first.
     public var resends = 0
     /// Last time the hop was put on the wire, ns of the sender's monotonic clock.
@@ -35,12 +37,13 @@ public struct HopFlight: Sendable, Equatable {
     /// The shell's send call(s) of the last transmission, ns (0 if not timed).
     public var sendCallNs: UInt64 = 0
 
-    @inlinable public init(step: StepID, route: [Int32], hop: Int, skipped: [Int32], sentNs: UInt64, deadlineNs: UInt64) {
+    @inlinable public init(step: StepID, route: [Int32], hop: Int, skipped: [Int32], sentNs: UInt64, deadlineNs: UInt64,
+                           island: Int = 0) {
         self.step = step; self.route = route; self.hop = hop; self.skipped = skipped
-        self.sentNs = sentNs; self.deadlineNs = deadlineNs
+        self.sentNs = sentNs; self.deadlineNs = deadlineNs; self.island = island
     }
 
-    @inlinable public var id: HopID { HopID(step: step, hop: hop) }
+    @inlinable public var id: HopID { HopID(step: step, hop: hop, island: island) }
     /// The panel this hop is sent to.
     @inlinable public var receiver: Int32 { route[hop] }
 }
@@ -103,13 +106,14 @@ public struct HopSender<Payload: Sendable>: Sendable {
     /// identifier).
     /// - Parameters:
     ///   - skipped: panels already skipped on this step's way.
+    ///   - island: the island the payload carries (0 without islands): each island is a hop of its own.
     ///   - now: the sender's monotonic clock, ns.
     /// - Returns: the `.transmit` to execute.
     @inlinable public mutating func send(_ payload: Payload, step: StepID, route: [Int32], hop: Int, skipped: [Int32],
-                              now: UInt64) -> HopDirective<Payload> {
+                              island: Int = 0, now: UInt64) -> HopDirective<Payload> {
         precondition(hop >= 0 && hop < route.count, "hop \(hop) outside a route of \(route.count) panels")
         let flight = HopFlight(step: step, route: route, hop: hop, skipped: skipped, sentNs: now,
-                               deadlineNs: now &+ settings.ackTimeoutNs)
+                               deadlineNs: now &+ settings.ackTimeoutNs, island: island)
         entries[flight.id] = Entry(flight: flight, payload: payload)
         return .transmit(flight, payload)
     }
@@ -171,7 +175,7 @@ public struct HopSender<Payload: Sendable>: Sendable {
                 continue
             }
             directives.append(send(entry.payload, step: next.step, route: next.route, hop: next.hop + 1,
-                                   skipped: next.skipped, now: now))
+                                   skipped: next.skipped, island: next.island, now: now))
         }
         return directives
     }

@@ -1,4 +1,4 @@
-// PanelInbound: a panel's rules for an arriving γ — malformed, duplicate, re-issued, stale, held for its measurements.
+// PanelInbound: a panel's rules for an arriving γ (or island) — malformed, duplicate, re-issued, stale, held for its measurements.
 
 /// What the panel knows about an arriving γ before deciding what to do with it.
 public struct InboundGamma: Sendable, Equatable {
@@ -17,11 +17,16 @@ public struct InboundGamma: Sendable, Equatable {
     public var wellFormed: Bool
     /// The step's measurement batch (sent ahead on the control plane) has arrived.
     public var measurementsReady: Bool
+    /// Which island of the step this γ carries (< ``islands``; 0 without islands).
+    public var island: Int
+    /// How many islands B the step's particles travel as (1: one γ carries them all; at most 64).
+    public var islands: Int
 
     public init(step: StepID, attempt: UInt32, route: [Int32], hop: Int, skipped: [Int32], reset: Bool,
-                wellFormed: Bool, measurementsReady: Bool) {
+                wellFormed: Bool, measurementsReady: Bool, island: Int = 0, islands: Int = 1) {
         self.step = step; self.attempt = attempt; self.route = route; self.hop = hop; self.skipped = skipped
         self.reset = reset; self.wellFormed = wellFormed; self.measurementsReady = measurementsReady
+        self.island = island; self.islands = islands
     }
 }
 
@@ -37,10 +42,20 @@ public struct ProcessOrder: Sendable, Equatable {
     public var measurementsMissing = false
     /// γ was held for its measurement batch before this order (the shell times the wait: `measurement_wait_us`).
     public var wasHeld = false
+    /// The island to update (0 without islands).
+    public var island = 0
+    /// The first island of the step at this panel: the shell begins the step (its measurements, its own
+    /// prediction) before updating the island. Always true without islands.
+    public var beginsStep = true
+    /// The last island of the step at this panel: the shell ends the step (report, own state) after it. Always
+    /// true without islands.
+    public var completesStep = true
 
-    public init(resetState: Bool, isFirstOfRoute: Bool, measurementsMissing: Bool = false, wasHeld: Bool = false) {
+    public init(resetState: Bool, isFirstOfRoute: Bool, measurementsMissing: Bool = false, wasHeld: Bool = false,
+                island: Int = 0, beginsStep: Bool = true, completesStep: Bool = true) {
         self.resetState = resetState; self.isFirstOfRoute = isFirstOfRoute; self.measurementsMissing = measurementsMissing
         self.wasHeld = wasHeld
+        self.island = island; self.beginsStep = beginsStep; self.completesStep = completesStep
     }
 }
 
@@ -71,6 +86,12 @@ extension GammaVerdict: Equatable where Payload: Equatable {}
 
 /// A panel's inbound rules, as state: which steps it processed (each at most once), the newest one, and the γ held
 /// for its measurements. Pure: time is passed in.
+///
+/// Islands (filter.islands = B > 1, docs/MODEL.md §B.7): every island is a γ of its own. The first island of a step
+/// decides as a whole γ does (processed, held for the measurements, handed on, stale); the step's other islands of
+/// the same attempt are processed once each, without a wait (the step has begun); a re-issued attempt is handed on
+/// island by island. A step begun and left before all its islands came (one was lost) is not ended: the panel
+/// starts its next step from fresh state.
 public struct PanelInbound<Payload: Sendable>: Sendable {
     struct Held: Sendable {
         var step: StepID
@@ -92,6 +113,10 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
     /// The newest step processed: older ones arriving late are stale.
     public private(set) var latestProcessed: StepID?
     var held: Held?
+    /// The step being processed (the latest), its attempt, its island count and the islands processed (bit b).
+    var current: (step: StepID, attempt: UInt32, islands: Int, done: UInt64)?
+    /// The newest re-issued attempt handed on of each step, and its islands handed on (bit b).
+    var handedOn: [StepID: (attempt: UInt32, done: UInt64)] = [:]
     /// Run id of the configuration this panel works for (nil: not configured yet).
     public private(set) var runID: UInt64?
 
@@ -120,28 +145,57 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
     /// - Parameter now: the panel's monotonic clock, ns.
     public mutating func onGamma(_ gamma: InboundGamma, payload: consuming Payload, now: UInt64) -> GammaVerdict<Payload> {
         precondition(held == nil, "a γ arrived while another is held for its measurements")
-        guard gamma.wellFormed, gamma.hop >= 0, gamma.hop < gamma.route.count, gamma.route[gamma.hop] == panel else {
+        guard gamma.wellFormed, gamma.hop >= 0, gamma.hop < gamma.route.count, gamma.route[gamma.hop] == panel,
+              gamma.islands >= 1, gamma.islands <= 64, gamma.island >= 0, gamma.island < gamma.islands else {
             return .drop(.malformed)
         }
-        let step = gamma.step
+        let step = gamma.step, bit = UInt64(1) << UInt64(gamma.island)
+        let before = gamma.route[..<gamma.hop]
+        let isFirstOfRoute = before.allSatisfy { gamma.skipped.contains($0) }
         if processed.contains(step) {
-            guard gamma.attempt > processedAttempt[step, default: 0] else { return .drop(.duplicate) }
-            processedAttempt[step] = gamma.attempt
+            let attempt = processedAttempt[step, default: 0]
+            if gamma.attempt == attempt, let c = current, c.step == step, c.attempt == attempt, c.islands == gamma.islands {
+                // a further island of the step begun: processed once, without a wait
+                guard c.done & bit == 0 else { return .drop(.duplicate) }
+                let done = c.done | bit
+                current = (step, attempt, c.islands, done)
+                return .process(ProcessOrder(resetState: false, isFirstOfRoute: isFirstOfRoute, island: gamma.island,
+                                             beginsStep: false, completesStep: done == Self.allIslands(c.islands)),
+                                payload)
+            }
+            // an island of a step this panel has left (it began a newer one without it)
+            if gamma.attempt == attempt, gamma.islands > 1, current?.step != step { return .drop(.stale) }
+            guard gamma.attempt > attempt else { return .drop(.duplicate) }
+            // a re-issued attempt: handed on, each island once
+            var record = handedOn[step] ?? (attempt: gamma.attempt, done: 0)
+            if gamma.attempt > record.attempt { record = (gamma.attempt, 0) }
+            guard gamma.attempt == record.attempt, record.done & bit == 0 else { return .drop(.duplicate) }
+            record.done |= bit
+            handedOn[step] = record
             return .handOn(payload)
         }
         if let latest = latestProcessed, step < latest { return .drop(.stale) }
         remember(step, attempt: gamma.attempt)
         let missedPrevious = latestProcessed.map { step.skipsSteps(after: $0) } ?? (step.step > 0)
+        // the previous step began here and lost an island: its panel state was never completed
+        let leftIncomplete = current.map { $0.done != Self.allIslands($0.islands) } ?? false
         latestProcessed = step
-        let before = gamma.route[..<gamma.hop]
-        let order = ProcessOrder(resetState: gamma.reset || missedPrevious,
-                                 isFirstOfRoute: before.allSatisfy { gamma.skipped.contains($0) })
+        current = (step, gamma.attempt, gamma.islands, bit)
+        let order = ProcessOrder(resetState: gamma.reset || missedPrevious || leftIncomplete, isFirstOfRoute: isFirstOfRoute,
+                                 island: gamma.island, beginsStep: true,
+                                 completesStep: bit == Self.allIslands(gamma.islands))
         guard gamma.measurementsReady else {
             held = Held(step: step, order: order, payload: payload, deadlineNs: now &+ measurementWaitNs)
             return .hold
         }
         return .process(order, payload)
     }
+
+    /// The mask of B islands (bits 0 ..< B).
+    static func allIslands(_ islands: Int) -> UInt64 { islands >= 64 ? .max : (UInt64(1) << UInt64(islands)) &- 1 }
+
+    /// Whether the step this panel processes now has begun and not yet received all its islands.
+    public var isMidStep: Bool { current.map { $0.done != Self.allIslands($0.islands) } ?? false }
 
     /// A measurement batch of `step` was stored.
     /// - Returns: `.process` of the held γ if it was waiting for this batch.
@@ -174,6 +228,8 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
         processedAttempt.reserveCapacity(memory + 1)
         latestProcessed = nil
         held = nil
+        current = nil
+        handedOn.removeAll()
     }
 
     mutating func remember(_ step: StepID, attempt: UInt32) {
@@ -184,6 +240,7 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
             let old = processedOrder.removeFirst()
             processed.remove(old)
             processedAttempt.removeValue(forKey: old)
+            handedOn.removeValue(forKey: old)
         }
     }
 }

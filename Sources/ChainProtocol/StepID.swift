@@ -21,18 +21,22 @@ public struct StepID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String { "run \(run) step \(step)" }
 }
 
-/// One hop of one step: the γ of `step` sent to the panel at position `hop` of its route.
+/// One hop of one step: the γ of `step` (its island `island`, 0 without islands) sent to the panel at position
+/// `hop` of its route.
 public struct HopID: Hashable, Sendable, CustomStringConvertible {
     public var step: StepID
     /// Position of the receiving panel in the step's route (0 = the first panel, sent by the controller).
     public var hop: Int
+    /// The island the hop carries (filter.islands = B > 1: each island is a hop of its own; 0 without islands).
+    public var island: Int
 
-    @inlinable public init(step: StepID, hop: Int) {
+    @inlinable public init(step: StepID, hop: Int, island: Int = 0) {
         self.step = step
         self.hop = hop
+        self.island = island
     }
 
-    public var description: String { "\(step) hop \(hop)" }
+    public var description: String { island == 0 ? "\(step) hop \(hop)" : "\(step) hop \(hop) island \(island)" }
 }
 
 /// The hop of one step into one panel, named by its receiver (as a link report or an acknowledgement names it,

@@ -32,7 +32,9 @@ extension DistributedRun {
                 liveFault(c, from: from, run: run, step: step)
             case .data(let k, let envelope, let at):
                 // (run, step) = (-1, -1) while settling: compare as Int so a late message cannot trap
-                if case .hopAck(let ack) = envelope.body, Int(envelope.header.run) == run, Int(envelope.header.step) == step {
+                // islands: the first hop counts as acknowledged with island 0 (each island's first hop goes out at once)
+                if case .hopAck(let ack) = envelope.body, ack.island == 0, Int(envelope.header.run) == run,
+                   Int(envelope.header.step) == step {
                     onAck(k, Int(ack.hop), at)
                 }
             case .control(let k, let reply):

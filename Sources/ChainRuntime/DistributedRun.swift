@@ -227,14 +227,29 @@ final class DistributedRun {
                    prior: ParticleArrays) throws(RuntimeError) -> UInt64 {
         let header = Header(runID: session.options.runID, run: UInt32(run), step: UInt32(step),
                             attempt: UInt32(attempt), sender: controllerSender)
-        let gamma = Gamma(route: route, hop: UInt32(hop), particles: prior, skipped: skipped,
-                          checksum: particleChecksum(prior), reset: step == 0)
-        do {
-            return try session.sendData(toPanel: Int(route[hop]), Envelope(header: header, body: .gamma(gamma)))
-        } catch {
-            // could not even queue it (peer gone): the acknowledgement deadline moves on to the next panel
-            return monotonicNanos()
+        // islands (filter.islands = B > 1): B γ of N_p/B particles each, every log weight 0 (docs/MODEL.md §B.7)
+        let islands = experiment.filter.islandCount
+        var sentNs = monotonicNanos()
+        for island in 0..<islands {
+            let particles = islands == 1 ? prior : Self.island(island, of: islands, prior)
+            let gamma = Gamma(route: route, hop: UInt32(hop), particles: particles, skipped: skipped,
+                              checksum: particleChecksum(particles), reset: step == 0,
+                              island: UInt32(island), islands: UInt32(islands))
+            do {
+                sentNs = try session.sendData(toPanel: Int(route[hop]), Envelope(header: header, body: .gamma(gamma)))
+            } catch {
+                // could not even queue it (peer gone): the acknowledgement deadline moves on to the next panel
+                return monotonicNanos()
+            }
         }
+        return sentNs
+    }
+
+    /// Island `island` of `islands` of `particles`: particles island·n ..< (island + 1)·n, n = N_p/B.
+    static func island(_ island: Int, of islands: Int, _ particles: ParticleArrays) -> ParticleArrays {
+        let n = particles.count / islands, range = island * n ..< (island + 1) * n
+        return ParticleArrays(x: Array(particles.x[range]), y: Array(particles.y[range]),
+                              vx: Array(particles.vx[range]), vy: Array(particles.vy[range]))
     }
 }
 

@@ -12,6 +12,12 @@ public struct FilterComputation: PanelComputation {
     /// Measurement batches by (run, step), delivered ahead of γ.
     var batches: [StepID: PanelMeasurements] = [:]
     var activeRun: UInt32?
+    /// Islands (FilterComputation+Islands): the step's N_p particles, each island copied in as it arrives.
+    var islandBuffer = AgentParticles(x: [], y: [], vx: [], vy: [])
+    /// Islands: the log weights ℓ_b of the step's islands after this panel's update (natural log).
+    var islandLogWeights: [Double] = []
+    /// Islands: the number of measurements of the step begun.
+    var islandMeasurements: UInt32 = 0
 
     /// - Parameters:
     ///   - model: this panel's position and constants.
@@ -33,17 +39,9 @@ public struct FilterComputation: PanelComputation {
 
     public mutating func process(particles: inout ParticleArrays, run: UInt32, step: UInt32,
                                  isFirstOfRoute: Bool, reset: Bool) -> PanelOutput {
-        let id = StepID(run: run, step: step)
         let seed = baseSeed &+ UInt64(run)
-        if reset || activeRun != run {
-            filter.reset(seed: seed, step: Int(step))
-            activeRun = run
-            batches = batches.filter { $0.key.run == run }
-        }
         precondition(accepts(particleCount: particles.count), "γ of \(particles.count) particles: the node drops it first")
-        let measurements = batches.removeValue(forKey: id) ?? PanelMeasurements()
-        // drop batches of steps that can no longer come (older than this one)
-        if batches.count > 64 { batches = batches.filter { $0.key > id } }
+        let measurements = takeMeasurements(run: run, step: step, reset: reset)
         var gamma = AgentParticles(x: particles.x, y: particles.y, vx: particles.vx, vy: particles.vy)
         particles = ParticleArrays()  // hand the arrays over, so the update works in place without a copy
         let report = filter.update(&gamma, measurements: measurements, seed: seed, step: Int(step),
@@ -52,5 +50,19 @@ public struct FilterComputation: PanelComputation {
         let wireReport = Wire.PanelReport(panel: Int32(filter.panel), existence: Float(report.existence),
                                           losDetected: report.losDetected, amplitude: Float(report.amplitudeEstimate))
         return PanelOutput(report: wireReport, estimate: report.estimate, measurements: UInt32(measurements.count))
+    }
+
+    /// Starts a step: fresh panel state if `reset` or a new run, and the step's measurement batch (empty if it never
+    /// came), dropping batches of steps that can no longer come.
+    mutating func takeMeasurements(run: UInt32, step: UInt32, reset: Bool) -> PanelMeasurements {
+        let id = StepID(run: run, step: step)
+        if reset || activeRun != run {
+            filter.reset(seed: baseSeed &+ UInt64(run), step: Int(step))
+            activeRun = run
+            batches = batches.filter { $0.key.run == run }
+        }
+        let measurements = batches.removeValue(forKey: id) ?? PanelMeasurements()
+        if batches.count > 64 { batches = batches.filter { $0.key > id } }
+        return measurements
     }
 }

@@ -9,8 +9,8 @@ import ZeroMQ
 /// sent by copying. A buffer libzmq may still read is never freed: retired ones (their socket closed) and those in
 /// use when the panel ends are kept for the life of the process.
 final class InPlaceGammaBuffers {
-    /// Buffers kept (steady state uses one; the others cover a successor that has not answered yet).
-    static let count = 4
+    /// Buffers kept (steady state uses one per island in flight; the others cover a successor that has not answered yet).
+    static let count = 8
     private(set) var ledger = InPlaceSendLedger(buffers: InPlaceGammaBuffers.count)
     private var buffers = [[UInt8]](repeating: [], count: InPlaceGammaBuffers.count)
     private var retired: [[UInt8]] = []

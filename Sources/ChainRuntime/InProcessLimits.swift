@@ -1,4 +1,4 @@
-// InProcessLimits: what a run in one process cannot do (scripted faults), and what only it can do (islands).
+// InProcessLimits: what a run in one process cannot do (scripted faults), and what panel processes cannot (some islands).
 import Config
 
 extension ExperimentConfig {
@@ -13,13 +13,20 @@ extension ExperimentConfig {
         }
     }
 
-    /// Refuses a configuration a run over J panel processes cannot run yet: filter.islands > 1 (the wire carries
-    /// one γ per hop; islands on the wire are later work), rather than silently running one island.
+    /// Refuses a configuration a run over J panel processes cannot run: filter.islands > 1 with a method that does
+    /// not stream islands (updates them one by one as they arrive, docs/MODEL.md §B.7), or with more than 64 islands
+    /// (a panel tracks a step's islands in one 64-bit mask) — rather than silently running one island.
     /// - Throws: ``RuntimeError`` naming the setting and how to run it.
     public func checkRunsOverProcesses() throws(RuntimeError) {
-        if filter.islands > 1 {
-            throw RuntimeError("filter.islands = \(filter.islands) runs in one process only for now (the panel "
-                               + "processes exchange one γ per hop): add --in-process, or set filter.islands=1")
+        guard filter.islands > 1 else { return }
+        if !filter.method.streamsIslands {
+            throw RuntimeError("filter.islands = \(filter.islands): \(filter.method.displayName) runs islands in one "
+                               + "process only (its panel processes cannot update islands one by one yet): add "
+                               + "--in-process, or set filter.islands=1")
+        }
+        if filter.islands > 64 {
+            throw RuntimeError("filter.islands = \(filter.islands): panel processes run at most 64 islands (a panel "
+                               + "tracks a step's islands in a 64-bit mask): set filter.islands ≤ 64, or add --in-process")
         }
     }
 }

@@ -30,6 +30,41 @@ public protocol PanelComputation {
     ///   - reset: the first step of a run: start from fresh panel state.
     mutating func process(particles: inout ParticleArrays, run: UInt32, step: UInt32,
                           isFirstOfRoute: Bool, reset: Bool) -> PanelOutput
+
+    /// Whether an island of `count` particles, one of `islands`, can be processed (filter.islands > 1).
+    func accepts(islandParticleCount count: Int, islands: Int) -> Bool
+    /// Processes one island of a step in place (docs/MODEL.md §B.7), adding its log-likelihood increment to
+    /// `logWeight` (natural log). `beginsStep`: the step's first island here (the step's measurements are taken and
+    /// the panel's own prediction made first). Unless `isLastOfRoute`, the island leaves resampled within itself.
+    /// - Returns: the number of measurements the step uses.
+    mutating func processIsland(particles: inout ParticleArrays, logWeight: inout Double, island: Int, islands: Int,
+                                run: UInt32, step: UInt32, beginsStep: Bool, isFirstOfRoute: Bool,
+                                isLastOfRoute: Bool, reset: Bool) -> UInt32
+    /// After the step's last island here: the panel's report from the islands' sums (O(B)); islands not `kept` have
+    /// weight 0 (nil: all kept).
+    mutating func reportIslands(kept: [Bool]?) -> PanelOutput
+    /// Ends the step's islands here: the panel's own state and, if `isLastOfRoute`, the global resampling.
+    /// - Returns: at `isLastOfRoute`, the step's posterior (all N_p particles, equally weighted); else nil.
+    mutating func finishIslands(isLastOfRoute: Bool) -> ParticleArrays?
+    /// Combines islands no panel weighted last (handed on, or ended at a sender): `islands` in index order, their
+    /// log weights (−∞: left out), resampled into N_p equally weighted particles with this panel's stream of `step`.
+    func combineIslands(_ islands: [ParticleArrays], logWeights: [Double], run: UInt32, step: UInt32) -> ParticleArrays
+}
+
+extension PanelComputation {
+    /// A computation without islands takes none (the γ is dropped as malformed).
+    public func accepts(islandParticleCount count: Int, islands: Int) -> Bool { false }
+    public mutating func processIsland(particles: inout ParticleArrays, logWeight: inout Double, island: Int,
+                                       islands: Int, run: UInt32, step: UInt32, beginsStep: Bool, isFirstOfRoute: Bool,
+                                       isLastOfRoute: Bool, reset: Bool) -> UInt32 {
+        preconditionFailure("\(Self.self) does not process islands")
+    }
+    public mutating func reportIslands(kept: [Bool]?) -> PanelOutput { PanelOutput() }
+    public mutating func finishIslands(isLastOfRoute: Bool) -> ParticleArrays? { nil }
+    public func combineIslands(_ islands: [ParticleArrays], logWeights: [Double], run: UInt32,
+                               step: UInt32) -> ParticleArrays {
+        preconditionFailure("\(Self.self) does not process islands")
+    }
 }
 
 /// The probe: forwards the particles unchanged (their integrity was checked at decode).

@@ -49,7 +49,7 @@ extension PanelNode {
             // acknowledged once γ is forwarded (or held, or dropped): ``flushAcknowledgement()``
             ackIdentity.removeAll(keepingCapacity: true)
             ackIdentity.append(contentsOf: identityFrame.bytes)
-            pendingAck = PendingAck(header: header, hop: gamma.hop, recvNs: recvNs)
+            pendingAck = PendingAck(header: header, hop: gamma.hop, island: gamma.island, recvNs: recvNs)
             let arrival = emulateFronthaul(gamma, rawRecvNs: recvNs, bytes: payloadBytes)
             // consumed all the way to the update, so γ's arrays stay uniquely referenced (no copy on write)
             receive(ArrivedGamma(gamma: consume gamma, header: header, recvNs: arrival, payloadBytes: payloadBytes,
@@ -90,7 +90,8 @@ extension PanelNode {
         let h = pending.header
         let ack = Envelope(header: Header(runID: runID, run: h.run, step: h.step, attempt: h.attempt, sender: Int32(options.index)),
                            body: .hopAck(HopAck(hop: pending.hop, recvNs: 0,
-                                                heldNs: elapsedNs(from: pending.recvNs, to: monotonicNanos()))))
+                                                heldNs: elapsedNs(from: pending.recvNs, to: monotonicNanos()),
+                                                island: pending.island)))
         WireCodec.encode(ack, into: &ackBuffer, arena: arena)
         do {
             guard try data.send(ackIdentity, more: true, dontWait: true) else { return }
@@ -118,12 +119,15 @@ extension PanelNode {
     /// Applies the inbound rules to an arriving γ and executes the verdict.
     func receive(_ arrived: consuming ArrivedGamma) {
         // read through `arrived` (no local copy of γ, which would share its arrays with the update)
+        let islands = Int(arrived.gamma.islands)
         let inboundGamma = InboundGamma(
             step: arrived.step, attempt: arrived.header.attempt, route: arrived.gamma.route, hop: Int(arrived.gamma.hop),
             skipped: arrived.gamma.skipped, reset: arrived.gamma.reset,
             wellFormed: arrived.gamma.particles.isConsistent
-                && computation?.accepts(particleCount: arrived.gamma.particles.count) == true,
-            measurementsReady: computation?.isReady(run: arrived.header.run, step: arrived.header.step) ?? true)
+                && (islands > 1 ? computation?.accepts(islandParticleCount: arrived.gamma.particles.count, islands: islands)
+                                : computation?.accepts(particleCount: arrived.gamma.particles.count)) == true,
+            measurementsReady: computation?.isReady(run: arrived.header.run, step: arrived.header.step) ?? true,
+            island: Int(arrived.gamma.island), islands: islands)
         execute(inbound.onGamma(inboundGamma, payload: consume arrived, now: monotonicNanos()))
     }
 
@@ -155,6 +159,7 @@ extension PanelNode {
 
     /// Runs the panel update on γ and forwards it.
     func process(_ arrived: consuming ArrivedGamma, _ order: ProcessOrder) {
+        if arrived.gamma.islands > 1 { processIsland(consume arrived, order); return }
         let header = arrived.header
         if order.measurementsMissing {
             counters.missingMeasurements += 1
@@ -201,11 +206,17 @@ extension PanelNode {
             timing.sendNs = monotonicNanos()
             gamma.timings.append(timing)
             linkReports.move(into: &gamma.linkReports)  // this panel's reports of its earlier hops ride along
-            let route = gamma.route, skipped = gamma.skipped
+            let route = gamma.route, skipped = gamma.skipped, island = Int(gamma.island)
             execute(hops.send(Envelope(header: outHeader, body: .gamma(consume gamma)),
                               step: StepID(run: header.run, step: header.step), route: route, hop: nextHop,
-                              skipped: skipped, now: monotonicNanos()))
+                              skipped: skipped, island: island, now: monotonicNanos()))
             flushAcknowledgement()
+        case .result(let end) where gamma.islands > 1:
+            // an island handed on by the last panel: gathered with the step's other islands
+            timing.sendNs = monotonicNanos()
+            gamma.timings.append(timing)
+            flushAcknowledgement()
+            islandEnded(gamma, header: header, weightedHere: false, skipped: end.skipped)
         case .result(let end):
             timing.sendNs = monotonicNanos()
             gamma.timings.append(timing)

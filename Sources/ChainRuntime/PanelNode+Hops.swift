@@ -39,7 +39,12 @@ extension PanelNode {
                 log(.warning, "panel \(receiver) silent; skipping it", step: hop.step)
             case .routeExhausted(let flight, let envelope):
                 // the silent panel was the last one: this panel's own estimate is the step's estimate
-                guard case .gamma(let gamma) = envelope.body else { return }
+                guard case .gamma(var gamma) = envelope.body else { return }
+                if gamma.islands > 1 {
+                    gamma.skipped = flight.skipped
+                    islandEnded(gamma, header: envelope.header, weightedHere: false, skipped: flight.skipped)
+                    return
+                }
                 sendResult(gamma, RouteEnd(route: gamma.route, skipped: flight.skipped), header: envelope.header,
                            estimate: lastEstimate)
         }
@@ -105,7 +110,8 @@ extension PanelNode {
                 counters.droppedMalformed += 1
                 continue
             }
-            let hop = HopID(step: StepID(run: envelope.header.run, step: envelope.header.step), hop: Int(ack.hop))
+            let hop = HopID(step: StepID(run: envelope.header.run, step: envelope.header.step), hop: Int(ack.hop),
+                            island: Int(ack.island))
             // the receiver holds the whole γ: its in-place buffer (and earlier ones to that receiver) are free again
             gammaBuffers.acknowledged(hop, by: Int32(panel))
             guard let (sent, payload) = hops.acknowledge(hop, by: Int32(panel)) else { continue }

@@ -68,6 +68,8 @@ struct ArrivedGamma: Sendable {
 struct PendingAck: Sendable {
     var header: Header
     var hop: UInt32
+    /// The island γ carried (0 without islands).
+    var island: UInt32
     /// When γ was read from the socket, ns.
     var recvNs: UInt64
 }
@@ -117,6 +119,8 @@ public final class PanelNode {
     var ackBuffer: [UInt8] = []
     var ackIdentity: [UInt8] = []
     var pendingAck: PendingAck?
+    /// Islands of a step that ended at this panel (filter.islands > 1), until all of one attempt are in.
+    var islandEnds = IslandAssembly<IslandEnd>()
     let pollSet = ZMQPollSet()
     var polledSuccessors: [Int] = []
     var lastControllerContactNs = monotonicNanos()

@@ -2626,7 +2626,7 @@ const ProtobufCMessageDescriptor dmimo__panel_report__descriptor =
   (ProtobufCMessageInit) dmimo__panel_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__gamma__field_descriptors[9] =
+static const ProtobufCFieldDescriptor dmimo__gamma__field_descriptors[12] =
 {
   {
     "route",
@@ -2736,10 +2736,49 @@ static const ProtobufCFieldDescriptor dmimo__gamma__field_descriptors[9] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "island",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Gamma, island),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "islands",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Gamma, islands),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "island_log_weight",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__Gamma, island_log_weight),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__gamma__field_indices_by_name[] = {
   6,   /* field[6] = checksum */
   1,   /* field[1] = hop */
+  9,   /* field[9] = island */
+  11,   /* field[11] = island_log_weight */
+  10,   /* field[10] = islands */
   8,   /* field[8] = link_reports */
   2,   /* field[2] = particles */
   5,   /* field[5] = reports */
@@ -2751,7 +2790,7 @@ static const unsigned dmimo__gamma__field_indices_by_name[] = {
 static const ProtobufCIntRange dmimo__gamma__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor dmimo__gamma__descriptor =
 {
@@ -2761,7 +2800,7 @@ const ProtobufCMessageDescriptor dmimo__gamma__descriptor =
   "Dmimo__Gamma",
   "dmimo",
   sizeof(Dmimo__Gamma),
-  9,
+  12,
   dmimo__gamma__field_descriptors,
   dmimo__gamma__field_indices_by_name,
   1,  dmimo__gamma__number_ranges,
@@ -2962,7 +3001,7 @@ const ProtobufCMessageDescriptor dmimo__step_result__descriptor =
   (ProtobufCMessageInit) dmimo__step_result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dmimo__hop_ack__field_descriptors[3] =
+static const ProtobufCFieldDescriptor dmimo__hop_ack__field_descriptors[4] =
 {
   {
     "hop",
@@ -3000,16 +3039,29 @@ static const ProtobufCFieldDescriptor dmimo__hop_ack__field_descriptors[3] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "island",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dmimo__HopAck, island),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned dmimo__hop_ack__field_indices_by_name[] = {
   2,   /* field[2] = held_ns */
   0,   /* field[0] = hop */
+  3,   /* field[3] = island */
   1,   /* field[1] = recv_ns */
 };
 static const ProtobufCIntRange dmimo__hop_ack__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor dmimo__hop_ack__descriptor =
 {
@@ -3019,7 +3071,7 @@ const ProtobufCMessageDescriptor dmimo__hop_ack__descriptor =
   "Dmimo__HopAck",
   "dmimo",
   sizeof(Dmimo__HopAck),
-  3,
+  4,
   dmimo__hop_ack__field_descriptors,
   dmimo__hop_ack__field_indices_by_name,
   1,  dmimo__hop_ack__number_ranges,

@@ -92,6 +92,7 @@ public enum WireCodec {
             c.n_reports = m.reports.count; c.reports = arena.pointers(m.reports) { report($0, arena) }
             c.checksum = m.checksum; c.reset = m.reset ? 1 : 0
             c.n_link_reports = m.linkReports.count; c.link_reports = arena.pointers(m.linkReports) { linkReport($0, arena) }
+            c.island = m.island; c.islands = m.islands > 1 ? m.islands : 0; c.island_log_weight = m.islandLogWeight
             env.body_case = DMIMO__ENVELOPE__BODY_GAMMA; env.gamma = arena.message(c)
         case .stepResult(let m):
             var c = Dmimo__StepResult(); dmimo__step_result__init(&c)
@@ -107,7 +108,7 @@ public enum WireCodec {
             env.body_case = DMIMO__ENVELOPE__BODY_STEP_RESULT; env.step_result = arena.message(c)
         case .hopAck(let m):
             var c = Dmimo__HopAck(); dmimo__hop_ack__init(&c)
-            c.hop = m.hop; c.recv_ns = m.recvNs; c.held_ns = m.heldNs
+            c.hop = m.hop; c.recv_ns = m.recvNs; c.held_ns = m.heldNs; c.island = m.island
             env.body_case = DMIMO__ENVELOPE__BODY_HOP_ACK; env.hop_ack = arena.message(c)
         case .heartbeat(let m):
             var k = Dmimo__NodeCounters(); dmimo__node_counters__init(&k)
@@ -333,6 +334,7 @@ public enum WireCodec {
             fill(&gamma.linkReports, c.link_reports, c.n_link_reports)
             gamma.checksum = c.checksum
             gamma.reset = c.reset != 0
+            gamma.island = c.island; gamma.islands = max(1, c.islands); gamma.islandLogWeight = c.island_log_weight
             // the particles' integrity is checked here, once, where bytes become values
             guard gamma.checksum == 0 || particleChecksum(gamma.particles) == gamma.checksum else { throw .checksumMismatch }
             body = .gamma(gamma)
@@ -350,7 +352,7 @@ public enum WireCodec {
             }
         case DMIMO__ENVELOPE__BODY_HOP_ACK:
             guard let c = e.hop_ack?.pointee else { throw .malformed }
-            body = .hopAck(HopAck(hop: c.hop, recvNs: c.recv_ns, heldNs: c.held_ns))
+            body = .hopAck(HopAck(hop: c.hop, recvNs: c.recv_ns, heldNs: c.held_ns, island: c.island))
         case DMIMO__ENVELOPE__BODY_HEARTBEAT:
             guard let c = e.heartbeat?.pointee else { throw .malformed }
             var n = NodeCounters()

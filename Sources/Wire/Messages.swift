@@ -257,12 +257,19 @@ public struct Gamma: Sendable, Equatable {
     /// The link reports of earlier hops, from the panels this γ passed (each sender adds its own), for the
     /// controller: they ride with γ rather than in a message per hop.
     public var linkReports: [LinkReport]
+    /// Which island of the step's particles this γ carries (filter.islands = B > 1, docs/MODEL.md §B.7), < ``islands``.
+    public var island: UInt32 = 0
+    /// Number B of islands the step's particles travel as; 1 (0 on the wire): one γ carries them all.
+    public var islands: UInt32 = 1
+    /// The island's log weight ℓ_b (natural log; 0 after every global resampling).
+    public var islandLogWeight: Double = 0
     public init(route: [Int32], hop: UInt32, particles: ParticleArrays, timings: [HopTiming] = [],
                 skipped: [Int32] = [], reports: [PanelReport] = [], checksum: UInt64 = 0, reset: Bool = false,
-                linkReports: [LinkReport] = []) {
+                linkReports: [LinkReport] = [], island: UInt32 = 0, islands: UInt32 = 1, islandLogWeight: Double = 0) {
         self.route = route; self.hop = hop; self.particles = particles; self.timings = timings
         self.skipped = skipped; self.reports = reports; self.checksum = checksum; self.reset = reset
         self.linkReports = linkReports
+        self.island = island; self.islands = islands; self.islandLogWeight = islandLogWeight
     }
 
     /// A γ with nothing in it (no storage allocated): the starting spare for ``WireCodec/decode(_:arena:reusing:)``.
@@ -305,7 +312,11 @@ public struct HopAck: Sendable, Equatable {
     /// How long the receiver held the Gamma before sending this acknowledgement (its clock), ns: it forwards γ
     /// first and acknowledges after, so the sender subtracts this from its round trip (``HopRoundTrip``).
     public var heldNs: UInt64
-    public init(hop: UInt32, recvNs: UInt64, heldNs: UInt64 = 0) { self.hop = hop; self.recvNs = recvNs; self.heldNs = heldNs }
+    /// The island acknowledged (``Gamma/island``; 0 without islands).
+    public var island: UInt32
+    public init(hop: UInt32, recvNs: UInt64, heldNs: UInt64 = 0, island: UInt32 = 0) {
+        self.hop = hop; self.recvNs = recvNs; self.heldNs = heldNs; self.island = island
+    }
 }
 
 /// What a node counted since it started.

@@ -550,10 +550,22 @@ struct  Dmimo__Gamma
    */
   size_t n_link_reports;
   Dmimo__LinkReport **link_reports;
+  /*
+   * islands (filter.islands = B > 1, docs/MODEL.md B.7): this message's island b < B
+   */
+  uint32_t island;
+  /*
+   * B; 0 or 1: the whole particle message (one gamma per hop)
+   */
+  uint32_t islands;
+  /*
+   * the island's log weight l_b (natural log; 0 after every global resampling)
+   */
+  double island_log_weight;
 };
 #define DMIMO__GAMMA__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__gamma__descriptor) \
-    , 0,NULL, 0, NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, 0,NULL }
+    , 0,NULL, 0, NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, 0,NULL, 0, 0, 0 }
 
 
 struct  Dmimo__StepResult
@@ -595,10 +607,14 @@ struct  Dmimo__HopAck
    * receipt of the Gamma -> send of this ack on the receiver's clock (it forwards first)
    */
   uint64_t held_ns;
+  /*
+   * the island acknowledged (Gamma.island; 0 without islands)
+   */
+  uint32_t island;
 };
 #define DMIMO__HOP_ACK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dmimo__hop_ack__descriptor) \
-    , 0, 0, 0 }
+    , 0, 0, 0, 0 }
 
 
 struct  Dmimo__NodeCounters
