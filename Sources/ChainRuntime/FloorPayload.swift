@@ -9,10 +9,13 @@ import Wire
 /// - Parameters:
 ///   - particles: particles per message N_p.
 ///   - reports: whether each panel adds a panel report (filter mode; the probe's panels do not).
-public func floorPayloadBytes(particles: Int, route: [Int], reports: Bool) -> [Int] {
+///   - islands: B islands (filter.islands): each γ carries N_p/B particles; the step result all N_p.
+public func floorPayloadBytes(particles: Int, route: [Int], reports: Bool, islands: Int = 1) -> [Int] {
     guard !route.isEmpty else { return [] }
     let zeros = [Float](repeating: 0, count: particles)
     let p = ParticleArrays(x: zeros, y: zeros, vx: zeros, vy: zeros)
+    let islandZeros = [Float](repeating: 0, count: particles / max(1, islands))
+    let island = islands > 1 ? ParticleArrays(x: islandZeros, y: islandZeros, vx: islandZeros, vy: islandZeros) : p
     let stamp: UInt64 = 1 << 44  // ~4.9 hours of uptime in ns: varints of typical length
     let panels = route.map(Int32.init)
     func timing(_ k: Int32) -> HopTiming {
@@ -24,9 +27,10 @@ public func floorPayloadBytes(particles: Int, route: [Int], reports: Bool) -> [I
     var sizes: [Int] = []
     for hop in 0..<route.count {
         let before = panels.prefix(hop)
-        let gamma = Gamma(route: panels, hop: UInt32(hop), particles: p, timings: before.map { withSend(timing($0)) },
+        let gamma = Gamma(route: panels, hop: UInt32(hop), particles: island, timings: before.map { withSend(timing($0)) },
                           reports: reports ? before.map { PanelReport(panel: $0, existence: 0.5, losDetected: true, amplitude: 3) } : [],
-                          checksum: UInt64.max, reset: false)
+                          checksum: UInt64.max, reset: false, island: islands > 1 ? UInt32(islands - 1) : 0,
+                          islands: UInt32(max(1, islands)), islandLogWeight: islands > 1 ? -12.5 : 0)
         sizes.append(WireCodec.encode(Envelope(header: header, body: .gamma(gamma))).count)
     }
     let result = StepResult(estX: 15, estY: 15, estVX: 0.5, estVY: 0.5, posterior: p,

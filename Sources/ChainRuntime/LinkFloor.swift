@@ -102,19 +102,28 @@ public struct ProjectedHop: Sendable, Equatable {
 ///
 /// over the route's J panels and its J + 1 hops (controller → first, panel → panel, last → controller), with
 /// t_hop(B) = 8B/R + τ_transfer (`fronthaul`, docs/MODEL.md §D.2). A sum of medians: a typical step, not a percentile.
+///
+/// With B islands (filter.islands, docs/MODEL.md §B.7) the figures are island 0's (hops.csv: its compute at every
+/// panel, its hops of N_p/B particles; it travels first, so it never waits in a socket behind another island): with a
+/// host per panel the islands pipeline, and the last island leaves the chain B − 1 updates of the slowest panel after
+/// the first: T_proj = the sum above + (B − 1) · max_{k < J−1} compute_p50(k) (the last panel's compute includes the
+/// step's combination, which happens once; island 0's compute includes the step's begin phase, so the (B − 1) term
+/// slightly overstates).
 public enum DeploymentProjection {
     /// - Parameters:
-    ///   - computeP50Us: per-panel compute p50 of each panel of the route, µs.
+    ///   - computeP50Us: per-panel compute p50 of each panel of the route, µs (per island with islands).
     ///   - hops: every hop of the route with its measured link, floor and bytes.
     ///   - fronthaul: the modelled link (rate, per-transfer latency).
+    ///   - islands: B (1: one γ per hop).
     /// - Returns: µs; NaN when a figure is missing.
-    public static func microseconds(computeP50Us: [Double], hops: [ProjectedHop], fronthaul: FronthaulSection) -> Double {
+    public static func microseconds(computeP50Us: [Double], hops: [ProjectedHop], fronthaul: FronthaulSection,
+                                    islands: Int = 1) -> Double {
         let compute = computeP50Us.reduce(0, +)
         let links = hops.reduce(0.0) { $0 + $1.overheadUs + fronthaul.modelledNs(bytes: $1.bytes) / 1000 }
-        let total = compute + links
+        let pipeline = islands > 1 ? Double(islands - 1) * (computeP50Us.dropLast().max() ?? computeP50Us.max() ?? .nan) : 0
+        let total = compute + links + pipeline
         guard !computeP50Us.isEmpty, !hops.isEmpty,
               hops.allSatisfy({ $0.linkP50Us.isFinite && $0.floorP50Us.isFinite }) else { return .nan }
         return total
     }
 }
-

@@ -116,6 +116,8 @@ extension PanelNode {
             gammaBuffers.acknowledged(hop, by: Int32(panel))
             guard let (sent, payload) = hops.acknowledge(hop, by: Int32(panel)) else { continue }
             if case .gamma(let gamma) = (consume payload).body { spareGamma = gamma }
+            // islands: the report of island 0's hop stands for the step's hop (hops.csv has island 0's timings)
+            guard ack.island == 0 else { continue }
             let report = LinkReport(fromPanel: Int32(options.index), toPanel: Int32(panel),
                                     rttNs: HopRoundTrip.networkNs(sentNs: sent.sentNs, ackedNs: now, heldNs: ack.heldNs),
                                     bytes: UInt32(sent.bytes), sendNs: sent.sentNs, encodeNs: sent.encodeNs,

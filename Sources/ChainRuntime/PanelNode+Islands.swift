@@ -61,8 +61,11 @@ extension PanelNode {
     }
 
     /// An island ended at this panel (updated as the last of the route, handed on by it, or its route exhausted at
-    /// this sender): once all B islands of the attempt are in, the step result goes to the controller.
+    /// this sender): once all B islands of the attempt are in, the step result goes to the controller. Its hop
+    /// timings are island 0's (the per-island compute and link of every panel, hops.csv); the last panel's then adds
+    /// the step's combination to island 0's update (compute), and its send is the result's.
     func islandEnded(_ gamma: Gamma, header: Header, weightedHere: Bool, skipped: [Int32]) {
+        let combineStartNs = monotonicNanos()
         guard let done = islandEnds.add(IslandEnd(gamma: gamma, weightedHere: weightedHere), island: Int(gamma.island),
                                         islands: Int(gamma.islands), step: StepID(run: header.run, step: header.step),
                                         attempt: header.attempt, route: gamma.route, skipped: skipped) else { return }
@@ -85,6 +88,15 @@ extension PanelNode {
                                                    run: header.run, step: header.step)
             estimate = Self.mean(posterior)
         }
+        var timings = done.parts[0].gamma.timings
+        if let last = timings.indices.last, timings[last].panel == Int32(options.index) {
+            let now = monotonicNanos(), combineNs = elapsedNs(from: combineStartNs, to: now)
+            if done.parts.allSatisfy(\.weightedHere) {
+                timings[last].updateNs += combineNs
+                timings[last].computeDoneNs += combineNs
+            }
+            timings[last].sendNs = now
+        }
         let route = gamma.route
         reports.sort { (route.firstIndex(of: $0.panel) ?? .max) < (route.firstIndex(of: $1.panel) ?? .max) }
         var linkReportsCarried = done.parts.flatMap(\.gamma.linkReports)
@@ -92,7 +104,7 @@ extension PanelNode {
         let end = RouteEnd(route: route, skipped: done.skipped)
         let result = StepResult(
             estX: estimate.x, estY: estimate.y, estVX: estimate.z, estVY: estimate.w,
-            posterior: posterior, timings: gamma.timings,
+            posterior: posterior, timings: timings,
             contributed: end.contributed, skipped: end.skipped, reports: reports, outcome: Outcome(end.ending),
             checksum: particleChecksum(posterior), linkReports: linkReportsCarried)
         lastEstimate = estimate

@@ -65,6 +65,10 @@ public struct RunSummary: Codable, Sendable {
     public var linkOverFloor: Double? = nil
     public var linkFloorRounds: Int? = nil
     public var projectedDeploymentUs: Double? = nil
+    /// Islands B the step's particles travel as (filter.islands; 1 = one γ per hop, docs/MODEL.md §B.7).
+    public var islands: Int = 1
+    /// B > 1: the streamed eq. (10) (``LatencyModel/streamedMicroseconds``, adder tree, M = 6) beside fpga_model_us, µs.
+    public var fpgaModelStreamedUs: Double? = nil
 
     public struct Clocks: Codable, Sendable {
         public var timeBase = "controller"
@@ -168,6 +172,7 @@ public struct RunSummary: Codable, Sendable {
         case clocks
         case linkFloorUs = "link_floor_us", linkOverFloor = "link_over_floor", linkFloorRounds = "link_floor_rounds"
         case projectedDeploymentUs = "projected_deployment_us"
+        case islands, fpgaModelStreamedUs = "fpga_model_streamed_us"
     }
 }
 

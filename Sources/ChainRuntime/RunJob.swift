@@ -142,7 +142,8 @@ public struct RunJob {
         if config.chain.floorRounds > 0 {
             let route = Array(0..<experiment.panelCount)
             let floor = try chain.measureTransportFloor(
-                route: route, payloadBytes: floorPayloadBytes(particles: experiment.filter.particleCount, route: route, reports: true),
+                route: route, payloadBytes: floorPayloadBytes(particles: experiment.filter.particleCount, route: route, reports: true,
+                                                islands: experiment.filter.islandCount),
                 rounds: config.chain.floorRounds)
             for f in floor.links where !f.error.isEmpty { ChainLog.controller.warning("transport floor \(f.link): \(f.error)") }
             context.transportFloor = floor

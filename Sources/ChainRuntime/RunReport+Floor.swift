@@ -20,7 +20,8 @@ func floorRows(_ floor: TransportFloor, _ acc: RecordAccumulator) -> [FloorRow] 
 }
 
 /// Fills summary.json's floor fields: `link_floor_us`, `link_over_floor`, `link_floor_rounds`, `projected_deployment_us`.
-func addFloor(to summary: inout RunSummary, _ floor: TransportFloor?, _ acc: RecordAccumulator, fronthaul: FronthaulSection) {
+func addFloor(to summary: inout RunSummary, _ floor: TransportFloor?, _ acc: RecordAccumulator, fronthaul: FronthaulSection,
+              islands: Int = 1) {
     guard let floor else { return }
     let pooled = floor.panelToPanel
     summary.linkFloorUs = pooled
@@ -31,7 +32,7 @@ func addFloor(to summary: inout RunSummary, _ floor: TransportFloor?, _ acc: Rec
     summary.projectedDeploymentUs = DeploymentProjection.microseconds(
         computeP50Us: route.map { $0 < acc.computeByPanel.count ? acc.computeByPanel[$0].summary.p50 : .nan },
         hops: rows.map { ProjectedHop(linkP50Us: $0.linkP50Us, floorP50Us: $0.floor.oneWay.p50, bytes: $0.floor.payloadBytes) },
-        fronthaul: fronthaul)
+        fronthaul: fronthaul, islands: islands)
 }
 
 /// links.csv: one row per link of the route (docs/RESULTS-FORMAT.md).

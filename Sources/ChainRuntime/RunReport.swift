@@ -50,7 +50,8 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
                          files: ResultFiles, context: RunContext) throws(RuntimeError) -> String {
     let acc = outcome.accumulator
     var summary = runSummary(experiment, config: config, outcome: outcome, context: context)
-    addFloor(to: &summary, context.transportFloor, outcome.accumulator, fronthaul: config.fronthaul)
+    addFloor(to: &summary, context.transportFloor, outcome.accumulator, fronthaul: config.fronthaul,
+             islands: experiment.filter.islandCount)
     if let floor = context.transportFloor { try files.writeFile("links.csv", linksCSV(floor, outcome.accumulator)) }
     let faultSummaries = summarizeFaults(outcome, stepsPerRun: experiment.steps)
     if !faultSummaries.isEmpty || !config.faults.isEmpty { try files.writeFile("faults.csv", faultsCSV(faultSummaries)) }
@@ -115,6 +116,7 @@ public func finishRunSet(_ experiment: Experiment, config: ExperimentConfig, out
     if let text = clocksLine(context) { lines.append(text) }
     lines += floorLines(summary, context.transportFloor, acc)
     lines.append("FPGA model, eq. (10) with adder tree, M=6: \(fixed(fpgaM6, 1)) µs; at the measured mean M=\(fixed(meanM, 2)): \(fixed(fpgaMeasuredM, 1)) µs"
+                 + (summary.fpgaModelStreamedUs.map { "; streamed with \(summary.islands) islands (MODEL.md §B.7), M=6: \(fixed($0, 1)) µs" } ?? "")
                  + (summary.projectedDeploymentUs.map { "; projected deployment (one host per panel, modelled link): \(fixed($0, 1)) µs"
                     + " beside the measured e2e p50 \(fixed(summary.latencyUs.p50, 1)) µs" } ?? ""))
     if !context.panelPeakRSS.isEmpty {
@@ -150,7 +152,7 @@ public func runSummary(_ experiment: Experiment, config: ExperimentConfig, outco
     }
     func mib(_ bytes: UInt64) -> Double { Double(bytes) / mebibyte }
     let faults = summarizeFaults(outcome, stepsPerRun: experiment.steps)
-    return RunSummary(
+    var summary = RunSummary(
         mode: context.mode, method: experiment.method.rawValue, panels: experiment.panelCount,
         particles: experiment.filter.particleCount, arraySize: experiment.source.radio.arrayElements,
         bandwidthHz: experiment.source.radio.bandwidthHz, runs: experiment.runs, stepsPerRun: experiment.steps,
@@ -206,6 +208,13 @@ public func runSummary(_ experiment: Experiment, config: ExperimentConfig, outco
             definition: "panel clock - controller clock from stamped PING/PONG exchanges (the minimum round trip of "
                 + "the last 16, refreshed every \(LinkSettings.panelHeartbeatIntervalMs) ms); the true offset lies within "
                 + "± bound_us (half that round trip); an offset within its bound of 0 is reported as 0"))
+    summary.islands = experiment.filter.islandCount
+    if summary.islands > 1 {
+        summary.fpgaModelStreamedUs = model.streamedMicroseconds(panels: experiment.panelCount,
+                                                                 particles: experiment.filter.particleCount,
+                                                                 islands: summary.islands, measurements: 6, adderTree: true)
+    }
+    return summary
 }
 
 /// The typed manifest.json of a run set.
