@@ -204,6 +204,9 @@ extension PanelNode {
             gamma.hop = UInt32(nextHop)
             gamma.checksum = particleChecksum(gamma.particles)
             timing.sendNs = monotonicNanos()
+            // islands: only island 0 carries the step's hop timings (hops.csv); the others carry the last hop's
+            // alone (its send stamp for the fronthaul emulation), which keeps them small to encode and decode
+            if gamma.island != 0 { gamma.timings.removeAll(keepingCapacity: true) }
             gamma.timings.append(timing)
             linkReports.move(into: &gamma.linkReports)  // this panel's reports of its earlier hops ride along
             let route = gamma.route, skipped = gamma.skipped, island = Int(gamma.island)
