@@ -211,4 +211,38 @@ def islands(rows, _steps):
     return fig, points, curves
 
 
-FIGURES = {"islands-accuracy": islands, "uplink-fig3": fig3, "uplink-fig4": fig4, "uplink-fig5": fig5, "uplink-fig6": fig6, "uplink-fig7": fig7}
+def islands_latency_points(rows):
+    """Per B (sorted): the medians over runs of the measured e2e p50, island 0's compute and link p50, the projected
+    one-host-per-panel e2e, eq. (10) and eq. (10) streamed (eq. (10) itself at B = 1), µs, and the RMSE, m."""
+    out = []
+    for (b,), sel in sorted(group(rows, "filter.islands").items(), key=lambda kv: float(kv[0][0])):
+        med = lambda k: float(np.nanmedian([num(r, k) for r in sel]))  # noqa: E731
+        eq10 = med("eq10_m6_us")
+        streamed = med("eq10_streamed_m6_us") if float(b) > 1 else eq10
+        out.append((int(float(b)), len(sel), med("latency_p50_us"), med("compute_p50_us"), med("link_p50_us"),
+                    med("projected_us"), eq10, streamed, med("rmse_m")))
+    return out
+
+
+def islands_latency(rows, _steps):
+    """Step latency vs island count B over panel processes: measured, projected, eq. (10) streamed (issue 21)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    table = islands_latency_points(rows)
+    bs = [t[0] for t in table]
+    curves = 0
+    for column, style, label in [(2, "o-", "measured e2e p50 (panel processes on this host)"),
+                                 (5, "s--", "projected, one host per panel (25G model)"),
+                                 (7, "^:", "eq. (10) streamed (FPGA model, M = 6)")]:
+        ys = [t[column] / 1000 for t in table]
+        if any(np.isfinite(ys)):
+            ax.plot(bs, ys, style, label=label)
+            curves += 1
+    log2_axis(ax, bs, "islands B")
+    ax.set_yscale("log")
+    ax.set_ylabel("step latency (ms)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig, len(table), curves
+
+
+FIGURES = {"islands-accuracy": islands, "islands-latency": islands_latency, "uplink-fig3": fig3, "uplink-fig4": fig4, "uplink-fig5": fig5, "uplink-fig6": fig6, "uplink-fig7": fig7}

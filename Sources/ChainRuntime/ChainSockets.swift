@@ -67,6 +67,11 @@ public enum ChainSocketRole: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Makes the chain's sockets in one ZeroMQ context, with one node's CURVE keys (nil: plain-text links).
+/// γ messages a panel's data socket queues in and a panel's successor socket queues out: two steps of the most
+/// islands a distributed run takes (64 each, filter.islands) and a few resends. A send that would exceed it is not
+/// queued (the hop's deadline resends it: at 16, B = 16 lost ~250 ms a step that way).
+let gammaQueueMessages = 2 * 64 + 16
+
 public struct ChainSockets {
     public let context: ZMQContext
     public let security: NodeSecurity?
@@ -86,13 +91,14 @@ public struct ChainSockets {
                 try socket.setRouterMandatory(true)
                 // a predecessor that reconnects (after a stop or a cut link) reclaims its routing id
                 try socket.setRouterHandover(true)
-                try socket.setReceiveHighWaterMark(64)
+                // room for two steps of the most islands (2 · 64) and their resends: a full queue drops a γ
+                try socket.setReceiveHighWaterMark(Int32(gammaQueueMessages))
                 try socket.setMaxMessageSize(Int64(maxMessageBytes))
                 try socket.setChainHeartbeat()
             case .panelToSuccessor(let from, _):
                 socket = try ZMQSocket(context, .dealer)
                 try socket.setRoutingID("panel-\(from)")
-                try socket.setSendHighWaterMark(16)
+                try socket.setSendHighWaterMark(Int32(gammaQueueMessages))
                 try socket.setChainReconnect()
                 try socket.setChainHeartbeat()
             case .panelControl(let panel):

@@ -157,15 +157,17 @@ extension PanelNode {
         }
     }
 
+    /// The step's measurement batch did not come within the wait: counted and logged (the update runs without it).
+    func noteMissingMeasurements(_ step: StepID) {
+        counters.missingMeasurements += 1
+        log(.warning, "no measurements within \(inbound.measurementWaitNs / 1_000_000) ms; updating without", step: step)
+    }
+
     /// Runs the panel update on γ and forwards it.
     func process(_ arrived: consuming ArrivedGamma, _ order: ProcessOrder) {
+        if order.measurementsMissing { noteMissingMeasurements(arrived.step) }
         if arrived.gamma.islands > 1 { processIsland(consume arrived, order); return }
         let header = arrived.header
-        if order.measurementsMissing {
-            counters.missingMeasurements += 1
-            log(.warning, "no measurements within \(inbound.measurementWaitNs / 1_000_000) ms; updating without",
-                step: StepID(run: header.run, step: header.step))
-        }
         // move the computation out while it works, so its buffers are never shared (no copy-on-write)
         guard var computation = self.computation.take() else { return }
         let recvNs = arrived.recvNs, rawRecvNs = arrived.rawRecvNs, payloadBytes = arrived.payloadBytes

@@ -17,11 +17,6 @@ extension PanelNode {
     /// panel of the route the islands are gathered instead (``islandEnded(_:header:weightedHere:skipped:)``).
     func processIsland(_ arrived: consuming ArrivedGamma, _ order: ProcessOrder) {
         let header = arrived.header
-        if order.measurementsMissing {
-            counters.missingMeasurements += 1
-            log(.warning, "no measurements within \(inbound.measurementWaitNs / 1_000_000) ms; updating without",
-                step: StepID(run: header.run, step: header.step))
-        }
         guard var computation = self.computation.take() else { return }
         let recvNs = arrived.recvNs, rawRecvNs = arrived.rawRecvNs, payloadBytes = arrived.payloadBytes
         let decodeNs = arrived.decodeNs, readyNs = arrived.readyNs

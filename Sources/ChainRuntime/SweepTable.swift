@@ -64,6 +64,7 @@ let chainMetrics: [(column: String, path: [String])] = [
     ("latency_mean_us", ["latency_us", "mean"]), ("compute_p50_us", ["compute_us", "p50"]), ("link_p50_us", ["link_us", "p50"]),
     ("ack_rtt_p50_us", ["ack_rtt_us", "p50"]), ("measurements_mean", ["measurements_per_panel_mean"]),
     ("eq10_m6_us", ["fpga_model_us"]), ("eq10_measured_m_us", ["fpga_model", "us_at_measured_mean_m"]), ("mode", ["mode"]),
+    ("projected_us", ["projected_deployment_us"]), ("eq10_streamed_m6_us", ["fpga_model_streamed_us"]),
 ]
 
 func jsonObject(_ path: String) -> [String: Any]? {
