@@ -63,7 +63,8 @@ public struct LocaMPCFilter: PanelFilter {
     public static let supportsIslands = true
 
     /// Processes γ as `islandLogWeights.count` islands (docs/MODEL.md §B.7, Loca-MPC):
-    /// ``updateMPCPanelIslands(_:islandLogWeights:state:measurements:model:key:isFirstOfRoute:isLastOfRoute:workspace:)``.
+    /// ``updateMPCPanelIslands(_:islandLogWeights:state:measurements:model:key:isFirstOfRoute:isLastOfRoute:weightByEvidence:workspace:)``
+    /// (equal island weights).
     public mutating func updateIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
                                        measurements: PanelMeasurements, seed: UInt64, step: Int,
                                        isFirstOfRoute: Bool, isLastOfRoute: Bool) -> PanelReport {
@@ -80,7 +81,8 @@ public struct LocaMPCFilter: PanelFilter {
                              key: PanelStepKey(seed: seed, step: step, panel: panel), workspace: &workspace)
     }
 
-    /// ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:workspace:)`` for this panel.
+    /// ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:weightByEvidence:workspace:)`` for this
+    /// panel (equal island weights: `logWeight` is left as it came).
     public mutating func updateIsland(_ island: Int, of gamma: inout AgentParticles, logWeight: inout Double,
                                       isFirstOfRoute: Bool, isLastOfRoute: Bool) {
         updateMPCPanelIsland(island, of: &gamma, logWeight: &logWeight, state: state, model: model,

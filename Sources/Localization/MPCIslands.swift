@@ -40,13 +40,15 @@ extension MPCPanelWorkspace {
 ///
 /// Each island is a self-contained Loca-MPC filter of n particles: its own BP inputs
 /// β̄_{b,k}(m) = p_e,k⁻ (1/n) Σ_{i∈b} b_k^(i)(m) (β̄_{b,k}(0) adds 1 − p_e,k⁻), its own BP, its own feature weights and
-/// agent weights ∝ ξ, ℓ_b += log((1/n) Σ_{i∈b} ξ_i), and (unless `isLastOfRoute`) its own systematic resampling. After
+/// agent weights ∝ ξ, and (unless `isLastOfRoute`) its own systematic resampling. Its log weight ℓ_b is left as it
+/// came (the islands combine with equal weights: see ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:weightByEvidence:workspace:)``
+/// for why ℓ_b += log((1/n) Σ_{i∈b} ξ_i), the design's evidence weighting, is only an option). After
 /// the last island, the panel's own feature states come from one association whose inputs are the mixture
 /// p_e,k⁻ Σ_b â_b (1/n) S_{b,k}(m), S_{b,k}(m) = Σ_{i∈b} b_k^(i)(m), weighted by the islands' incoming normalised weights
 /// â_b; existence and amplitude estimates from the same sums, and amplitude resampling with per-particle weights
 /// â_b w_k^(i). The four phases, in this order here and as a streamed panel process runs them (islands in any order):
 /// ``beginMPCPanelIslands(islandCount:state:measurements:model:key:workspace:)``,
-/// ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:workspace:)`` per island,
+/// ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:weightByEvidence:workspace:)`` per island,
 /// ``reportMPCPanelIslands(islandLogWeights:state:model:workspace:)``,
 /// ``finishMPCPanelIslands(_:islandLogWeights:state:model:isLastOfRoute:workspace:)``.
 ///
@@ -59,6 +61,7 @@ extension MPCPanelWorkspace {
 public func updateMPCPanelIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
                                   state: inout MPCPanelState, measurements: PanelMeasurements, model: MPCPanelModel,
                                   key: PanelStepKey, isFirstOfRoute: Bool, isLastOfRoute: Bool,
+                                  weightByEvidence: Bool = false,
                                   workspace: inout MPCPanelWorkspace) -> PanelReport {
     let islands = islandLogWeights.count
     precondition(islands >= 1, "at least one island")
@@ -71,7 +74,8 @@ public func updateMPCPanelIslands(_ gamma: inout AgentParticles, islandLogWeight
                          workspace: &workspace)
     for b in 0..<islands {
         updateMPCPanelIsland(b, of: &gamma, logWeight: &islandLogWeights[b], state: state, model: model,
-                             isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute, workspace: &workspace)
+                             isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute,
+                             weightByEvidence: weightByEvidence, workspace: &workspace)
     }
     let report = reportMPCPanelIslands(islandLogWeights: islandLogWeights, state: &state, model: model,
                                        workspace: &workspace)
@@ -108,13 +112,19 @@ public func beginMPCPanelIslands(islandCount islands: Int, state: inout MPCPanel
 }
 
 /// Phase 2: island `island` of the step begun by ``beginMPCPanelIslands``, as its own Loca-MPC filter (any order, each
-/// island once). Reads and writes only particles island·n ..< (island + 1)·n of `gamma` (all N_p particles); adds
-/// log((1/n) Σ_{i∈b} ξ_i) to `logWeight` (natural log) and, unless `isLastOfRoute`, leaves the island resampled
-/// within itself in its slice. Its ratios, agent weights and the sums S_{b,k}(m), T_{b,k}(m) stay in the workspace
-/// for phases 3–4; nothing it computes depends on another island.
+/// island once). Reads and writes only particles island·n ..< (island + 1)·n of `gamma` (all N_p particles) and,
+/// unless `isLastOfRoute`, leaves the island resampled within itself in its slice. Its ratios, agent weights and the
+/// sums S_{b,k}(m), T_{b,k}(m) stay in the workspace for phases 3–4; nothing it computes depends on another island.
+///
+/// `logWeight` (ℓ_b, natural log) is read as the island's incoming weight and, by default, left unchanged: the islands
+/// of a Loca-MPC step combine with equal weights. With `weightByEvidence` it gets ℓ_b += log((1/n) Σ_{i∈b} ξ_i) as in
+/// Loca-LoS — but Π_k ξ_k is BP's message to the agent, the likelihood only up to a factor that depends on the
+/// island's own BP messages ν, and weighting islands by it was measured to hurt (J = 4, 40 MHz, 20 runs: RMSE
+/// +54 % at B = 8 and divergence at B = 16; docs/RESULTS.md, Islands).
 public func updateMPCPanelIsland(_ island: Int, of gamma: inout AgentParticles, logWeight: inout Double,
                                  state: MPCPanelState, model: MPCPanelModel, isFirstOfRoute: Bool,
-                                 isLastOfRoute: Bool, workspace: inout MPCPanelWorkspace) {
+                                 isLastOfRoute: Bool, weightByEvidence: Bool = false,
+                                 workspace: inout MPCPanelWorkspace) {
     guard let context = workspace.islandStep else {
         preconditionFailure("updateMPCPanelIsland before beginMPCPanelIslands")
     }
@@ -207,8 +217,8 @@ public func updateMPCPanelIsland(_ island: Int, of gamma: inout AgentParticles, 
                 agent: IslandSums(mean: SIMD4<Double>(s.origin) + SIMD4<Double>(s.offsets) / Double(s.sum),
                                   weightSum: s.sum, weightSquares: s.squares),
                 iterations: iterations)
-            // log Σ ξ = max log ξ + log Σ w; ℓ_b += log((1/n) Σ ξ)
-            logWeight += Double(s.top) + deterministicLog(Double(s.sum)) - logIslandSize
+            // log Σ ξ = max log ξ + log Σ w; with evidence weighting ℓ_b += log((1/n) Σ ξ)
+            if weightByEvidence { logWeight += Double(s.top) + deterministicLog(Double(s.sum)) - logIslandSize }
             // γ out: the island resampled within itself (the last panel resamples globally instead)
             if !isLastOfRoute {
                 let offset = BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel,
