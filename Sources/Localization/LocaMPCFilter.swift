@@ -63,14 +63,14 @@ public struct LocaMPCFilter: PanelFilter {
     public static let supportsIslands = true
 
     /// Processes γ as `islandLogWeights.count` islands (docs/MODEL.md §B.7, Loca-MPC):
-    /// ``updateMPCPanelIslands(_:islandLogWeights:state:measurements:model:key:isFirstOfRoute:isLastOfRoute:weightByEvidence:workspace:)``
-    /// (equal island weights).
+    /// ``updateMPCPanelIslands(_:islandLogWeights:state:measurements:model:key:isFirstOfRoute:isLastOfRoute:weighting:workspace:)``
+    /// (islands weighted by their Bethe-corrected evidence).
     public mutating func updateIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
                                        measurements: PanelMeasurements, seed: UInt64, step: Int,
                                        isFirstOfRoute: Bool, isLastOfRoute: Bool) -> PanelReport {
         updateMPCPanelIslands(&gamma, islandLogWeights: &islandLogWeights, state: &state, measurements: measurements,
                               model: model, key: PanelStepKey(seed: seed, step: step, panel: panel),
-                              isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute, workspace: &workspace)
+                              isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute, weighting: .bethe, workspace: &workspace)
     }
 
     public static let streamsIslands = true
@@ -81,12 +81,12 @@ public struct LocaMPCFilter: PanelFilter {
                              key: PanelStepKey(seed: seed, step: step, panel: panel), workspace: &workspace)
     }
 
-    /// ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:weightByEvidence:workspace:)`` for this
-    /// panel (equal island weights: `logWeight` is left as it came).
+    /// ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:weighting:workspace:)`` for this
+    /// panel (weighting .bethe: `logWeight` += the island's Bethe-corrected log evidence).
     public mutating func updateIsland(_ island: Int, of gamma: inout AgentParticles, logWeight: inout Double,
                                       isFirstOfRoute: Bool, isLastOfRoute: Bool) {
         updateMPCPanelIsland(island, of: &gamma, logWeight: &logWeight, state: state, model: model,
-                             isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute, workspace: &workspace)
+                             isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute, weighting: .bethe, workspace: &workspace)
     }
 
     /// ``reportMPCPanelIslands(islandLogWeights:state:model:workspace:)`` for this panel.
@@ -111,3 +111,4 @@ public struct LocaMPCFilter: PanelFilter {
                 Array(workspace.logMessages[0..<(k * m)]))
     }
 }
+

@@ -3,6 +3,17 @@ import Scenario
 
 /// What the islands of one Loca-MPC step at one panel share, set by
 /// ``beginMPCPanelIslands(islandCount:state:measurements:model:key:workspace:)``.
+/// How the islands of a Loca-MPC step are weighted against each other (docs/MODEL.md §B.7, "Island weights").
+public enum MPCIslandWeighting: Sendable, Equatable {
+    /// ℓ_b += log((1/n) Σ_{i∈b} ξ_i) + c_b, c_b the Bethe correction of island b's BP
+    /// (``AssociationSolver/logBetheCorrection(logInputs:logMessages:features:measurements:values:)``): the default.
+    case bethe
+    /// ℓ_b += log((1/n) Σ_{i∈b} ξ_i), as Loca-LoS: ξ is BP's message, whose normaliser depends on the island's ν.
+    case messageProduct
+    /// ℓ_b left as it came: the islands combine with equal weights.
+    case equal
+}
+
 struct MPCIslandStepContext {
     var key: PanelStepKey
     /// B, and n = N_p / B particles per island.
@@ -40,15 +51,15 @@ extension MPCPanelWorkspace {
 ///
 /// Each island is a self-contained Loca-MPC filter of n particles: its own BP inputs
 /// β̄_{b,k}(m) = p_e,k⁻ (1/n) Σ_{i∈b} b_k^(i)(m) (β̄_{b,k}(0) adds 1 − p_e,k⁻), its own BP, its own feature weights and
-/// agent weights ∝ ξ, and (unless `isLastOfRoute`) its own systematic resampling. Its log weight ℓ_b is left as it
-/// came (the islands combine with equal weights: see ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:weightByEvidence:workspace:)``
-/// for why ℓ_b += log((1/n) Σ_{i∈b} ξ_i), the design's evidence weighting, is only an option). After
+/// agent weights ∝ ξ, ℓ_b += log((1/n) Σ_{i∈b} ξ_i) + c_b with the Bethe correction c_b of its BP (see
+/// ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:weighting:workspace:)``), and
+/// (unless `isLastOfRoute`) its own systematic resampling. After
 /// the last island, the panel's own feature states come from one association whose inputs are the mixture
 /// p_e,k⁻ Σ_b â_b (1/n) S_{b,k}(m), S_{b,k}(m) = Σ_{i∈b} b_k^(i)(m), weighted by the islands' incoming normalised weights
 /// â_b; existence and amplitude estimates from the same sums, and amplitude resampling with per-particle weights
 /// â_b w_k^(i). The four phases, in this order here and as a streamed panel process runs them (islands in any order):
 /// ``beginMPCPanelIslands(islandCount:state:measurements:model:key:workspace:)``,
-/// ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:weightByEvidence:workspace:)`` per island,
+/// ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:weighting:workspace:)`` per island,
 /// ``reportMPCPanelIslands(islandLogWeights:state:model:workspace:)``,
 /// ``finishMPCPanelIslands(_:islandLogWeights:state:model:isLastOfRoute:workspace:)``.
 ///
@@ -61,7 +72,7 @@ extension MPCPanelWorkspace {
 public func updateMPCPanelIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
                                   state: inout MPCPanelState, measurements: PanelMeasurements, model: MPCPanelModel,
                                   key: PanelStepKey, isFirstOfRoute: Bool, isLastOfRoute: Bool,
-                                  weightByEvidence: Bool = false,
+                                  weighting: MPCIslandWeighting = .bethe,
                                   workspace: inout MPCPanelWorkspace) -> PanelReport {
     let islands = islandLogWeights.count
     precondition(islands >= 1, "at least one island")
@@ -75,7 +86,7 @@ public func updateMPCPanelIslands(_ gamma: inout AgentParticles, islandLogWeight
     for b in 0..<islands {
         updateMPCPanelIsland(b, of: &gamma, logWeight: &islandLogWeights[b], state: state, model: model,
                              isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute,
-                             weightByEvidence: weightByEvidence, workspace: &workspace)
+                             weighting: weighting, workspace: &workspace)
     }
     let report = reportMPCPanelIslands(islandLogWeights: islandLogWeights, state: &state, model: model,
                                        workspace: &workspace)
@@ -116,14 +127,15 @@ public func beginMPCPanelIslands(islandCount islands: Int, state: inout MPCPanel
 /// unless `isLastOfRoute`, leaves the island resampled within itself in its slice. Its ratios, agent weights and the
 /// sums S_{b,k}(m), T_{b,k}(m) stay in the workspace for phases 3–4; nothing it computes depends on another island.
 ///
-/// `logWeight` (ℓ_b, natural log) is read as the island's incoming weight and, by default, left unchanged: the islands
-/// of a Loca-MPC step combine with equal weights. With `weightByEvidence` it gets ℓ_b += log((1/n) Σ_{i∈b} ξ_i) as in
-/// Loca-LoS — but Π_k ξ_k is BP's message to the agent, the likelihood only up to a factor that depends on the
-/// island's own BP messages ν, and weighting islands by it was measured to hurt (J = 4, 40 MHz, 20 runs: RMSE
-/// +54 % at B = 8 and divergence at B = 16; docs/RESULTS.md, Islands).
+/// `logWeight` (ℓ_b, natural log) is the island's incoming weight; with `weighting` .bethe (the default) it gets
+/// ℓ_b += log((1/n) Σ_{i∈b} ξ_i) + c_b. Π_k ξ_k is BP's message to the agent, the likelihood only up to a factor that
+/// depends on the island's own BP messages ν; c_b = Σ_m log(1 + Σ_k φ_{k→m}) − Σ_{k,m} log(1 + φ_{k→m} ν_{m→k}) is
+/// that factor in the Bethe approximation (exact on trees). Without it (.messageProduct, the plain Loca-LoS form) the
+/// island weights were measured to hurt (J = 4, 40 MHz, 20 runs: RMSE +54 % at B = 8, divergence at B = 16); .equal
+/// leaves ℓ_b unchanged (docs/RESULTS.md, Islands).
 public func updateMPCPanelIsland(_ island: Int, of gamma: inout AgentParticles, logWeight: inout Double,
                                  state: MPCPanelState, model: MPCPanelModel, isFirstOfRoute: Bool,
-                                 isLastOfRoute: Bool, weightByEvidence: Bool = false,
+                                 isLastOfRoute: Bool, weighting: MPCIslandWeighting = .bethe,
                                  workspace: inout MPCPanelWorkspace) {
     guard let context = workspace.islandStep else {
         preconditionFailure("updateMPCPanelIsland before beginMPCPanelIslands")
@@ -189,6 +201,16 @@ public func updateMPCPanelIsland(_ island: Int, of gamma: inout AgentParticles, 
                     }
                 }
             }
+            let betheCorrection = weighting != .bethe ? 0 : workspace.logInputs.withUnsafeBufferPointer { inputs in
+                workspace.logMessages.withUnsafeBufferPointer { messages in
+                    workspace.solverScratch.withUnsafeMutableBufferPointer { values in
+                        AssociationSolver.logBetheCorrection(logInputs: inputs.baseAddress!,
+                                                             logMessages: messages.baseAddress!,
+                                                             features: featureCount, measurements: mCount,
+                                                             values: values.baseAddress!)
+                    }
+                }
+            }
             // 5. the island's feature weights (on a copy of log b_k(0): phase 4 needs it) and log ξ
             workspace.logMiss.withUnsafeBufferPointer { missBuffer in
             workspace.ratios.withUnsafeBufferPointer { ratioBuffer in
@@ -218,7 +240,9 @@ public func updateMPCPanelIsland(_ island: Int, of gamma: inout AgentParticles, 
                                   weightSum: s.sum, weightSquares: s.squares),
                 iterations: iterations)
             // log Σ ξ = max log ξ + log Σ w; with evidence weighting ℓ_b += log((1/n) Σ ξ)
-            if weightByEvidence { logWeight += Double(s.top) + deterministicLog(Double(s.sum)) - logIslandSize }
+            if weighting != .equal {
+                logWeight += Double(s.top) + deterministicLog(Double(s.sum)) - logIslandSize + betheCorrection
+            }
             // γ out: the island resampled within itself (the last panel resamples globally instead)
             if !isLastOfRoute {
                 let offset = BulkRandomStream(seed: key.seed, step: key.step, panel: key.panel,

@@ -82,18 +82,19 @@ private struct MPCIslandCase {
             #expect(s == state)
         }
         #expect(gamma != c.gamma && state != c.state)
-        #expect(weights == (lastOfRoute ? [Double](repeating: 0, count: 8) : logWeightsIn))
+        #expect(lastOfRoute ? weights == [Double](repeating: 0, count: 8) : weights != logWeightsIn)
     }
 
-    /// The optional evidence weighting (ℓ_b += log((1/n) Σ ξ)): reversed order gives the same bits too, and the
-    /// increments are finite and differ between islands.
-    @Test func evidenceWeightedIslandsInAnyOrderGiveTheSameBits() {
+    /// Every island weighting: reversed order gives the same bits, and the increments are finite and differ between
+    /// islands (all 0 with equal weights).
+    @Test(arguments: [MPCIslandWeighting.bethe, .messageProduct, .equal])
+    func everyWeightingGivesTheSameBitsInAnyOrder(_ weighting: MPCIslandWeighting) {
         let c = MPCIslandCase(particles: 1024)
         var gamma = c.gamma, weights = [Double](repeating: 0, count: 8), state = c.state
         var workspace = MPCPanelWorkspace()
         let expected = updateMPCPanelIslands(&gamma, islandLogWeights: &weights, state: &state,
                                              measurements: c.measurements, model: c.model, key: c.key,
-                                             isFirstOfRoute: false, isLastOfRoute: false, weightByEvidence: true,
+                                             isFirstOfRoute: false, isLastOfRoute: false, weighting: weighting,
                                              workspace: &workspace)
         var reversed = c.gamma, reversedWeights = [Double](repeating: 0, count: 8), reversedState = c.state
         var streamed = MPCPanelWorkspace()
@@ -101,7 +102,7 @@ private struct MPCIslandCase {
                              key: c.key, workspace: &streamed)
         for b in (0..<8).reversed() {
             updateMPCPanelIsland(b, of: &reversed, logWeight: &reversedWeights[b], state: reversedState, model: c.model,
-                                 isFirstOfRoute: false, isLastOfRoute: false, weightByEvidence: true,
+                                 isFirstOfRoute: false, isLastOfRoute: false, weighting: weighting,
                                  workspace: &streamed)
         }
         let report = reportMPCPanelIslands(islandLogWeights: reversedWeights, state: &reversedState, model: c.model,
@@ -109,12 +110,13 @@ private struct MPCIslandCase {
         finishMPCPanelIslands(&reversed, islandLogWeights: &reversedWeights, state: &reversedState, model: c.model,
                               isLastOfRoute: false, workspace: &streamed)
         #expect(report == expected && reversed == gamma && reversedWeights == weights && reversedState == state)
-        #expect(weights.allSatisfy(\.isFinite) && Set(weights).count == 8)
+        #expect(weighting == .equal ? weights == [Double](repeating: 0, count: 8)
+                                    : weights.allSatisfy(\.isFinite) && Set(weights).count == 8)
     }
 
     /// Per-island BP uses only the island's particles: moving another island's particles (or changing the incoming log
-    /// weights) leaves island b's output particles (and, with evidence weighting, its log-weight increment) unchanged,
-    /// while the panel's own state, from the island mixture, does change.
+    /// weights) leaves island b's output particles and log-weight increment unchanged, while the panel's own state,
+    /// from the island mixture, does change.
     @Test func islandUsesOnlyItsOwnParticles() {
         let c = MPCIslandCase(particles: 1024)
         let islands = 8, n = 1024 / islands, zeros = [Double](repeating: 0, count: islands)
@@ -124,24 +126,61 @@ private struct MPCIslandCase {
         let (g1, w1, s1, _) = c.streamed(order: Array(0..<islands), logWeights: zeros, gamma: moved, lastOfRoute: false)
         let tilted = (0..<islands).map { 0.4 * Double($0) - 1 }
         let (g2, w2, s2, _) = c.streamed(order: Array(0..<islands), logWeights: tilted, lastOfRoute: false)
-        #expect(w0 == zeros && w1 == zeros && w2 == tilted)
-        // the increments of the optional evidence weighting
-        func increments(_ start: AgentParticles) -> [Double] {
-            var gamma = start, weights = zeros, state = c.state, workspace = MPCPanelWorkspace()
-            _ = updateMPCPanelIslands(&gamma, islandLogWeights: &weights, state: &state, measurements: c.measurements,
-                                      model: c.model, key: c.key, isFirstOfRoute: false, isLastOfRoute: false,
-                                      weightByEvidence: true, workspace: &workspace)
-            return weights
-        }
-        let e0 = increments(c.gamma), e1 = increments(moved)
         for b in 0..<islands {
             let slice = (b * n)..<((b + 1) * n)
             let same1 = g1.x[slice] == g0.x[slice] && g1.y[slice] == g0.y[slice] && g1.vx[slice] == g0.vx[slice]
-            #expect(b == 5 ? !same1 && e1[b] != e0[b] : same1 && e1[b] == e0[b], "island \(b)")
+            #expect(b == 5 ? !same1 && w1[b] != w0[b] : same1 && w1[b] == w0[b], "island \(b)")
             #expect(g2.x[slice] == g0.x[slice] && g2.y[slice] == g0.y[slice], "island \(b)")
+            #expect(w2[b] == tilted[b] + w0[b], "island \(b): the increment does not depend on the incoming weight")
         }
         #expect(s1.existence != s0.existence && s1.amplitude != s0.amplitude)
         #expect(s2.existence != s0.existence)
+    }
+
+    /// The Bethe correction: log Π_k (β̄_k(0) + Σ_m β̄_k(m) ν_{m→k}) + c equals log Z = log Σ_feasible Π_k β̄_k(a_k) exactly
+    /// on trees (K = 1 or M = 1) and approximately on small loopy problems (enumeration).
+    @Test func betheCorrectionGivesTheAssociationPartitionFunction() {
+        var random = RandomStream(seed: 7, step: 0, panel: 0, purpose: .shuffle)
+        var worstTree = 0.0, worstLoopy = 0.0
+        for (k, m) in [(1, 1), (1, 4), (3, 1), (5, 1), (2, 2), (3, 3), (4, 3), (5, 4)] {
+            for _ in 0..<20 {
+                let inputs = (0..<(k * (m + 1))).map { _ in 3 * random.nextGaussian() }
+                let problem = AssociationProblem(featureCount: k, measurementCount: m, logInputs: inputs)
+                let solution = problem.solve(tolerance: 1e-12, maxIterations: 10_000)
+                var values = [Double](repeating: 0, count: k + m)
+                let c = inputs.withUnsafeBufferPointer { i in
+                    solution.logMessages.withUnsafeBufferPointer { nu in
+                        values.withUnsafeMutableBufferPointer { v in
+                            AssociationSolver.logBetheCorrection(logInputs: i.baseAddress!, logMessages: nu.baseAddress!,
+                                                                 features: k, measurements: m, values: v.baseAddress!)
+                        }
+                    }
+                }
+                var bethe = c
+                for f in 0..<k {
+                    var terms = [problem[feature: f, column: 0]]
+                    for j in 0..<m { terms.append(problem[feature: f, column: j + 1] + solution.logMessages[f * m + j]) }
+                    bethe += LocaLoSReference.logSumExp(terms)
+                }
+                // exact log Z by enumeration
+                var joints: [Double] = []
+                var used = [Bool](repeating: false, count: m + 1)
+                func visit(_ f: Int, _ logWeight: Double) {
+                    if f == k { joints.append(logWeight); return }
+                    for column in 0...m where column == 0 || !used[column] {
+                        used[column] = column != 0
+                        visit(f + 1, logWeight + problem[feature: f, column: column])
+                        used[column] = false
+                    }
+                }
+                visit(0, 0)
+                let error = abs(bethe - LocaLoSReference.logSumExp(joints))
+                if k == 1 || m == 1 { worstTree = max(worstTree, error) } else { worstLoopy = max(worstLoopy, error) }
+            }
+        }
+        print("Bethe log Z vs enumeration: trees max |Δ| = \(worstTree), loopy (K, M ≤ 5, 4) max |Δ| = \(worstLoopy)")
+        #expect(worstTree < 1e-9)
+        #expect(worstLoopy < 0.5)
     }
 
     /// With a deterministic prediction (first panel, σ_a = 0: islands and one γ predict the same particles) and equal
@@ -170,18 +209,22 @@ private struct MPCIslandCase {
             #expect(abs(a.featureExistence[k] - b.featureExistence[k]) <= 1e-5, "feature \(k)")
             #expect(abs(a.featureAmplitude[k] - b.featureAmplitude[k]) <= 1e-4 * b.featureAmplitude[k], "feature \(k)")
         }
-        // the estimate: with evidence weighting Σ_b â_b x̄_b is the one-γ weighted mean up to the islands' own BP; with
-        // equal weights (the default) it is the plain average of the island means (here a 0.4 m cloud, 128 particles
-        // per island and a sharp 400 MHz likelihood: it may differ by more)
-        var evidence = MPCPanelWorkspace(), gammaE = c.gamma, stateE = c.state
-        var weightsE = [Double](repeating: 0.7, count: 8)
-        let reportE = updateMPCPanelIslands(&gammaE, islandLogWeights: &weightsE, state: &stateE,
-                                            measurements: c.measurements, model: c.model, key: c.key,
-                                            isFirstOfRoute: true, isLastOfRoute: false, weightByEvidence: true,
-                                            workspace: &evidence)
-        let dE = reportE.estimate - reportOne.estimate, d = report.estimate - reportOne.estimate
-        print("estimate vs one γ: evidence-weighted islands (\(dE.x), \(dE.y)) m, equal weights (\(d.x), \(d.y)) m")
-        #expect(abs(dE.x) < 0.05 && abs(dE.y) < 0.05)
+        // the estimate: with evidence weights (Bethe, the default, or the plain message product) Σ_b â_b x̄_b is the
+        // one-γ weighted mean up to the islands' own BP; with equal weights it is the plain average of the island
+        // means (here a 0.4 m cloud, 128 particles per island and a sharp 400 MHz likelihood: it differs by more)
+        func estimate(_ weighting: MPCIslandWeighting) -> SIMD4<Double> {
+            var workspace = MPCPanelWorkspace(), gamma = c.gamma, state = c.state
+            var weights = [Double](repeating: 0.7, count: 8)
+            return updateMPCPanelIslands(&gamma, islandLogWeights: &weights, state: &state,
+                                         measurements: c.measurements, model: c.model, key: c.key,
+                                         isFirstOfRoute: true, isLastOfRoute: false, weighting: weighting,
+                                         workspace: &workspace).estimate - reportOne.estimate
+        }
+        let dB = report.estimate - reportOne.estimate, dP = estimate(.messageProduct), dE = estimate(.equal)
+        print("estimate vs one γ: Bethe (\(dB.x), \(dB.y)) m, message product (\(dP.x), \(dP.y)) m, equal weights "
+              + "(\(dE.x), \(dE.y)) m")
+        #expect(abs(dB.x) < 0.05 && abs(dB.y) < 0.05)
+        #expect(abs(dP.x) < 0.05 && abs(dP.y) < 0.05)
     }
 
     /// The Loca-MPC chain with 8 islands (J = 4, 400 MHz, N_p = 512): deterministic, different from one island,
