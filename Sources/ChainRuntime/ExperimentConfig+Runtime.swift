@@ -40,7 +40,7 @@ extension Experiment {
         }
         guard filter.islandCount == 1 || config.filter.method.supportsIslands else {
             throw RuntimeError("filter.islands = \(filter.islandCount): \(config.filter.method.displayName) runs one "
-                               + "island only (islands are implemented for loca-los); use filter.islands=1")
+                               + "island only (it has no island update); use filter.islands=1")
         }
         guard config.run.steps <= source.stepCount else {
             throw RuntimeError("run.steps = \(config.run.steps) exceeds scenario.trajectory_samples = \(source.stepCount)")

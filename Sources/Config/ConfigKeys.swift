@@ -69,7 +69,7 @@ extension ExperimentConfig {
                  "Number B of islands γ travels as (docs/MODEL.md §B.7): 1 = the paper's chain; B > 1 = N_p/B particles "
                  + "per island, each regularized, weighted and resampled on its own at every panel with a carried log "
                  + "weight, combined and resampled globally at the last panel. N_p/B must be a whole multiple of 16. "
-                 + "Loca-LoS, in-process runs (--in-process) only for now."),
+                 + "Loca-LoS and Loca-MPC, in one process or over panel processes (at most 64 islands there)."),
         .real("filter.sigma_a", \.filter.accelerationStd, 0...100, unit: "m/s²",
               "σ_a: acceleration noise std of the constant-velocity model (applied at the first panel)."),
         .real("filter.h_reg", \.filter.regularizationFactor, 0...10, unit: "",

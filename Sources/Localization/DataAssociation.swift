@@ -131,6 +131,36 @@ enum AssociationSolver {
         return top + deterministicLog(sum)
     }
 
+    /// log of the Bethe correction of BP's messages to the agent: with log ν (K × M) from ``solve`` on `logInputs`,
+    ///
+    ///   log Z_Bethe = Σ_k log(β̄_k(0) + Σ_m β̄_k(m) ν_{m→k}) + c,
+    ///   c = Σ_m log(1 + Σ_k φ_{k→m}) − Σ_{k,m} log(1 + φ_{k→m} ν_{m→k}),
+    ///
+    /// φ_{k→m} from the final ν (docs/MODEL.md §C.3 step 2); Z = Σ_{feasible a} Π_k β̄_k(a_k) is the association's
+    /// partition function, exact on trees (K = 1 or M = 1). Returns c (natural log). `values` needs K + M doubles.
+    static func logBetheCorrection(logInputs: UnsafePointer<Double>, logMessages nu: UnsafePointer<Double>,
+                                   features k: Int, measurements m: Int,
+                                   values: UnsafeMutablePointer<Double>) -> Double {
+        guard m > 0 else { return 0 }
+        let width = m + 1
+        var correction = 0.0
+        for j in 0..<m {
+            var top = 0.0
+            for feature in 0..<k {                      // log φ_{k→j}, kept in values[feature] below
+                let row = logInputs + feature * width
+                for i in 0..<m { values[i] = row[i + 1] + nu[feature * m + i] }
+                let logPhi = row[j + 1] - leaveOneOutLogSumExp(base: row[0], values, count: m, excluding: j)
+                correction -= logAddExp(0, logPhi + nu[feature * m + j])
+                if logPhi > top { top = logPhi }
+                values[m + feature] = logPhi
+            }
+            var sum = deterministicExp(-top)
+            for feature in 0..<k { sum += deterministicExp(values[m + feature] - top) }
+            correction += top + deterministicLog(sum)
+        }
+        return correction
+    }
+
     /// BP data association of docs/MODEL.md §C.3 step 2 in the log domain, starting from ν = 1:
     ///
     ///   log φ_{k→m} = log β̄_k(m) − LSE(log β̄_k(0), {log β̄_k(m′) + log ν_{m′→k}}_{m′≠m}),

@@ -161,6 +161,13 @@ public struct MPCPanelWorkspace: Sendable {
     var particleCapacity = 0, featureCapacity = 0, measurementCapacity = 0
     /// The association problem and messages of the last update (for diagnostics).
     var lastMeasurementCount = 0, lastFeatureCount = 0
+    /// The step an island update is in (between ``beginMPCPanelIslands`` and ``finishMPCPanelIslands``), nil otherwise.
+    var islandStep: MPCIslandStepContext?
+    /// Per-island agent sums and incoming log weights of an island update (filter.islands > 1), one per island.
+    var islandSums: [MPCIslandSums] = []
+    /// Per island, feature and column m = 0…M: log S_{b,k}(m) = log Σ_{i∈b} b_k^(i)(m) and
+    /// log T_{b,k}(m) = log Σ_{i∈b} b_k^(i)(m) u_k^(i), at index 2·((b·K + k)·(M + 1) + m) (+1 for T).
+    var islandLogSums: [Double] = []
 
     public init() {}
 
@@ -416,7 +423,7 @@ private func predictAgent(_ gamma: inout AgentParticles, filter: FilterParameter
 /// §B.3 step 2 for every feature: with probability q_b,k = p_b(1 − p_e,k)/p_e,k⁻ a birth u ~ U[u_de, u_bmax],
 /// else the random walk. Feature 0 draws 2N uniforms of amplitudePrediction (as Loca-LoS), feature k ≥ 1
 /// uniforms [2N(k − 1), 2Nk) of featurePrediction; the first N of each become normals (Box–Muller).
-private func predictFeatureAmplitudes(_ state: inout MPCPanelState, predictedExistence: [Double],
+func predictFeatureAmplitudes(_ state: inout MPCPanelState, predictedExistence: [Double],
                                       model: MPCPanelModel, key: PanelStepKey,
                                       workspace: inout MPCPanelWorkspace) {
     let n = model.panel.filter.particleCount

@@ -60,6 +60,47 @@ public struct LocaMPCFilter: PanelFilter {
                        workspace: &workspace)
     }
 
+    public static let supportsIslands = true
+
+    /// Processes γ as `islandLogWeights.count` islands (docs/MODEL.md §B.7, Loca-MPC):
+    /// ``updateMPCPanelIslands(_:islandLogWeights:state:measurements:model:key:isFirstOfRoute:isLastOfRoute:weighting:workspace:)``
+    /// (islands weighted by their Bethe-corrected evidence).
+    public mutating func updateIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
+                                       measurements: PanelMeasurements, seed: UInt64, step: Int,
+                                       isFirstOfRoute: Bool, isLastOfRoute: Bool) -> PanelReport {
+        updateMPCPanelIslands(&gamma, islandLogWeights: &islandLogWeights, state: &state, measurements: measurements,
+                              model: model, key: PanelStepKey(seed: seed, step: step, panel: panel),
+                              isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute, weighting: .bethe, workspace: &workspace)
+    }
+
+    public static let streamsIslands = true
+
+    /// ``beginMPCPanelIslands(islandCount:state:measurements:model:key:workspace:)`` for this panel.
+    public mutating func beginIslands(count: Int, measurements: PanelMeasurements, seed: UInt64, step: Int) {
+        beginMPCPanelIslands(islandCount: count, state: &state, measurements: measurements, model: model,
+                             key: PanelStepKey(seed: seed, step: step, panel: panel), workspace: &workspace)
+    }
+
+    /// ``updateMPCPanelIsland(_:of:logWeight:state:model:isFirstOfRoute:isLastOfRoute:weighting:workspace:)`` for this
+    /// panel (weighting .bethe: `logWeight` += the island's Bethe-corrected log evidence).
+    public mutating func updateIsland(_ island: Int, of gamma: inout AgentParticles, logWeight: inout Double,
+                                      isFirstOfRoute: Bool, isLastOfRoute: Bool) {
+        updateMPCPanelIsland(island, of: &gamma, logWeight: &logWeight, state: state, model: model,
+                             isFirstOfRoute: isFirstOfRoute, isLastOfRoute: isLastOfRoute, weighting: .bethe, workspace: &workspace)
+    }
+
+    /// ``reportMPCPanelIslands(islandLogWeights:state:model:workspace:)`` for this panel.
+    public mutating func islandsReport(islandLogWeights: [Double]) -> PanelReport {
+        reportMPCPanelIslands(islandLogWeights: islandLogWeights, state: &state, model: model, workspace: &workspace)
+    }
+
+    /// ``finishMPCPanelIslands(_:islandLogWeights:state:model:isLastOfRoute:workspace:)`` for this panel.
+    public mutating func finishIslands(_ gamma: inout AgentParticles, islandLogWeights: inout [Double],
+                                       isLastOfRoute: Bool) {
+        finishMPCPanelIslands(&gamma, islandLogWeights: &islandLogWeights, state: &state, model: model,
+                              isLastOfRoute: isLastOfRoute, workspace: &workspace)
+    }
+
     /// The data-association problem of the last update and its BP messages (diagnostics; allocates). Nil before
     /// the first update.
     public var lastAssociation: (problem: AssociationProblem, messages: [Double])? {
@@ -70,3 +111,4 @@ public struct LocaMPCFilter: PanelFilter {
                 Array(workspace.logMessages[0..<(k * m)]))
     }
 }
+

@@ -67,6 +67,27 @@ func maxAndScaledSum(_ values: UnsafePointer<Float>, count n: Int) -> (top: Floa
     return (top, sum.laneSum)
 }
 
+/// (max_i v_i, Σ_i exp(v_i − max), Σ_i exp(v_i − max) u_i) of N values with amplitudes u: log Σ_i e^{v_i} = max +
+/// log(sum), log Σ_i e^{v_i} u_i = max + log(weightedSum). The same lanes and order as ``maxAndScaledSum`` for `sum`.
+@inline(__always)
+func maxAndScaledSums(_ values: UnsafePointer<Float>, amplitude: UnsafePointer<Float>,
+                      count n: Int) -> (top: Float, sum: Float, weightedSum: Float) {
+    typealias V = F16
+    var top16 = V(-.greatestFiniteMagnitude)
+    var i = 0
+    while i < n { top16 = vmax(top16, V.load(values + i)); i += V.width }
+    let top = top16.laneMax
+    var sum = V.zero, weighted = V.zero
+    i = 0
+    while i < n {
+        let w = vexp(V.load(values + i) - top)
+        sum += w
+        weighted += w * V.load(amplitude + i)
+        i += V.width
+    }
+    return (top, sum.laneSum, weighted.laneSum)
+}
+
 /// log w_k^(i) = logsumexp(log b_k^(i)(0), {log b_k^(i)(m) + log ν_{m→k}}_m) (docs/MODEL.md §C.3 step 4), written over
 /// `logMiss` in place. `logMessages` holds the M Float32 values log ν_{m→k} of this feature. With all
 /// log ν = 0 this is the Loca-LoS log β with the same operations in the same order (max first, then the sum
@@ -124,11 +145,11 @@ func exponentiatedWeights(_ values: UnsafePointer<Float>, count n: Int, amplitud
 }
 
 /// Agent weights w_i = exp(log ξ_i − max log ξ) and the sums for the MMSE estimate (eq. 1) and the effective
-/// sample size: Σ w, Σ w², Σ w (x − x^(0)) per coordinate.
+/// sample size: Σ w, Σ w², Σ w (x − x^(0)) per coordinate, and max log ξ (log Σ ξ = top + log Σ w).
 func agentWeights(logXi: UnsafePointer<Float>, count n: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>,
                   vx: UnsafePointer<Float>, vy: UnsafePointer<Float>,
                   weights: UnsafeMutablePointer<Float>) -> (sum: Float, squares: Float, offsets: SIMD4<Float>,
-                                                            origin: SIMD4<Float>) {
+                                                            origin: SIMD4<Float>, top: Float) {
     typealias V = F16
     var top16 = V(-.greatestFiniteMagnitude)
     var i = 0
@@ -149,7 +170,7 @@ func agentWeights(logXi: UnsafePointer<Float>, count n: Int, x: UnsafePointer<Fl
         svy += w * (V.load(vy + i) - origin[3])
         i += V.width
     }
-    return (sumW.laneSum, sumW2.laneSum, SIMD4(sx.laneSum, sy.laneSum, svx.laneSum, svy.laneSum), origin)
+    return (sumW.laneSum, sumW2.laneSum, SIMD4(sx.laneSum, sy.laneSum, svx.laneSum, svy.laneSum), origin, top)
 }
 
 extension BulkRandomStream {

@@ -316,7 +316,7 @@ public func resampleIslands(_ gamma: inout AgentParticles, islandLogWeights: ino
     for b in 0..<islands { islandLogWeights[b] = 0 }
 }
 /// max ℓ and Σ_b exp(ℓ_b − max ℓ) of B island log weights.
-private func islandShares(_ logWeights: UnsafePointer<Double>, count: Int) -> (top: Double, total: Double) {
+func islandShares(_ logWeights: UnsafePointer<Double>, count: Int) -> (top: Double, total: Double) {
     var top = logWeights[0]
     for b in 1..<count where logWeights[b] > top { top = logWeights[b] }
     var total = 0.0
@@ -326,7 +326,7 @@ private func islandShares(_ logWeights: UnsafePointer<Double>, count: Int) -> (t
 
 /// MMSE estimate Σ_b â_b x̄_b ((p_x, p_y) m, (v_x, v_y) m/s) and effective sample size
 /// 1 / Σ_b â_b² (Σ w²)_b / (Σ w)_b² (particles) of the islands with log weights `logWeights`.
-private func combineIslands(_ logWeights: [Double], sums: [IslandSums]) -> (SIMD4<Double>, Double) {
+func combineIslands(_ logWeights: [Double], sums: [IslandSums]) -> (SIMD4<Double>, Double) {
     logWeights.withUnsafeBufferPointer { weights in
         let shares = islandShares(weights.baseAddress!, count: weights.count)
         var estimate = SIMD4<Double>.zero, squares = 0.0
@@ -342,7 +342,7 @@ private func combineIslands(_ logWeights: [Double], sums: [IslandSums]) -> (SIMD
 
 /// values[i] *= factor for i < count (count a multiple of 8).
 @inline(__always)
-private func scale(_ values: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+func scale(_ values: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
     var i = 0
     while i < count { (F8.load(values + i) * factor).store(values + i); i += 8 }
 }

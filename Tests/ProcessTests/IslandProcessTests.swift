@@ -43,6 +43,18 @@ import Testing
         #expect(stats.rmseTimeAverage < 0.1)
     }
 
+    /// Loca-MPC streams islands too: 8 panel processes with B = 8 give the in-process bits.
+    @Test func locaMPCIslandsOverPanelProcessesGiveTheInProcessBits() throws {
+        let steps = 30
+        let (a, b, outcome) = try runBoth(["scenario.panels=8", "filter.particles=1024", "filter.islands=8",
+                                           "filter.method=loca-mpc", "run.steps=\(steps)", "run.seed=77",
+                                           "chain.ack_timeout_ms=2000"], panels: 8)
+        #expect(outcome.accumulator.delivered == steps)
+        let rowsA = try estimateColumns(a), rowsB = try estimateColumns(b)
+        #expect(rowsA.count == steps + 1)
+        #expect(rowsA == rowsB)
+    }
+
     /// A corrupted island is dropped by its receiver and resent after the acknowledgement deadline (so it arrives
     /// after the step's later islands); a duplicated island is dropped as a duplicate. Every step is still
     /// delivered, bit for bit as in one process.
