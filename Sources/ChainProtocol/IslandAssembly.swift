@@ -25,7 +25,6 @@ public struct IslandAssembly<Payload: Sendable>: Sendable {
     var key: (step: StepID, attempt: UInt32)?
     var parts: [Payload?] = []
     var skippedSets: [[Int32]] = []
-    var count = 0
 
     public init() {}
 
@@ -47,15 +46,13 @@ public struct IslandAssembly<Payload: Sendable>: Sendable {
         guard parts[island] == nil else { return nil }
         parts[island] = payload
         skippedSets[island] = skipped
-        count += 1
-        guard count == islands else { return nil }
+        guard parts.allSatisfy({ $0 != nil }) else { return nil }
         let done = Completed(step: step, attempt: attempt, parts: parts.map { $0! },
                              kept: Self.kept(skippedSets),
                              skipped: route.filter { panel in skippedSets.contains { $0.contains(panel) } })
         self.key = nil
         parts.removeAll(keepingCapacity: true)
         skippedSets.removeAll(keepingCapacity: true)
-        count = 0
         return done
     }
 
@@ -63,7 +60,6 @@ public struct IslandAssembly<Payload: Sendable>: Sendable {
         key = (step, attempt)
         parts = Array(repeating: nil, count: islands)
         skippedSets = Array(repeating: [], count: islands)
-        count = 0
     }
 
     /// Per island, whether it belongs to the kept skipped set (see the type's rule).

@@ -178,7 +178,7 @@ public struct PanelInbound<Payload: Sendable>: Sendable {
         remember(step, attempt: gamma.attempt)
         let missedPrevious = latestProcessed.map { step.skipsSteps(after: $0) } ?? (step.step > 0)
         // the previous step began here and lost an island: its panel state was never completed
-        let leftIncomplete = current.map { $0.done != Self.allIslands($0.islands) } ?? false
+        let leftIncomplete = isMidStep
         latestProcessed = step
         current = (step, gamma.attempt, gamma.islands, bit)
         let order = ProcessOrder(resetState: gamma.reset || missedPrevious || leftIncomplete, isFirstOfRoute: isFirstOfRoute,

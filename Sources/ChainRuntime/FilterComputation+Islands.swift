@@ -64,29 +64,22 @@ extension FilterComputation {
         return ParticleArrays(x: joined.x, y: joined.y, vx: joined.vx, vy: joined.vy)
     }
 
-    /// Copies an island's particles into the step's N_p buffer at `offset`.
+    /// Copies an island's particles into the step's N_p buffer at `offset` (same-size replacements: no allocation
+    /// once the buffer is uniquely referenced).
     mutating func copy(_ particles: ParticleArrays, intoIslandAt offset: Int) {
-        let n = particles.count
-        islandBuffer.x.withUnsafeMutableBufferPointer { d in particles.x.withUnsafeBufferPointer { s in
-            for i in 0..<n { d[offset + i] = s[i] } } }
-        islandBuffer.y.withUnsafeMutableBufferPointer { d in particles.y.withUnsafeBufferPointer { s in
-            for i in 0..<n { d[offset + i] = s[i] } } }
-        islandBuffer.vx.withUnsafeMutableBufferPointer { d in particles.vx.withUnsafeBufferPointer { s in
-            for i in 0..<n { d[offset + i] = s[i] } } }
-        islandBuffer.vy.withUnsafeMutableBufferPointer { d in particles.vy.withUnsafeBufferPointer { s in
-            for i in 0..<n { d[offset + i] = s[i] } } }
+        let range = offset ..< offset + particles.count
+        islandBuffer.x.replaceSubrange(range, with: particles.x)
+        islandBuffer.y.replaceSubrange(range, with: particles.y)
+        islandBuffer.vx.replaceSubrange(range, with: particles.vx)
+        islandBuffer.vy.replaceSubrange(range, with: particles.vy)
     }
 
     /// Copies the island at `offset` of the step's buffer back into the island's message.
     func copy(islandAt offset: Int, into particles: inout ParticleArrays) {
-        let n = particles.count
-        particles.x.withUnsafeMutableBufferPointer { d in islandBuffer.x.withUnsafeBufferPointer { s in
-            for i in 0..<n { d[i] = s[offset + i] } } }
-        particles.y.withUnsafeMutableBufferPointer { d in islandBuffer.y.withUnsafeBufferPointer { s in
-            for i in 0..<n { d[i] = s[offset + i] } } }
-        particles.vx.withUnsafeMutableBufferPointer { d in islandBuffer.vx.withUnsafeBufferPointer { s in
-            for i in 0..<n { d[i] = s[offset + i] } } }
-        particles.vy.withUnsafeMutableBufferPointer { d in islandBuffer.vy.withUnsafeBufferPointer { s in
-            for i in 0..<n { d[i] = s[offset + i] } } }
+        let n = particles.count, range = offset ..< offset + n
+        particles.x.replaceSubrange(0 ..< n, with: islandBuffer.x[range])
+        particles.y.replaceSubrange(0 ..< n, with: islandBuffer.y[range])
+        particles.vx.replaceSubrange(0 ..< n, with: islandBuffer.vx[range])
+        particles.vy.replaceSubrange(0 ..< n, with: islandBuffer.vy[range])
     }
 }

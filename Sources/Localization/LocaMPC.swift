@@ -171,6 +171,26 @@ public struct MPCPanelWorkspace: Sendable {
 
     public init() {}
 
+    /// The panel's BP association (docs/MODEL.md §C.3 step 2) on ``logInputs`` (K × (M + 1)) into ``logMessages``,
+    /// remembered as the last update's problem.
+    /// - Returns: the iterations and whether they converged.
+    mutating func solveAssociation(features featureCount: Int, measurements mCount: Int,
+                                   filter: FilterParameters) -> (iterations: Int, converged: Bool) {
+        let result = logInputs.withUnsafeBufferPointer { inputs in
+            logMessages.withUnsafeMutableBufferPointer { messages in
+                solverScratch.withUnsafeMutableBufferPointer { scratch in
+                    AssociationSolver.solve(logInputs: inputs.baseAddress!, features: featureCount, measurements: mCount,
+                                            tolerance: filter.associationTolerance,
+                                            maxIterations: filter.associationMaxIterations,
+                                            logMessages: messages.baseAddress, scratch: scratch.baseAddress)
+                }
+            }
+        }
+        lastFeatureCount = featureCount
+        lastMeasurementCount = mCount
+        return result
+    }
+
     mutating func prepare(particleCount n: Int, featureCount f: Int, measurementCount m: Int) {
         base.prepare(particleCount: n, measurementCount: m)
         if n != particleCapacity || f != featureCapacity {
@@ -284,18 +304,8 @@ public func updateMPCPanel(_ gamma: inout AgentParticles, state: inout MPCPanelS
     }
 
     // 4. BP data association
-    let (iterations, converged) = workspace.logInputs.withUnsafeBufferPointer { inputs in
-        workspace.logMessages.withUnsafeMutableBufferPointer { messages in
-            workspace.solverScratch.withUnsafeMutableBufferPointer { scratch in
-                AssociationSolver.solve(logInputs: inputs.baseAddress!, features: featureCount, measurements: mCount,
-                                        tolerance: filter.associationTolerance,
-                                        maxIterations: filter.associationMaxIterations,
-                                        logMessages: messages.baseAddress, scratch: scratch.baseAddress)
-            }
-        }
-    }
-    workspace.lastFeatureCount = featureCount
-    workspace.lastMeasurementCount = mCount
+    let (iterations, converged) = workspace.solveAssociation(features: featureCount, measurements: mCount,
+                                                             filter: filter)
 
     // 5.–6. feature weights, messages to the agent, feature beliefs
     var amplitudeEstimates = [Double](repeating: 0, count: featureCount)     // for the report

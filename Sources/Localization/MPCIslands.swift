@@ -1,8 +1,6 @@
 // MPCIslands: the Loca-MPC panel update with γ travelling as B islands, each island its own Loca-MPC filter (docs/MODEL.md §B.7).
 import Scenario
 
-/// What the islands of one Loca-MPC step at one panel share, set by
-/// ``beginMPCPanelIslands(islandCount:state:measurements:model:key:workspace:)``.
 /// How the islands of a Loca-MPC step are weighted against each other (docs/MODEL.md §B.7, "Island weights").
 public enum MPCIslandWeighting: Sendable, Equatable {
     /// ℓ_b += log((1/n) Σ_{i∈b} ξ_i) + c_b, c_b the Bethe correction of island b's BP
@@ -14,6 +12,8 @@ public enum MPCIslandWeighting: Sendable, Equatable {
     case equal
 }
 
+/// What the islands of one Loca-MPC step at one panel share, set by
+/// ``beginMPCPanelIslands(islandCount:state:measurements:model:key:workspace:)``.
 struct MPCIslandStepContext {
     var key: PanelStepKey
     /// B, and n = N_p / B particles per island.

@@ -64,18 +64,8 @@ public func reportMPCPanelIslands(islandLogWeights: [Double], state: inout MPCPa
                                                         : logAlive + mixture.value
         }
     }
-    let (iterations, converged) = workspace.logInputs.withUnsafeBufferPointer { inputs in
-        workspace.logMessages.withUnsafeMutableBufferPointer { messages in
-            workspace.solverScratch.withUnsafeMutableBufferPointer { scratch in
-                AssociationSolver.solve(logInputs: inputs.baseAddress!, features: featureCount, measurements: mCount,
-                                        tolerance: filter.associationTolerance,
-                                        maxIterations: filter.associationMaxIterations,
-                                        logMessages: messages.baseAddress, scratch: scratch.baseAddress)
-            }
-        }
-    }
-    workspace.lastFeatureCount = featureCount
-    workspace.lastMeasurementCount = mCount
+    let (iterations, converged) = workspace.solveAssociation(features: featureCount, measurements: mCount,
+                                                             filter: filter)
     // feature beliefs from the sums: Σ_{i∈b} w_k = S(0) + Σ_m ν_{m→k} S(m), likewise with T
     var amplitudeEstimates = [Double](repeating: 0, count: featureCount)
     for k in 0..<featureCount {
